@@ -1,0 +1,3 @@
+"""Biobank Desktop: sample management for biobank technicians."""
+
+__version__ = "0.1.0"
