@@ -1,0 +1,62 @@
+"""Errors a technician can act on.
+
+Every error raised by the core for a user's mistake or an outside fault derives from
+:class:`BiobankError`. Its ``str()`` is the message shown to the technician: it says what happened
+and what to do, in the words of the bench, never a driver's or a library's jargon. The GUI shows
+it as it is; the CLI prints it on stderr and exits with code 1.
+"""
+
+from __future__ import annotations
+
+
+class BiobankError(Exception):
+    """Base of every error that is meant to be shown to the user as it is."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        if self.hint:
+            return f"{self.message} {self.hint}"
+        return self.message
+
+
+class ValidationError(BiobankError):
+    """The input is wrong (a malformed ID, a negative volume, a missing field)."""
+
+
+class NotFoundError(BiobankError):
+    """What was asked for does not exist (an unknown barcode, user, template)."""
+
+
+class ConflictError(BiobankError):
+    """The change collides with the state of the database, often because another workstation got there first."""
+
+
+class PermissionDeniedError(BiobankError):
+    """The logged-in user's role does not allow this action."""
+
+
+class AuthenticationError(BiobankError):
+    """Wrong user name or password, a locked or deactivated account."""
+
+
+class DatabaseUnavailableError(BiobankError):
+    """The database cannot be reached, opened or used (server down, wrong password, locked or corrupt file)."""
+
+
+class SchemaVersionError(BiobankError):
+    """The database schema is not the one this version of the application works with."""
+
+
+class OperationCancelledError(BiobankError):
+    """The user cancelled a long operation; nothing was changed."""
+
+    def __init__(self, message: str = "Cancelled: nothing was changed.") -> None:
+        super().__init__(message)
+
+
+class PrinterError(BiobankError):
+    """A printer refused, did not answer or dropped the connection."""
