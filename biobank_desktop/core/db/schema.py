@@ -1,0 +1,132 @@
+"""Schema versions: upgrade at start (SQLite copied aside first), refuse a newer database, check.
+
+Alembic owns the schema. A database is at "head" when its ``alembic_version`` row names this
+version's newest migration; an unknown revision means a newer Biobank Desktop wrote it, and this
+version must not touch it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, inspect, text
+
+from biobank_desktop.core.db.engine import Database
+from biobank_desktop.core.domain.errors import DatabaseUnavailableError, SchemaVersionError
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:  # pragma: no cover - the package always ships migrations
+        raise RuntimeError("no migrations shipped")
+    return head
+
+
+def known_revisions() -> set[str]:
+    return {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
+def current_revision(conn: Connection) -> str | None:
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    current: str | None
+    head: str
+    has_tables: bool
+
+    @property
+    def at_head(self) -> bool:
+        return self.current == self.head
+
+    @property
+    def is_empty(self) -> bool:
+        return self.current is None and not self.has_tables
+
+
+def schema_status(db: Database) -> SchemaStatus:
+    with db.connect_checked(), db.engine.connect() as conn:
+        current = current_revision(conn)
+        tables = set(inspect(conn).get_table_names())
+    status = SchemaStatus(current, head_revision(), bool(tables - {"alembic_version"}))
+    if status.current is not None and status.current not in known_revisions():
+        raise SchemaVersionError(
+            f"This database was written by a newer version of Biobank Desktop (schema {status.current}). "
+            "This version will not open it, so nothing in it can be damaged.",
+            hint="Install the newer version of Biobank Desktop on this workstation.",
+        )
+    if status.current is None and status.has_tables:
+        raise SchemaVersionError(
+            f"{db.info.description} holds tables but is not a Biobank Desktop database. It was not changed.",
+            hint="Choose another database in Settings → Database.",
+        )
+    return status
+
+
+def backup_sqlite(source: Path, destination: Path) -> Path:
+    """Copy an SQLite database with the online backup API (consistent even while it is in use)."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    if destination.exists():
+        raise DatabaseUnavailableError(f"{destination} exists already; choose another backup file name.")
+    try:
+        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=10)
+        try:
+            dst = sqlite3.connect(destination)
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
+        finally:
+            src.close()
+    except sqlite3.Error as exc:
+        destination.unlink(missing_ok=True)
+        raise DatabaseUnavailableError(f"The backup to {destination} failed: {exc}.") from exc
+    return destination
+
+
+def upgrade(db: Database, *, backup_dir: Path | None = None) -> str | None:
+    """Bring the schema to head. Returns the path of the pre-upgrade backup of an SQLite file, if one was made."""
+    status = schema_status(db)
+    if status.at_head:
+        return None
+    backup: str | None = None
+    if db.backend == "sqlite" and status.current is not None and db.url.database:
+        source = Path(db.url.database)
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        target_dir = backup_dir or source.parent / "backups"
+        backup = str(backup_sqlite(source, target_dir / f"{source.stem}-before-{status.head}-{stamp}.sqlite"))
+    cfg = alembic_config()
+    with db.connect_checked(), db.engine.begin() as conn:
+        if db.backend == "postgresql":
+            # Two workstations starting the new version at once: one migrates, the other waits.
+            conn.execute(text("SELECT pg_advisory_xact_lock(20387)"))
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    return backup
+
+
+def ensure_current(db: Database) -> None:
+    """Raise SchemaVersionError unless the schema is exactly at head (for read-only commands)."""
+    status = schema_status(db)
+    if not status.at_head:
+        raise SchemaVersionError(
+            f"The database schema is at {status.current or 'nothing (empty database)'}, "
+            f"this version needs {status.head}.",
+            hint="Run 'biobank-desktop db upgrade' or start the application once to upgrade it.",
+        )

@@ -1,0 +1,194 @@
+"""The unit of work: one transaction per user action, with its audit events written inside it.
+
+Use it as::
+
+    with UnitOfWork(db, actor, Permission.RECORD_SAMPLES) as uow:
+        ... change things through uow.session ...
+        uow.audit("sample.update", "sample", code, before=..., after=...)
+        uow.commit()
+
+Leaving the block without :meth:`commit` rolls everything back. :meth:`commit` appends the
+collected audit events to the hash chain under a lock on the single ``audit_head`` row, so audit
+writers from several workstations are serialised and the chain stays linear.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm import Session
+
+from biobank_desktop.core.db.engine import Database
+from biobank_desktop.core.db.models import AuditEvent, AuditHead, User
+from biobank_desktop.core.db.types import utcnow
+from biobank_desktop.core.domain.actor import Actor
+from biobank_desktop.core.domain.audit import GENESIS_HASH, AuditRecord, chain_hash, to_jsonable
+from biobank_desktop.core.domain.errors import (
+    ConflictError,
+    DatabaseUnavailableError,
+    PermissionDeniedError,
+)
+from biobank_desktop.core.domain.roles import Permission, Role, allows
+
+
+@dataclass
+class _PendingEvent:
+    action: str
+    entity_type: str
+    entity_id: str
+    summary: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    reason: str | None
+
+
+@dataclass
+class Changes:
+    """What a committed unit of work changed, so views refresh only when it concerns them."""
+
+    entity_types: set[str] = field(default_factory=set)
+    entity_ids: set[tuple[str, str]] = field(default_factory=set)
+    last_audit_seq: int = 0
+
+
+def require(actor: Actor, permission: Permission, role: Role | None = None) -> None:
+    """Raise PermissionDeniedError unless the (current) role allows ``permission``."""
+    effective = role or actor.role
+    if not allows(effective, permission):
+        raise PermissionDeniedError(
+            f"{actor.display_name} ({effective.title}) may not {permission.value.replace('_', ' ')}.",
+            hint="Ask a supervisor or an administrator.",
+        )
+
+
+class UnitOfWork:
+    """One transaction; see the module docstring. Not re-entrant, not shared between threads."""
+
+    def __init__(self, db: Database, actor: Actor, permission: Permission | None = None) -> None:
+        self.db = db
+        self.actor = actor
+        self.permission = permission
+        self._events: list[_PendingEvent] = []
+        self._session: Session | None = None
+        self._committed = False
+        self.changes = Changes()
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("UnitOfWork used outside its with-block")
+        return self._session
+
+    def __enter__(self) -> UnitOfWork:
+        try:
+            with self.db.connect_checked():
+                self._session = self.db.new_session(write=True)
+                self._check_actor()
+        except BaseException:
+            if self._session is not None:
+                self._session.close()
+                self._session = None
+            raise
+        return self
+
+    def _check_actor(self) -> None:
+        if self.actor.is_system:
+            return
+        user = self.session.get(User, self.actor.user_id)
+        if user is None or not user.active:
+            raise PermissionDeniedError(
+                f"The account {self.actor.username} is no longer active.",
+                hint="Log out; ask an administrator if you need access.",
+            )
+        if self.permission is not None:
+            require(self.actor, self.permission, Role(user.role))
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        session = self._session
+        self._session = None
+        if session is None:
+            return
+        try:
+            if not self._committed:
+                session.rollback()
+        except (OperationalError, DBAPIError):
+            pass  # the connection is gone: the server rolls back on its own
+        finally:
+            session.close()
+
+    def audit(self, action: str, entity_type: str, entity_id: str | int, *, summary: str,
+              before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
+              reason: str | None = None) -> None:
+        """Record an audit event; it is written, chained, with the commit."""
+        self._events.append(_PendingEvent(action, entity_type, str(entity_id), summary,
+                                          to_jsonable(before), to_jsonable(after), reason))
+        self.changes.entity_types.add(entity_type)
+        self.changes.entity_ids.add((entity_type, str(entity_id)))
+
+    def flush(self) -> None:
+        """Send pending changes now, so a constraint violation surfaces as a clear message here."""
+        try:
+            with self.db.connect_checked():
+                self.session.flush()
+        except IntegrityError as exc:
+            raise self._conflict(exc) from exc
+
+    def commit(self) -> Changes:
+        """Write the audit events, then commit. Raises a BiobankError on any failure (nothing is kept)."""
+        if not self._events:
+            raise RuntimeError("a unit of work that changes data must record at least one audit event")
+        session = self.session
+        try:
+            with self.db.connect_checked():
+                session.flush()
+                self._write_audit(session)
+                session.commit()
+        except IntegrityError as exc:
+            session.rollback()
+            raise self._conflict(exc) from exc
+        except StaleDataError as exc:
+            session.rollback()
+            raise ConflictError(
+                "Another workstation changed this record while you were working on it. Nothing was saved.",
+                hint="Reload it and make your change again.",
+            ) from exc
+        except DatabaseUnavailableError:
+            session.rollback()
+            raise
+        self._committed = True
+        return self.changes
+
+    def _write_audit(self, session: Session) -> None:
+        # SELECT ... FOR UPDATE on PostgreSQL; SQLite already holds the write lock (BEGIN IMMEDIATE).
+        head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
+        if head is None:
+            head = AuditHead(id=1, last_seq=0, last_hash=GENESIS_HASH)
+            session.add(head)
+        seq, prev = head.last_seq, head.last_hash
+        now = utcnow()
+        for offset, ev in enumerate(self._events):
+            seq += 1
+            occurred = now + dt.timedelta(microseconds=offset)
+            record = AuditRecord(seq, occurred, self.actor.username, self.actor.workstation, ev.action,
+                                 ev.entity_type, ev.entity_id, ev.summary, ev.before, ev.after, ev.reason)
+            digest = chain_hash(record, prev)
+            session.add(AuditEvent(seq=seq, occurred_at=occurred, username=record.username,
+                                   workstation=record.workstation, action=ev.action, entity_type=ev.entity_type,
+                                   entity_id=ev.entity_id, summary=ev.summary, before=ev.before, after=ev.after,
+                                   reason=ev.reason, prev_hash=prev, hash=digest))
+            prev = digest
+        head.last_seq, head.last_hash = seq, prev
+        session.flush()
+        self.changes.last_audit_seq = seq
+
+    def _conflict(self, exc: IntegrityError) -> ConflictError:
+        from biobank_desktop.core.db.conflicts import explain_integrity_error
+
+        return explain_integrity_error(exc)
