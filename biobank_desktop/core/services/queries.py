@@ -1,0 +1,236 @@
+"""The read side: the global scan field, sample search (paged for a million samples) and sample detail.
+
+Search pages by keyset (``id < last id seen``, newest first) so page 500 costs what page 1 costs;
+counts are capped so a broad filter on a million samples answers at once with "10,000+".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from biobank_desktop.core.db.engine import Database
+from biobank_desktop.core.db.models import (
+    ContainerType,
+    Participant,
+    PartnerSite,
+    Sample,
+    SampleBarcode,
+    SampleLocation,
+    Study,
+    StorageContainer,
+)
+from biobank_desktop.core.domain.errors import NotFoundError
+from biobank_desktop.core.domain.ids import normalize_scan
+from biobank_desktop.core.services.dto import (
+    LocationInfo,
+    SampleDetail,
+    SampleLink,
+    SampleRow,
+    ScanResult,
+)
+from biobank_desktop.core.services.sprec_info import describe_sprec, sample_type_meaning
+
+COUNT_CAP = 10_000
+
+
+@dataclass(frozen=True)
+class SampleCriteria:
+    """A search. Empty fields do not filter. ``text`` matches a sample ID (prefix), a barcode or a pseudonym."""
+
+    text: str = ""
+    study_codes: tuple[str, ...] = ()
+    sample_types: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    site_codes: tuple[str, ...] = ()
+    participant: str = ""
+    collected_from: dt.date | None = None
+    collected_to: dt.date | None = None  # inclusive
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None  # inclusive
+    lineage_kinds: tuple[str, ...] = field(default=())
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
+def _prefix_range(column: object, prefix: str) -> object:
+    # A range, not LIKE: uses the unique index on both backends and is case-exact like the IDs.
+    return (column >= prefix) & (column < prefix + "\U0010ffff")  # type: ignore[operator]
+
+
+def container_path(session: Session, container_id: int) -> list[StorageContainer]:
+    """The chain of containers from the top (freezer) down to ``container_id``."""
+    chain: list[StorageContainer] = []
+    current = session.get(StorageContainer, container_id)
+    seen: set[int] = set()
+    while current is not None and current.id not in seen:
+        seen.add(current.id)
+        chain.append(current)
+        current = session.get(StorageContainer, current.parent_id) if current.parent_id else None
+    return list(reversed(chain))
+
+
+def location_info(session: Session, loc: SampleLocation) -> LocationInfo:
+    from biobank_desktop.core.domain.positions import BoxLayout, FillOrder, LabelScheme
+
+    chain = container_path(session, loc.container_id)
+    box = chain[-1]
+    ctype: ContainerType = box.container_type
+    layout = BoxLayout(ctype.rows or max(loc.row, 1), ctype.columns or max(loc.col, 1),
+                       LabelScheme(ctype.row_scheme), LabelScheme(ctype.column_scheme), FillOrder(ctype.fill_order))
+    return LocationInfo(box.id, box.name, box.barcode, loc.row, loc.col, layout.position_label(loc.row, loc.col),
+                        tuple(c.name for c in chain))
+
+
+class QueryService:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- the global scan field ------------------------------------------------------------------
+
+    def lookup(self, scanned: str) -> ScanResult:
+        """What a scanned or typed code refers to: a sample (ID or external barcode), a container, a participant."""
+        code = normalize_scan(scanned)
+        if not code:
+            return ScanResult("none", "", "Nothing was scanned.")
+        with self.db.connect_checked(), self.db.new_session(write=False) as s:
+            hit = s.execute(select(Sample.sample_code).where(Sample.sample_code == code.upper())).scalar()
+            if hit is None:
+                hit = s.execute(select(Sample.sample_code).join(SampleBarcode)
+                                .where(SampleBarcode.barcode == code)).scalar()
+            if hit is not None:
+                return ScanResult("sample", hit, f"Sample {hit}")
+            box = s.execute(select(StorageContainer.id, StorageContainer.name)
+                            .where(StorageContainer.barcode == code)).first()
+            if box is not None:
+                return ScanResult("container", str(box.id), f"Container {box.name}")
+            people = s.execute(select(Study.code, Participant.pseudonym).join(Study)
+                               .where(Participant.pseudonym == code)).all()
+            if people:
+                keys = tuple(f"{p.code}/{p.pseudonym}" for p in people)
+                return ScanResult("participant", keys[0], f"Participant {code}", keys)
+        return ScanResult("none", code, f"{code} is not a known sample, barcode, box or participant.")
+
+    def sample_code_for_barcode(self, barcode: str) -> str | None:
+        """The sample ID for an internal ID or an external barcode, or None. The fast path of a scan."""
+        code = normalize_scan(barcode)
+        with self.db.connect_checked(), self.db.new_session(write=False) as s:
+            hit = s.execute(select(Sample.sample_code).where(Sample.sample_code == code.upper())).scalar()
+            if hit is None:
+                hit = s.execute(select(Sample.sample_code).join(SampleBarcode)
+                                .where(SampleBarcode.barcode == code)).scalar()
+            return hit
+
+    # -- search ---------------------------------------------------------------------------------
+
+    def _where(self, stmt: Select, c: SampleCriteria) -> Select:  # type: ignore[type-arg]
+        text = normalize_scan(c.text) if c.text.strip() else ""
+        if text:
+            by_barcode = select(SampleBarcode.sample_id).where(SampleBarcode.barcode == text)
+            by_person = select(Participant.id).where(Participant.pseudonym == text)
+            stmt = stmt.where(or_(_prefix_range(Sample.sample_code, text.upper()),  # type: ignore[arg-type]
+                                  Sample.id.in_(by_barcode), Sample.participant_id.in_(by_person)))
+        if c.study_codes:
+            stmt = stmt.where(Sample.study_id.in_(select(Study.id).where(Study.code.in_(c.study_codes))))
+        if c.site_codes:
+            stmt = stmt.where(Sample.partner_site_id.in_(
+                select(PartnerSite.id).where(PartnerSite.code.in_(c.site_codes))))
+        if c.sample_types:
+            stmt = stmt.where(Sample.sample_type.in_(c.sample_types))
+        if c.statuses:
+            stmt = stmt.where(Sample.status.in_(c.statuses))
+        if c.lineage_kinds:
+            stmt = stmt.where(Sample.lineage_kind.in_(c.lineage_kinds))
+        if c.participant.strip():
+            stmt = stmt.where(Sample.participant_id.in_(
+                select(Participant.id).where(Participant.pseudonym == c.participant.strip())))
+        if c.collected_from:
+            stmt = stmt.where(Sample.collected_at >= _day_start(c.collected_from))
+        if c.collected_to:
+            stmt = stmt.where(Sample.collected_at < _day_start(c.collected_to + dt.timedelta(days=1)))
+        if c.received_from:
+            stmt = stmt.where(Sample.received_at >= _day_start(c.received_from))
+        if c.received_to:
+            stmt = stmt.where(Sample.received_at < _day_start(c.received_to + dt.timedelta(days=1)))
+        return stmt
+
+    def search_ids(self, criteria: SampleCriteria, *, before_id: int | None = None, limit: int = 500) -> list[int]:
+        """Ids of matching samples, newest first; pass the last id of a page as ``before_id`` for the next."""
+        stmt = self._where(select(Sample.id), criteria)
+        if before_id is not None:
+            stmt = stmt.where(Sample.id < before_id)
+        stmt = stmt.order_by(Sample.id.desc()).limit(limit)
+        with self.db.connect_checked(), self.db.new_session(write=False) as s:
+            return list(s.execute(stmt).scalars())
+
+    def count(self, criteria: SampleCriteria, cap: int = COUNT_CAP) -> tuple[int, bool]:
+        """(count, exact). Stops counting at ``cap`` so a broad search on a million samples stays instant."""
+        inner = self._where(select(Sample.id), criteria).limit(cap + 1).subquery()
+        with self.db.connect_checked(), self.db.new_session(write=False) as s:
+            n = int(s.execute(select(func.count()).select_from(inner)).scalar_one())
+        return (cap, False) if n > cap else (n, True)
+
+    def rows(self, ids: Sequence[int]) -> list[SampleRow]:
+        """Table rows for ``ids``, in the order given (missing ids are left out)."""
+        if not ids:
+            return []
+        site = aliased(PartnerSite)
+        stmt = (select(Sample.id, Sample.sample_code, Study.code, Participant.pseudonym, Sample.sample_type,
+                       Sample.volume_ul, Sample.status, site.code, Sample.collected_at, Sample.received_at,
+                       Sample.lineage_kind)
+                .join(Study, Sample.study_id == Study.id)
+                .outerjoin(Participant, Sample.participant_id == Participant.id)
+                .outerjoin(site, Sample.partner_site_id == site.id)
+                .where(Sample.id.in_(list(ids))))
+        with self.db.connect_checked(), self.db.new_session(write=False) as s:
+            found = {r[0]: SampleRow(*r) for r in s.execute(stmt)}
+        return [found[i] for i in ids if i in found]
+
+    # -- detail ---------------------------------------------------------------------------------
+
+    def detail(self, sample_code: str) -> SampleDetail:
+        code = normalize_scan(sample_code)
+        with self.db.connect_checked(), self.db.new_session(write=False) as s:
+            sample = s.execute(select(Sample).where(Sample.sample_code == code.upper())).scalar_one_or_none()
+            if sample is None:
+                sid = s.execute(select(SampleBarcode.sample_id).where(SampleBarcode.barcode == code)).scalar()
+                sample = s.get(Sample, sid) if sid is not None else None
+            if sample is None:
+                raise NotFoundError(f"There is no sample {code}.", hint="Check the ID, or scan the tube again.")
+            children = s.execute(select(Sample).where(Sample.parent_id == sample.id).order_by(Sample.id)).scalars()
+            parent = sample.parent
+            return SampleDetail(
+                id=sample.id, sample_code=sample.sample_code,
+                barcodes=tuple((b.barcode, b.kind) for b in sample.barcodes),
+                study_code=sample.study.code, study_name=sample.study.name,
+                participant=sample.participant.pseudonym if sample.participant else None,
+                site_code=sample.partner_site.code if sample.partner_site else None,
+                site_name=sample.partner_site.name if sample.partner_site else None,
+                material=sample.material, sample_type=sample.sample_type,
+                sample_type_meaning=sample_type_meaning(sample.sprec_version, sample.material, sample.sample_type),
+                primary_container=sample.primary_container, volume_ul=sample.volume_ul,
+                initial_volume_ul=sample.initial_volume_ul, status=sample.status, lineage_kind=sample.lineage_kind,
+                freeze_thaw_count=sample.freeze_thaw_count, collected_at=sample.collected_at,
+                received_at=sample.received_at, centrifuged_at=sample.centrifuged_at, frozen_at=sample.frozen_at,
+                pre_centrifugation_temp=sample.pre_centrifugation_temp, centrifugation=sample.centrifugation,
+                second_centrifugation=sample.second_centrifugation,
+                post_centrifugation_temp=sample.post_centrifugation_temp,
+                long_term_storage=sample.long_term_storage, sprec_version=sample.sprec_version,
+                sprec_code=sample.sprec_code, sprec_overridden=sample.sprec_overridden,
+                sprec_elements=describe_sprec(sample.sprec_version, sample.material, sample.sprec_code),
+                notes=sample.notes, created_at=sample.created_at, updated_at=sample.updated_at,
+                version=sample.version,
+                location=location_info(s, sample.location) if sample.location else None,
+                parent=_link(parent) if parent else None,
+                children=tuple(_link(c) for c in children),
+            )
+
+
+def _link(sample: Sample) -> SampleLink:
+    return SampleLink(sample.sample_code, sample.lineage_kind, sample.sample_type, sample.status, sample.volume_ul)

@@ -1,0 +1,219 @@
+"""Recording samples: register a tube, attach barcodes, change status, override the SPREC code.
+
+Reception and aliquoting (later workflows) build on :meth:`SampleService.register` and
+:func:`new_sample_codes`; every change writes an audit event with before/after values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from biobank_desktop.core.db import sequences
+from biobank_desktop.core.db.engine import Database
+from biobank_desktop.core.db.models import (
+    SAMPLE_STATUSES,
+    Participant,
+    PartnerSite,
+    Sample,
+    SampleBarcode,
+    Setting,
+    Study,
+)
+from biobank_desktop.core.db.uow import Changes, UnitOfWork
+from biobank_desktop.core.domain.actor import Actor
+from biobank_desktop.core.domain.errors import ConflictError, NotFoundError, ValidationError
+from biobank_desktop.core.domain.ids import format_sample_id, normalize_scan
+from biobank_desktop.core.domain.roles import Permission
+from biobank_desktop.core.services.sprec_info import derive_fluid_code, validate_sprec
+
+DEFAULT_PREFIX = "BB"
+
+
+@dataclass(frozen=True)
+class NewSample:
+    """What is known about a primary tube when it is registered."""
+
+    study_code: str
+    sample_type: str  # SPREC element 1 code, e.g. "SER"
+    participant: str | None = None  # pseudonym within the study; created when new
+    site_code: str | None = None
+    primary_container: str = "XXX"
+    volume_ul: Decimal | None = None
+    external_barcodes: tuple[str, ...] = ()
+    collected_at: dt.datetime | None = None
+    received_at: dt.datetime | None = None
+    centrifuged_at: dt.datetime | None = None
+    frozen_at: dt.datetime | None = None
+    pre_centrifugation_temp: str | None = None  # "RT" | "COLD"
+    centrifugation: str | None = None
+    second_centrifugation: str | None = None
+    post_centrifugation_temp: str | None = None
+    long_term_storage: str | None = None
+    status: str = "available"
+    notes: str = ""
+
+
+def sample_id_prefix(session: Session) -> str:
+    value = session.execute(select(Setting.value).where(Setting.key == "sample_id_prefix")).scalar()
+    return value or DEFAULT_PREFIX
+
+
+def new_sample_codes(session: Session, count: int, year: int | None = None) -> list[str]:
+    """``count`` fresh internal sample IDs (with check character), reserved in the caller's transaction."""
+    prefix = sample_id_prefix(session)
+    year = year or dt.datetime.now(dt.UTC).year
+    first = sequences.take(session, f"sample:{prefix}:{year}", count)
+    return [format_sample_id(prefix, year, first + i) for i in range(count)]
+
+
+def sample_snapshot(sample: Sample) -> dict[str, object]:
+    """The audited fields of a sample, for before/after values."""
+    return {
+        "sample_code": sample.sample_code, "status": sample.status, "sample_type": sample.sample_type,
+        "primary_container": sample.primary_container, "volume_ul": sample.volume_ul,
+        "freeze_thaw_count": sample.freeze_thaw_count, "sprec_code": sample.sprec_code,
+        "collected_at": sample.collected_at, "received_at": sample.received_at, "notes": sample.notes,
+    }
+
+
+class SampleService:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def register(self, actor: Actor, new: NewSample) -> str:
+        """Register one primary sample; returns its new internal ID."""
+        with UnitOfWork(self.db, actor, Permission.RECORD_SAMPLES) as uow:
+            code = self.register_in(uow, new)
+            uow.commit()
+            return code
+
+    def register_in(self, uow: UnitOfWork, new: NewSample) -> str:
+        """The same inside a caller's unit of work (reception registers a whole shipment in one)."""
+        s = uow.session
+        if new.status not in SAMPLE_STATUSES:
+            raise ValidationError(f"'{new.status}' is not a sample status.")
+        if new.volume_ul is not None and new.volume_ul < 0:
+            raise ValidationError("A volume cannot be negative.")
+        study = s.execute(select(Study).where(Study.code == new.study_code.upper())).scalar_one_or_none()
+        if study is None:
+            raise NotFoundError(f"There is no study {new.study_code}.")
+        participant_id = None
+        if new.participant:
+            participant_id = self._participant(uow, study, new.participant.strip())
+        site_id = None
+        if new.site_code:
+            site_id = s.execute(select(PartnerSite.id).where(PartnerSite.code == new.site_code.upper())).scalar()
+            if site_id is None:
+                raise NotFoundError(f"There is no partner site {new.site_code}.")
+        barcodes = [normalize_scan(b) for b in new.external_barcodes if b.strip()]
+        for barcode in barcodes:
+            owner = s.execute(select(Sample.sample_code).join(SampleBarcode)
+                              .where(SampleBarcode.barcode == barcode)).scalar()
+            if owner is not None:
+                raise ConflictError(f"Barcode {barcode} already belongs to sample {owner}.",
+                                    hint="Check the tube: it may have been scanned twice.")
+        sprec = derive_fluid_code(new)
+        code = new_sample_codes(s, 1)[0]
+        sample = Sample(
+            sample_code=code, study_id=study.id, participant_id=participant_id, partner_site_id=site_id,
+            material="fluid", sample_type=new.sample_type.upper(), primary_container=new.primary_container.upper(),
+            volume_ul=new.volume_ul, initial_volume_ul=new.volume_ul, status=new.status, lineage_kind="primary",
+            collected_at=new.collected_at, received_at=new.received_at, centrifuged_at=new.centrifuged_at,
+            frozen_at=new.frozen_at, pre_centrifugation_temp=new.pre_centrifugation_temp,
+            centrifugation=new.centrifugation, second_centrifugation=new.second_centrifugation,
+            post_centrifugation_temp=new.post_centrifugation_temp, long_term_storage=new.long_term_storage,
+            sprec_code=sprec, notes=new.notes,
+            barcodes=[SampleBarcode(barcode=b, kind="clinic") for b in barcodes],
+        )
+        s.add(sample)
+        uow.flush()
+        after = sample_snapshot(sample) | {"study": study.code, "participant": new.participant,
+                                           "site": new.site_code, "barcodes": barcodes}
+        uow.audit("sample.registered", "sample", code, summary=f"Registered {new.sample_type} sample {code}",
+                  after=after)
+        return code
+
+    @staticmethod
+    def _participant(uow: UnitOfWork, study: Study, pseudonym: str) -> int:
+        s = uow.session
+        pid = s.execute(select(Participant.id).where(Participant.study_id == study.id,
+                                                     Participant.pseudonym == pseudonym)).scalar()
+        if pid is not None:
+            return int(pid)
+        person = Participant(study_id=study.id, pseudonym=pseudonym)
+        s.add(person)
+        uow.flush()
+        uow.audit("participant.added", "participant", f"{study.code}/{pseudonym}",
+                  summary=f"New participant {pseudonym} in {study.code}", after={"pseudonym": pseudonym})
+        return person.id
+
+    def _load(self, uow: UnitOfWork, code: str, expected_version: int | None) -> Sample:
+        sample = uow.session.execute(select(Sample).where(Sample.sample_code == normalize_scan(code).upper())
+                                     ).scalar_one_or_none()
+        if sample is None:
+            raise NotFoundError(f"There is no sample {code}.")
+        if expected_version is not None and sample.version != expected_version:
+            raise ConflictError(f"Sample {sample.sample_code} was changed by someone else since you opened it.",
+                                hint="Reload it and make your change again.")
+        return sample
+
+    def change_status(self, actor: Actor, code: str, status: str, reason: str,
+                      expected_version: int | None = None) -> Changes:
+        if status not in SAMPLE_STATUSES:
+            raise ValidationError(f"'{status}' is not a sample status.")
+        if not reason.strip():
+            raise ValidationError("Give a reason for the status change: it is kept in the audit trail.")
+        with UnitOfWork(self.db, actor, Permission.RECORD_SAMPLES) as uow:
+            sample = self._load(uow, code, expected_version)
+            if sample.status == status:
+                raise ValidationError(f"Sample {sample.sample_code} is already {status}.")
+            before = {"status": sample.status}
+            sample.status = status
+            uow.audit("sample.status_changed", "sample", sample.sample_code,
+                      summary=f"{sample.sample_code}: {before['status']} → {status}", before=before,
+                      after={"status": status}, reason=reason.strip())
+            return uow.commit()
+
+    def add_barcode(self, actor: Actor, code: str, barcode: str, kind: str = "clinic") -> Changes:
+        value = normalize_scan(barcode)
+        if not value:
+            raise ValidationError("The barcode is empty.")
+        with UnitOfWork(self.db, actor, Permission.RECORD_SAMPLES) as uow:
+            sample = self._load(uow, code, None)
+            owner = uow.session.execute(select(Sample.sample_code).join(SampleBarcode)
+                                        .where(SampleBarcode.barcode == value)).scalar()
+            if owner is not None:
+                raise ConflictError(f"Barcode {value} already belongs to sample {owner}.")
+            uow.session.add(SampleBarcode(sample_id=sample.id, barcode=value, kind=kind))
+            uow.audit("sample.barcode_added", "sample", sample.sample_code,
+                      summary=f"Barcode {value} added to {sample.sample_code}", after={"barcode": value, "kind": kind})
+            return uow.commit()
+
+    def override_sprec(self, actor: Actor, code: str, sprec_code: str, reason: str) -> Changes:
+        """A supervisor corrects the derived SPREC code; the reason goes into the audit trail."""
+        if not reason.strip():
+            raise ValidationError("Give a reason for overriding the SPREC code.")
+        with UnitOfWork(self.db, actor, Permission.OVERRIDE_SPREC) as uow:
+            sample = self._load(uow, code, None)
+            value = sprec_code.strip().upper()
+            validate_sprec(sample.sprec_version, sample.material, value)
+            before = {"sprec_code": sample.sprec_code, "sprec_overridden": sample.sprec_overridden}
+            sample.sprec_code, sample.sprec_overridden = value, True
+            uow.audit("sample.sprec_overridden", "sample", sample.sample_code,
+                      summary=f"SPREC of {sample.sample_code} set to {value}", before=before,
+                      after={"sprec_code": value, "sprec_overridden": True}, reason=reason.strip())
+            return uow.commit()
+
+    def update_notes(self, actor: Actor, code: str, notes: str, expected_version: int | None = None) -> Changes:
+        with UnitOfWork(self.db, actor, Permission.RECORD_SAMPLES) as uow:
+            sample = self._load(uow, code, expected_version)
+            before = {"notes": sample.notes}
+            sample.notes = notes
+            uow.audit("sample.notes_changed", "sample", sample.sample_code,
+                      summary=f"Notes of {sample.sample_code} changed", before=before, after={"notes": notes})
+            return uow.commit()
