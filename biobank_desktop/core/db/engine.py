@@ -126,9 +126,9 @@ def _sqlite_on_begin(connection: Any) -> None:
 
 def translate_error(exc: BaseException, info: DatabaseInfo) -> DatabaseUnavailableError | None:
     """A technician-facing error for a driver fault that means the database cannot be used, else None."""
-    if not isinstance(exc, OperationalError | DBAPIError) or isinstance(exc, SQLAlchemyError) and not hasattr(
+    if not isinstance(exc, OperationalError | DBAPIError) or (isinstance(exc, SQLAlchemyError) and not hasattr(
         exc, "orig"
-    ):
+    )):
         return None
     text = str(getattr(exc, "orig", exc)).lower()
     if info.backend == "sqlite":

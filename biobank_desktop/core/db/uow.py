@@ -21,8 +21,8 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
-from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from biobank_desktop.core.db.engine import Database
 from biobank_desktop.core.db.models import AuditEvent, AuditHead, User
@@ -62,7 +62,7 @@ def require(actor: Actor, permission: Permission, role: Role | None = None) -> N
     effective = role or actor.role
     if not allows(effective, permission):
         raise PermissionDeniedError(
-            f"{actor.display_name} ({effective.title}) may not {permission.value.replace('_', ' ')}.",
+            f"{actor.display_name} ({effective.label}) may not {permission.value.replace('_', ' ')}.",
             hint="Ask a supervisor or an administrator.",
         )
 

@@ -11,7 +11,7 @@ class Role(StrEnum):
     ADMINISTRATOR = "administrator"
 
     @property
-    def title(self) -> str:
+    def label(self) -> str:
         return self.value.capitalize()
 
 

@@ -61,7 +61,7 @@ class AuditService:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def _filtered(self, flt: AuditFilter) -> Select[tuple[AuditEvent]]:
+    def _filtered(self, flt: AuditFilter) -> Select[AuditEvent]:
         stmt = select(AuditEvent)
         if flt.text.strip():
             needle = f"%{flt.text.strip()}%"

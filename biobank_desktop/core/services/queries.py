@@ -21,8 +21,8 @@ from biobank_desktop.core.db.models import (
     Sample,
     SampleBarcode,
     SampleLocation,
-    Study,
     StorageContainer,
+    Study,
 )
 from biobank_desktop.core.domain.errors import NotFoundError
 from biobank_desktop.core.domain.ids import normalize_scan
@@ -129,7 +129,7 @@ class QueryService:
 
     # -- search ---------------------------------------------------------------------------------
 
-    def _where(self, stmt: Select, c: SampleCriteria) -> Select:  # type: ignore[type-arg]
+    def _where(self, stmt: Select, c: SampleCriteria) -> Select:
         text = normalize_scan(c.text) if c.text.strip() else ""
         if text:
             by_barcode = select(SampleBarcode.sample_id).where(SampleBarcode.barcode == text)

@@ -17,17 +17,16 @@ if TYPE_CHECKING:
 CURRENT_VERSION = "3.0"
 
 
-def _version_key(version: str) -> str:
-    return version.split(".")[0]
-
-
-def derive_fluid_code(new: NewSample, version: str = CURRENT_VERSION) -> str | None:
-    """The derived SPREC code of a fluid sample, or None when the sample type is not a SPREC fluid type."""
+def derive_fluid_code(new: NewSample, version: str = CURRENT_VERSION) -> str:
+    """The derived SPREC code of a fluid sample; ValidationError when the recorded data contradict SPREC."""
     try:
         return sprec.derive_fluid_sprec(
-            _version_key(version), new.sample_type.upper(), new.primary_container.upper(), new.collected_at,
-            new.centrifuged_at, new.pre_centrifugation_temp, new.centrifugation, new.second_centrifugation,
-            new.frozen_at, new.post_centrifugation_temp, new.long_term_storage,
+            version, sample_type=new.sample_type.upper(), primary_container=new.primary_container.upper(),
+            collected_at=new.collected_at, centrifuged_at=new.centrifuged_at,
+            pre_centrifugation_temp=new.pre_centrifugation_temp,  # type: ignore[arg-type]
+            centrifugation=new.centrifugation, second_centrifugation=new.second_centrifugation,
+            frozen_at=new.frozen_at, post_centrifugation_temp=new.post_centrifugation_temp,  # type: ignore[arg-type]
+            long_term_storage=new.long_term_storage,
         )
     except ValidationError:
         raise
@@ -36,18 +35,18 @@ def derive_fluid_code(new: NewSample, version: str = CURRENT_VERSION) -> str | N
 
 
 def validate_sprec(version: str, material: str, code: str) -> None:
-    sprec.load_tables(_version_key(version)).validate(code, material)
+    sprec.load_sprec_tables(version).validate(code, material)  # type: ignore[arg-type]
 
 
 def describe_sprec(version: str, material: str, code: str | None) -> tuple[tuple[str, str, str], ...]:
     if not code:
         return ()
     try:
-        return tuple(sprec.load_tables(_version_key(version)).describe(code, material))
+        return tuple(sprec.load_sprec_tables(version).describe(code, material))  # type: ignore[arg-type]
     except ValidationError:
         return ()
 
 
 def sample_type_meaning(version: str, material: str, sample_type: str) -> str:
-    types = (sprec.fluid_sample_types if material == "fluid" else sprec.solid_sample_types)(_version_key(version))
+    types = (sprec.fluid_sample_types if material == "fluid" else sprec.solid_sample_types)(version)
     return dict(types).get(sample_type, sample_type)

@@ -1,0 +1,61 @@
+"""Alembic owns the schema: models and migrations agree, and old databases upgrade."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+
+from biobank_desktop.core.db import schema
+from biobank_desktop.core.db.engine import Database
+from biobank_desktop.core.db.models import Base
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def test_models_and_migrations_agree(database: Database) -> None:
+    with database.engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": True})
+        diff = compare_metadata(ctx, Base.metadata)
+    assert diff == [], f"models differ from migrations; write a migration: {diff}"
+
+
+def test_migration_seeds_the_national_programmes(database: Database) -> None:
+    with database.engine.connect() as conn:
+        codes = {r[0] for r in conn.execute(text("SELECT code FROM studies"))}
+        head = conn.execute(text("SELECT last_seq, last_hash FROM audit_head")).one()
+    assert {"LUNG", "BREAST", "COLON", "PARK", "T2D", "NPC"} <= codes
+    assert tuple(head) == (0, "0" * 64)
+
+
+def test_upgrade_of_an_old_database_file_keeps_its_data_and_backs_it_up(tmp_path: Path) -> None:
+    """tests/fixtures/biobank-v0001.sqlite was written by the first release (schema 0001) with data in it."""
+    path = tmp_path / "old.sqlite"
+    shutil.copyfile(FIXTURES / "biobank-v0001.sqlite", path)
+    with sqlite3.connect(path) as raw:
+        before = raw.execute("SELECT sample_code, volume_ul FROM samples ORDER BY id").fetchall()
+        old_rev = raw.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+    assert before, "the fixture holds samples"
+    db = Database(f"sqlite+pysqlite:///{path}")
+    backup = schema.upgrade(db)
+    status = schema.schema_status(db)
+    assert status.at_head
+    with db.engine.connect() as conn:
+        after = [tuple(r) for r in conn.execute(text("SELECT sample_code, volume_ul FROM samples ORDER BY id"))]
+    db.dispose()
+    assert [(c, float(v)) for c, v in after] == [(c, float(v)) for c, v in before]
+    if old_rev != schema.head_revision():
+        assert backup is not None and Path(backup).exists()
+        with sqlite3.connect(backup) as raw:
+            assert raw.execute("SELECT version_num FROM alembic_version").fetchone()[0] == old_rev
+    else:
+        assert backup is None
+
+
+def test_upgrade_is_idempotent(database: Database) -> None:
+    assert schema.upgrade(database) is None
+    assert schema.schema_status(database).at_head
