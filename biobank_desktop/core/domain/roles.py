@@ -28,11 +28,12 @@ class Permission(StrEnum):
     MANAGE_DATABASE = "manage_database"  # backups, upgrades, demo data
 
 
+# A reprint is routine at the bench (a smudged or frosted label); it asks for a reason and is audited.
 _TECHNICIAN = frozenset(
-    {Permission.VIEW_SAMPLES, Permission.RECORD_SAMPLES, Permission.PRINT_LABELS, Permission.VIEW_AUDIT}
+    {Permission.VIEW_SAMPLES, Permission.RECORD_SAMPLES, Permission.PRINT_LABELS, Permission.REPRINT_LABELS,
+     Permission.VIEW_AUDIT}
 )
 _SUPERVISOR = _TECHNICIAN | {
-    Permission.REPRINT_LABELS,
     Permission.OVERRIDE_SPREC,
     Permission.MANAGE_REFERENCE,
     Permission.MANAGE_STORAGE,
