@@ -157,3 +157,21 @@ def test_unknown_references_are_clear_errors(services: Services, technician: Act
     services.samples.override_sprec(supervisor, code, "SER-SST-A-D-N-A-A", "corrected from lab sheet")
     detail = services.queries.detail(code)
     assert detail.sprec_code == "SER-SST-A-D-N-A-A" and detail.sprec_overridden
+
+
+def test_consent_withdrawal_is_kept_and_shown_on_the_sample(services: Services, technician: Actor) -> None:
+    code = services.samples.register(technician, _new(participant="COL-0777"))
+    cid = services.participants.record_consent(technician, "COLON", "COL-0777", version="v2.1",
+                                               scope="broad research", signed_on=dt.date(2025, 5, 2))
+    with pytest.raises(ValidationError, match="reason"):
+        services.participants.withdraw_consent(technician, cid, dt.date(2026, 1, 5), " ")
+    with pytest.raises(ValidationError, match="before it was signed"):
+        services.participants.withdraw_consent(technician, cid, dt.date(2024, 1, 5), "letter 2026-01")
+    services.participants.withdraw_consent(technician, cid, dt.date(2026, 1, 5), "letter of 2026-01-03")
+    detail = services.queries.detail(code)
+    assert [(c.status, c.withdrawn_on) for c in detail.consents] == [("withdrawn", dt.date(2026, 1, 5))]
+    person = services.queries.participant("colon", "COL-0777")
+    assert person.consent_withdrawn and person.sample_count == 1
+    history = services.audit.history(technician, "participant", "COLON/COL-0777")
+    assert [e.action for e in history] == ["participant.added", "consent.recorded", "consent.withdrawn"]
+    assert history[-1].reason == "letter of 2026-01-03"

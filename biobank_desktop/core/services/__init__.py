@@ -11,6 +11,7 @@ from biobank_desktop.core.db.engine import Database
 from biobank_desktop.core.domain.actor import this_workstation
 from biobank_desktop.core.services.accounts import AccountService
 from biobank_desktop.core.services.audit import AuditService
+from biobank_desktop.core.services.participants import ParticipantService
 from biobank_desktop.core.services.queries import QueryService
 from biobank_desktop.core.services.reference import ReferenceService
 from biobank_desktop.core.services.samples import SampleService
@@ -23,6 +24,7 @@ class Services:
     workstation: str
     accounts: AccountService
     audit: AuditService
+    participants: ParticipantService
     queries: QueryService
     reference: ReferenceService
     samples: SampleService
@@ -40,6 +42,7 @@ def open_database(url: str) -> Database:
 def build_services(db: Database, workstation: str | None = None) -> Services:
     ws = workstation or this_workstation()
     return Services(
-        db=db, workstation=ws, accounts=AccountService(db, ws), audit=AuditService(db), queries=QueryService(db),
-        reference=ReferenceService(db), samples=SampleService(db), system=SystemService(db),
+        db=db, workstation=ws, accounts=AccountService(db, ws), audit=AuditService(db),
+        participants=ParticipantService(db), queries=QueryService(db), reference=ReferenceService(db),
+        samples=SampleService(db), system=SystemService(db),
     )

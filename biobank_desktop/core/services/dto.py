@@ -68,6 +68,30 @@ class SampleLink:
 
 
 @dataclass(frozen=True)
+class ConsentInfo:
+    id: int
+    version: str
+    scope: str
+    status: str  # given | withdrawn | refused
+    signed_on: dt.date
+    withdrawn_on: dt.date | None
+    withdrawal_reason: str | None
+
+
+@dataclass(frozen=True)
+class ParticipantDetail:
+    study_code: str
+    pseudonym: str
+    sex: str
+    consents: tuple[ConsentInfo, ...]
+    sample_count: int
+
+    @property
+    def consent_withdrawn(self) -> bool:
+        return any(c.status == "withdrawn" for c in self.consents)
+
+
+@dataclass(frozen=True)
 class SampleDetail:
     id: int
     sample_code: str
@@ -75,6 +99,7 @@ class SampleDetail:
     study_code: str
     study_name: str
     participant: str | None
+    consents: tuple[ConsentInfo, ...]
     site_code: str | None
     site_name: str | None
     material: str

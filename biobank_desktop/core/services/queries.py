@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, aliased
 
 from biobank_desktop.core.db.engine import Database
 from biobank_desktop.core.db.models import (
+    Consent,
     ContainerType,
     Participant,
     PartnerSite,
@@ -27,7 +28,9 @@ from biobank_desktop.core.db.models import (
 from biobank_desktop.core.domain.errors import NotFoundError
 from biobank_desktop.core.domain.ids import normalize_scan
 from biobank_desktop.core.services.dto import (
+    ConsentInfo,
     LocationInfo,
+    ParticipantDetail,
     SampleDetail,
     SampleLink,
     SampleRow,
@@ -210,6 +213,7 @@ class QueryService:
                 barcodes=tuple((b.barcode, b.kind) for b in sample.barcodes),
                 study_code=sample.study.code, study_name=sample.study.name,
                 participant=sample.participant.pseudonym if sample.participant else None,
+                consents=_consents(s, sample.participant_id),
                 site_code=sample.partner_site.code if sample.partner_site else None,
                 site_name=sample.partner_site.name if sample.partner_site else None,
                 material=sample.material, sample_type=sample.sample_type,
@@ -230,6 +234,28 @@ class QueryService:
                 parent=_link(parent) if parent else None,
                 children=tuple(_link(c) for c in children),
             )
+
+
+    def participant(self, study_code: str, pseudonym: str) -> ParticipantDetail:
+        """A participant with their consents and how many samples they gave."""
+        with self.db.connect_checked(), self.db.new_session(write=False) as s:
+            person = s.execute(select(Participant).join(Study).where(
+                Study.code == study_code.upper(), Participant.pseudonym == pseudonym.strip())).scalar_one_or_none()
+            if person is None:
+                raise NotFoundError(f"There is no participant {pseudonym} in study {study_code}.")
+            count = s.execute(select(func.count()).select_from(Sample)
+                              .where(Sample.participant_id == person.id)).scalar_one()
+            return ParticipantDetail(study_code.upper(), person.pseudonym, person.sex, _consents(s, person.id),
+                                     int(count))
+
+
+def _consents(session: Session, participant_id: int | None) -> tuple[ConsentInfo, ...]:
+    if participant_id is None:
+        return ()
+    rows = session.execute(select(Consent).where(Consent.participant_id == participant_id)
+                           .order_by(Consent.signed_on, Consent.id)).scalars()
+    return tuple(ConsentInfo(c.id, c.version, c.scope, c.status, c.signed_on, c.withdrawn_on, c.withdrawal_reason)
+                 for c in rows)
 
 
 def _link(sample: Sample) -> SampleLink:
