@@ -5,12 +5,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from biobank_desktop.core.db.engine import Database
 from biobank_desktop.core.domain.actor import this_workstation
+from biobank_desktop.core.labels.printers import PrinterConfig
 from biobank_desktop.core.services.accounts import AccountService
 from biobank_desktop.core.services.audit import AuditService
+from biobank_desktop.core.services.labelling import LabellingService
 from biobank_desktop.core.services.participants import ParticipantService
 from biobank_desktop.core.services.queries import QueryService
 from biobank_desktop.core.services.reference import ReferenceService
@@ -24,6 +27,7 @@ class Services:
     workstation: str
     accounts: AccountService
     audit: AuditService
+    labelling: LabellingService
     participants: ParticipantService
     queries: QueryService
     reference: ReferenceService
@@ -39,10 +43,13 @@ def open_database(url: str) -> Database:
     return Database(url)
 
 
-def build_services(db: Database, workstation: str | None = None) -> Services:
+def build_services(db: Database, workstation: str | None = None,
+                   printers: Callable[[], Sequence[PrinterConfig]] = lambda: ()) -> Services:
+    """``printers`` returns this workstation's configured printers (read from its settings)."""
     ws = workstation or this_workstation()
     return Services(
         db=db, workstation=ws, accounts=AccountService(db, ws), audit=AuditService(db),
+        labelling=LabellingService(db, ws, printers),
         participants=ParticipantService(db), queries=QueryService(db), reference=ReferenceService(db),
         samples=SampleService(db), system=SystemService(db),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from labels_testkit import SAMPLE_IDS, decode
+from tests.support.labels_testkit import SAMPLE_IDS, decode
 from PIL import Image, ImageDraw
 
 from biobank_desktop.core.domain.errors import ValidationError

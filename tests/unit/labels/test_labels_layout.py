@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from labels_testkit import SAMPLE_IDS
+from tests.support.labels_testkit import SAMPLE_IDS
 
 from biobank_desktop.core.domain.errors import ValidationError
 from biobank_desktop.core.labels.barcodes import Rect

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from labels_testkit import (
+from tests.support.labels_testkit import (
     DPIS,
     SAMPLE_IDS,
     decode,

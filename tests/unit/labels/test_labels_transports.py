@@ -8,8 +8,8 @@ import stat
 from pathlib import Path
 
 import pytest
-from fake_zebra import FakeZebraPrinter, closed_port, host_status_reply
-from labels_testkit import SAMPLE_IDS, decode, zplkit_images
+from tests.support.fake_zebra import FakeZebraPrinter, closed_port, host_status_reply
+from tests.support.labels_testkit import SAMPLE_IDS, decode, zplkit_images
 
 from biobank_desktop.core.domain.errors import PrinterError
 from biobank_desktop.core.labels.layout import SAMPLE_LABEL_DATA

@@ -10,7 +10,7 @@ import re
 from dataclasses import replace
 
 import pytest
-from labels_testkit import (
+from tests.support.labels_testkit import (
     DPIS,
     SAMPLE_IDS,
     decode,

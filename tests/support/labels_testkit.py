@@ -49,7 +49,8 @@ def pdf_page_sizes_pt(pdf: bytes) -> list[tuple[float, float]]:
 
 def zplkit_images(zpl: str, dpi: int) -> list[Image.Image]:
     """Every ``^XA...^XZ`` format of ``zpl`` rendered by zplkit at ``dpi``, as greyscale images."""
-    cleaned = _PRINTER_SETTINGS.sub("", zpl)
+    # zplkit's font cannot draw µ (real printers can, with ^CI28): swap it for a glyph it has.
+    cleaned = _PRINTER_SETTINGS.sub("", zpl).replace("µ", "u")
     document = zplkit.render(cleaned, zplkit.Options(profile="specification", dpi=dpi))
     images = []
     for label in document.labels:

@@ -1,0 +1,531 @@
+"""Label printing for every workflow: templates, print rules, the print queue, printing and reprints.
+
+Reception, aliquoting and storage call :meth:`LabellingService.enqueue_in` inside their own unit of
+work, so the labels of a received shipment are queued in the same transaction as the tubes
+(in placement order). Printing then happens outside any transaction:
+
+1. ``print_job`` claims the job (``queued``/``partial``/``failed`` → ``printing``) in a short
+   transaction; a second workstation that tries the same job gets a clear ConflictError.
+2. The labels still to print are rendered and sent; the transport tells exactly which labels the
+   printer confirmed.
+3. A second transaction marks those labels ``sent``, a label whose fate is unknown (connection
+   dropped right after it) ``failed`` with a warning to look at the printer, and leaves the rest
+   ``queued``; the job becomes ``printed``, ``partial`` or ``failed``, and the print is audited
+   (who, when, which labels, which printer).
+
+So a printer that is off leaves the job queued with a clear message, and no label is silently
+printed twice or lost: printing the job again sends only what was not confirmed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from biobank_desktop.core.db.engine import Database
+from biobank_desktop.core.db.models import (
+    LabelTemplateRecord,
+    Participant,
+    PrintJob,
+    PrintJobItem,
+    PrintRule,
+    Sample,
+    Study,
+)
+from biobank_desktop.core.db.types import utcnow
+from biobank_desktop.core.db.uow import UnitOfWork, require
+from biobank_desktop.core.domain.actor import Actor
+from biobank_desktop.core.domain.errors import (
+    BiobankError,
+    ConflictError,
+    NotFoundError,
+    PrinterError,
+    ValidationError,
+)
+from biobank_desktop.core.domain.ids import normalize_scan, parse_sample_id
+from biobank_desktop.core.domain.roles import Permission
+from biobank_desktop.core.domain.volumes import format_volume
+from biobank_desktop.core.labels.layout import SAMPLE_LABEL_DATA, LabelLayout, layout_label
+from biobank_desktop.core.labels.model import (
+    LabelData,
+    LabelTemplate,
+    TemplateCatalog,
+    load_catalog,
+    parse_template_json,
+    template_to_json,
+)
+from biobank_desktop.core.labels.pdf import render_pdf
+from biobank_desktop.core.labels.printers import PrinterConfig, transport_for
+from biobank_desktop.core.labels.transports import PrintJobInterruptedError
+from biobank_desktop.core.labels.zpl import render_zpl_labels
+
+DEFAULT_TEMPLATE = "cryovial-25x13"
+Progress = Callable[[float, str], None]
+Cancelled = Callable[[], bool]
+
+
+@dataclass(frozen=True)
+class JobItemInfo:
+    position: int
+    sample_code: str
+    status: str
+    sent_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class JobInfo:
+    id: int
+    created_at: dt.datetime
+    created_by: str
+    workstation: str
+    source: str
+    template_name: str
+    printer_name: str | None
+    status: str
+    is_reprint: bool
+    reason: str | None
+    message: str
+    printed_at: dt.datetime | None
+    total: int
+    sent: int
+    items: tuple[JobItemInfo, ...] = ()
+
+
+@dataclass(frozen=True)
+class PrintResult:
+    job: JobInfo
+    sent_now: int
+    error: BiobankError | None  # the printer problem, when the job did not print completely
+
+    @property
+    def complete(self) -> bool:
+        return self.job.status == "printed"
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    id: int
+    study_code: str | None
+    sample_type: str | None
+    workstation: str | None
+    template_name: str
+    printer_name: str | None
+
+
+def _job_info(job: PrintJob, session: Session, *, with_items: bool) -> JobInfo:
+    items: tuple[JobItemInfo, ...] = ()
+    if with_items:
+        rows = session.execute(select(PrintJobItem.position, Sample.sample_code, PrintJobItem.status,
+                                      PrintJobItem.sent_at).join(Sample, PrintJobItem.sample_id == Sample.id)
+                               .where(PrintJobItem.job_id == job.id).order_by(PrintJobItem.position)).all()
+        items = tuple(JobItemInfo(*r) for r in rows)
+    statuses = [i.status for i in job.items]
+    return JobInfo(job.id, job.created_at, job.created_by, job.workstation, job.source, job.template_name,
+                   job.printer_name, job.status, job.is_reprint, job.reason, job.message, job.printed_at,
+                   len(statuses), statuses.count("sent"), items)
+
+
+def _label_data(sample: Sample, study_code: str, pseudonym: str | None) -> LabelData:
+    aliquot = None
+    try:
+        parsed = parse_sample_id(sample.sample_code)
+        if parsed.suffix:
+            aliquot = parsed.suffix.rsplit("-", 1)[-1]
+    except ValidationError:
+        aliquot = None
+    return LabelData(
+        sample_id=sample.sample_code, participant=pseudonym, study=study_code, sample_type=sample.sample_type,
+        volume=format_volume(sample.volume_ul) if sample.volume_ul is not None else None,
+        collection_date=sample.collected_at.date().isoformat() if sample.collected_at else None,
+        aliquot_number=aliquot, sprec=sample.sprec_code, free_text=None,
+    )
+
+
+class LabellingService:
+    """See the module docstring. ``printers`` returns this workstation's configured printers."""
+
+    def __init__(self, db: Database, workstation: str,
+                 printers: Callable[[], Sequence[PrinterConfig]] = lambda: ()) -> None:
+        self.db = db
+        self.workstation = workstation
+        self._printers = printers
+
+    # -- templates ------------------------------------------------------------------------------
+
+    def catalog(self) -> TemplateCatalog:
+        """Shipped templates plus the biobank's own (kept in the database, shared by all workstations)."""
+        with self.db.connect_checked(), self.db.new_session(write=False) as s:
+            records = s.execute(select(LabelTemplateRecord).order_by(LabelTemplateRecord.name)).scalars().all()
+        own = [parse_template_json(r.definition, f"Label template '{r.name}' in the database") for r in records]
+        return load_catalog(extra_templates=own)
+
+    def templates(self) -> list[LabelTemplate]:
+        return list(self.catalog().templates)
+
+    def template(self, name: str) -> LabelTemplate:
+        return self.catalog().get(name)
+
+    def shipped_names(self) -> set[str]:
+        return {t.name for t in load_catalog().templates}
+
+    def preview(self, template: LabelTemplate, data: LabelData | None = None, dpi: int | None = None) -> LabelLayout:
+        """The label laid out at ``dpi`` (true scale), with its warnings and errors, for the designer."""
+        return layout_label(template, data or SAMPLE_LABEL_DATA, dpi=dpi)
+
+    def save_template(self, actor: Actor, template: LabelTemplate) -> None:
+        """Save a biobank template (a copy of a shipped one, edited). Shipped names cannot be overwritten."""
+        if template.name in self.shipped_names():
+            raise ValidationError(f"'{template.name}' is a shipped template and cannot be changed.",
+                                  hint="Save your version under a new name (a copy).")
+        layout = layout_label(template, SAMPLE_LABEL_DATA)
+        layout.raise_for_errors(f"Template '{template.name}' with the example sample")
+        text = template_to_json(template)
+        with UnitOfWork(self.db, actor, Permission.PRINT_LABELS) as uow:
+            record = uow.session.execute(select(LabelTemplateRecord)
+                                         .where(LabelTemplateRecord.name == template.name)).scalar_one_or_none()
+            action = "label_template.changed" if record else "label_template.added"
+            before = {"definition": record.definition} if record else None
+            if record is None:
+                uow.session.add(LabelTemplateRecord(name=template.name, definition=text, created_by=actor.username))
+            else:
+                record.definition = text
+            uow.audit(action, "label_template", template.name, summary=f"Label template {template.name} saved",
+                      before=before, after={"definition": text})
+            uow.commit()
+
+    def delete_template(self, actor: Actor, name: str, reason: str) -> None:
+        with UnitOfWork(self.db, actor, Permission.MANAGE_REFERENCE) as uow:
+            record = uow.session.execute(select(LabelTemplateRecord)
+                                         .where(LabelTemplateRecord.name == name)).scalar_one_or_none()
+            if record is None:
+                raise NotFoundError(f"There is no biobank template '{name}' (shipped templates cannot be deleted).")
+            uow.session.delete(record)
+            uow.audit("label_template.deleted", "label_template", name, summary=f"Label template {name} deleted",
+                      before={"definition": record.definition}, reason=reason)
+            uow.commit()
+
+    # -- printers and rules ---------------------------------------------------------------------
+
+    def printers(self) -> list[PrinterConfig]:
+        return list(self._printers())
+
+    def printer(self, name: str) -> PrinterConfig:
+        for printer in self._printers():
+            if printer.name == name:
+                return printer
+        names = ", ".join(p.name for p in self._printers()) or "none is configured on this workstation"
+        raise NotFoundError(f"There is no printer '{name}' ({names}).", hint="Add it in Settings → Printers.")
+
+    def rules(self) -> list[RuleInfo]:
+        with self.db.connect_checked(), self.db.new_session(write=False) as s:
+            return [RuleInfo(r.id, r.study_code, r.sample_type, r.workstation, r.template_name, r.printer_name)
+                    for r in s.execute(select(PrintRule).order_by(PrintRule.id)).scalars()]
+
+    def add_rule(self, actor: Actor, *, template_name: str, printer_name: str | None = None,
+                 study_code: str | None = None, sample_type: str | None = None,
+                 workstation: str | None = None) -> int:
+        self.template(template_name)  # NotFoundError for an unknown template
+        with UnitOfWork(self.db, actor, Permission.MANAGE_REFERENCE) as uow:
+            rule = PrintRule(study_code=(study_code or None) and study_code.upper(),
+                             sample_type=(sample_type or None) and sample_type.upper(),
+                             workstation=workstation or None, template_name=template_name,
+                             printer_name=printer_name or None, created_by=actor.username)
+            uow.session.add(rule)
+            uow.flush()
+            uow.audit("print_rule.added", "print_rule", rule.id,
+                      summary=f"Print rule: {study_code or 'any study'} / {sample_type or 'any type'} / "
+                              f"{workstation or 'any workstation'} → {template_name} on {printer_name or 'default'}",
+                      after={"study": study_code, "sample_type": sample_type, "workstation": workstation,
+                             "template": template_name, "printer": printer_name})
+            uow.commit()
+            return rule.id
+
+    def delete_rule(self, actor: Actor, rule_id: int) -> None:
+        with UnitOfWork(self.db, actor, Permission.MANAGE_REFERENCE) as uow:
+            rule = uow.session.get(PrintRule, rule_id)
+            if rule is None:
+                raise NotFoundError(f"There is no print rule {rule_id}.")
+            uow.session.delete(rule)
+            uow.audit("print_rule.deleted", "print_rule", rule_id, summary=f"Print rule {rule_id} deleted",
+                      before={"template": rule.template_name, "printer": rule.printer_name})
+            uow.commit()
+
+    def choose(self, session: Session, study_code: str, sample_type: str) -> tuple[str, str | None]:
+        """(template, printer) for a sample on this workstation: the most specific matching rule wins."""
+        best: tuple[int, PrintRule] | None = None
+        for rule in session.execute(select(PrintRule).order_by(PrintRule.id)).scalars():
+            if rule.study_code not in (None, study_code) or rule.sample_type not in (None, sample_type):
+                continue
+            if rule.workstation not in (None, self.workstation):
+                continue
+            score = (rule.workstation is not None) * 4 + (rule.study_code is not None) * 2 + (
+                rule.sample_type is not None)
+            if best is None or score > best[0]:
+                best = (score, rule)
+        if best is None:
+            printers = self.printers()
+            return DEFAULT_TEMPLATE, printers[0].name if printers else None
+        return best[1].template_name, best[1].printer_name
+
+    # -- the queue ------------------------------------------------------------------------------
+
+    def label_data(self, sample_codes: Sequence[str]) -> list[LabelData]:
+        """LabelData for each code, in the order given; NotFoundError naming the first unknown sample."""
+        with self.db.connect_checked(), self.db.new_session(write=False) as s:
+            return [self._data_for(s, sample) for sample in self._samples(s, sample_codes)]
+
+    @staticmethod
+    def _samples(session: Session, sample_codes: Sequence[str]) -> list[Sample]:
+        codes = [normalize_scan(c).upper() for c in sample_codes]
+        if not codes:
+            raise ValidationError("No sample was given to print.")
+        found = {s.sample_code: s for s in session.execute(select(Sample).where(Sample.sample_code.in_(codes)))
+                 .scalars()}
+        missing = [c for c in codes if c not in found]
+        if missing:
+            raise NotFoundError(f"There is no sample {missing[0]}" + (f" (and {len(missing) - 1} more)"
+                                                                      if len(missing) > 1 else "") + ".",
+                                hint="Check the IDs; nothing was queued.")
+        return [found[c] for c in codes]
+
+    @staticmethod
+    def _data_for(session: Session, sample: Sample) -> LabelData:
+        study = session.get(Study, sample.study_id)
+        person = session.get(Participant, sample.participant_id) if sample.participant_id else None
+        return _label_data(sample, study.code if study else "", person.pseudonym if person else None)
+
+    def enqueue(self, actor: Actor, sample_codes: Sequence[str], *, source: str = "manual",
+                template_name: str | None = None, printer_name: str | None = None) -> list[JobInfo]:
+        with UnitOfWork(self.db, actor, Permission.PRINT_LABELS) as uow:
+            ids = self.enqueue_in(uow, sample_codes, source=source, template_name=template_name,
+                                  printer_name=printer_name)
+            uow.commit()
+        return [self.job(i) for i in ids]
+
+    def enqueue_in(self, uow: UnitOfWork, sample_codes: Sequence[str], *, source: str,
+                   template_name: str | None = None, printer_name: str | None = None,
+                   reprint_reason: str | None = None) -> list[int]:
+        """Queue labels inside the caller's unit of work, in the order given (the placement order).
+
+        Without an explicit template/printer the print rules choose per sample; consecutive samples
+        with the same choice go into one job, so the order is kept.
+        """
+        require(uow.actor, Permission.REPRINT_LABELS if reprint_reason else Permission.PRINT_LABELS)
+        session = uow.session
+        samples = self._samples(session, sample_codes)
+        catalog = self.catalog()
+        groups: list[tuple[str, str | None, list[Sample]]] = []
+        for sample in samples:
+            study = session.get(Study, sample.study_id)
+            chosen = self.choose(session, study.code if study else "", sample.sample_type)
+            choice = (template_name or chosen[0], printer_name or chosen[1])
+            if groups and (groups[-1][0], groups[-1][1]) == choice:
+                groups[-1][2].append(sample)
+            else:
+                groups.append((choice[0], choice[1], [sample]))
+        job_ids: list[int] = []
+        for template, printer, members in groups:
+            tpl = catalog.get(template)
+            # Refuse now what could never print (a too-long ID for the template), not at the printer.
+            from biobank_desktop.core.labels.layout import printable_layouts
+
+            printable_layouts(tpl, [self._data_for(session, m) for m in members])
+            job = PrintJob(created_by=uow.actor.username, workstation=self.workstation, source=source,
+                           template_name=template, printer_name=printer, status="queued",
+                           is_reprint=reprint_reason is not None, reason=reprint_reason,
+                           items=[PrintJobItem(position=i + 1, sample_id=m.id) for i, m in enumerate(members)])
+            session.add(job)
+            uow.flush()
+            codes = [m.sample_code for m in members]
+            verb = "reprint queued" if reprint_reason else "queued"
+            uow.audit("labels.reprint_queued" if reprint_reason else "labels.queued", "print_job", job.id,
+                      summary=f"{len(codes)} label(s) {verb} ({template} on {printer or 'no printer yet'})",
+                      after={"samples": codes, "template": template, "printer": printer, "source": source},
+                      reason=reprint_reason)
+            job_ids.append(job.id)
+        return job_ids
+
+    def reprint(self, actor: Actor, sample_codes: Sequence[str], reason: str, *, template_name: str | None = None,
+                printer_name: str | None = None) -> list[JobInfo]:
+        """Queue labels again; a reprint always asks for a reason (kept on the job and in the audit trail)."""
+        if not reason.strip():
+            raise ValidationError("A reprint needs a reason (e.g. 'label smudged', 'frosted off').")
+        with UnitOfWork(self.db, actor, Permission.REPRINT_LABELS) as uow:
+            ids = self.enqueue_in(uow, sample_codes, source="reprint", template_name=template_name,
+                                  printer_name=printer_name, reprint_reason=reason.strip())
+            uow.commit()
+        return [self.job(i) for i in ids]
+
+    def jobs(self, *, workstation: str | None = None, statuses: Sequence[str] = (), limit: int = 200) -> list[JobInfo]:
+        stmt = select(PrintJob).order_by(PrintJob.id.desc()).limit(limit)
+        if workstation:
+            stmt = stmt.where(PrintJob.workstation == workstation)
+        if statuses:
+            stmt = stmt.where(PrintJob.status.in_(list(statuses)))
+        with self.db.connect_checked(), self.db.new_session(write=False) as s:
+            return [_job_info(j, s, with_items=False) for j in s.execute(stmt).scalars()]
+
+    def job(self, job_id: int) -> JobInfo:
+        with self.db.connect_checked(), self.db.new_session(write=False) as s:
+            job = s.get(PrintJob, job_id)
+            if job is None:
+                raise NotFoundError(f"There is no print job {job_id}.")
+            return _job_info(job, s, with_items=True)
+
+    def cancel_job(self, actor: Actor, job_id: int, reason: str) -> JobInfo:
+        if not reason.strip():
+            raise ValidationError("Give a reason for cancelling the print job.")
+        with UnitOfWork(self.db, actor, Permission.PRINT_LABELS) as uow:
+            job = uow.session.get(PrintJob, job_id)
+            if job is None:
+                raise NotFoundError(f"There is no print job {job_id}.")
+            if job.status in ("printed", "cancelled"):
+                raise ValidationError(f"Print job {job_id} is already {job.status}.")
+            before = {"status": job.status}
+            job.status = "cancelled"
+            for item in job.items:
+                if item.status in ("queued", "failed"):
+                    item.status = "skipped"
+            uow.audit("labels.job_cancelled", "print_job", job_id, summary=f"Print job {job_id} cancelled",
+                      before=before, after={"status": "cancelled"}, reason=reason.strip())
+            uow.commit()
+        return self.job(job_id)
+
+    # -- rendering and printing -----------------------------------------------------------------
+
+    def render(self, sample_codes: Sequence[str], template_name: str, fmt: str, *, dpi: int | None = None,
+               start_position: int = 1) -> bytes:
+        """PDF bytes or ZPL text (as UTF-8) of labels, without queueing or auditing (a preview or a file)."""
+        template = self.template(template_name)
+        labels = self.label_data(sample_codes)
+        if fmt == "pdf":
+            return render_pdf(template, labels, dpi=dpi, start_position=start_position)
+        if fmt == "zpl":
+            from biobank_desktop.core.labels.zpl import PrinterCalibration
+
+            zpl = render_zpl_labels(template, labels, PrinterCalibration(dpi=dpi or template.dpi))
+            return "".join(zpl).encode("utf-8")
+        raise ValidationError(f"Unknown label format '{fmt}': use pdf or zpl.")
+
+    def job_labels(self, job_id: int, *, pending_only: bool) -> tuple[LabelTemplate, list[tuple[int, LabelData]]]:
+        """The template and (position, label) pairs of a job, e.g. for the GUI's system-printer path."""
+        with self.db.connect_checked(), self.db.new_session(write=False) as s:
+            job = s.get(PrintJob, job_id)
+            if job is None:
+                raise NotFoundError(f"There is no print job {job_id}.")
+            items = [i for i in job.items if not pending_only or i.status in ("queued", "failed")]
+            pairs = [(i.position, self._data_for(s, s.get(Sample, i.sample_id))) for i in items]  # type: ignore[arg-type]
+            template_name = job.template_name
+        return self.template(template_name), pairs
+
+    def _claim(self, actor: Actor, job_id: int, printer: str) -> None:
+        with UnitOfWork(self.db, actor, Permission.PRINT_LABELS) as uow:
+            claimed = uow.session.execute(
+                update(PrintJob).where(PrintJob.id == job_id, PrintJob.status.in_(("queued", "partial", "failed")))
+                .values(status="printing", printer_name=printer,
+                        message=f"being printed on {printer} from {self.workstation}")).rowcount  # type: ignore[attr-defined]
+            if claimed != 1:
+                job = uow.session.get(PrintJob, job_id)
+                if job is None:
+                    raise NotFoundError(f"There is no print job {job_id}.")
+                if job.status == "printing":
+                    raise ConflictError(f"Print job {job_id} is being printed right now ({job.message}).",
+                                        hint="Wait for it to finish; if that workstation crashed, cancel the job "
+                                             "and reprint what is missing.")
+                raise ValidationError(f"Print job {job_id} is {job.status}; there is nothing left to print.",
+                                      hint="Use Reprint (with a reason) to print labels again.")
+            uow.audit("labels.print_started", "print_job", job_id, summary=f"Printing job {job_id} on {printer}")
+            uow.commit()
+
+    def print_job(self, actor: Actor, job_id: int, *, printer_name: str | None = None,
+                  printer: PrinterConfig | None = None, start_position: int = 1,
+                  progress: Progress | None = None, cancelled: Cancelled | None = None) -> PrintResult:
+        """Print the labels of a job that are not yet confirmed; see the module docstring for the guarantees."""
+        require(actor, Permission.PRINT_LABELS)
+        template, pending = self.job_labels(job_id, pending_only=True)
+        info = self.job(job_id)
+        target = printer or self.printer(printer_name or info.printer_name or "")
+        if not pending:
+            raise ValidationError(f"Print job {job_id} has nothing left to print.",
+                                  hint="Use Reprint (with a reason) to print labels again.")
+        if target.kind == "system":
+            raise ValidationError(f"{target.name} is a system printer: print this job from the Labels page.")
+        self._claim(actor, job_id, target.name)
+        confirmed, unconfirmed = 0, 0
+        error: BiobankError | None = None
+        try:
+            labels = [data for _, data in pending]
+            if target.kind == "pdf-file":
+                path = Path(target.address).expanduser()
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(render_pdf(template, labels, dpi=target.dpi, start_position=start_position,
+                                            offset_x_mm=target.offset_x_mm, offset_y_mm=target.offset_y_mm,
+                                            title=f"Print job {job_id}"))
+                confirmed = len(labels)
+            else:
+                zpl = render_zpl_labels(template, labels, target.calibration)
+                transport = transport_for(target)
+
+                def sent(done: int, total: int) -> None:
+                    if progress:
+                        progress(done / total, f"Label {done} of {total} sent to {target.name}")
+
+                report = transport.send_labels(zpl, progress=sent, cancelled=cancelled)
+                confirmed = report.labels_confirmed
+        except PrintJobInterruptedError as exc:
+            confirmed, unconfirmed, error = exc.labels_confirmed, exc.labels_unconfirmed, exc
+        except (PrinterError, ValidationError, OSError) as exc:
+            error = exc if isinstance(exc, BiobankError) else PrinterError(
+                f"The labels could not be written to {target.address}: {exc}.", hint="Check the folder, then Retry.")
+        except BaseException:
+            self._finish(actor, job_id, target.name, pending, confirmed=0, unconfirmed=0,
+                         message="the print was interrupted")
+            raise
+        message = "" if error is None else str(error)
+        if message and target.name not in message:
+            message = f"{target.name}: {message}"
+        self._finish(actor, job_id, target.name, pending, confirmed=confirmed, unconfirmed=unconfirmed,
+                     message=message)
+        return PrintResult(self.job(job_id), confirmed, error)
+
+    def _finish(self, actor: Actor, job_id: int, printer: str, pending: list[tuple[int, LabelData]], *,
+                confirmed: int, unconfirmed: int, message: str) -> None:
+        sent_positions = {pos for pos, _ in pending[:confirmed]}
+        doubtful = {pos for pos, _ in pending[confirmed:confirmed + unconfirmed]}
+        with UnitOfWork(self.db, actor) as uow:
+            job = uow.session.get(PrintJob, job_id)
+            assert job is not None
+            now = utcnow()
+            for item in job.items:
+                if item.position in sent_positions:
+                    item.status, item.sent_at = "sent", now
+                elif item.position in doubtful:
+                    item.status = "failed"
+            done = sum(1 for i in job.items if i.status in ("sent", "skipped"))
+            job.status = "printed" if done == len(job.items) else ("partial" if any(
+                i.status == "sent" for i in job.items) else ("failed" if message else "queued"))
+            job.message = message
+            if job.status == "printed":
+                job.printed_at = now
+            codes = [d.sample_id for pos, d in pending if pos in sent_positions]
+            uow.audit("labels.printed" if not job.is_reprint else "labels.reprinted", "print_job", job_id,
+                      summary=f"{len(codes)} of {len(pending)} label(s) printed on {printer}"
+                              + (f"; {message}" if message else ""),
+                      after={"printer": printer, "samples": codes, "status": job.status,
+                             "unconfirmed": [d.sample_id for pos, d in pending if pos in doubtful]},
+                      reason=job.reason)
+            uow.commit()
+
+    def record_printed(self, actor: Actor, job_id: int, printer_name: str, positions: Sequence[int]) -> JobInfo:
+        """The GUI printed these labels through a system printer (Qt): mark them sent and audit it."""
+        self._claim(actor, job_id, printer_name)
+        _, pending = self.job_labels(job_id, pending_only=True)
+        chosen = [p for p in pending if p[0] in set(positions)]
+        self._finish(actor, job_id, printer_name, chosen + [p for p in pending if p not in chosen],
+                     confirmed=len(chosen), unconfirmed=0, message="")
+        return self.job(job_id)
