@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from tests.support.labels_testkit import SAMPLE_IDS, decode
 from PIL import Image, ImageDraw
 
 from biobank_desktop.core.domain.errors import ValidationError
@@ -15,6 +14,7 @@ from biobank_desktop.core.labels.barcodes import (
     encode_code128,
     encode_datamatrix,
 )
+from tests.support.labels_testkit import SAMPLE_IDS, decode
 
 
 def _draw(symbol: Code128Symbol | DataMatrixSymbol, module: int) -> Image.Image:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from tests.support.labels_testkit import SAMPLE_IDS
 
 from biobank_desktop.core.domain.errors import ValidationError
 from biobank_desktop.core.labels.barcodes import Rect
@@ -22,6 +21,7 @@ from biobank_desktop.core.labels.layout import (
     rotate_rect,
 )
 from biobank_desktop.core.labels.model import LabelData, LabelElement, LabelTemplate, list_templates, load_template
+from tests.support.labels_testkit import SAMPLE_IDS
 
 SHIPPED = list_templates()
 

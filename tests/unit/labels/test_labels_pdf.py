@@ -5,6 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from PIL import Image
+
+from biobank_desktop.core.domain.errors import ValidationError
+from biobank_desktop.core.labels.layout import SAMPLE_LABEL_DATA, layout_label, mm_to_dots
+from biobank_desktop.core.labels.model import LabelData, LabelTemplate, list_templates, load_template
+from biobank_desktop.core.labels.pdf import SheetPlacement, render_pdf, sheet_placements
 from tests.support.labels_testkit import (
     DPIS,
     SAMPLE_IDS,
@@ -16,12 +22,6 @@ from tests.support.labels_testkit import (
     pdf_text,
     rasterize_pdf,
 )
-from PIL import Image
-
-from biobank_desktop.core.domain.errors import ValidationError
-from biobank_desktop.core.labels.layout import SAMPLE_LABEL_DATA, layout_label, mm_to_dots
-from biobank_desktop.core.labels.model import LabelData, LabelTemplate, list_templates, load_template
-from biobank_desktop.core.labels.pdf import SheetPlacement, render_pdf, sheet_placements
 
 SHIPPED = list_templates()
 MM_TO_PT = 72 / 25.4

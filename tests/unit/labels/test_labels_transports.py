@@ -8,8 +8,6 @@ import stat
 from pathlib import Path
 
 import pytest
-from tests.support.fake_zebra import FakeZebraPrinter, closed_port, host_status_reply
-from tests.support.labels_testkit import SAMPLE_IDS, decode, zplkit_images
 
 from biobank_desktop.core.domain.errors import PrinterError
 from biobank_desktop.core.labels.layout import SAMPLE_LABEL_DATA
@@ -23,6 +21,8 @@ from biobank_desktop.core.labels.transports import (
     parse_host_status,
 )
 from biobank_desktop.core.labels.zpl import PrinterCalibration, render_zpl_labels
+from tests.support.fake_zebra import FakeZebraPrinter, closed_port, host_status_reply
+from tests.support.labels_testkit import SAMPLE_IDS, decode, zplkit_images
 
 LABELS = [f"^XA^FO20,20^A0N,30,30^FDlabel {number}^FS^XZ\n" for number in range(1, 11)]
 # Generous for a printer that answers (a busy test machine must not fail the test), short for the

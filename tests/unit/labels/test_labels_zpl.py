@@ -10,6 +10,11 @@ import re
 from dataclasses import replace
 
 import pytest
+
+from biobank_desktop.core.domain.errors import ValidationError
+from biobank_desktop.core.labels.layout import SAMPLE_LABEL_DATA, layout_label, mm_to_dots
+from biobank_desktop.core.labels.model import LabelData, LabelTemplate, list_templates, load_template
+from biobank_desktop.core.labels.zpl import PrinterCalibration, field_data, render_zpl, render_zpl_labels
 from tests.support.labels_testkit import (
     DPIS,
     SAMPLE_IDS,
@@ -19,11 +24,6 @@ from tests.support.labels_testkit import (
     layout_barcode_image,
     zplkit_images,
 )
-
-from biobank_desktop.core.domain.errors import ValidationError
-from biobank_desktop.core.labels.layout import SAMPLE_LABEL_DATA, layout_label, mm_to_dots
-from biobank_desktop.core.labels.model import LabelData, LabelTemplate, list_templates, load_template
-from biobank_desktop.core.labels.zpl import PrinterCalibration, field_data, render_zpl, render_zpl_labels
 
 ROLLS = [template for template in list_templates() if not template.is_sheet]
 ASCII_DATA = replace(SAMPLE_LABEL_DATA, free_text="Garcon uber u-test", volume="500 uL")
