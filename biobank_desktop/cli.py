@@ -13,6 +13,15 @@ Without a command it starts the application window. Commands::
     user passwd NAME [--password-stdin]
     user deactivate NAME --reason TEXT
     user list
+    labels templates           the label templates (shipped, and the biobank's own copies)
+    labels render --template NAME --format pdf|zpl [--dpi N] [--start-position N] --sample ID... -o OUT|-
+    labels print --printer SPEC [--template NAME] [--start-position N] --sample ID...
+    labels queue [--all]       this workstation's unfinished print jobs (--all: every job, every workstation)
+    labels print-job JOB [--printer SPEC]             print what a job has not printed yet (a retry)
+    labels reprint --reason TEXT --sample ID... [--printer SPEC] [--template NAME]
+    printer list | printer remove NAME | printer status NAME
+    printer add NAME --kind zpl-tcp|zpl-file|cups-raw|pdf-file --address ADDR [--dpi 203]
+                [--offset-x MM] [--offset-y MM] [--darkness N]
 
 The database is ``--database`` (a SQLAlchemy URL or an SQLite file path), else ``$BIOBANK_DATABASE_URL``,
 else the one saved in Settings, else the default SQLite file.
@@ -28,9 +37,21 @@ Who acts:
   read from ``$BIOBANK_PASSWORD``, else asked for (never a command-line argument: it would show in
   the process list and the shell history). Logging in here counts as a login (audit trail, lockout).
 * New passwords come from one line of standard input (``--password-stdin``) or are asked twice.
+* ``labels print``, ``labels print-job`` and ``labels reprint`` always need ``--user NAME`` (a person
+  prints, and the audit trail says who); ``labels render`` and ``labels queue`` need it once the
+  database has accounts (they show sample data); ``labels templates`` needs none.
+* ``printer`` commands change only the ``printers`` list of this workstation's settings file
+  (printers sit next to a workstation) and do not open the database.
 
-Exit codes: 0 done; 1 refused or invalid input (the message on stderr, no traceback); 2 usage error;
-130 interrupted (nothing was changed).
+Printers: SPEC is the name of a printer configured on this workstation (``printer add``), or an
+ad-hoc ``zpl://HOST[:9100]``, ``cups://QUEUE``, ``zpl-file:///PATH`` or ``pdf:///PATH`` (with
+``--dpi`` for its resolution, 203 if not given). A print that does not complete keeps the job in the
+queue (exit 1, the printer's message on stderr); ``labels print-job JOB`` then sends only the labels
+the printer did not confirm. The workstation is the one named in Settings, else this computer's name.
+
+Exit codes: 0 done; 1 refused or invalid input (the message on stderr, no traceback), or labels not
+all printed; 2 usage error; 130 interrupted (nothing was changed; a print interrupted part-way says
+which job to look at).
 """
 
 from __future__ import annotations
@@ -45,7 +66,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from biobank_desktop.config import ENV_DATABASE_URL, resolve_database_url
+from biobank_desktop.config import ENV_DATABASE_URL, Settings, resolve_database_url
 from biobank_desktop.core.db.engine import Database, sqlite_url, translate_error
 from biobank_desktop.core.db.uow import require
 from biobank_desktop.core.domain.actor import Actor, this_workstation
@@ -54,11 +75,14 @@ from biobank_desktop.core.domain.errors import (
     DatabaseUnavailableError,
     NotFoundError,
     PermissionDeniedError,
+    PrinterError,
     ValidationError,
 )
 from biobank_desktop.core.domain.roles import Permission, Role
+from biobank_desktop.core.labels.printers import DPI_CHOICES, PrinterConfig, parse_printer_spec, transport_for
 from biobank_desktop.core.services import Services, build_services
 from biobank_desktop.core.services.accounts import UserInfo
+from biobank_desktop.core.services.labelling import JobInfo
 
 ENV_PASSWORD = "BIOBANK_PASSWORD"
 PROG = "biobank-desktop"
@@ -85,7 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Biobank Desktop. Without a command, the application window starts.",
         epilog=f"The database: --database, else ${ENV_DATABASE_URL}, else Settings, else the default SQLite file.",
     )
-    parser.set_defaults(handler=None)  # not the common options: their action objects are shared with every command
+    # Not the common options: their action objects are shared with every command.
+    parser.set_defaults(handler=None, uses_database=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     db = commands.add_parser("db", help="database maintenance (runs as the system)")
@@ -124,7 +149,105 @@ def build_parser() -> argparse.ArgumentParser:
     deactivate.add_argument("--reason", required=True, help="why (kept in the audit trail)")
     deactivate.set_defaults(handler=_user_deactivate)
     user_commands.add_parser("list", parents=[common], help="list the accounts").set_defaults(handler=_user_list)
+
+    _add_label_commands(commands, common)
+    _add_printer_commands(commands, common)
     return parser
+
+
+def _add_label_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser],
+                        common: argparse.ArgumentParser) -> None:
+    labels = commands.add_parser("labels", help="label templates, rendering, printing and the print queue")
+    label_commands = labels.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    def samples(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--sample", dest="samples", metavar="ID", nargs="+", action="extend", required=True,
+                             help="sample ID(s), in label order (repeat or list several)")
+
+    def printer_dpi(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--dpi", type=int, choices=DPI_CHOICES, metavar="N",
+                             help="resolution of an ad-hoc printer (zpl://...), default 203; "
+                                  "a configured printer has its own")
+
+    label_commands.add_parser("templates", parents=[common], help="list the label templates"
+                              ).set_defaults(handler=_labels_templates)
+
+    render = label_commands.add_parser("render", parents=[common],
+                                       help="write labels as PDF or ZPL to a file (nothing is queued)")
+    render.add_argument("--template", required=True, metavar="NAME")
+    render.add_argument("--format", dest="fmt", required=True, choices=("pdf", "zpl"))
+    render.add_argument("--dpi", type=int, choices=DPI_CHOICES, metavar="N",
+                        help="the printer's resolution (default: the template's)")
+    render.add_argument("--start-position", type=_positive_int, default=1, metavar="N",
+                        help="first free label on a sheet (PDF of a sheet template), default 1")
+    samples(render)
+    render.add_argument("-o", "--output", required=True, metavar="OUT", help="the file to write, or - for stdout")
+    render.set_defaults(handler=_labels_render)
+
+    print_ = label_commands.add_parser("print", parents=[common], help="queue labels and print them now")
+    print_.add_argument("--printer", required=True, metavar="SPEC",
+                        help="a configured printer's name, or zpl://HOST:9100, cups://QUEUE, zpl-file:///PATH, "
+                             "pdf:///PATH")
+    print_.add_argument("--template", metavar="NAME", help="default: chosen by the print rules")
+    print_.add_argument("--start-position", type=_positive_int, default=1, metavar="N",
+                        help="first free label on a sheet (pdf printers), default 1")
+    printer_dpi(print_)
+    samples(print_)
+    print_.set_defaults(handler=_labels_print)
+
+    queue = label_commands.add_parser("queue", parents=[common],
+                                      help="this workstation's print jobs waiting, failed or partly printed")
+    queue.add_argument("--all", dest="all_jobs", action="store_true",
+                       help="every job of every workstation, printed and cancelled ones too (the newest 200)")
+    queue.set_defaults(handler=_labels_queue)
+
+    print_job = label_commands.add_parser("print-job", parents=[common],
+                                          help="print the labels of a job that are not printed yet (retry)")
+    print_job.add_argument("job", metavar="JOB", type=_positive_int)
+    print_job.add_argument("--printer", metavar="SPEC", help="default: the job's printer")
+    print_job.add_argument("--start-position", type=_positive_int, default=1, metavar="N",
+                           help="first free label on a sheet (pdf printers), default 1")
+    printer_dpi(print_job)
+    print_job.set_defaults(handler=_labels_print_job)
+
+    reprint = label_commands.add_parser("reprint", parents=[common], help="print labels again (with a reason)")
+    reprint.add_argument("--reason", required=True, help="why (kept with the job and in the audit trail)")
+    samples(reprint)
+    reprint.add_argument("--printer", metavar="SPEC",
+                         help="default: the printer the print rules choose (else the job is only queued)")
+    reprint.add_argument("--template", metavar="NAME", help="default: chosen by the print rules")
+    printer_dpi(reprint)
+    reprint.set_defaults(handler=_labels_reprint)
+
+
+_CLI_PRINTER_KINDS = ("zpl-tcp", "zpl-file", "cups-raw", "pdf-file")
+
+
+def _add_printer_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser],
+                          common: argparse.ArgumentParser) -> None:
+    printer = commands.add_parser("printer", help="this workstation's label printers (kept in its settings)")
+    printer_commands = printer.add_subparsers(dest="action", metavar="ACTION", required=True)
+    printer_commands.add_parser("list", parents=[common], help="list this workstation's printers"
+                                ).set_defaults(handler=_printer_list, uses_database=False)
+    add = printer_commands.add_parser("add", parents=[common], help="add a printer to this workstation")
+    add.add_argument("name", metavar="NAME")
+    add.add_argument("--kind", required=True, choices=_CLI_PRINTER_KINDS,
+                     help="zpl-tcp (network Zebra, port 9100), zpl-file, cups-raw (CUPS queue, raw) or pdf-file")
+    add.add_argument("--address", required=True, metavar="ADDR",
+                     help="HOST[:PORT] for zpl-tcp, the queue for cups-raw, a file path for the file kinds")
+    add.add_argument("--dpi", type=int, default=203, choices=DPI_CHOICES, metavar="N",
+                     help="the printer's resolution, default 203")
+    add.add_argument("--offset-x", type=float, default=0.0, metavar="MM", help="calibration, positive is right")
+    add.add_argument("--offset-y", type=float, default=0.0, metavar="MM", help="calibration, positive is down")
+    add.add_argument("--darkness", type=int, metavar="N", help="0-30 (ZPL ~SD); default: the printer's own")
+    add.set_defaults(handler=_printer_add, uses_database=False)
+    remove = printer_commands.add_parser("remove", parents=[common], help="remove a printer from this workstation")
+    remove.add_argument("name", metavar="NAME")
+    remove.set_defaults(handler=_printer_remove, uses_database=False)
+    status = printer_commands.add_parser("status", parents=[common],
+                                         help="ask a printer whether it is ready (exit 1 when not)")
+    status.add_argument("name", metavar="NAME", help="a configured printer, or an ad-hoc SPEC")
+    status.set_defaults(handler=_printer_status, uses_database=False)
 
 
 def _positive_int(text: str) -> int:
@@ -173,10 +296,14 @@ def run(argv: Sequence[str] | None = None) -> int:
         return _start_gui(args)
     db: Database | None = None
     try:
+        if not args.uses_database:  # this workstation's own settings (printers)
+            local: Callable[[argparse.Namespace], int] = args.handler
+            return local(args)
         url = _database_url(args.database)
         _refuse_missing_file(url, (args.command, args.action))
         db = Database(url)
-        ctx = _Context(args, url, db, build_services(db, this_workstation()))
+        services = build_services(db, _workstation_name(), printers=_configured_printers)
+        ctx = _Context(args, url, db, services)
         handler: Callable[[_Context], int] = args.handler
         return handler(ctx)
     except BiobankError as exc:
@@ -207,6 +334,19 @@ def _start_gui(args: argparse.Namespace) -> int:
     from biobank_desktop.app import main
 
     return main([])
+
+
+def _workstation_name() -> str:
+    """The name in Settings (as the window uses it), else this computer's name."""
+    try:
+        return Settings.load().workstation_name.strip() or this_workstation()
+    except ValidationError:  # a damaged settings file must not stop maintenance commands
+        return this_workstation()
+
+
+def _configured_printers() -> list[PrinterConfig]:
+    """This workstation's printers, read from its settings each time (``printer add`` may have changed them)."""
+    return [PrinterConfig.from_dict(p) for p in Settings.load().printers]
 
 
 def _fail(exc: BiobankError) -> None:
@@ -245,7 +385,7 @@ def _refuse_missing_file(url: str, command: tuple[str, str | None]) -> None:
                             hint=f"Check --database, or create it with '{PROG} db upgrade'.")
 
 
-def _emit(ctx: _Context, data: dict[str, Any] | list[Any], lines: Sequence[str]) -> None:
+def _emit(ctx: _Context | argparse.Namespace, data: dict[str, Any] | list[Any], lines: Sequence[str]) -> None:
     if ctx.json:
         print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
     else:
@@ -479,3 +619,361 @@ def _user_json(info: UserInfo) -> dict[str, Any]:
     return {"username": info.username, "display_name": info.display_name, "role": info.role.value,
             "active": info.active, "locked": info.is_locked, "must_change_password": info.must_change_password,
             "last_login_at": info.last_login_at}
+
+
+# -- labels -----------------------------------------------------------------------------------------------
+
+_UNFINISHED_JOBS = ("queued", "printing", "partial", "failed")
+_MAX_PRINTER_NAME = 100  # print_jobs.printer_name
+
+
+def _table(rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+
+
+def _person(ctx: _Context, permission: Permission) -> Actor:
+    """A logged-in user (never the system): printing is done by a person, and the audit trail says who."""
+    if not ctx.args.user:
+        raise PermissionDeniedError("Printing labels needs a user account.",
+                                    hint=f"Give --user NAME (password from ${ENV_PASSWORD} or asked).")
+    actor = _login(ctx)
+    require(actor, permission)
+    return actor
+
+
+def _labels_templates(ctx: _Context) -> int:
+    ctx.services.system.ensure_current()
+    labelling = ctx.services.labelling
+    catalog = labelling.catalog()
+    shipped = labelling.shipped_names()
+    for problem in catalog.problems:
+        print(f"Warning: {problem}", file=sys.stderr)
+    rows = [("NAME", "KIND", "SIZE (MM)", "DPI", "ORIGIN", "DESCRIPTION")]
+    data: list[dict[str, Any]] = []
+    for t in catalog.templates:
+        origin = "shipped" if t.name in shipped else "biobank copy"
+        kind = t.kind + (f" of {t.sheet.positions}" if t.sheet is not None else "") + (
+            ", round" if t.shape == "round" else "")
+        rows.append((t.name, kind, f"{t.width_mm:g} x {t.height_mm:g}", str(t.dpi), origin,
+                     _shorten(t.description, 60)))
+        data.append({"name": t.name, "kind": t.kind, "shape": t.shape, "width_mm": t.width_mm,
+                     "height_mm": t.height_mm, "dpi": t.dpi, "shipped": t.name in shipped,
+                     "labels_per_sheet": t.sheet.positions if t.sheet is not None else None,
+                     "description": t.description})
+    _emit(ctx, data, _table(rows))
+    return 0
+
+
+def _shorten(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[:width - 1].rstrip() + "…"
+
+
+def _labels_render(ctx: _Context) -> int:
+    args = ctx.args
+    to_stdout = args.output == "-"
+    if to_stdout and ctx.json:
+        raise ValidationError("--json and -o - both want standard output.", hint="Write to a file with -o FILE.")
+    if to_stdout and args.fmt == "pdf" and sys.stdout.isatty():
+        raise ValidationError("A PDF is not for a terminal.", hint="Redirect standard output, or use -o FILE.")
+    ctx.services.system.ensure_current()
+    _actor(ctx, Permission.VIEW_SAMPLES)
+    labelling = ctx.services.labelling
+    template = labelling.template(args.template)
+    if args.start_position > 1 and template.sheet is None:
+        raise ValidationError(f"--start-position is for sheets; '{template.name}' is a roll template.")
+    content = labelling.render(args.samples, template.name, args.fmt, dpi=args.dpi,
+                               start_position=args.start_position)
+    if to_stdout:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(content)
+        sys.stdout.buffer.flush()
+        return 0
+    target = Path(args.output).expanduser()
+    try:
+        target.write_bytes(content)
+    except OSError as exc:
+        raise ValidationError(f"{target} could not be written ({exc.strerror or exc}).",
+                              hint="Check that the folder exists and that you may write there.") from None
+    dpi = args.dpi or template.dpi
+    count = len(args.samples)
+    _emit(ctx, {"file": str(target.resolve()), "format": args.fmt, "template": template.name, "dpi": dpi,
+                "labels": count, "bytes": len(content)},
+          [f"{count} label(s) ({template.name}, {args.fmt.upper()} for {dpi} dpi) written to {target}"])
+    return 0
+
+
+def _resolve_printer(spec: str, dpi: int | None) -> PrinterConfig:
+    """A configured printer by name, or an ad-hoc spec; checked before anything is queued."""
+    known = _configured_printers()
+    if dpi is not None:
+        for configured in known:
+            if configured.name == spec and configured.dpi != dpi:
+                raise ValidationError(f"Printer {spec} is set up for {configured.dpi} dpi; --dpi is for ad-hoc "
+                                      f"printers (zpl://...).", hint=f"Change it with 'printer remove {spec}' "
+                                                                     f"and 'printer add'.")
+    printer = parse_printer_spec(spec, known, dpi=dpi or 203)
+    if len(printer.name) > _MAX_PRINTER_NAME:
+        raise ValidationError(f"The printer '{_shorten(printer.name, 60)}' is too long a name to keep with the "
+                              f"job ({_MAX_PRINTER_NAME} characters at most).",
+                              hint="Add it with 'printer add NAME ...' and print to NAME.")
+    if printer.kind == "system":
+        raise ValidationError(f"{printer.name} is a system printer: the command line cannot print to it.",
+                              hint="Print from the Labels page of the application, or use a ZPL or PDF printer.")
+    if printer.speaks_zpl:
+        transport_for(printer)  # a malformed address or queue name is refused now, not after queueing
+    return printer
+
+
+def _job_json(job: JobInfo) -> dict[str, Any]:
+    return {"id": job.id, "status": job.status, "created_at": job.created_at, "created_by": job.created_by,
+            "workstation": job.workstation, "source": job.source, "template": job.template_name,
+            "printer": job.printer_name, "is_reprint": job.is_reprint, "reason": job.reason,
+            "message": job.message, "printed_at": job.printed_at, "labels": job.total, "printed": job.sent,
+            "items": [{"position": i.position, "sample": i.sample_code, "status": i.status, "sent_at": i.sent_at}
+                      for i in job.items]}
+
+
+_OUTCOME = {"sent": "printed", "queued": "not printed",
+            "failed": "sent, not confirmed: it may have printed (look at the printer; print-job sends it again)",
+            "skipped": "skipped (job cancelled)"}
+
+
+def _print_jobs(ctx: _Context, actor: Actor, jobs: Sequence[JobInfo], printer: PrinterConfig | None, *,
+                start_position: int = 1, dpi: int | None = None) -> int:
+    """Print ``jobs`` in order on ``printer`` (None: each job's own); stop at the first that does not complete
+    (the later ones would break the placement order, and the printer has a problem anyway).
+
+    The outcome of each label on stdout; the printer's message and the command to retry on stderr;
+    exit 1 unless everything printed.
+    """
+    labelling = ctx.services.labelling
+    if printer is not None and printer.kind == "pdf-file" and len(jobs) > 1:
+        # Each job replaces the PDF file: printing them all would leave only the last job's labels in it.
+        numbers = ", ".join(str(j.id) for j in jobs)
+        raise ValidationError(
+            f"The print rules put these labels into {len(jobs)} jobs ({numbers}) with different templates, and "
+            f"each job replaces {printer.address}.",
+            hint=f"Nothing was printed; the jobs are queued. Print each to its own file with '{PROG} labels "
+                 f"print-job JOB --printer pdf:///PATH', or next time choose one --template.")
+    lines: list[str] = []
+    printed = 0
+    failed_at: int | None = None
+    error: BiobankError | None = None
+    for index, job in enumerate(jobs):
+        pending = {i.position for i in job.items if i.status in ("queued", "failed")}
+        try:
+            target = printer or _job_printer(job, dpi)
+            result = labelling.print_job(actor, job.id, printer=target, start_position=start_position)
+        except KeyboardInterrupt:
+            print(f"\nInterrupted while printing job {job.id}: labels already sent may print. Look at the printer, "
+                  f"then see '{PROG} labels queue' and '{PROG} labels print-job {job.id}'.", file=sys.stderr)
+            return 130
+        except BiobankError as exc:
+            failed_at, error = index, exc
+            break
+        printed += result.sent_now
+        lines.append(f"Job {job.id} on {target.name} ({job.template_name}):")
+        lines += [f"  {i.position:>3}  {i.sample_code}  {_OUTCOME.get(i.status, i.status)}"
+                  for i in result.job.items if i.position in pending]
+        if result.error is not None:
+            failed_at, error = index, _naming(target, result.error)
+            break
+        start_position = 1  # the start position is where the first job begins on its sheet
+    if error is None:
+        lines.append(f"{printed} label(s) printed.")
+    final = [labelling.job(j.id) for j in jobs]
+    _emit(ctx, {"complete": error is None, "printed": printed, "error": None if error is None else str(error),
+                "jobs": [_job_json(j) for j in final]}, lines)
+    if error is None or failed_at is None:
+        return 0
+    _fail(error)
+    waiting = [j for j in final[failed_at:] if j.status in _UNFINISHED_JOBS]
+    if waiting:
+        states = ", ".join(f"job {j.id} ({j.status}, {j.total - j.sent} of {j.total} label(s) not printed)"
+                           for j in waiting)
+        retry = "; ".join(f"{PROG} labels print-job {j.id}" for j in waiting)
+        print(f"Kept in the print queue: {states}. When the printer is ready: {retry}", file=sys.stderr)
+    return 1
+
+
+def _naming(printer: PrinterConfig, error: BiobankError) -> BiobankError:
+    """The printer's error with the printer's name in it (the transport knows only its address)."""
+    if printer.name in error.message:
+        return error
+    return PrinterError(f"{printer.name}: {error.message}", hint=error.hint)
+
+
+def _job_printer(job: JobInfo, dpi: int | None) -> PrinterConfig:
+    if not job.printer_name:
+        raise ValidationError(f"Print job {job.id} has no printer: none was given and none is configured here.",
+                              hint=f"Print it with '{PROG} labels print-job {job.id} --printer SPEC'.")
+    try:
+        return _resolve_printer(job.printer_name, dpi)
+    except NotFoundError as exc:
+        raise NotFoundError(exc.message, hint=f"Print it elsewhere with '{PROG} labels print-job {job.id} "
+                                              f"--printer SPEC'.") from None
+
+
+def _labels_print(ctx: _Context) -> int:
+    args = ctx.args
+    ctx.services.system.ensure_current()
+    actor = _person(ctx, Permission.PRINT_LABELS)
+    printer = _resolve_printer(args.printer, args.dpi)
+    jobs = ctx.services.labelling.enqueue(actor, args.samples, source="cli", template_name=args.template,
+                                          printer_name=printer.name)
+    return _print_jobs(ctx, actor, jobs, printer, start_position=args.start_position)
+
+
+def _labels_print_job(ctx: _Context) -> int:
+    args = ctx.args
+    ctx.services.system.ensure_current()
+    actor = _person(ctx, Permission.PRINT_LABELS)
+    job = ctx.services.labelling.job(args.job)
+    if not any(i.status in ("queued", "failed") for i in job.items):
+        raise ValidationError(f"Print job {job.id} is {job.status}; there is nothing left to print.",
+                              hint=f"Print labels again with '{PROG} labels reprint --reason TEXT --sample ID...'.")
+    printer = _resolve_printer(args.printer, args.dpi) if args.printer else None
+    return _print_jobs(ctx, actor, [job], printer, start_position=args.start_position, dpi=args.dpi)
+
+
+def _labels_reprint(ctx: _Context) -> int:
+    args = ctx.args
+    if not args.reason.strip():
+        raise ValidationError("A reprint needs a reason (e.g. 'label smudged', 'frosted off').")
+    ctx.services.system.ensure_current()
+    actor = _person(ctx, Permission.REPRINT_LABELS)
+    printer = _resolve_printer(args.printer, args.dpi) if args.printer else None
+    labelling = ctx.services.labelling
+    jobs = labelling.reprint(actor, args.samples, args.reason, template_name=args.template,
+                             printer_name=printer.name if printer else None)
+    if printer is None and any(not j.printer_name for j in jobs):
+        numbers = ", ".join(str(j.id) for j in jobs)
+        _emit(ctx, {"complete": False, "printed": 0, "error": None, "jobs": [_job_json(j) for j in jobs]},
+              [f"Reprint queued as job(s) {numbers}; no printer is set up on this workstation.",
+               f"Print with '{PROG} labels print-job JOB --printer SPEC'."])
+        return 0
+    return _print_jobs(ctx, actor, jobs, printer, dpi=args.dpi)
+
+
+def _labels_queue(ctx: _Context) -> int:
+    ctx.services.system.ensure_current()
+    _actor(ctx, Permission.VIEW_SAMPLES)
+    labelling = ctx.services.labelling
+    if ctx.args.all_jobs:
+        jobs = labelling.jobs()
+    else:
+        jobs = labelling.jobs(workstation=ctx.services.workstation, statuses=_UNFINISHED_JOBS)
+    if not jobs:
+        where = "in the database" if ctx.args.all_jobs else f"waiting on this workstation ({ctx.services.workstation})"
+        _emit(ctx, [], [f"No print jobs {where}."])
+        return 0
+    rows = [("JOB", "CREATED (UTC)", "BY", "WORKSTATION", "SOURCE", "TEMPLATE", "PRINTER", "STATUS", "PRINTED")]
+    messages: list[str] = []
+    for j in reversed(jobs):  # oldest first: the order they should print in
+        rows.append((str(j.id), f"{j.created_at:%Y-%m-%d %H:%M}", j.created_by, j.workstation,
+                     j.source + (" (reprint)" if j.is_reprint else ""), j.template_name, j.printer_name or "-",
+                     j.status, f"{j.sent} of {j.total}"))
+        if j.message and j.status != "printed":
+            messages.append(f"Job {j.id}: {j.message}")
+    lines = _table(rows) + messages
+    if not ctx.args.all_jobs:
+        lines.append(f"Print a job's missing labels with '{PROG} labels print-job JOB [--printer SPEC]'.")
+    _emit(ctx, [_job_json(j) for j in reversed(jobs)], lines)
+    return 0
+
+
+# -- printer (this workstation's settings) ----------------------------------------------------------------
+
+
+def _printer_json(printer: PrinterConfig) -> dict[str, Any]:
+    return printer.to_dict()
+
+
+def _printer_list(args: argparse.Namespace) -> int:
+    printers = _configured_printers()
+    if not printers:
+        _emit(args, [], ["No printers on this workstation.",
+                         f"Add one with '{PROG} printer add NAME --kind zpl-tcp --address HOST:9100'."])
+        return 0
+    rows = [("NAME", "KIND", "ADDRESS", "DPI", "OFFSET X/Y (MM)", "DARKNESS")]
+    rows += [(p.name, p.kind, p.address, str(p.dpi), f"{p.offset_x_mm:g} / {p.offset_y_mm:g}",
+              "printer's" if p.darkness is None else str(p.darkness)) for p in printers]
+    _emit(args, [_printer_json(p) for p in printers], _table(rows))
+    return 0
+
+
+def _printer_add(args: argparse.Namespace) -> int:
+    name = args.name.strip()
+    if "://" in name or len(name) > _MAX_PRINTER_NAME:
+        raise ValidationError(f"'{_shorten(name, 60)}' cannot be a printer name.",
+                              hint=f"Use a short name without '://' ({_MAX_PRINTER_NAME} characters at most), "
+                                   "e.g. Bench-3-Zebra.")
+    address = args.address.strip()
+    if args.kind in ("zpl-file", "pdf-file") and address:
+        path = Path(address).expanduser()
+        address = str(path if path.is_absolute() else path.absolute())
+    printer = PrinterConfig(name, args.kind, address, dpi=args.dpi, offset_x_mm=args.offset_x,
+                            offset_y_mm=args.offset_y, darkness=args.darkness)
+    if printer.speaks_zpl:
+        transport_for(printer)  # HOST:PORT and queue names are checked now
+    settings = Settings.load()
+    existing = [PrinterConfig.from_dict(p) for p in settings.printers]
+    if any(p.name == name for p in existing):
+        raise ValidationError(f"This workstation has a printer called {name} already.",
+                              hint=f"Choose another name, or '{PROG} printer remove {name}' first.")
+    settings.printers = [*settings.printers, printer.to_dict()]
+    settings.save()
+    _emit(args, _printer_json(printer),
+          [f"Printer {name} added ({printer.kind} {printer.address}, {printer.dpi} dpi).",
+           f"Check it with '{PROG} printer status {name}'." if printer.kind == "zpl-tcp" else
+           f"Print to it with '{PROG} labels print --printer {name} ...'."])
+    return 0
+
+
+def _printer_remove(args: argparse.Namespace) -> int:
+    settings = Settings.load()
+    kept = [p for p in settings.printers if str(p.get("name")) != args.name]
+    if len(kept) == len(settings.printers):
+        names = ", ".join(str(p.get("name")) for p in settings.printers) or "none"
+        raise NotFoundError(f"This workstation has no printer called {args.name} (printers: {names}).")
+    settings.printers = kept
+    settings.save()
+    _emit(args, {"removed": args.name}, [f"Printer {args.name} removed from this workstation."])
+    return 0
+
+
+def _printer_status(args: argparse.Namespace) -> int:
+    printer = parse_printer_spec(args.name, _configured_printers())
+    report: dict[str, Any] = {"printer": printer.name, "kind": printer.kind, "address": printer.address}
+    if not printer.speaks_zpl:
+        how = "writes PDF files" if printer.kind == "pdf-file" else "prints through the operating system"
+        _emit(args, report | {"ready": None, "problems": []},
+              [f"Printer {printer.name} {how} ({printer.address}): it has no status to ask."])
+        return 0
+    transport = transport_for(printer)
+    try:
+        status = transport.query_status()
+    except PrinterError as exc:
+        raise _naming(printer, exc) from None
+    if status is None:
+        _emit(args, report | {"ready": None, "problems": []},
+              [f"Printer {printer.name} ({transport.description}) cannot report its status: the labels go to "
+               f"{'a file' if printer.kind == 'zpl-file' else 'a print queue'}, which accepts them either way."])
+        return 0
+    report |= {"ready": status.ready, "answered": status.answered, "problems": status.problems,
+               "paper_out": status.paper_out, "paused": status.paused, "head_open": status.head_open,
+               "ribbon_out": status.ribbon_out, "buffer_full": status.buffer_full,
+               "formats_in_buffer": status.formats_in_buffer, "labels_remaining": status.labels_remaining}
+    if status.ready:
+        lines = [f"Printer {printer.name} ({transport.description}) is ready."]
+        if status.formats_in_buffer or status.labels_remaining:
+            lines.append(f"It holds {status.formats_in_buffer} label format(s) and has {status.labels_remaining} "
+                         f"label(s) of a batch still to print.")
+    else:
+        lines = [f"Printer {printer.name} ({transport.description}) is not ready:"]
+        lines += [f"  - {problem}" for problem in status.problems]
+        lines.append("Nothing can be printed on it until that is fixed.")
+    _emit(args, report, lines)
+    return 0 if status.ready else 1
