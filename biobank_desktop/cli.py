@@ -210,6 +210,16 @@ def _add_label_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
     printer_dpi(print_job)
     print_job.set_defaults(handler=_labels_print_job)
 
+    resolve = label_commands.add_parser(
+        "resolve", parents=[common], help="after looking at the printer: labels that may have printed did or did not")
+    resolve.add_argument("job", metavar="JOB", type=_positive_int)
+    outcome = resolve.add_mutually_exclusive_group(required=True)
+    outcome.add_argument("--printed", dest="printed", action="store_true", help="they are on the printer: done")
+    outcome.add_argument("--not-printed", dest="printed", action="store_false",
+                         help="they are missing: put them back in the queue")
+    resolve.add_argument("positions", metavar="POSITION", type=_positive_int, nargs="+")
+    resolve.set_defaults(handler=_labels_resolve)
+
     reprint = label_commands.add_parser("reprint", parents=[common], help="print labels again (with a reason)")
     reprint.add_argument("--reason", required=True, help="why (kept with the job and in the audit trail)")
     samples(reprint)
@@ -736,7 +746,7 @@ def _job_json(job: JobInfo) -> dict[str, Any]:
 
 
 _OUTCOME = {"sent": "printed", "queued": "not printed",
-            "failed": "sent, not confirmed: it may have printed (look at the printer; print-job sends it again)",
+            "failed": "sent, not confirmed: it may have printed (look at the printer, then 'labels resolve')",
             "skipped": "skipped (job cancelled)"}
 
 
@@ -762,7 +772,7 @@ def _print_jobs(ctx: _Context, actor: Actor, jobs: Sequence[JobInfo], printer: P
     failed_at: int | None = None
     error: BiobankError | None = None
     for index, job in enumerate(jobs):
-        pending = {i.position for i in job.items if i.status in ("queued", "failed")}
+        pending = {i.position for i in job.items if i.status == "queued"}
         try:
             target = printer or _job_printer(job, dpi)
             result = labelling.print_job(actor, job.id, printer=target, start_position=start_position)
@@ -831,11 +841,29 @@ def _labels_print_job(ctx: _Context) -> int:
     ctx.services.system.ensure_current()
     actor = _person(ctx, Permission.PRINT_LABELS)
     job = ctx.services.labelling.job(args.job)
-    if not any(i.status in ("queued", "failed") for i in job.items):
+    doubtful = [i.position for i in job.items if i.status == "failed"]
+    if not any(i.status == "queued" for i in job.items):
+        if doubtful:
+            positions = " ".join(map(str, doubtful))
+            raise ValidationError(
+                f"Print job {job.id}: label(s) {positions} may or may not have printed.",
+                hint=f"Look at the printer, then '{PROG} labels resolve {job.id} --printed {positions}' or "
+                     f"'{PROG} labels resolve {job.id} --not-printed {positions}'.")
         raise ValidationError(f"Print job {job.id} is {job.status}; there is nothing left to print.",
                               hint=f"Print labels again with '{PROG} labels reprint --reason TEXT --sample ID...'.")
     printer = _resolve_printer(args.printer, args.dpi) if args.printer else None
     return _print_jobs(ctx, actor, [job], printer, start_position=args.start_position, dpi=args.dpi)
+
+
+def _labels_resolve(ctx: _Context) -> int:
+    args = ctx.args
+    ctx.services.system.ensure_current()
+    actor = _person(ctx, Permission.PRINT_LABELS)
+    job = ctx.services.labelling.resolve_doubtful(actor, args.job, args.positions, printed=args.printed)
+    left = sum(1 for i in job.items if i.status == "queued")
+    _emit(ctx, _job_json(job), [f"Job {job.id} is {job.status}; {left} label(s) waiting to print."
+                                + (f" Print them with '{PROG} labels print-job {job.id}'." if left else "")])
+    return 0
 
 
 def _labels_reprint(ctx: _Context) -> int:

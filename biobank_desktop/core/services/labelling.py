@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -161,8 +161,15 @@ class LabellingService:
         """Shipped templates plus the biobank's own (kept in the database, shared by all workstations)."""
         with self.db.connect_checked(), self.db.new_session(write=False) as s:
             records = s.execute(select(LabelTemplateRecord).order_by(LabelTemplateRecord.name)).scalars().all()
-        own = [parse_template_json(r.definition, f"Label template '{r.name}' in the database") for r in records]
-        return load_catalog(extra_templates=own)
+        own: list[LabelTemplate] = []
+        problems: list[ValidationError] = []
+        for record in records:
+            try:
+                own.append(parse_template_json(record.definition, f"Label template '{record.name}' in the database"))
+            except ValidationError as exc:  # one damaged copy must not hide the others
+                problems.append(exc)
+        catalog = load_catalog(extra_templates=own)
+        return replace(catalog, problems=(*catalog.problems, *problems)) if problems else catalog
 
     def templates(self) -> list[LabelTemplate]:
         return list(self.catalog().templates)
@@ -413,12 +420,16 @@ class LabellingService:
         raise ValidationError(f"Unknown label format '{fmt}': use pdf or zpl.")
 
     def job_labels(self, job_id: int, *, pending_only: bool) -> tuple[LabelTemplate, list[tuple[int, LabelData]]]:
-        """The template and (position, label) pairs of a job, e.g. for the GUI's system-printer path."""
+        """The template and (position, label) pairs of a job, e.g. for the GUI's system-printer path.
+
+        ``pending_only``: the labels still ``queued``. A ``failed`` label (the printer may have
+        printed it) is not pending: someone must look at the printer and :meth:`resolve_doubtful`.
+        """
         with self.db.connect_checked(), self.db.new_session(write=False) as s:
             job = s.get(PrintJob, job_id)
             if job is None:
                 raise NotFoundError(f"There is no print job {job_id}.")
-            items = [i for i in job.items if not pending_only or i.status in ("queued", "failed")]
+            items = [i for i in job.items if not pending_only or i.status == "queued"]
             pairs = [(i.position, self._data_for(s, s.get(Sample, i.sample_id))) for i in items]  # type: ignore[arg-type]
             template_name = job.template_name
         return self.template(template_name), pairs
@@ -427,7 +438,7 @@ class LabellingService:
         with UnitOfWork(self.db, actor, Permission.PRINT_LABELS) as uow:
             claimed = uow.session.execute(
                 update(PrintJob).where(PrintJob.id == job_id, PrintJob.status.in_(("queued", "partial", "failed")))
-                .values(status="printing", printer_name=printer,
+                .values(status="printing", printer_name=printer[:100],
                         message=f"being printed on {printer} from {self.workstation}")).rowcount  # type: ignore[attr-defined]
             if claimed != 1:
                 job = uow.session.get(PrintJob, job_id)
@@ -449,14 +460,21 @@ class LabellingService:
         require(actor, Permission.PRINT_LABELS)
         template, pending = self.job_labels(job_id, pending_only=True)
         info = self.job(job_id)
-        target = printer or self.printer(printer_name or info.printer_name or "")
         if not pending:
+            doubtful = [i.sample_code for i in info.items if i.status == "failed"]
+            if doubtful:
+                raise ValidationError(
+                    f"Print job {job_id}: {len(doubtful)} label(s) may or may not have printed "
+                    f"({', '.join(doubtful[:3])}{'…' if len(doubtful) > 3 else ''}).",
+                    hint="Look at the printer, then mark them as printed or to print again.")
             raise ValidationError(f"Print job {job_id} has nothing left to print.",
                                   hint="Use Reprint (with a reason) to print labels again.")
+        target = printer or self.printer(printer_name or info.printer_name or "")
         if target.kind == "system":
             raise ValidationError(f"{target.name} is a system printer: print this job from the Labels page.")
         self._claim(actor, job_id, target.name)
         confirmed, unconfirmed = 0, 0
+        confirmed_so_far = [0]  # updated as the printer confirms labels, for an interrupted batch
         error: BiobankError | None = None
         try:
             labels = [data for _, data in pending]
@@ -472,6 +490,7 @@ class LabellingService:
                 transport = transport_for(target)
 
                 def sent(done: int, total: int) -> None:
+                    confirmed_so_far[0] = done
                     if progress:
                         progress(done / total, f"Label {done} of {total} sent to {target.name}")
 
@@ -483,8 +502,12 @@ class LabellingService:
             error = exc if isinstance(exc, BiobankError) else PrinterError(
                 f"The labels could not be written to {target.address}: {exc}.", hint="Check the folder, then Retry.")
         except BaseException:
-            self._finish(actor, job_id, target.name, pending, confirmed=0, unconfirmed=0,
-                         message="the print was interrupted")
+            # Ctrl+C or a crash mid-batch: what the printer confirmed is sent; the next label may be
+            # in the printer, so it is flagged for a look, never resent silently.
+            done = confirmed_so_far[0]
+            self._finish(actor, job_id, target.name, pending, confirmed=done,
+                         unconfirmed=1 if done < len(pending) else 0,
+                         message="the print was interrupted; look at the printer before printing the rest")
             raise
         message = "" if error is None else str(error)
         if message and target.name not in message:
@@ -520,6 +543,30 @@ class LabellingService:
                              "unconfirmed": [d.sample_id for pos, d in pending if pos in doubtful]},
                       reason=job.reason)
             uow.commit()
+
+    def resolve_doubtful(self, actor: Actor, job_id: int, positions: Sequence[int], *, printed: bool) -> JobInfo:
+        """After looking at the printer: the labels it did print are ``sent``, the others go back to the queue."""
+        with UnitOfWork(self.db, actor, Permission.PRINT_LABELS) as uow:
+            job = uow.session.get(PrintJob, job_id)
+            if job is None:
+                raise NotFoundError(f"There is no print job {job_id}.")
+            chosen = [i for i in job.items if i.position in set(positions)]
+            if not chosen or any(i.status != "failed" for i in chosen):
+                raise ValidationError("Choose labels marked 'may have printed'.")
+            now = utcnow()
+            for item in chosen:
+                item.status, item.sent_at = ("sent", now) if printed else ("queued", None)
+            done = sum(1 for i in job.items if i.status in ("sent", "skipped"))
+            job.status = "printed" if done == len(job.items) else "partial"
+            if job.status == "printed":
+                job.printed_at, job.message = now, ""
+            codes = [uow.session.get(Sample, i.sample_id).sample_code for i in chosen]  # type: ignore[union-attr]
+            uow.audit("labels.doubtful_resolved", "print_job", job_id,
+                      summary=f"{len(codes)} label(s) of job {job_id} "
+                              + ("confirmed printed" if printed else "put back in the queue"),
+                      after={"samples": codes, "printed": printed})
+            uow.commit()
+        return self.job(job_id)
 
     def record_printed(self, actor: Actor, job_id: int, printer_name: str, positions: Sequence[int]) -> JobInfo:
         """The GUI printed these labels through a system printer (Qt): mark them sent and audit it."""
