@@ -1,0 +1,359 @@
+"""The main window: navigation on the left, the global scan field on top, the status bar below.
+
+The scan field is always one keystroke away (F2 or Ctrl+L). A scan opens the sample, or lists a
+participant's samples; an unknown code is answered in the field itself (red, with the reason, and
+a beep when sound is on).
+
+Two timers keep the window honest on a shared database: every ``PING_MS`` a worker pings the
+database (green/red indicator in the status bar; red says why and offers Retry), and every
+``POLL_MS`` a worker reads the newest audit sequence number; when it moved, ``events.data_changed``
+tells the open pages to refresh (another workstation changed something).
+
+Pages are imported and built the first time they are shown, so start-up only pays for Search.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QStatusBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from biobank_desktop.core.domain.errors import BiobankError
+from biobank_desktop.core.domain.roles import Permission
+from biobank_desktop.core.services.dto import ScanResult
+from biobank_desktop.core.services.queries import SampleCriteria
+from biobank_desktop.ui.background import error_text
+from biobank_desktop.ui.pages.base import Page
+from biobank_desktop.ui.session import UiSession
+from biobank_desktop.ui.theme import ERROR, OK, WARN
+from biobank_desktop.ui.widgets.common import button, label
+from biobank_desktop.ui.widgets.scan_field import ScanField
+
+PING_MS = 15_000
+POLL_MS = 4_000
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    key: str
+    title: str
+    module: str
+    cls: str
+    permission: Permission | None = None
+    refusal: str = ""
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("search", "Search", "biobank_desktop.ui.pages.search.page", "SearchPage"),
+    PageSpec("sample", "Sample", "biobank_desktop.ui.pages.sample.page", "SamplePage"),
+    PageSpec("audit", "Audit trail", "biobank_desktop.ui.pages.audit.page", "AuditPage", Permission.VIEW_AUDIT,
+             "Your role may not view the audit trail."),
+    PageSpec("users", "Users", "biobank_desktop.ui.pages.users.page", "UsersPage", Permission.MANAGE_USERS,
+             "Only administrators manage user accounts."),
+    PageSpec("settings", "Settings", "biobank_desktop.ui.pages.settings.page", "SettingsPage"),
+)
+
+
+class HealthIndicator(QWidget):
+    """A dot and a sentence: green 'Connected', red 'Connection lost: reason' with Retry."""
+
+    retry_clicked = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 0, 4, 0)
+        layout.setSpacing(8)
+        self.dot = QLabel()
+        self.dot.setFixedSize(16, 16)
+        self.text = QLabel("Connecting…")
+        self.text.setObjectName("healthText")
+        self.retry = button("Retry", on_click=self.retry_clicked.emit)
+        self.retry.setMinimumHeight(30)
+        self.retry.hide()
+        layout.addWidget(self.dot)
+        layout.addWidget(self.text)
+        layout.addWidget(self.retry)
+        self.healthy: bool | None = None
+        self._paint(WARN)
+
+    def _paint(self, colour: str) -> None:
+        self.dot.setStyleSheet(f"background: {colour}; border-radius: 8px; border: 1px solid #333;")
+
+    def set_checking(self) -> None:
+        if self.healthy is False:
+            self.text.setText("Reconnecting…")
+            self.retry.setEnabled(False)
+
+    def set_healthy(self) -> None:
+        self.healthy = True
+        self._paint(OK)
+        self.text.setText("Connected")
+        self.text.setStyleSheet(f"color: {OK}; font-weight: 600;")
+        self.setToolTip("The database answered the last check.")
+        self.retry.hide()
+
+    def set_unhealthy(self, reason: str) -> None:
+        self.healthy = False
+        self._paint(ERROR)
+        self.text.setText(f"Connection lost: {reason}")
+        self.text.setStyleSheet(f"color: {ERROR}; font-weight: 600;")
+        self.setToolTip(reason)
+        self.retry.setEnabled(True)
+        self.retry.show()
+
+
+class MainWindow(QMainWindow):
+    logout_requested = Signal()
+    database_change_requested = Signal(object, object)  # Settings, password: reconnect to another database
+    closed = Signal()
+
+    def __init__(self, session: UiSession) -> None:
+        super().__init__()
+        self.session = session
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("Biobank Desktop")
+        self.setMinimumSize(1200, 700)
+        session.runner.parent_widget = self
+        self.pages: dict[str, Page] = {}
+        self._last_seq: int | None = None
+        self._ping_running = False
+        self._poll_running = False
+
+        # -- top bar: the scan field ------------------------------------------------------------------
+        top = QFrame()
+        top.setObjectName("topBar")
+        top_layout = QHBoxLayout(top)
+        top_layout.setContentsMargins(16, 10, 16, 10)
+        top_layout.setSpacing(14)
+        brand = label("Biobank Desktop", "title")
+        brand.setMinimumWidth(190)
+        self.scan = ScanField("Scan a tube, or type an ID  (F2)", sound=session.settings.scan_sound)
+        self.logout_button = button(f"Log out {session.actor.username}", on_click=self.logout_requested.emit)
+        self.logout_button.setToolTip(f"{session.actor.display_name} ({session.actor.role.label})")
+        top_layout.addWidget(brand)
+        top_layout.addWidget(self.scan, 1)
+        top_layout.addWidget(self.logout_button)
+
+        # -- navigation + pages ------------------------------------------------------------------------
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setFixedWidth(210)
+        self.nav.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.stack = QStackedWidget()
+        for spec in PAGES:
+            if spec.permission is None or session.can(spec.permission):
+                item = QListWidgetItem(spec.title)
+                item.setData(Qt.ItemDataRole.UserRole, spec.key)
+                self.nav.addItem(item)
+        self.nav.currentItemChanged.connect(self._nav_changed)
+
+        centre = QWidget()
+        centre_layout = QVBoxLayout(centre)
+        centre_layout.setContentsMargins(0, 0, 0, 0)
+        centre_layout.setSpacing(0)
+        centre_layout.addWidget(top)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
+        centre_layout.addLayout(row, 1)
+        self.setCentralWidget(centre)
+
+        # -- status bar ------------------------------------------------------------------------------
+        info = session.services.system.info
+        kind = "SQLite file" if info.backend == "sqlite" else "PostgreSQL"
+        self.health = HealthIndicator()
+        self.health.retry_clicked.connect(self.check_connection)
+        self.database_label = label(f"{kind}: {info.description}")
+        self.database_label.setObjectName("databaseLabel")
+        self.database_label.setToolTip(info.url_without_password)
+        self.who_label = label(f"{session.actor.display_name} ({session.actor.role.label}) "
+                               f"at {session.actor.workstation}")
+        self.who_label.setObjectName("whoLabel")
+        status = QStatusBar()
+        status.setSizeGripEnabled(False)
+        status.addWidget(self.health, 0)
+        status.addWidget(self.database_label, 1)
+        status.addPermanentWidget(self.who_label)
+        self.setStatusBar(status)
+
+        # -- wiring ------------------------------------------------------------------------------------
+        self.scan.scanned.connect(self.lookup)
+        for keys in (QKeySequence(Qt.Key.Key_F2), QKeySequence("Ctrl+L")):
+            QShortcut(keys, self, self.scan.focus_for_scan, context=Qt.ShortcutContext.WindowShortcut)
+        session.events.data_changed.connect(self._data_changed)
+        self.ping_timer = QTimer(self)
+        self.ping_timer.setInterval(PING_MS)
+        self.ping_timer.timeout.connect(self.check_connection)
+        self.poll_timer = QTimer(self)
+        self.poll_timer.setInterval(POLL_MS)
+        self.poll_timer.timeout.connect(self.poll_changes)
+
+    # -- life cycle ------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Show Search, start the health and change timers."""
+        self.open_page("search")
+        self.ping_timer.start()
+        self.poll_timer.start()
+        self.check_connection()
+        self.poll_changes()
+        self.scan.focus_for_scan()
+
+    def stop(self) -> None:
+        self.ping_timer.stop()
+        self.poll_timer.stop()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.stop()
+        super().closeEvent(event)
+        self.closed.emit()
+
+    # -- pages -------------------------------------------------------------------------------------
+
+    def page(self, key: str) -> Page | None:
+        """The page ``key`` if it has been built (tests use this)."""
+        return self.pages.get(key)
+
+    def current_key(self) -> str | None:
+        item = self.nav.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item else None
+
+    def open_page(self, key: str) -> Page | None:
+        """Show page ``key``, building it the first time; None (and a message) when the role may not."""
+        spec = next((s for s in PAGES if s.key == key), None)
+        if spec is None:
+            raise KeyError(key)
+        if spec.permission is not None and not self.session.can(spec.permission):
+            self.statusBar().showMessage(spec.refusal, 8000)
+            return None
+        page = self.pages.get(key)
+        if page is None:
+            module = importlib.import_module(spec.module)
+            page = getattr(module, spec.cls)(self.session)
+            assert page is not None
+            self.pages[key] = page
+            self.stack.addWidget(page)
+            if hasattr(page, "sample_opened"):
+                page.sample_opened.connect(self.open_sample)
+            if key == "settings":
+                page.database_change_requested.connect(self.database_change_requested)
+        self.stack.setCurrentWidget(page)
+        for row in range(self.nav.count()):
+            item = self.nav.item(row)
+            if item.data(Qt.ItemDataRole.UserRole) == key and self.nav.currentRow() != row:
+                self.nav.blockSignals(True)
+                self.nav.setCurrentRow(row)
+                self.nav.blockSignals(False)
+        page.page_shown()
+        return page
+
+    def _nav_changed(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
+        if current is not None:
+            self.open_page(current.data(Qt.ItemDataRole.UserRole))
+
+    def open_sample(self, code: str) -> None:
+        page = self.open_page("sample")
+        if page is not None:
+            page.show_sample(code)  # type: ignore[attr-defined]
+
+    # -- the scan field ----------------------------------------------------------------------------
+
+    def lookup(self, text: str) -> None:
+        queries = self.session.services.queries
+        self.session.runner.call(lambda: queries.lookup(text), on_result=self._scan_answered,
+                                 on_error=self._scan_failed, owner=self)
+
+    def _scan_answered(self, result: ScanResult) -> None:
+        if result.kind == "sample":
+            self.scan.show_feedback("ok", f"✔ {result.display}")
+            self.open_sample(result.key)
+        elif result.kind == "participant":
+            study, _, pseudonym = result.key.partition("/")
+            several = len(result.candidates) > 1
+            criteria = SampleCriteria(participant=pseudonym, study_codes=() if several else (study,))
+            where = f"in {len(result.candidates)} studies" if several else f"in {study}"
+            self.scan.show_feedback("ok", f"✔ {result.display} ({where}): samples listed below")
+            page = self.open_page("search")
+            if page is not None:
+                page.set_criteria(criteria)  # type: ignore[attr-defined]
+        elif result.kind == "container":
+            self.scan.show_feedback("info", f"{result.display} is a storage container, not a tube. "
+                                            "Scan a tube to open its sample.")
+        else:
+            self.scan.show_feedback("error", f"✖ {result.display}")
+
+    def _scan_failed(self, exc: BaseException) -> None:
+        message, hint = error_text(exc)
+        self.scan.show_feedback("error", f"✖ {message}")
+        if not isinstance(exc, BiobankError):
+            self.session.runner.report(exc)
+        elif hint:
+            self.scan.feedback.setToolTip(hint)
+
+    # -- connection health and changes from elsewhere --------------------------------------------------
+
+    def check_connection(self) -> None:
+        if self._ping_running:
+            return
+        self._ping_running = True
+        self.health.set_checking()
+        system = self.session.services.system
+
+        def healthy(_r: object) -> None:
+            self._ping_running = False
+            was = self.health.healthy
+            self.health.set_healthy()
+            if was is False:
+                self.session.events.connection_changed.emit(True, "")
+                self.poll_changes()
+
+        def unhealthy(exc: BaseException) -> None:
+            self._ping_running = False
+            reason = str(exc) if isinstance(exc, BiobankError) else f"{type(exc).__name__}: {exc}"
+            was = self.health.healthy
+            self.health.set_unhealthy(reason)
+            if was is not False:
+                self.session.events.connection_changed.emit(False, reason)
+
+        self.session.runner.call(system.ping, on_result=healthy, on_error=unhealthy, owner=self)
+
+    def poll_changes(self) -> None:
+        if self._poll_running or self.health.healthy is False:
+            return
+        self._poll_running = True
+        audit = self.session.services.audit
+
+        def seen(seq: int) -> None:
+            self._poll_running = False
+            if self._last_seq is None:
+                self._last_seq = seq
+            elif seq > self._last_seq:
+                self.session.events.data_changed.emit(seq)
+
+        def failed(exc: BaseException) -> None:
+            self._poll_running = False
+            self.check_connection()  # the indicator says what is wrong; no dialog every few seconds
+
+        self.session.runner.call(audit.last_seq, on_result=seen, on_error=failed, owner=self)
+
+    def _data_changed(self, seq: int) -> None:
+        self._last_seq = max(self._last_seq or 0, seq)
+        for page in self.pages.values():
+            page.data_changed(seq)

@@ -1,0 +1,173 @@
+"""Audit events in a table: the audit trail (paged, newest first) and one sample's history (all of it).
+
+Paging: give the model a ``loader(before_seq) -> events`` and it reads ``page_size`` events at a
+time on a worker when the view scrolls to the end (keyset paging on ``seq``, so page 500 costs
+what page 1 costs). Without a loader the model shows the events it is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+
+from biobank_desktop.core.services.audit import AuditEventInfo
+from biobank_desktop.ui.background import JobRunner
+from biobank_desktop.ui.formatting import DASH, audit_changes, local_time
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+PageLoader = Callable[[int | None], Sequence[AuditEventInfo]]
+
+HEADERS = ("#", "When", "User", "Workstation", "Action", "Record", "What happened", "Changes", "Reason")
+WIDTHS = (70, 170, 110, 140, 190, 200, 320, 360, 240)
+
+
+def _cell(ev: AuditEventInfo, column: int) -> str:
+    if column == 0:
+        return str(ev.seq)
+    if column == 1:
+        return local_time(ev.occurred_at, seconds=True)
+    if column == 2:
+        return ev.username
+    if column == 3:
+        return ev.workstation
+    if column == 4:
+        return ev.action
+    if column == 5:
+        return f"{ev.entity_type} {ev.entity_id}"
+    if column == 6:
+        return ev.summary
+    if column == 7:
+        return audit_changes(ev.before, ev.after) or DASH
+    return ev.reason or DASH
+
+
+class AuditEventModel(QAbstractTableModel):
+    loading_changed = Signal(bool)
+    load_failed = Signal(object)
+
+    def __init__(self, runner: JobRunner | None = None, *, page_size: int = 200,
+                 columns: Sequence[int] = tuple(range(len(HEADERS)))) -> None:
+        super().__init__()
+        self.runner = runner
+        self.page_size = page_size
+        self.columns = tuple(columns)
+        self._events: list[AuditEventInfo] = []
+        self._loader: PageLoader | None = None
+        self._exhausted = True
+        self._fetching = False
+        self._generation = 0
+
+    # -- what the pages call --------------------------------------------------------------------------
+
+    def set_events(self, events: Sequence[AuditEventInfo]) -> None:
+        """Show exactly these events (a sample's history); no paging."""
+        self.beginResetModel()
+        self._generation += 1
+        self._loader = None
+        self._events = list(events)
+        self._exhausted, self._fetching = True, False
+        self.endResetModel()
+
+    def set_loader(self, loader: PageLoader) -> None:
+        """Browse with ``loader(before_seq)``; reads the first page now."""
+        if self.runner is None:
+            raise RuntimeError("a paged AuditEventModel needs a JobRunner")
+        self.beginResetModel()
+        self._generation += 1
+        self._loader = loader
+        self._events = []
+        self._exhausted, self._fetching = False, False
+        self.endResetModel()
+        self.fetchMore(QModelIndex())
+
+    def event_at(self, row: int) -> AuditEventInfo | None:
+        return self._events[row] if 0 <= row < len(self._events) else None
+
+    @property
+    def events(self) -> list[AuditEventInfo]:
+        return list(self._events)
+
+    @property
+    def exhausted(self) -> bool:
+        return self._exhausted
+
+    @property
+    def fetching(self) -> bool:
+        return self._fetching
+
+    def column_width(self, section: int) -> int:
+        return WIDTHS[self.columns[section]]
+
+    # -- Qt model interface -------------------------------------------------------------------------
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._events)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
+            return HEADERS[self.columns[section]]
+        if orientation == Qt.Orientation.Vertical:
+            return section + 1
+        return None
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._events) or index.column() >= len(self.columns):
+            return None
+        ev = self._events[index.row()]
+        column = self.columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _cell(ev, column)
+        if role == Qt.ItemDataRole.ToolTipRole and column in (6, 7, 8):
+            return _cell(ev, column)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            horizontal = Qt.AlignmentFlag.AlignRight if column == 0 else Qt.AlignmentFlag.AlignLeft
+            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.UserRole:
+            return ev.seq
+        return None
+
+    def canFetchMore(self, parent: AnyIndex) -> bool:
+        return not parent.isValid() and self._loader is not None and not self._exhausted
+
+    def fetchMore(self, parent: AnyIndex) -> None:
+        if parent.isValid() or self._loader is None or self._exhausted or self._fetching or self.runner is None:
+            return
+        self._fetching = True
+        self.loading_changed.emit(True)
+        generation, loader = self._generation, self._loader
+        before = self._events[-1].seq if self._events else None
+        self.runner.call(lambda: list(loader(before)), on_result=lambda evs: self._arrived(generation, evs),
+                         on_error=lambda exc: self._failed(generation, exc), owner=self)
+
+    def _arrived(self, generation: int, events: list[AuditEventInfo]) -> None:
+        if generation != self._generation:
+            return
+        if len(events) < self.page_size:
+            self._exhausted = True
+        if events:
+            first = len(self._events)
+            # Still "fetching" while inserting: views and testers call fetchMore from inside the insert.
+            self.beginInsertRows(QModelIndex(), first, first + len(events) - 1)
+            self._events.extend(events)
+            self.endInsertRows()
+        self._fetching = False
+        self.loading_changed.emit(False)
+
+    def _failed(self, generation: int, exc: BaseException) -> None:
+        if generation != self._generation:
+            return
+        self._fetching = False
+        self.loading_changed.emit(False)
+        self.load_failed.emit(exc)

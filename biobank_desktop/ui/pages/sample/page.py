@@ -1,0 +1,554 @@
+"""One sample, everything about it: identity, type, volume, status, time points, SPREC, storage,
+lineage and its full history; with the actions the role allows (status, barcode, notes, SPREC).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QScrollArea,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from biobank_desktop.core.domain.errors import ConflictError
+from biobank_desktop.core.domain.roles import Permission
+from biobank_desktop.core.services.audit import AuditEventInfo
+from biobank_desktop.core.services.dto import SampleDetail, SampleLink
+from biobank_desktop.core.services.samples import SAMPLE_STATUSES  # type: ignore[attr-defined]  # not re-exported yet
+from biobank_desktop.ui import formatting
+from biobank_desktop.ui.formatting import DASH, local_time
+from biobank_desktop.ui.models.audit_table import AuditEventModel
+from biobank_desktop.ui.pages.base import Page
+from biobank_desktop.ui.session import UiSession
+from biobank_desktop.ui.theme import ROW_HEIGHT, STATUS_COLOURS, repolish, status_text
+from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, label
+
+HISTORY_COLUMNS = (1, 2, 4, 6, 7, 8)  # When, User, Action, What happened, Changes, Reason
+RECENT_MAX = 12
+
+
+def _link_text(link: SampleLink) -> str:
+    return (f"{link.sample_code}  ·  {link.lineage_kind}, {link.sample_type}, {status_text(link.status)}, "
+            f"{formatting.volume(link.volume_ul)}")
+
+
+class _Fields(QFormLayout):
+    """Label/value rows whose values can be selected and copied."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setHorizontalSpacing(16)
+        self.setVerticalSpacing(6)
+        self.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.values: dict[str, QLabel] = {}
+
+    def add(self, key: str, caption: str) -> QLabel:
+        value = label(DASH, "value", wrap=True, selectable=True)
+        value.setObjectName(f"field_{key}")
+        self.addRow(label(caption, "fieldname"), value)
+        self.values[key] = value
+        return value
+
+    def set(self, key: str, text: str | None) -> None:
+        self.values[key].setText(text if text not in (None, "") else DASH)
+
+
+def _group(title: str, content: QFormLayout | QVBoxLayout) -> QGroupBox:
+    box = QGroupBox(title)
+    box.setLayout(content)
+    return box
+
+
+class SamplePage(Page):
+    title = "Sample"
+
+    sample_opened = Signal(str)  # navigate to another sample (parent, child)
+
+    def __init__(self, session: UiSession, parent: QWidget | None = None) -> None:
+        super().__init__(session, parent)
+        self.detail: SampleDetail | None = None
+        self.history: list[AuditEventInfo] = []
+        self._requested: str | None = None
+        self._seen_seq = 0
+        self._recent: list[str] = []
+        can_record = session.can(Permission.RECORD_SAMPLES)
+
+        # -- header: status and actions -------------------------------------------------------------
+        self.status_chip = QLabel()
+        self.status_chip.setObjectName("statusChip")
+        self.status_chip.hide()
+        self.change_status_button = button("Change status…", on_click=self.change_status)
+        self.override_button = button("Override SPREC…", on_click=self.override_sprec)
+        self.reload_button = button("Reload", on_click=self.reload)
+        self.change_status_button.setVisible(can_record)
+        self.override_button.setVisible(session.can(Permission.OVERRIDE_SPREC))
+        for widget in (self.status_chip, self.change_status_button, self.override_button, self.reload_button):
+            self.header.addWidget(widget)
+        self.banner.action_clicked.connect(self.reload)
+
+        self.stack = QStackedWidget()
+        self.body.addWidget(self.stack, 1)
+
+        # -- empty state ----------------------------------------------------------------------------
+        empty = QWidget()
+        empty_layout = QVBoxLayout(empty)
+        empty_layout.setContentsMargins(0, 30, 0, 0)
+        hint = label("Scan a tube with the scan field at the top (F2), or open a sample from Search.",
+                     "subtitle", wrap=True)
+        hint.setObjectName("emptyHint")
+        empty_layout.addWidget(hint)
+        self.recent_title = label("Opened recently", "fieldname")
+        self.recent = QListWidget()
+        self.recent.setObjectName("recentSamples")
+        self.recent.setMaximumWidth(480)
+        self.recent.itemActivated.connect(lambda item: self.show_sample(item.text()))
+        self.recent.itemClicked.connect(lambda item: self.show_sample(item.text()))
+        empty_layout.addSpacing(12)
+        empty_layout.addWidget(self.recent_title)
+        empty_layout.addWidget(self.recent, 1)
+        self.recent_title.hide()
+        self.recent.hide()
+        self.stack.addWidget(empty)
+
+        # -- the sample -----------------------------------------------------------------------------
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        content = QWidget()
+        scroll.setWidget(content)
+        grid = QGridLayout(content)
+        grid.setContentsMargins(0, 0, 8, 0)
+        grid.setHorizontalSpacing(14)
+        grid.setVerticalSpacing(10)
+        self.stack.addWidget(scroll)
+
+        self.identity = _Fields()
+        self.identity.add("sample_code", "Sample ID")
+        self.identity.add("barcodes", "Barcodes")
+        self.barcode_input = QLineEdit()
+        self.barcode_input.setObjectName("barcodeInput")
+        self.barcode_input.setPlaceholderText("Scan a barcode to add it, then Enter")
+        self.barcode_input.returnPressed.connect(self.add_barcode)
+        if can_record:
+            self.identity.addRow(label("Add barcode", "fieldname"), self.barcode_input)
+        else:
+            self.barcode_input.hide()
+        self.identity.add("study", "Study")
+        self.identity.add("participant", "Participant")
+        self.identity.add("site", "Partner site")
+        self.identity.add("created", "Recorded")
+
+        self.sample_fields = _Fields()
+        self.sample_fields.add("type", "Sample type")
+        self.sample_fields.add("material", "Material")
+        self.sample_fields.add("container", "Primary container")
+        self.sample_fields.add("volume", "Volume")
+        self.sample_fields.add("status", "Status")
+        self.sample_fields.add("freeze_thaw", "Freeze–thaw cycles")
+        self.sample_fields.add("kind", "Kind")
+
+        self.storage = _Fields()
+        self.storage.add("location", "Position")
+        self.storage.add("box", "Box barcode")
+
+        self.times = _Fields()
+        self.times.add("collected", "Collected")
+        self.times.add("received", "Received")
+        self.times.add("centrifuged", "Centrifuged")
+        self.times.add("frozen", "Frozen")
+        self.times.add("pre_temp", "Before centrifugation")
+        self.times.add("centrifugation", "Centrifugation")
+        self.times.add("second", "Second centrifugation")
+        self.times.add("post_temp", "After centrifugation")
+        self.times.add("storage", "Long-term storage")
+
+        sprec_layout = QVBoxLayout()
+        self.sprec_code = label(DASH, "mono", selectable=True)
+        self.sprec_code.setObjectName("sprecCode")
+        self.sprec_note = label("", "fieldname", wrap=True)
+        self.sprec_elements = QWidget()
+        self.sprec_elements.setObjectName("sprecElements")
+        self.sprec_grid = QGridLayout(self.sprec_elements)
+        self.sprec_grid.setContentsMargins(0, 4, 0, 0)
+        self.sprec_grid.setHorizontalSpacing(14)
+        self.sprec_grid.setVerticalSpacing(6)
+        self.sprec_grid.setColumnStretch(2, 1)
+        sprec_layout.addWidget(self.sprec_code)
+        sprec_layout.addWidget(self.sprec_note)
+        sprec_layout.addWidget(self.sprec_elements)
+        sprec_layout.addStretch(1)
+
+        lineage_layout = QVBoxLayout()
+        self.parent_button = button("", link=True)
+        self.parent_button.setObjectName("parentLink")
+        self.parent_button.clicked.connect(self._open_parent)
+        self.parent_none = label("None: this is a primary sample.", "fieldname")
+        self.children_title = label("Children", "fieldname")
+        self.children_list = QListWidget()
+        self.children_list.setObjectName("childrenList")
+        self.children_list.setMaximumHeight(200)
+        self.children_list.itemActivated.connect(self._open_child)
+        self.children_list.itemClicked.connect(self._open_child)
+        lineage_layout.addWidget(label("Parent", "fieldname"))
+        lineage_layout.addWidget(self.parent_button)
+        lineage_layout.addWidget(self.parent_none)
+        lineage_layout.addWidget(self.children_title)
+        lineage_layout.addWidget(self.children_list)
+
+        notes_layout = QVBoxLayout()
+        self.notes = QPlainTextEdit()
+        self.notes.setObjectName("notes")
+        self.notes.setFixedHeight(90)
+        self.notes.setReadOnly(not can_record)
+        self.notes.setTabChangesFocus(True)
+        self.save_notes_button = button("Save notes", on_click=self.save_notes)
+        self.save_notes_button.setVisible(can_record)
+        self.save_notes_button.setEnabled(False)
+        self.notes.textChanged.connect(self._notes_edited)
+        notes_row = QHBoxLayout()
+        notes_row.addWidget(self.notes, 1)
+        notes_row.addWidget(self.save_notes_button, 0, Qt.AlignmentFlag.AlignTop)
+        notes_layout.addLayout(notes_row)
+
+        self.history_model = AuditEventModel(columns=HISTORY_COLUMNS)
+        self.history_table = QTableView()
+        self.history_table.setObjectName("historyTable")
+        self.history_table.setModel(self.history_model)
+        self.history_table.verticalHeader().hide()
+        self.history_table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.history_table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
+        self.history_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.history_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.history_table.setAlternatingRowColors(True)
+        self.history_table.setWordWrap(False)
+        self.history_table.horizontalHeader().setStretchLastSection(True)
+        for section in range(len(HISTORY_COLUMNS)):
+            self.history_table.setColumnWidth(section, self.history_model.column_width(section))
+        self.history_table.setMinimumHeight(260)
+        history_layout = QVBoxLayout()
+        history_layout.addWidget(self.history_table)
+
+        self.times_box = _group("Pre-analytical times", self.times)
+        grid.addWidget(_group("Identity", self.identity), 0, 0)
+        grid.addWidget(_group("Sample", self.sample_fields), 1, 0)
+        grid.addWidget(_group("Storage", self.storage), 2, 0)
+        grid.addWidget(self.times_box, 0, 1)
+        grid.addWidget(_group("SPREC code", sprec_layout), 1, 1, 2, 1)
+        grid.addWidget(_group("Lineage", lineage_layout), 3, 0)
+        grid.addWidget(_group("Notes", notes_layout), 3, 1)
+        self.history_box = _group("History (newest first)", history_layout)
+        grid.addWidget(self.history_box, 4, 0, 1, 2)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        grid.setRowStretch(5, 1)
+
+        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.reload, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self._set_actions_enabled(False)
+
+    # -- loading --------------------------------------------------------------------------------------
+
+    @property
+    def sample_code(self) -> str | None:
+        return self.detail.sample_code if self.detail else None
+
+    def show_sample(self, code: str) -> None:
+        """Load and show ``code`` (an internal ID or an external barcode)."""
+        self._requested = code
+        self.banner.hide()
+        self.title_label.setText(f"Sample {code}")
+        self._load(code)
+
+    def reload(self) -> None:
+        code = self.sample_code or self._requested
+        if code:
+            self.banner.hide()
+            self._load(code)
+
+    def _load(self, code: str) -> None:
+        services, actor = self.session.services, self.session.actor
+        self.reload_button.setEnabled(False)
+
+        def work() -> tuple[SampleDetail, list[AuditEventInfo], int]:
+            seq = services.audit.last_seq()
+            detail = services.queries.detail(code)
+            history = services.audit.history(actor, "sample", detail.sample_code)
+            return detail, history, seq
+
+        def failed(exc: BaseException) -> None:
+            self.reload_button.setEnabled(True)
+            if self.detail is None:
+                self.title_label.setText("Sample")
+            self.show_error(exc, None)
+
+        self.session.runner.call(work, on_result=self._loaded, on_error=failed, owner=self)
+
+    def _loaded(self, result: tuple[SampleDetail, list[AuditEventInfo], int]) -> None:
+        detail, history, seq = result
+        self.reload_button.setEnabled(True)
+        self._seen_seq = max(self._seen_seq, seq)
+        self.detail, self.history = detail, history
+        self._remember(detail.sample_code)
+        self._fill(detail, history)
+        self.stack.setCurrentIndex(1)
+        self._set_actions_enabled(True)
+
+    def _remember(self, code: str) -> None:
+        if code in self._recent:
+            self._recent.remove(code)
+        self._recent.insert(0, code)
+        del self._recent[RECENT_MAX:]
+        self.recent.clear()
+        self.recent.addItems(self._recent)
+        self.recent_title.show()
+        self.recent.show()
+
+    def _set_actions_enabled(self, enabled: bool) -> None:
+        for widget in (self.change_status_button, self.override_button, self.barcode_input):
+            widget.setEnabled(enabled)
+
+    # -- filling in ----------------------------------------------------------------------------------
+
+    def _fill(self, d: SampleDetail, history: list[AuditEventInfo]) -> None:
+        self.title_label.setText(f"Sample {d.sample_code}")
+        colour, background = STATUS_COLOURS.get(d.status, ("#14181f", "#eceff3"))
+        self.status_chip.setText(status_text(d.status))
+        self.status_chip.setStyleSheet(
+            f"QLabel#statusChip {{ color: {colour}; background: {background}; border: 2px solid {colour};"
+            " border-radius: 16px; padding: 4px 16px; font-size: 12pt; font-weight: 700; }")
+        self.status_chip.show()
+
+        ident = self.identity
+        ident.set("sample_code", d.sample_code)
+        ident.set("barcodes", "\n".join(f"{code}  ({kind})" for code, kind in d.barcodes) or "None")
+        ident.set("study", f"{d.study_code} — {d.study_name}")
+        ident.set("participant", d.participant)
+        ident.set("site", f"{d.site_code} — {d.site_name}" if d.site_code else None)
+        ident.set("created", f"{local_time(d.created_at)}  (last change {local_time(d.updated_at)})")
+
+        fields = self.sample_fields
+        fields.set("type", f"{d.sample_type} — {d.sample_type_meaning}")
+        fields.set("material", d.material.capitalize())
+        fields.set("container", d.primary_container)
+        initial = formatting.volume(d.initial_volume_ul)
+        current = formatting.volume(d.volume_ul)
+        fields.set("volume", current if initial in (current, DASH) else f"{current}  (initially {initial})")
+        fields.set("status", status_text(d.status))
+        fields.set("freeze_thaw", str(d.freeze_thaw_count))
+        fields.set("kind", d.lineage_kind.capitalize())
+
+        self.storage.set("location", d.location.display if d.location else "Not placed in storage")
+        self.storage.set("box", d.location.container_barcode if d.location else None)
+
+        self.times_box.setTitle(f"Pre-analytical times (local time, {formatting.local_zone_name()})")
+        times = self.times
+        times.set("collected", local_time(d.collected_at))
+        times.set("received", local_time(d.received_at))
+        times.set("centrifuged", local_time(d.centrifuged_at))
+        times.set("frozen", local_time(d.frozen_at))
+        times.set("pre_temp", _temperature(d.pre_centrifugation_temp))
+        explained = _explained(d)
+        times.set("centrifugation", explained(d.centrifugation, 3))
+        times.set("second", explained(d.second_centrifugation, 4))
+        times.set("post_temp", _temperature(d.post_centrifugation_temp))
+        times.set("storage", explained(d.long_term_storage, 6))
+
+        self.sprec_code.setText(d.sprec_code or "No SPREC code")
+        note = f"SPREC {d.sprec_version}"
+        if d.sprec_overridden:
+            note += " · set by a supervisor (overridden), not derived from the time points"
+        elif d.sprec_code:
+            note += " · derived from the sample's time points"
+        self.sprec_note.setText(note)
+        while self.sprec_grid.count():
+            item = self.sprec_grid.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        for row, (element, code, meaning) in enumerate(d.sprec_elements):
+            self.sprec_grid.addWidget(label(element, "fieldname"), row, 0, Qt.AlignmentFlag.AlignTop)
+            self.sprec_grid.addWidget(label(code, "mono"), row, 1, Qt.AlignmentFlag.AlignTop)
+            self.sprec_grid.addWidget(label(meaning, wrap=True, selectable=True), row, 2, Qt.AlignmentFlag.AlignTop)
+        self.sprec_elements.setVisible(bool(d.sprec_elements))
+
+        if d.parent is not None:
+            self.parent_button.setText(_link_text(d.parent))
+            self.parent_button.setProperty("code", d.parent.sample_code)
+        self.parent_button.setVisible(d.parent is not None)
+        self.parent_none.setVisible(d.parent is None)
+        self.children_list.clear()
+        for child in d.children:
+            entry = QListWidgetItem(_link_text(child))
+            entry.setData(Qt.ItemDataRole.UserRole, child.sample_code)
+            entry.setForeground(self.palette().link())
+            self.children_list.addItem(entry)
+        self.children_title.setText(f"Children ({len(d.children)})" if d.children else "Children: none")
+        self.children_list.setVisible(bool(d.children))
+
+        self.notes.blockSignals(True)
+        self.notes.setPlainText(d.notes)
+        self.notes.blockSignals(False)
+        self.save_notes_button.setEnabled(False)
+        self.history_model.set_events(list(reversed(history)))
+        self.history_box.setTitle(f"History (newest first, {len(history)} events)")
+        repolish(self.status_chip)
+
+    # -- navigation ---------------------------------------------------------------------------------
+
+    def _open_parent(self) -> None:
+        code = self.parent_button.property("code")
+        if code:
+            self.sample_opened.emit(str(code))
+
+    def _open_child(self, item: QListWidgetItem) -> None:
+        code = item.data(Qt.ItemDataRole.UserRole)
+        if code:
+            self.sample_opened.emit(str(code))
+
+    # -- actions --------------------------------------------------------------------------------------
+
+    def _changed(self, changes: object) -> None:
+        seq = int(getattr(changes, "last_audit_seq", 0) or 0)
+        self._seen_seq = max(self._seen_seq, seq)
+        self.reload()
+        if self.detail is not None:
+            self.session.events.sample_changed.emit(self.detail.sample_code)
+        if seq:
+            self.session.events.data_changed.emit(seq)
+
+    def _action_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, ConflictError):
+            self.show_error(exc, "Reload")
+        else:
+            self.show_error(exc)
+
+    def change_status(self) -> QDialog | None:
+        d = self.detail
+        if d is None:
+            return None
+        choices = [(s, status_text(s)) for s in SAMPLE_STATUSES if s != d.status]
+        dialog = ReasonDialog(
+            f"Change the status of {d.sample_code}", f"{d.sample_code} is now {status_text(d.status)}. "
+            "Choose the new status and say why: the reason is kept in the audit trail.",
+            ok_text="Change status", choices=choices, choice_label="New status", parent=self)
+        dialog.setObjectName("statusDialog")
+
+        def accepted() -> None:
+            status, reason = dialog.choice_value(), dialog.reason_text()
+            services, actor = self.session.services, self.session.actor
+            self.session.runner.call(
+                lambda: services.samples.change_status(actor, d.sample_code, str(status), reason,
+                                                       expected_version=d.version),
+                on_result=self._changed, on_error=self._action_failed, owner=self, title="Changing the status")
+
+        return ask(self, dialog, accepted)
+
+    def override_sprec(self) -> QDialog | None:
+        d = self.detail
+        if d is None:
+            return None
+        code_input = QLineEdit(d.sprec_code or "")
+        code_input.setObjectName("sprecInput")
+        code_input.setPlaceholderText("e.g. SER-SST-A-D-N-A-D")
+        dialog = ReasonDialog(
+            f"Override the SPREC code of {d.sample_code}",
+            "Write the corrected SPREC code. It replaces the code derived from the time points; the reason "
+            "is kept in the audit trail.", ok_text="Override", extra=code_input, extra_label="SPREC code",
+            parent=self)
+        dialog.setObjectName("sprecDialog")
+
+        def accepted() -> None:
+            value, reason = code_input.text(), dialog.reason_text()
+            services, actor = self.session.services, self.session.actor
+            self.session.runner.call(lambda: services.samples.override_sprec(actor, d.sample_code, value, reason),
+                                     on_result=self._changed, on_error=self._action_failed, owner=self)
+
+        return ask(self, dialog, accepted)
+
+    def add_barcode(self) -> None:
+        d = self.detail
+        value = self.barcode_input.text().strip()
+        if d is None or not value:
+            return
+        services, actor = self.session.services, self.session.actor
+
+        def done(changes: object) -> None:
+            self.barcode_input.clear()
+            self.banner.show_message(f"Barcode {value} added to {d.sample_code}.", "ok")
+            self._changed(changes)
+
+        def failed(exc: BaseException) -> None:
+            self.barcode_input.selectAll()
+            self._action_failed(exc)
+
+        self.session.runner.call(lambda: services.samples.add_barcode(actor, d.sample_code, value),
+                                 on_result=done, on_error=failed, owner=self)
+
+    def _notes_edited(self) -> None:
+        self.save_notes_button.setEnabled(self.detail is not None and self.notes.toPlainText() != self.detail.notes)
+
+    def save_notes(self) -> None:
+        d = self.detail
+        if d is None:
+            return
+        text = self.notes.toPlainText()
+        services, actor = self.session.services, self.session.actor
+        self.save_notes_button.setEnabled(False)
+
+        def failed(exc: BaseException) -> None:
+            self.save_notes_button.setEnabled(True)
+            self._action_failed(exc)
+
+        self.session.runner.call(lambda: services.samples.update_notes(actor, d.sample_code, text,
+                                                                      expected_version=d.version),
+                                 on_result=self._changed, on_error=failed, owner=self)
+
+    # -- page hooks ----------------------------------------------------------------------------------
+
+    @property
+    def notes_dirty(self) -> bool:
+        return self.detail is not None and self.notes.toPlainText() != self.detail.notes
+
+    def data_changed(self, seq: int) -> None:
+        if self.detail is None or seq <= self._seen_seq:
+            return
+        self._seen_seq = seq
+        if self.notes_dirty:
+            self.banner.show_message("Something changed in the database while you were editing the notes. "
+                                     "Save them, or Reload to see the latest state.", "warn", "Reload")
+        else:
+            self.reload()
+
+
+def _explained(d: SampleDetail) -> Callable[[str | None, int], str | None]:
+    """'B — RT, 10–15 min, < 3000 g' for a raw code that is also SPREC element ``index`` of the sample's code."""
+
+    def explain(code: str | None, index: int) -> str | None:
+        if code and d.material == "fluid" and len(d.sprec_elements) == 7 and d.sprec_elements[index][1] == code:
+            return f"{code} — {d.sprec_elements[index][2]}"
+        return code
+
+    return explain
+
+
+def _temperature(value: str | None) -> str | None:
+    return {"RT": "Room temperature (18–28 °C)", "COLD": "Cold (2–10 °C)",
+            "BODY": "Body temperature (35–38 °C)"}.get(value or "", value)

@@ -1,0 +1,207 @@
+"""Small building blocks shared by the pages: banners, labels, buttons, dates, the reason dialog."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from biobank_desktop.ui.theme import repolish
+
+
+class Form(QFormLayout):
+    """A form whose text captions sit level with the first line of their (tall, glove-sized) fields."""
+
+    def addRow(self, *args: Any) -> None:
+        if len(args) == 2 and isinstance(args[0], str) and args[0]:
+            caption = QLabel(args[0])
+            caption.setMinimumHeight(38)
+            caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+            if isinstance(args[1], QWidget):
+                caption.setBuddy(args[1])
+            super().addRow(caption, args[1])
+        else:
+            super().addRow(*args)
+
+
+def form_layout(spacing: int = 10) -> QFormLayout:
+    """A :class:`Form` with the house spacing."""
+    form = Form()
+    form.setHorizontalSpacing(14)
+    form.setVerticalSpacing(spacing)
+    form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    return form
+
+
+def label(text: str = "", role: str | None = None, *, wrap: bool = False, selectable: bool = False) -> QLabel:
+    widget = QLabel(text)
+    if role:
+        widget.setProperty("role", role)
+    widget.setWordWrap(wrap)
+    if selectable:
+        widget.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return widget
+
+
+def button(text: str, *, primary: bool = False, danger: bool = False, link: bool = False,
+           on_click: Callable[[], object] | None = None) -> QPushButton:
+    widget = QPushButton(text)
+    if primary:
+        widget.setProperty("primary", True)
+    if danger:
+        widget.setProperty("danger", True)
+    if link:
+        widget.setProperty("link", True)
+        widget.setCursor(Qt.CursorShape.PointingHandCursor)
+    if on_click is not None:
+        widget.clicked.connect(on_click)
+    return widget
+
+
+class Banner(QFrame):
+    """A one-line message above a page's content, with an optional action ('Reload', 'Retry')."""
+
+    action_clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("banner")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 6, 8, 6)
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.action = QPushButton()
+        self.action.clicked.connect(self.action_clicked)
+        self.close_button = QPushButton("Dismiss")
+        self.close_button.clicked.connect(self.hide)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.action)
+        layout.addWidget(self.close_button)
+        self.hide()
+
+    def show_message(self, text: str, kind: str = "info", action: str | None = None,
+                     dismissable: bool = True) -> None:
+        self.setProperty("kind", kind)
+        self.text.setText(text)
+        self.action.setVisible(action is not None)
+        if action:
+            self.action.setText(action)
+        self.close_button.setVisible(dismissable)
+        repolish(self)
+        repolish(self.text)
+        self.show()
+
+    @property
+    def message(self) -> str:
+        return self.text.text() if self.isVisible() else ""
+
+
+class OptionalDateEdit(QDateEdit):
+    """A date field that may be empty ('any'): the minimum date stands for 'no date'."""
+
+    _NONE = QDate(2000, 1, 1)
+
+    def __init__(self, placeholder: str = "any", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setCalendarPopup(True)
+        self.setDisplayFormat("yyyy-MM-dd")
+        self.setMinimumDate(self._NONE)
+        self.setSpecialValueText(placeholder)
+        self.setDate(self._NONE)
+        self.setMinimumWidth(150)
+
+    def value(self) -> dt.date | None:
+        current = self.date()
+        if current == self._NONE:
+            return None
+        return dt.date(current.year(), current.month(), current.day())
+
+    def set_value(self, value: dt.date | None) -> None:
+        self.setDate(self._NONE if value is None else QDate(value.year, value.month, value.day))
+
+    def clear_value(self) -> None:
+        self.setDate(self._NONE)
+
+
+class ReasonDialog(QDialog):
+    """Asks why (kept in the audit trail); OK stays disabled until a reason is written.
+
+    ``choices``: an optional drop-down of (value, text) shown above the reason, e.g. the new status.
+    """
+
+    def __init__(self, title: str, prompt: str, *, ok_text: str = "Save",
+                 choices: list[tuple[str, str]] | None = None, choice_label: str = "",
+                 current_choice: str | None = None, extra: QWidget | None = None,
+                 extra_label: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(560)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 18)
+        layout.setSpacing(10)
+        layout.addWidget(label(prompt, wrap=True))
+        form = form_layout()
+        self.choice: QComboBox | None = None
+        if choices is not None:
+            self.choice = QComboBox()
+            for value, text in choices:
+                self.choice.addItem(text, value)
+            if current_choice is not None:
+                index = self.choice.findData(current_choice)
+                if index >= 0:
+                    self.choice.setCurrentIndex(index)
+            form.addRow(choice_label, self.choice)
+        if extra is not None:
+            form.addRow(extra_label, extra)
+        self.reason = QPlainTextEdit()
+        self.reason.setPlaceholderText("Why? For example: tube cracked on thawing")
+        self.reason.setFixedHeight(96)
+        self.reason.setTabChangesFocus(True)
+        form.addRow("Reason", self.reason)
+        layout.addLayout(form)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(ok_text)
+        self.ok_button.setProperty("primary", True)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.reason.textChanged.connect(self._update)
+        self._update()
+
+    def _update(self) -> None:
+        self.ok_button.setEnabled(bool(self.reason_text()))
+
+    def reason_text(self) -> str:
+        return self.reason.toPlainText().strip()
+
+    def choice_value(self) -> str | None:
+        return None if self.choice is None else self.choice.currentData()
+
+
+def ask(parent: QWidget | None, dialog: QDialog, on_accept: Callable[[], None]) -> QDialog:
+    """Open ``dialog`` without blocking; call ``on_accept`` when it is accepted."""
+    dialog.setParent(parent, dialog.windowFlags() | Qt.WindowType.Dialog)
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    dialog.accepted.connect(on_accept)
+    dialog.finished.connect(dialog.deleteLater)
+    dialog.open()
+    return dialog
