@@ -1,5 +1,1 @@
-"""The Qt front end. Importing it first makes the installed Qt binding safe to call (see compat)."""
-
-from biobank_desktop.ui import compat
-
-compat.apply()
+"""The Qt front end: the only package that imports PySide6. It reaches data only through the services."""
