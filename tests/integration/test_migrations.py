@@ -59,3 +59,11 @@ def test_upgrade_of_an_old_database_file_keeps_its_data_and_backs_it_up(tmp_path
 def test_upgrade_is_idempotent(database: Database) -> None:
     assert schema.upgrade(database) is None
     assert schema.schema_status(database).at_head
+
+
+def test_the_cheap_revision_reader_agrees_with_alembic() -> None:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(schema.alembic_config())
+    assert schema.head_revision() == script.get_current_head()
+    assert schema.known_revisions() == {rev.revision for rev in script.walk_revisions()}

@@ -5,34 +5,45 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from biobank_desktop.core.db.engine import Database
 from biobank_desktop.core.domain.actor import this_workstation
-from biobank_desktop.core.labels.printers import PrinterConfig
 from biobank_desktop.core.services.accounts import AccountService
 from biobank_desktop.core.services.audit import AuditService
-from biobank_desktop.core.services.labelling import LabellingService
 from biobank_desktop.core.services.participants import ParticipantService
 from biobank_desktop.core.services.queries import QueryService
 from biobank_desktop.core.services.reference import ReferenceService
 from biobank_desktop.core.services.samples import SampleService
 from biobank_desktop.core.services.system import SystemService
 
+if TYPE_CHECKING:
+    from biobank_desktop.core.labels.printers import PrinterConfig
+    from biobank_desktop.core.services.labelling import LabellingService
 
-@dataclass(frozen=True)
+
 class Services:
-    db: Database
-    workstation: str
-    accounts: AccountService
-    audit: AuditService
-    labelling: LabellingService
-    participants: ParticipantService
-    queries: QueryService
-    reference: ReferenceService
-    samples: SampleService
-    system: SystemService
+    """Every service, wired to one database. Heavy ones (labels: reportlab, barcodes) load on first use."""
+
+    def __init__(self, db: Database, workstation: str,
+                 printers: Callable[[], Sequence[PrinterConfig]] = lambda: ()) -> None:
+        self.db = db
+        self.workstation = workstation
+        self._printers = printers
+        self.accounts = AccountService(db, workstation)
+        self.audit = AuditService(db)
+        self.participants = ParticipantService(db)
+        self.queries = QueryService(db)
+        self.reference = ReferenceService(db)
+        self.samples = SampleService(db)
+        self.system = SystemService(db)
+
+    @functools.cached_property
+    def labelling(self) -> LabellingService:
+
+        return LabellingService(self.db, self.workstation, self._printers)
 
     def close(self) -> None:
         self.db.dispose()
@@ -46,10 +57,4 @@ def open_database(url: str) -> Database:
 def build_services(db: Database, workstation: str | None = None,
                    printers: Callable[[], Sequence[PrinterConfig]] = lambda: ()) -> Services:
     """``printers`` returns this workstation's configured printers (read from its settings)."""
-    ws = workstation or this_workstation()
-    return Services(
-        db=db, workstation=ws, accounts=AccountService(db, ws), audit=AuditService(db),
-        labelling=LabellingService(db, ws, printers),
-        participants=ParticipantService(db), queries=QueryService(db), reference=ReferenceService(db),
-        samples=SampleService(db), system=SystemService(db),
-    )
+    return Services(db, workstation or this_workstation(), printers)

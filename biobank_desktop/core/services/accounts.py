@@ -8,6 +8,7 @@ After ``MAX_FAILED_ATTEMPTS`` wrong passwords in a row an account is locked for
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -33,7 +34,12 @@ MIN_PASSWORD_LENGTH = 8
 
 # argon2id, 64 MiB, 3 passes: about 50–100 ms on a lab workstation; an attacker pays the same per guess.
 _HASHER = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=2)
-_DUMMY_HASH = _HASHER.hash("not-a-real-password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against for unknown users (same cost: no user-name probing by timing); made on first use."""
+    return _HASHER.hash("not-a-real-password")
 
 
 @dataclass(frozen=True)
@@ -95,7 +101,7 @@ class AccountService:
         with UnitOfWork(self.db, attempt) as uow:
             user = uow.session.execute(select(User).where(User.username == name)).scalar_one_or_none()
             if user is None:
-                _verify(_DUMMY_HASH, password)  # same cost as a real check: no user-name probing by timing
+                _verify(_dummy_hash(), password)  # same cost as a real check: no user-name probing by timing
                 uow.audit("login.failed", "user", name, summary=f"Failed login for unknown user {name}")
                 uow.commit()
                 raise AuthenticationError("Wrong user name or password.")
