@@ -42,8 +42,9 @@ class Services:
 
     @functools.cached_property
     def labelling(self) -> LabellingService:
+        from biobank_desktop.core.services import labelling  # loaded on first use: reportlab, barcodes
 
-        return LabellingService(self.db, self.workstation, self._printers)
+        return labelling.LabellingService(self.db, self.workstation, self._printers)
 
     def close(self) -> None:
         self.db.dispose()
