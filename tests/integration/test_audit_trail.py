@@ -13,6 +13,7 @@ from biobank_desktop.core.domain.errors import ValidationError
 from biobank_desktop.core.services import Services, build_services
 from biobank_desktop.core.services.audit import AuditFilter
 from biobank_desktop.core.services.samples import NewSample
+from tests.support.tamper import tamper_with_audit
 
 
 def _register(services: Services, actor: Actor, **kw: object) -> str:
@@ -24,6 +25,18 @@ def _register(services: Services, actor: Actor, **kw: object) -> str:
 def _exec(services: Services, sql: str) -> None:
     with services.db.engine.begin() as conn:
         conn.execute(text(sql))
+
+
+def _tamper(services: Services, sql: str) -> None:
+    tamper_with_audit(services.db.url.render_as_string(hide_password=False), sql)
+
+
+def test_the_database_refuses_to_change_or_delete_audit_events(services: Services, technician: Actor) -> None:
+    _register(services, technician)
+    for sql in ("UPDATE audit_events SET summary = 'x' WHERE seq = 1", "DELETE FROM audit_events WHERE seq = 1"):
+        with pytest.raises(Exception, match="append-only"):
+            _exec(services, sql)
+    assert services.audit.verify().ok
 
 
 def test_every_change_leaves_an_event_with_who_where_what(services: Services, technician: Actor) -> None:
@@ -58,7 +71,7 @@ def test_chain_verifies_then_detects_an_altered_row(services: Services, technici
     result = services.audit.verify()
     assert result.ok, result.problem
     assert result.checked == services.audit.last_seq() > 3
-    _exec(services, "UPDATE audit_events SET summary = 'nothing to see' WHERE seq = 3")
+    _tamper(services, "UPDATE audit_events SET summary = 'nothing to see' WHERE seq = 3")
     result = services.audit.verify()
     assert not result.ok
     assert result.first_broken_seq == 3
@@ -68,7 +81,7 @@ def test_chain_verifies_then_detects_an_altered_row(services: Services, technici
 def test_chain_detects_a_deleted_row_in_the_middle(services: Services, technician: Actor) -> None:
     for i in range(3):
         _register(services, technician, participant=f"COL-{i:04d}")
-    _exec(services, "DELETE FROM audit_events WHERE seq = 4")
+    _tamper(services, "DELETE FROM audit_events WHERE seq = 4")
     result = services.audit.verify()
     assert not result.ok and result.first_broken_seq == 4
     assert "missing" in (result.problem or "")
@@ -78,7 +91,7 @@ def test_chain_detects_deleted_newest_rows(services: Services, technician: Actor
     for i in range(3):
         _register(services, technician, participant=f"COL-{i:04d}")
     last = services.audit.last_seq()
-    _exec(services, f"DELETE FROM audit_events WHERE seq >= {last - 1}")
+    _tamper(services, f"DELETE FROM audit_events WHERE seq >= {last - 1}")
     result = services.audit.verify()
     assert not result.ok
     assert "newest events were deleted" in (result.problem or "")
@@ -88,7 +101,7 @@ def test_chain_detects_a_rewritten_before_value(services: Services, technician: 
     code = _register(services, technician)
     services.samples.change_status(technician, code, "discarded", "tube cracked")
     seq = services.audit.last_seq()
-    _exec(services, f"UPDATE audit_events SET reason = 'routine' WHERE seq = {seq}")
+    _tamper(services, f"UPDATE audit_events SET reason = 'routine' WHERE seq = {seq}")
     assert services.audit.verify().first_broken_seq == seq
 
 
@@ -125,6 +138,38 @@ def test_concurrent_writers_keep_one_linear_chain(database, services: Services, 
     assert result.ok, result.problem
     # 16 samples + 16 new participants
     assert services.audit.last_seq() - start == 32
+
+
+def test_verify_is_not_fooled_by_workstations_writing_meanwhile(database, services: Services,
+                                                              technician: Actor) -> None:
+    """A verification running while others commit must not report tampering (READ COMMITTED on PostgreSQL)."""
+    writers = [build_services(database, workstation=f"TEST-WS-{i}") for i in range(3)]
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def write(svc: Services, n: int) -> None:
+        try:
+            i = 0
+            while not stop.is_set() and i < 40:
+                _register(svc, technician, participant=f"W{n}-{i}")
+                i += 1
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(svc, n)) for n, svc in enumerate(writers)]
+    for t in threads:
+        t.start()
+    results = []
+    try:
+        for _ in range(15):
+            results.append(services.audit.verify(batch=7))
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=120)
+    assert not errors, errors
+    assert all(r.ok for r in results), [r.problem for r in results if not r.ok]
+    assert services.audit.verify().ok
 
 
 def test_audit_rows_cannot_be_written_twice_with_the_same_seq(services: Services, technician: Actor) -> None:

@@ -23,6 +23,7 @@ from tests.conftest import _pg_url, pg_available, pg_create_database, pg_drop_da
 
 REPO = Path(__file__).resolve().parents[2]
 ADMIN_PASSWORD = "first-admin-pw"
+from tests.support.tamper import tamper_with_audit
 
 
 @dataclass
@@ -135,7 +136,7 @@ def test_verify_audit_names_the_altered_event(run_cli: Cli, db_url: str) -> None
     assert ok.code == 0, ok.out
     assert "Audit trail intact: 2 events" in ok.out
 
-    _exec(db_url, "UPDATE audit_events SET summary = 'nothing happened' WHERE seq = 2")
+    tamper_with_audit(db_url, "UPDATE audit_events SET summary = 'nothing happened' WHERE seq = 2")
     broken = run_cli("--database", db_url, "db", "verify-audit")
     assert broken.code == 1
     assert "BROKEN at event 2" in broken.out and "event 2 was altered" in broken.out
@@ -149,7 +150,7 @@ def test_verify_audit_names_the_altered_event(run_cli: Cli, db_url: str) -> None
 def test_deleting_the_newest_audit_event_is_detected(run_cli: Cli, db_url: str) -> None:
     _bootstrap_admin(run_cli, db_url)
     assert run_cli("--database", db_url, "user", "list", "--user", "ada", password=ADMIN_PASSWORD).code == 0
-    _exec(db_url, "DELETE FROM audit_events WHERE seq = (SELECT max(seq) FROM audit_events)")
+    tamper_with_audit(db_url, "DELETE FROM audit_events WHERE seq = (SELECT max(seq) FROM audit_events)")
     result = run_cli("--database", db_url, "db", "verify-audit")
     assert result.code == 1
     assert "newest events were deleted" in result.out

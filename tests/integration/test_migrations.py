@@ -6,6 +6,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
@@ -67,3 +68,29 @@ def test_the_cheap_revision_reader_agrees_with_alembic() -> None:
     script = ScriptDirectory.from_config(schema.alembic_config())
     assert schema.head_revision() == script.get_current_head()
     assert schema.known_revisions() == {rev.revision for rev in script.walk_revisions()}
+
+
+def test_a_batch_rebuild_of_samples_keeps_the_child_rows(sqlite_url: str) -> None:
+    """SQLite batch migrations recreate tables; with foreign keys on, dropping the old samples table would
+    cascade into barcodes and storage positions. The migration connection must prevent that.
+    (PostgreSQL alters tables in place: no rebuild, no cascade.)"""
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    from biobank_desktop.core.domain.actor import Actor
+    from biobank_desktop.core.services import build_services
+    from biobank_desktop.core.services.samples import NewSample
+
+    database = Database(sqlite_url)
+    services = build_services(database)
+    services.samples.register(Actor.system("t"), NewSample("COLON", "SER", participant="P1",
+                                                           external_barcodes=("0042",)))
+    with schema.migration_connection(database) as conn:
+        ops = Operations(MigrationContext.configure(conn, opts={"render_as_batch": True}))
+        with ops.batch_alter_table("samples", recreate="always") as batch:
+            batch.alter_column("notes", existing_type=sa.Text(), nullable=False)
+    with database.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM sample_barcodes")).scalar() == 1
+        assert conn.execute(text("SELECT count(*) FROM samples")).scalar() == 1
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1, "foreign keys are back on"
+    database.dispose()

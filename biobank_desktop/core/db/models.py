@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from biobank_desktop.core.db.types import UTCDateTime, utcnow
+from biobank_desktop.core.domain.audit import AuditRecord
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -289,6 +290,18 @@ class AuditEvent(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    # The one mapping between a stored row and the hashed record, for the writer and the verifier alike.
+    def record(self) -> AuditRecord:
+        return AuditRecord(self.seq, self.occurred_at, self.username, self.workstation, self.action,
+                           self.entity_type, self.entity_id, self.summary, self.before, self.after, self.reason)
+
+    @classmethod
+    def from_record(cls, record: AuditRecord, prev_hash: str, digest: str) -> AuditEvent:
+        return cls(seq=record.seq, occurred_at=record.occurred_at, username=record.username,
+                   workstation=record.workstation, action=record.action, entity_type=record.entity_type,
+                   entity_id=record.entity_id, summary=record.summary, before=record.before, after=record.after,
+                   reason=record.reason, prev_hash=prev_hash, hash=digest)
 
 
 class AuditHead(Base):

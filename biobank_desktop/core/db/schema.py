@@ -11,6 +11,8 @@ import datetime as dt
 import functools
 import re
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -138,13 +140,43 @@ def upgrade(db: Database, *, backup_dir: Path | None = None) -> str | None:
     from alembic import command
 
     cfg = alembic_config()
-    with db.connect_checked(), db.engine.begin() as conn:
-        if db.backend == "postgresql":
-            # Two workstations starting the new version at once: one migrates, the other waits.
-            conn.execute(text("SELECT pg_advisory_xact_lock(20387)"))
+    with db.connect_checked(), migration_connection(db) as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
     return backup
+
+
+@contextmanager
+def migration_connection(db: Database) -> Iterator[Connection]:
+    """A connection in a transaction fit for migrations; committed when the block ends without error.
+
+    SQLite: batch migrations rebuild a table by copying it and dropping the old one; with foreign
+    keys on, that DROP would cascade into the child tables (a rebuilt ``samples`` would silently
+    delete every barcode and storage position). So foreign keys are off while migrating (the pragma
+    only takes effect outside a transaction) and ``PRAGMA foreign_key_check`` must come back empty
+    before the commit. PostgreSQL: an advisory lock, so two workstations starting a new version at
+    once migrate one after the other.
+    """
+    with db.engine.connect() as conn:
+        if db.backend == "sqlite":
+            raw = conn.connection.dbapi_connection
+            assert raw is not None
+            raw.execute("PRAGMA foreign_keys = OFF")
+            try:
+                with conn.begin():
+                    yield conn
+                    broken = conn.execute(text("PRAGMA foreign_key_check")).fetchall()
+                    if broken:
+                        raise SchemaVersionError(
+                            f"The upgrade would leave {len(broken)} broken reference(s) (first: {tuple(broken[0])}); "
+                            "it was rolled back and the database is unchanged.",
+                            hint="Keep the backup and report this to the Biobank Desktop developers.")
+            finally:
+                raw.execute("PRAGMA foreign_keys = ON")
+        else:
+            with conn.begin():
+                conn.execute(text("SELECT pg_advisory_xact_lock(20387)"))
+                yield conn
 
 
 def ensure_current(db: Database) -> None:

@@ -179,10 +179,7 @@ class UnitOfWork:
             record = AuditRecord(seq, occurred, self.actor.username, self.actor.workstation, ev.action,
                                  ev.entity_type, ev.entity_id, ev.summary, ev.before, ev.after, ev.reason)
             digest = chain_hash(record, prev)
-            session.add(AuditEvent(seq=seq, occurred_at=occurred, username=record.username,
-                                   workstation=record.workstation, action=ev.action, entity_type=ev.entity_type,
-                                   entity_id=ev.entity_id, summary=ev.summary, before=ev.before, after=ev.after,
-                                   reason=ev.reason, prev_hash=prev, hash=digest))
+            session.add(AuditEvent.from_record(record, prev, digest))
             prev = digest
         head.last_seq, head.last_hash = seq, prev
         session.flush()

@@ -7,9 +7,10 @@ Printers are configured per workstation (they sit next to it); the settings file
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
 from biobank_desktop.core.domain.errors import NotFoundError, ValidationError
@@ -24,6 +25,8 @@ from biobank_desktop.core.labels.zpl import PrinterCalibration
 PrinterKind = Literal["zpl-tcp", "zpl-file", "cups-raw", "pdf-file", "system"]
 PRINTER_KINDS: tuple[str, ...] = ("zpl-tcp", "zpl-file", "cups-raw", "pdf-file", "system")
 DPI_CHOICES = (152, 203, 300, 600)
+#: A printer's name is kept with each print job (print_jobs.printer_name).
+MAX_PRINTER_NAME: Final = 100
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,36 @@ def transport_for(printer: PrinterConfig) -> PrinterTransport:
     if printer.kind == "cups-raw":
         return CupsRawQueueTransport(printer.address.strip())
     raise ValidationError(f"Printer {printer.name} does not take ZPL ({printer.kind}).")
+
+
+def checked_printer(name: str, kind: str, address: str, *, dpi: int = 203, offset_x_mm: float = 0.0,
+                    offset_y_mm: float = 0.0, darkness: int | None = None, timeout_s: float = 5.0,
+                    existing: Sequence[PrinterConfig] = (), replacing: str | None = None) -> PrinterConfig:
+    """A printer about to be added to (or changed on) this workstation, checked by the rules that
+    ``printer add`` and Settings → Printers share; ValidationError says what is wrong.
+
+    The name is short, has no ``://`` (it would read as an ad-hoc printer spec) and is not used by
+    another printer of ``existing`` (``replacing``: the name of the printer being edited); a file
+    path is made absolute; a ZPL address must parse (HOST[:PORT], a CUPS queue name).
+    """
+    name = name.strip()
+    if "://" in name or len(name) > MAX_PRINTER_NAME:
+        shown = name if len(name) <= 60 else name[:59] + "…"
+        raise ValidationError(f"'{shown}' cannot be a printer name.",
+                              hint=f"Use a short name without '://' ({MAX_PRINTER_NAME} characters at most), "
+                                   "e.g. Bench-3-Zebra.")
+    address = address.strip()
+    if kind in ("zpl-file", "pdf-file") and address:
+        path = Path(address).expanduser()
+        address = str(path if path.is_absolute() else path.absolute())
+    printer = PrinterConfig(name, kind, address, dpi=dpi, offset_x_mm=offset_x_mm, offset_y_mm=offset_y_mm,
+                            darkness=darkness, timeout_s=timeout_s)
+    if printer.speaks_zpl:
+        transport_for(printer)  # HOST:PORT and queue names are checked now, not at the first print
+    if any(p.name == name and p.name != replacing for p in existing):
+        raise ValidationError(f"This workstation has a printer called {name} already.",
+                              hint="Choose another name, or change that printer instead.")
+    return printer
 
 
 def parse_printer_spec(spec: str, known: list[PrinterConfig], *, dpi: int = 203) -> PrinterConfig:

@@ -7,13 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 
 from biobank_desktop.core.db.engine import Database
 from biobank_desktop.core.db.models import AuditEvent, AuditHead
 from biobank_desktop.core.db.uow import require
 from biobank_desktop.core.domain.actor import Actor
-from biobank_desktop.core.domain.audit import GENESIS_HASH, AuditRecord, chain_hash
+from biobank_desktop.core.domain.audit import GENESIS_HASH, chain_hash
 from biobank_desktop.core.domain.roles import Permission
 
 
@@ -109,14 +109,21 @@ class AuditService:
         Detects an altered row (its hash no longer matches its content), a deleted or inserted row
         (a gap in ``seq`` or a ``prev_hash`` that does not match), and deleted rows at the end
         (the head row remembers the last seq and hash).
+
+        Safe while other workstations write: the head is read first and only events up to it are
+        checked (the head and its events are committed together, so everything up to it exists).
         """
         with self.db.connect_checked(), self.db.new_session(write=False) as session:
             head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one_or_none()
-            total = session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
+            if head is None:
+                return VerifyResult(False, 0, 0, None, "the audit head row is missing")
+            head_seq, head_hash = head.last_seq, head.last_hash
+            total = head_seq
             expected_seq, prev, checked = 1, GENESIS_HASH, 0
             last = 0
             while True:
-                rows = session.execute(select(AuditEvent).where(AuditEvent.seq >= expected_seq)
+                rows = session.execute(select(AuditEvent).where(AuditEvent.seq >= expected_seq,
+                                                                AuditEvent.seq <= head_seq)
                                        .order_by(AuditEvent.seq).limit(batch)).scalars().all()
                 if not rows:
                     break
@@ -129,9 +136,7 @@ class AuditService:
                         return VerifyResult(False, checked, last, ev.seq,
                                             f"event {ev.seq} does not link to event {ev.seq - 1}: "
                                             "a row before it was altered, deleted or inserted")
-                    record = AuditRecord(ev.seq, ev.occurred_at, ev.username, ev.workstation, ev.action,
-                                         ev.entity_type, ev.entity_id, ev.summary, ev.before, ev.after, ev.reason)
-                    if chain_hash(record, prev) != ev.hash:
+                    if chain_hash(ev.record(), prev) != ev.hash:
                         return VerifyResult(False, checked, last, ev.seq,
                                             f"event {ev.seq} was altered after it was written "
                                             f"({ev.action} on {ev.entity_type} {ev.entity_id})")
@@ -140,10 +145,8 @@ class AuditService:
                 session.expunge_all()
                 if progress is not None:
                     progress(checked, total)
-            if head is None:
-                return VerifyResult(False, checked, last, None, "the audit head row is missing")
-            if head.last_seq != last or head.last_hash != prev:
+            if head_seq != last or head_hash != prev:
                 return VerifyResult(False, checked, last, last + 1,
-                                    f"the trail ends at event {last} but event {head.last_seq} was written: "
+                                    f"the trail ends at event {last} but event {head_seq} was written: "
                                     "the newest events were deleted")
             return VerifyResult(True, checked, last)
