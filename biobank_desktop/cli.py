@@ -426,6 +426,12 @@ def _login(ctx: _Context) -> Actor:
         password = _read_password(f"Password for {username}: ")
     actor = ctx.services.accounts.authenticate(username, password)
     ctx.login_password = password
+    changing_own = (getattr(ctx.args, "handler", None) is _user_passwd
+                    and ctx.args.username.strip().lower() == actor.username)
+    if actor.must_change_password and not changing_own:
+        raise PermissionDeniedError(
+            f"{actor.username} has a temporary password that must be changed first.",
+            hint=f"Run '{PROG} --user {actor.username} user passwd {actor.username}'.")
     return actor
 
 
@@ -573,8 +579,10 @@ def _user_add(ctx: _Context) -> int:
         raise ValidationError("The first account of a database must be an administrator.",
                               hint="Add it with --role administrator; it can then add the others.")
     password = _new_password(ctx, args.username)
-    info = ctx.services.accounts.add_user(actor, args.username, args.name, role, password,
-                                          must_change_password=not actor.is_system)
+    if actor.is_system:  # decided again inside the transaction: another first administrator may exist now
+        info = ctx.services.accounts.create_first_administrator(args.username, args.name, password)
+    else:
+        info = ctx.services.accounts.add_user(actor, args.username, args.name, role, password)
     note = " (the password must be changed at the first login)" if info.must_change_password else ""
     _emit(ctx, _user_json(info), [f"Added {info.role.value} {info.username} ({info.display_name}){note}."])
     return 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from sqlalchemy import select, text
 
@@ -14,7 +16,7 @@ from biobank_desktop.core.domain.errors import (
     ValidationError,
 )
 from biobank_desktop.core.domain.roles import Role
-from biobank_desktop.core.services import Services
+from biobank_desktop.core.services import Services, build_services
 from biobank_desktop.core.services.accounts import MAX_FAILED_ATTEMPTS
 from biobank_desktop.core.services.audit import AuditFilter
 from tests.conftest import PASSWORD
@@ -137,3 +139,40 @@ def test_usernames_are_unique_in_the_database_itself(services: Services, admin: 
                        " must_change_password, created_at) VALUES ('ada', 'x', 'technician', 'x', true, 0, false,"
                        " CURRENT_TIMESTAMP)"))
         s.commit()
+
+
+def test_parallel_wrong_passwords_still_lock_the_account(services: Services, technician: Actor) -> None:
+    """Guesses sent at once from several processes must each count (row lock), or lockout could be bypassed."""
+    import threading
+
+    others = [build_services(services.db, f"WS-{i}") for i in range(MAX_FAILED_ATTEMPTS + 2)]
+    barrier = threading.Barrier(len(others))
+
+    def guess(svc: Services) -> None:
+        barrier.wait(timeout=30)
+        with contextlib.suppress(AuthenticationError):
+            svc.accounts.authenticate("tom", "wrong-guess")
+
+    threads = [threading.Thread(target=guess, args=(svc,)) for svc in others]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    with pytest.raises(AuthenticationError, match="locked"):
+        services.accounts.authenticate("tom", PASSWORD)
+
+
+def test_first_administrator_only_on_an_empty_database(services: Services) -> None:
+    first = services.accounts.create_first_administrator("boss", "Bea Boss", "first-admin-1")
+    assert first.role is Role.ADMINISTRATOR and not first.must_change_password
+    with pytest.raises(ConflictError, match="has user accounts already"):
+        services.accounts.create_first_administrator("sneaky", "Sneaky", "second-admin-1")
+    assert services.accounts.authenticate("boss", "first-admin-1").role is Role.ADMINISTRATOR
+    with pytest.raises(AuthenticationError):
+        services.accounts.authenticate("sneaky", "second-admin-1")
+
+
+def test_a_temporary_password_is_reported_at_login(services: Services, admin: Actor, technician: Actor) -> None:
+    assert not services.accounts.authenticate("tom", PASSWORD).must_change_password
+    services.accounts.reset_password(admin, "tom", "temporary-77")
+    assert services.accounts.authenticate("tom", "temporary-77").must_change_password

@@ -244,6 +244,11 @@ def test_user_add_list_deactivate(run_cli: Cli, db_url: str) -> None:
     assert users["ada"]["must_change_password"] is False, "the bootstrap admin chose the password"
 
     as_tom = run_cli("--database", db_url, "user", "list", "--user", "tom", password="tom-password-1")
+    assert as_tom.code == 1 and "temporary password that must be changed first" in as_tom.err
+    changed = run_cli("--database", db_url, "user", "passwd", "tom", "--password-stdin", "--user", "tom",
+                      password="tom-password-1", stdin="tom-own-password\n")
+    assert changed.code == 0, changed.err
+    as_tom = run_cli("--database", db_url, "user", "list", "--user", "tom", password="tom-own-password")
     assert as_tom.code == 1 and "may not manage users" in as_tom.err
 
     gone = run_cli("--database", db_url, "user", "deactivate", "tom", "--reason", "left the lab", "--user", "ada",

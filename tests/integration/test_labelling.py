@@ -15,11 +15,13 @@ from biobank_desktop.core.domain.errors import (
     PrinterError,
     ValidationError,
 )
+from biobank_desktop.core.domain.roles import Role
 from biobank_desktop.core.labels.model import LabelElement
 from biobank_desktop.core.labels.printers import PrinterConfig, parse_printer_spec
 from biobank_desktop.core.services import Services, build_services
 from biobank_desktop.core.services.audit import AuditFilter
 from biobank_desktop.core.services.samples import NewSample
+from tests.conftest import make_user
 from tests.support.fake_zebra import FakeZebraPrinter, closed_port
 from tests.support.labels_testkit import decode, rasterize_pdf, zplkit_images
 
@@ -178,6 +180,12 @@ def test_biobank_templates_are_shared_copies_and_shipped_ones_stay(services: Ser
     services.labelling.save_template(technician, copy)
     other_ws = build_services(services.db, "TEST-WS-2")
     assert other_ws.labelling.template("colon-vial").description == "Colon study vial"
+    other_tech = make_user(services, "tina", Role.TECHNICIAN)
+    with pytest.raises(PermissionDeniedError):
+        services.labelling.save_template(other_tech, replace(copy, description="changed by someone else"))
+    supervisor = make_user(services, "sue", Role.SUPERVISOR)
+    services.labelling.save_template(supervisor, replace(copy, description="reviewed"))
+    assert services.labelling.template("colon-vial").description == "reviewed"
     broken = replace(copy, elements=(*copy.elements, LabelElement(field="sample_id", render="code128", x_mm=0,
                                                                     y_mm=0, width_mm=5, height_mm=5)))
     with pytest.raises(ValidationError):

@@ -78,6 +78,7 @@ class UnitOfWork:
         self._session: Session | None = None
         self._committed = False
         self.changes = Changes()
+        self.current_role: Role = actor.role  # re-read from the database on entry
 
     @property
     def session(self) -> Session:
@@ -106,8 +107,9 @@ class UnitOfWork:
                 f"The account {self.actor.username} is no longer active.",
                 hint="Log out; ask an administrator if you need access.",
             )
+        self.current_role = Role(user.role)
         if self.permission is not None:
-            require(self.actor, self.permission, Role(user.role))
+            require(self.actor, self.permission, self.current_role)
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:

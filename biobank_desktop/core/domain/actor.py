@@ -25,6 +25,7 @@ class Actor:
     display_name: str
     role: Role
     workstation: str
+    must_change_password: bool = False  # a temporary password set by an administrator: change it first
 
     @property
     def is_system(self) -> bool:

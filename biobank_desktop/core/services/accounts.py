@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from biobank_desktop.core.db.engine import Database
 from biobank_desktop.core.db.models import User
@@ -99,7 +99,9 @@ class AccountService:
             raise AuthenticationError("Wrong user name or password.") from exc
         attempt = Actor(None, name, name, Role.TECHNICIAN, self.workstation)
         with UnitOfWork(self.db, attempt) as uow:
-            user = uow.session.execute(select(User).where(User.username == name)).scalar_one_or_none()
+            # The row lock makes parallel wrong guesses count one after the other (no lockout bypass).
+            user = uow.session.execute(select(User).where(User.username == name).with_for_update()
+                                       ).scalar_one_or_none()
             if user is None:
                 _verify(_dummy_hash(), password)  # same cost as a real check: no user-name probing by timing
                 uow.audit("login.failed", "user", name, summary=f"Failed login for unknown user {name}")
@@ -144,7 +146,8 @@ class AccountService:
             user.last_login_at = now
             uow.audit("login.succeeded", "user", name, summary=f"{name} logged in")
             uow.commit()
-            return Actor(user.id, user.username, user.display_name, Role(user.role), self.workstation)
+            return Actor(user.id, user.username, user.display_name, Role(user.role), self.workstation,
+                         must_change_password=user.must_change_password)
 
     def change_own_password(self, actor: Actor, old_password: str, new_password: str) -> None:
         check_password_policy(new_password)
@@ -180,6 +183,28 @@ class AccountService:
             uow.flush()
             uow.audit("user.added", "user", name, summary=f"Added {role.value} {name} ({display_name.strip()})",
                       after={"username": name, "display_name": display_name.strip(), "role": role.value})
+            uow.commit()
+            return _info(user)
+
+    def create_first_administrator(self, username: str, display_name: str, password: str) -> UserInfo:
+        """The first account of an empty database (set-up). Refused once any account exists, decided
+        inside the transaction, so a set-up dialog left open elsewhere cannot add a second one later."""
+        name = normalise_username(username)
+        check_password_policy(password)
+        if not display_name.strip():
+            raise ValidationError("Give the person's full name.")
+        with UnitOfWork(self.db, Actor.system("first-run", self.workstation)) as uow:
+            if self.db.backend == "postgresql":
+                uow.session.execute(text("LOCK TABLE users IN EXCLUSIVE MODE"))
+            if uow.session.execute(select(User.id).limit(1)).first() is not None:
+                raise ConflictError("This database has user accounts already (someone may have just created the "
+                                    "first administrator).", hint="Log in with an existing account.")
+            user = User(username=name, display_name=display_name.strip(), role=Role.ADMINISTRATOR.value,
+                        password_hash=hash_password(password), must_change_password=False)
+            uow.session.add(user)
+            uow.flush()
+            uow.audit("user.added", "user", name, summary=f"First administrator {name} ({display_name.strip()})",
+                      after={"username": name, "display_name": display_name.strip(), "role": "administrator"})
             uow.commit()
             return _info(user)
 
@@ -247,8 +272,10 @@ class AccountService:
 
     @staticmethod
     def _ensure_other_admin(uow: UnitOfWork, user_id: int) -> None:
+        # Locking the active administrators' rows: two of them demoting each other at once cannot both pass.
         others = uow.session.execute(
             select(User.id).where(User.role == Role.ADMINISTRATOR.value, User.active.is_(True), User.id != user_id)
+            .with_for_update()
         ).first()
         if others is None:
             raise ValidationError("This is the last active administrator; appoint another one first.")

@@ -185,7 +185,11 @@ class LabellingService:
         return layout_label(template, data or SAMPLE_LABEL_DATA, dpi=dpi)
 
     def save_template(self, actor: Actor, template: LabelTemplate) -> None:
-        """Save a biobank template (a copy of a shipped one, edited). Shipped names cannot be overwritten."""
+        """Save a biobank template (a copy of a shipped one, edited). Shipped names cannot be overwritten.
+
+        Anyone who may print can add a copy and change their own; changing a copy made by someone
+        else (which every workstation prints with) needs a supervisor (MANAGE_REFERENCE).
+        """
         if template.name in self.shipped_names():
             raise ValidationError(f"'{template.name}' is a shipped template and cannot be changed.",
                                   hint="Save your version under a new name (a copy).")
@@ -195,6 +199,9 @@ class LabellingService:
         with UnitOfWork(self.db, actor, Permission.PRINT_LABELS) as uow:
             record = uow.session.execute(select(LabelTemplateRecord)
                                          .where(LabelTemplateRecord.name == template.name)).scalar_one_or_none()
+            if record is not None and record.created_by != actor.username:
+                # Anyone who prints may make a copy; changing one others print with is a supervisor's call.
+                require(actor, Permission.MANAGE_REFERENCE, uow.current_role)
             action = "label_template.changed" if record else "label_template.added"
             before = {"definition": record.definition} if record else None
             if record is None:

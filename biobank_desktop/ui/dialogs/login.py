@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
 
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.errors import BiobankError
-from biobank_desktop.core.domain.roles import Role
 from biobank_desktop.ui.background import JobRunner, error_text
 from biobank_desktop.ui.theme import ERROR, MUTED, OK, repolish
 from biobank_desktop.ui.widgets.common import button, form_layout, label
@@ -213,7 +212,7 @@ class LoginDialog(QDialog):
 
         def work() -> LoginResult:
             actor = accounts.authenticate(username, password)
-            must_change = any(u.username == actor.username and u.must_change_password for u in accounts.login_hints())
+            must_change = actor.must_change_password
             return LoginResult(actor, password, must_change)
 
         self.runner.call(work, on_result=self._succeeded, on_error=self._failed, owner=self)
@@ -377,13 +376,11 @@ class FirstAdministratorDialog(_PasswordForm):
             return
         self.busy = True
         self.ok_button.setEnabled(False)
-        accounts, workstation = self.services.accounts, self.services.workstation
+        accounts = self.services.accounts
         username, full_name, password = self.username.text(), self.full_name.text(), self.new_password.text()
 
         def work() -> str:
-            system = Actor.system("first-run", workstation)
-            return accounts.add_user(system, username, full_name, Role.ADMINISTRATOR, password,
-                                     must_change_password=False).username
+            return accounts.create_first_administrator(username, full_name, password).username
 
         def done(name: str) -> None:
             self.busy = False
