@@ -149,3 +149,49 @@ def test_killing_the_process_mid_write_leaves_nothing_half_written(sqlite_url: s
         assert conn.execute(text("SELECT count(*) FROM samples")).scalar() == 1
         assert conn.execute(text("SELECT count(*) FROM participants WHERE pseudonym LIKE 'K-%'")).scalar() == 0
     db.dispose()
+
+
+def test_values_the_database_cannot_hold_are_refused_alike_on_both_backends(services, technician) -> None:
+    from decimal import Decimal
+
+    from biobank_desktop.core.domain.errors import ValidationError
+
+    before = services.audit.last_seq()
+    with pytest.raises(ValidationError, match="at most 64 fit"):
+        services.samples.register(technician, NewSample("COLON", "SER", participant="P-1",
+                                                        external_barcodes=("]d2" + "0" * 80,)))
+    with pytest.raises(ValidationError, match="at most 40 fit"):
+        services.samples.register(technician, NewSample("COLON", "SER", participant="P" * 41))
+    with pytest.raises(ValidationError, match="control character"):
+        services.samples.register(technician, NewSample("COLON", "SER", participant="P-1", notes="bad\x00note"))
+    assert services.audit.last_seq() == before
+    code = services.samples.register(technician, NewSample("COLON", "SER", participant="P-1",
+                                                           volume_ul=Decimal("0.125")))
+    assert services.queries.detail(code).volume_ul == Decimal("0.13")
+    [event] = services.audit.history(technician, "sample", code)
+    assert event.after is not None and event.after["volume_ul"] == "0.13", "stored and audited alike"
+
+
+@pytest.mark.postgres
+def test_server_connection_lost_mid_action_gives_a_clear_message(pg_url: str) -> None:
+    import sqlalchemy as sa
+
+    from biobank_desktop.core.db.uow import UnitOfWork
+    from tests.conftest import PG_ADMIN_URL
+
+    db = Database(pg_url)
+    services = build_services(db)
+    tech = make_user(services, "tom", Role.TECHNICIAN)
+    before = services.audit.last_seq()
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with pytest.raises(DatabaseUnavailableError, match="cannot be reached"), UnitOfWork(db, tech) as uow:
+        services.samples.register_in(uow, NewSample("COLON", "SER", participant="LOST-1"))
+        pid = uow.session.execute(text("SELECT pg_backend_pid()")).scalar()
+        with admin.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        uow.session.execute(text("SELECT 1"))  # the next thing the service does
+    admin.dispose()
+    # The pool notices the dead connection; the next action works and nothing was half written.
+    assert services.audit.last_seq() == before
+    assert services.queries.lookup("LOST-1").kind == "none"
+    db.dispose()

@@ -17,10 +17,15 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from biobank_desktop.core.domain.errors import DatabaseUnavailableError
+from biobank_desktop.core.domain.errors import (
+    BiobankError,
+    ConflictError,
+    DatabaseUnavailableError,
+    ValidationError,
+)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -93,7 +98,13 @@ def create_database_engine(url: str | URL, *, create_sqlite_dirs: bool = True) -
             parsed,
             pool_pre_ping=True,
             pool_size=4,
-            connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S, "application_name": "biobank-desktop"},
+            connect_args={
+                "connect_timeout": PG_CONNECT_TIMEOUT_S, "application_name": "biobank-desktop",
+                # A pulled cable must not hang a worker for the OS's two hours: notice within ~1 min.
+                "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3,
+                # Waiting on another workstation's row lock ends in a clear message, not a frozen window.
+                "options": "-c lock_timeout=30000",
+            },
         )
     raise DatabaseUnavailableError(
         f"Unsupported database type '{parsed.get_backend_name()}'.",
@@ -124,13 +135,27 @@ def _sqlite_on_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
-def translate_error(exc: BaseException, info: DatabaseInfo) -> DatabaseUnavailableError | None:
-    """A technician-facing error for a driver fault that means the database cannot be used, else None."""
-    if not isinstance(exc, OperationalError | DBAPIError) or (isinstance(exc, SQLAlchemyError) and not hasattr(
-        exc, "orig"
-    )):
+def translate_error(exc: BaseException, info: DatabaseInfo) -> BiobankError | None:
+    """A technician-facing error for a driver fault a user can meet (server gone, file locked, disk
+    full, a lost race on a lock, a value the column cannot hold), else None (a programming error)."""
+    if not isinstance(exc, DBAPIError) or isinstance(exc, IntegrityError):
         return None
     text = str(getattr(exc, "orig", exc)).lower()
+    if isinstance(exc, DataError):
+        return ValidationError(
+            "A value is too long or contains a character the database cannot store; nothing was saved.",
+            hint="Check the text you typed or scanned (a very long barcode, an invisible control character).",
+        )
+    if "disk is full" in text or "no space left" in text or "could not extend file" in text:
+        where = f"the disk holding {info.description}" if info.backend == "sqlite" else "the database server's disk"
+        return DatabaseUnavailableError(f"{where[0].upper()}{where[1:]} is full; nothing was saved.",
+                                        hint="Free some space (or call IT), then try again.")
+    if "disk i/o error" in text:
+        return DatabaseUnavailableError(f"The disk holding {info.description} reported a read/write error; "
+                                        "nothing was saved.", hint="Call IT: the disk may be failing.")
+    if "deadlock detected" in text or "could not serialize" in text or "lock timeout" in text:
+        return ConflictError("Another workstation was changing the same records at the same moment; "
+                             "nothing was saved.", hint="Try again.")
     if info.backend == "sqlite":
         if "locked" in text or "busy" in text:
             return DatabaseUnavailableError(
@@ -158,15 +183,25 @@ def translate_error(exc: BaseException, info: DatabaseInfo) -> DatabaseUnavailab
             f"The database named in {info.description} does not exist on the server.",
             hint="Ask your administrator to create it, or correct the name in Settings → Database.",
         )
+    if "too many clients" in text or "remaining connection slots" in text:
+        return DatabaseUnavailableError(
+            f"The PostgreSQL server at {info.description} accepts no more connections right now.",
+            hint="Try again in a minute; if it persists, ask your administrator to raise max_connections.",
+        )
     if any(s in text for s in ("connection refused", "timeout", "timed out", "could not connect",
                                "server closed the connection", "connection is closed", "could not translate",
                                "network is unreachable", "no route to host", "name or service not known",
-                               "consuming input failed", "terminating connection", "connection failed")):
+                               "consuming input failed", "terminating connection", "connection failed",
+                               "ssl connection has been closed", "connection reset", "broken pipe")):
         return DatabaseUnavailableError(
             f"The PostgreSQL server at {info.description} cannot be reached.",
             hint="Check the network and that the server is running, then Retry; or switch to another database "
             "in Settings → Database.",
         )
+    if isinstance(exc, OperationalError):
+        return DatabaseUnavailableError(f"The database {info.description} reported a problem: "
+                                        f"{str(getattr(exc, 'orig', exc)).strip().splitlines()[0]}.",
+                                        hint="Try again; if it persists, tell your administrator.")
     return None
 
 
@@ -195,7 +230,7 @@ class Database:
         """Translate "cannot use the database" driver faults into :class:`DatabaseUnavailableError`."""
         try:
             yield
-        except (OperationalError, DBAPIError) as exc:
+        except DBAPIError as exc:
             translated = translate_error(exc, self.info)
             if translated is not None:
                 raise translated from exc

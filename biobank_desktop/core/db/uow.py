@@ -14,6 +14,7 @@ writers from several workstations are serialised and the chain stays linear.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -24,7 +25,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from biobank_desktop.core.db.engine import Database
+from biobank_desktop.core.db.engine import Database, translate_error
 from biobank_desktop.core.db.models import AuditEvent, AuditHead, User
 from biobank_desktop.core.db.types import utcnow
 from biobank_desktop.core.domain.actor import Actor
@@ -120,10 +121,18 @@ class UnitOfWork:
         try:
             if not self._committed:
                 session.rollback()
-        except (OperationalError, DBAPIError):
+        except DBAPIError:
             pass  # the connection is gone: the server rolls back on its own
         finally:
             session.close()
+        # A driver fault raised in the middle of the service's work (the server went away, the disk
+        # filled up, a constraint fired on an autoflush) becomes the technician's message here.
+        if isinstance(exc, IntegrityError):
+            raise self._conflict(exc) from exc
+        if isinstance(exc, DBAPIError):
+            translated = translate_error(exc, self.db.info)
+            if translated is not None:
+                raise translated from exc
 
     def audit(self, action: str, entity_type: str, entity_id: str | int, *, summary: str,
               before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
@@ -151,18 +160,27 @@ class UnitOfWork:
             with self.db.connect_checked():
                 session.flush()
                 self._write_audit(session)
+            try:
                 session.commit()
+            except OperationalError as exc:
+                if self.db.backend == "sqlite":
+                    raise
+                # The COMMIT was sent; whether the server applied it before the connection broke is unknown.
+                raise DatabaseUnavailableError(
+                    f"The connection to {self.db.info.description} was lost while saving: the change may or may not "
+                    "have been saved.", hint="When the connection is back, reload and check before doing it again.",
+                ) from exc
         except IntegrityError as exc:
-            session.rollback()
+            _safe_rollback(session)
             raise self._conflict(exc) from exc
         except StaleDataError as exc:
-            session.rollback()
+            _safe_rollback(session)
             raise ConflictError(
                 "Another workstation changed this record while you were working on it. Nothing was saved.",
                 hint="Reload it and make your change again.",
             ) from exc
         except DatabaseUnavailableError:
-            session.rollback()
+            _safe_rollback(session)
             raise
         self._committed = True
         return self.changes
@@ -191,3 +209,8 @@ class UnitOfWork:
         from biobank_desktop.core.db.conflicts import explain_integrity_error
 
         return explain_integrity_error(exc)
+
+
+def _safe_rollback(session: Session) -> None:
+    with contextlib.suppress(DBAPIError):  # the connection is gone: the server rolls back on its own
+        session.rollback()

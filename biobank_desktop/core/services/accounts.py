@@ -27,6 +27,7 @@ from biobank_desktop.core.domain.errors import (
     ValidationError,
 )
 from biobank_desktop.core.domain.roles import Permission, Role
+from biobank_desktop.core.domain.text import checked_text
 
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT_MINUTES = 15
@@ -171,8 +172,7 @@ class AccountService:
                  *, must_change_password: bool = True) -> UserInfo:
         name = normalise_username(username)
         check_password_policy(password)
-        if not display_name.strip():
-            raise ValidationError("Give the person's full name.")
+        display_name = checked_text(display_name, "The person's full name", 200, required=True)
         with UnitOfWork(self.db, actor, Permission.MANAGE_USERS) as uow:
             exists = uow.session.execute(select(User.id).where(User.username == name)).first()
             if exists:
@@ -191,8 +191,7 @@ class AccountService:
         inside the transaction, so a set-up dialog left open elsewhere cannot add a second one later."""
         name = normalise_username(username)
         check_password_policy(password)
-        if not display_name.strip():
-            raise ValidationError("Give the person's full name.")
+        display_name = checked_text(display_name, "The person's full name", 200, required=True)
         with UnitOfWork(self.db, Actor.system("first-run", self.workstation)) as uow:
             if self.db.backend == "postgresql":
                 uow.session.execute(text("LOCK TABLE users IN EXCLUSIVE MODE"))

@@ -40,6 +40,7 @@ from biobank_desktop.core.db.models import (
 from biobank_desktop.core.db.types import utcnow
 from biobank_desktop.core.db.uow import UnitOfWork, require
 from biobank_desktop.core.domain.actor import Actor
+from biobank_desktop.core.domain.clock import local_date
 from biobank_desktop.core.domain.errors import (
     BiobankError,
     ConflictError,
@@ -141,7 +142,7 @@ def _label_data(sample: Sample, study_code: str, pseudonym: str | None) -> Label
     return LabelData(
         sample_id=sample.sample_code, participant=pseudonym, study=study_code, sample_type=sample.sample_type,
         volume=format_volume(sample.volume_ul) if sample.volume_ul is not None else None,
-        collection_date=sample.collected_at.date().isoformat() if sample.collected_at else None,
+        collection_date=local_date(sample.collected_at).isoformat() if sample.collected_at else None,
         aliquot_number=aliquot, sprec=sample.sprec_code, free_text=None,
     )
 

@@ -17,6 +17,7 @@ from biobank_desktop.core.db.uow import UnitOfWork
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.errors import NotFoundError, ValidationError
 from biobank_desktop.core.domain.roles import Permission
+from biobank_desktop.core.domain.text import checked_text
 
 
 class ParticipantService:
@@ -33,8 +34,8 @@ class ParticipantService:
 
     def record_consent(self, actor: Actor, study_code: str, pseudonym: str, *, version: str, scope: str,
                        signed_on: dt.date) -> int:
-        if not version.strip() or not scope.strip():
-            raise ValidationError("A consent needs the form's version and its scope.")
+        version = checked_text(version, "The consent form's version", 40, required=True)
+        scope = checked_text(scope, "The consent's scope", 200, required=True)
         if signed_on > dt.datetime.now(dt.UTC).date():
             raise ValidationError(f"The signature date {signed_on.isoformat()} is in the future.")
         with UnitOfWork(self.db, actor, Permission.RECORD_SAMPLES) as uow:
@@ -52,6 +53,7 @@ class ParticipantService:
     def withdraw_consent(self, actor: Actor, consent_id: int, withdrawn_on: dt.date, reason: str) -> None:
         if not reason.strip():
             raise ValidationError("Give the reason or the reference of the withdrawal: it is kept in the audit trail.")
+        reason = checked_text(reason, "The reason", 2000, multiline=True)
         with UnitOfWork(self.db, actor, Permission.RECORD_SAMPLES) as uow:
             consent = uow.session.get(Consent, consent_id)
             if consent is None:

@@ -25,6 +25,7 @@ from biobank_desktop.core.db.models import (
     StorageContainer,
     Study,
 )
+from biobank_desktop.core.domain.clock import local_midnight_utc
 from biobank_desktop.core.domain.errors import NotFoundError
 from biobank_desktop.core.domain.ids import normalize_scan
 from biobank_desktop.core.services.dto import (
@@ -56,10 +57,6 @@ class SampleCriteria:
     received_from: dt.date | None = None
     received_to: dt.date | None = None  # inclusive
     lineage_kinds: tuple[str, ...] = field(default=())
-
-
-def _day_start(day: dt.date) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
 def _prefix_range(column: object, prefix: str) -> object:
@@ -154,13 +151,13 @@ class QueryService:
             stmt = stmt.where(Sample.participant_id.in_(
                 select(Participant.id).where(Participant.pseudonym == c.participant.strip())))
         if c.collected_from:
-            stmt = stmt.where(Sample.collected_at >= _day_start(c.collected_from))
+            stmt = stmt.where(Sample.collected_at >= local_midnight_utc(c.collected_from))
         if c.collected_to:
-            stmt = stmt.where(Sample.collected_at < _day_start(c.collected_to + dt.timedelta(days=1)))
+            stmt = stmt.where(Sample.collected_at < local_midnight_utc(c.collected_to + dt.timedelta(days=1)))
         if c.received_from:
-            stmt = stmt.where(Sample.received_at >= _day_start(c.received_from))
+            stmt = stmt.where(Sample.received_at >= local_midnight_utc(c.received_from))
         if c.received_to:
-            stmt = stmt.where(Sample.received_at < _day_start(c.received_to + dt.timedelta(days=1)))
+            stmt = stmt.where(Sample.received_at < local_midnight_utc(c.received_to + dt.timedelta(days=1)))
         return stmt
 
     def search_ids(self, criteria: SampleCriteria, *, before_id: int | None = None, limit: int = 500) -> list[int]:

@@ -10,6 +10,7 @@ from biobank_desktop.core.db.uow import UnitOfWork
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.errors import ConflictError, ValidationError
 from biobank_desktop.core.domain.roles import Permission
+from biobank_desktop.core.domain.text import checked_text
 from biobank_desktop.core.services.dto import SiteInfo, StudyInfo
 
 
@@ -40,8 +41,8 @@ class ReferenceService:
 
     def add_study(self, actor: Actor, code: str, name: str, programme: str, description: str = "") -> StudyInfo:
         code = _code(code, "study")
-        if not name.strip() or not programme.strip():
-            raise ValidationError("A study needs a name and a programme.")
+        name = checked_text(name, "The study's name", 200, required=True)
+        programme = checked_text(programme, "The programme", 100, required=True)
         with UnitOfWork(self.db, actor, Permission.MANAGE_REFERENCE) as uow:
             if uow.session.execute(select(Study.id).where(Study.code == code)).first():
                 raise ConflictError(f"A study with code {code} exists already.")
@@ -55,8 +56,8 @@ class ReferenceService:
 
     def add_site(self, actor: Actor, code: str, name: str, city: str = "", country: str = "LU") -> SiteInfo:
         code = _code(code, "partner site")
-        if not name.strip():
-            raise ValidationError("A partner site needs a name.")
+        name = checked_text(name, "The partner site's name", 200, required=True)
+        city = checked_text(city, "The city", 100)
         if len(country.strip()) != 2:
             raise ValidationError("Give the country as a two-letter code, e.g. LU, FR, DE, BE.")
         with UnitOfWork(self.db, actor, Permission.MANAGE_REFERENCE) as uow:

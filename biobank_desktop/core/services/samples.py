@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,9 +26,12 @@ from biobank_desktop.core.db.models import (
 )
 from biobank_desktop.core.db.uow import Changes, UnitOfWork
 from biobank_desktop.core.domain.actor import Actor
+from biobank_desktop.core.domain.clock import local_today
 from biobank_desktop.core.domain.errors import ConflictError, NotFoundError, ValidationError
 from biobank_desktop.core.domain.ids import format_sample_id, normalize_scan
 from biobank_desktop.core.domain.roles import Permission
+from biobank_desktop.core.domain.text import checked_text
+from biobank_desktop.core.domain.volumes import QUANTUM
 from biobank_desktop.core.services.sprec_info import derive_fluid_code, validate_sprec
 
 DEFAULT_PREFIX = "BB"
@@ -66,7 +69,7 @@ def sample_id_prefix(session: Session) -> str:
 def new_sample_codes(session: Session, count: int, year: int | None = None) -> list[str]:
     """``count`` fresh internal sample IDs (with check character), reserved in the caller's transaction."""
     prefix = sample_id_prefix(session)
-    year = year or dt.datetime.now(dt.UTC).year
+    year = year or local_today().year
     first = sequences.take(session, f"sample:{prefix}:{year}", count)
     return [format_sample_id(prefix, year, first + i) for i in range(count)]
 
@@ -97,20 +100,26 @@ class SampleService:
         s = uow.session
         if new.status not in SAMPLE_STATUSES:
             raise ValidationError(f"'{new.status}' is not a sample status.")
-        if new.volume_ul is not None and new.volume_ul < 0:
-            raise ValidationError("A volume cannot be negative.")
+        volume = None
+        if new.volume_ul is not None:
+            if new.volume_ul < 0:
+                raise ValidationError("A volume cannot be negative.")
+            # Stored and audited at the same precision (0.01 µL) on both backends.
+            volume = Decimal(new.volume_ul).quantize(QUANTUM, rounding=ROUND_HALF_UP)
+        notes = checked_text(new.notes, "The note", 10_000, multiline=True)
         study = s.execute(select(Study).where(Study.code == new.study_code.upper())).scalar_one_or_none()
         if study is None:
             raise NotFoundError(f"There is no study {new.study_code}.")
         participant_id = None
-        if new.participant:
-            participant_id = self._participant(uow, study, new.participant.strip())
+        if new.participant and new.participant.strip():
+            participant_id = self._participant(uow, study, checked_text(new.participant, "The pseudonym", 40))
         site_id = None
         if new.site_code:
             site_id = s.execute(select(PartnerSite.id).where(PartnerSite.code == new.site_code.upper())).scalar()
             if site_id is None:
                 raise NotFoundError(f"There is no partner site {new.site_code}.")
-        barcodes = [normalize_scan(b) for b in new.external_barcodes if b.strip()]
+        barcodes = [checked_text(normalize_scan(b), f"Barcode {b.strip()[:20]}", 64) for b in new.external_barcodes
+                    if b.strip()]
         for barcode in barcodes:
             owner = s.execute(select(Sample.sample_code).join(SampleBarcode)
                               .where(SampleBarcode.barcode == barcode)).scalar()
@@ -122,12 +131,12 @@ class SampleService:
         sample = Sample(
             sample_code=code, study_id=study.id, participant_id=participant_id, partner_site_id=site_id,
             material="fluid", sample_type=new.sample_type.upper(), primary_container=new.primary_container.upper(),
-            volume_ul=new.volume_ul, initial_volume_ul=new.volume_ul, status=new.status, lineage_kind="primary",
+            volume_ul=volume, initial_volume_ul=volume, status=new.status, lineage_kind="primary",
             collected_at=new.collected_at, received_at=new.received_at, centrifuged_at=new.centrifuged_at,
             frozen_at=new.frozen_at, pre_centrifugation_temp=new.pre_centrifugation_temp,
             centrifugation=new.centrifugation, second_centrifugation=new.second_centrifugation,
             post_centrifugation_temp=new.post_centrifugation_temp, long_term_storage=new.long_term_storage,
-            sprec_code=sprec, notes=new.notes,
+            sprec_code=sprec, notes=notes,
             barcodes=[SampleBarcode(barcode=b, kind="clinic") for b in barcodes],
         )
         s.add(sample)
@@ -180,9 +189,7 @@ class SampleService:
             return uow.commit()
 
     def add_barcode(self, actor: Actor, code: str, barcode: str, kind: str = "clinic") -> Changes:
-        value = normalize_scan(barcode)
-        if not value:
-            raise ValidationError("The barcode is empty.")
+        value = checked_text(normalize_scan(barcode), "The barcode", 64, required=True)
         with UnitOfWork(self.db, actor, Permission.RECORD_SAMPLES) as uow:
             sample = self._load(uow, code, None)
             owner = uow.session.execute(select(Sample.sample_code).join(SampleBarcode)
@@ -210,6 +217,7 @@ class SampleService:
             return uow.commit()
 
     def update_notes(self, actor: Actor, code: str, notes: str, expected_version: int | None = None) -> Changes:
+        notes = checked_text(notes, "The note", 10_000, multiline=True)
         with UnitOfWork(self.db, actor, Permission.RECORD_SAMPLES) as uow:
             sample = self._load(uow, code, expected_version)
             before = {"notes": sample.notes}

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from biobank_desktop.core.domain.clock import local_midnight_utc
 from biobank_desktop.core.domain.errors import OperationCancelledError
 from biobank_desktop.core.services.audit import AuditEventInfo, AuditFilter, VerifyResult
 from biobank_desktop.ui.background import CancelledFn, ProgressFn
@@ -35,11 +36,6 @@ ACTIONS = (
 ENTITY_TYPES = (("sample", "Sample"), ("user", "User"), ("participant", "Participant"), ("study", "Study"),
                 ("site", "Partner site"))
 PAGE_SIZE = 200
-
-
-def _local_midnight_utc(day: dt.date) -> dt.datetime:
-    """The start of ``day`` in the workstation's time zone, as UTC (the trail stores UTC)."""
-    return dt.datetime(day.year, day.month, day.day).astimezone().astimezone(dt.UTC)
 
 
 def _escape(text: str) -> str:
@@ -167,8 +163,8 @@ class AuditPage(Page):
         return AuditFilter(
             text=self.text.text().strip(), username=self.user.text().strip().lower() or None,
             action_prefix=self.action.currentData(), entity_type=self.entity.currentData(),
-            since=_local_midnight_utc(since) if since else None,
-            until=_local_midnight_utc(until + dt.timedelta(days=1)) if until else None,  # 'to' is inclusive
+            since=local_midnight_utc(since) if since else None,
+            until=local_midnight_utc(until + dt.timedelta(days=1)) if until else None,  # 'to' is inclusive
         )
 
     def search(self) -> None:
