@@ -27,7 +27,7 @@ import os
 import sys
 import threading
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -43,6 +43,7 @@ from biobank_desktop.ui.background import CancelledFn, JobRunner, ProgressFn
 from biobank_desktop.ui.theme import apply_theme
 
 if TYPE_CHECKING:
+    from biobank_desktop.core.labels.printers import PrinterConfig
     from biobank_desktop.core.services import Services
     from biobank_desktop.ui.dialogs.login import DemoAccount, LoginDialog, LoginResult
     from biobank_desktop.ui.main_window import MainWindow
@@ -66,7 +67,20 @@ class Opened:
     demo: bool
 
 
-def open_services(url: str, workstation: str | None, progress: ProgressFn, _cancelled: CancelledFn) -> Opened:
+def configured_printers(settings: Settings) -> Callable[[], list[PrinterConfig]]:
+    """This workstation's printers as the services see them: read from ``settings`` at each call, so a
+    printer added or changed in Settings → Printers applies at once."""
+
+    def printers() -> list[PrinterConfig]:
+        from biobank_desktop.core.labels.printers import PrinterConfig
+
+        return [PrinterConfig.from_dict(raw) for raw in settings.printers]
+
+    return printers
+
+
+def open_services(url: str, workstation: str | None, progress: ProgressFn, _cancelled: CancelledFn,
+                  printers: Callable[[], list[PrinterConfig]] | None = None) -> Opened:
     """Open the database at ``url``, upgrade its schema, and look at what it holds. Worker thread."""
     progress(-1.0, "Opening the database")
     from biobank_desktop.core.services import build_services, open_database
@@ -75,7 +89,7 @@ def open_services(url: str, workstation: str | None, progress: ProgressFn, _canc
 
     db = open_database(url)
     try:
-        services = build_services(db, workstation=workstation or None)
+        services = build_services(db, workstation=workstation or None, printers=printers or list)
         progress(-1.0, "Checking the database schema (a copy of the file is kept before an upgrade)")
         backup = services.system.upgrade()
         has_users = services.accounts.has_users()
@@ -173,9 +187,10 @@ class BiobankApp(QObject):
             return
         assert self.settings is not None
         workstation = self.settings.workstation_name
+        printers = configured_printers(self.settings)
         self._open_token += 1
         token = self._open_token
-        job = self.runner.start(lambda p, c: open_services(url, workstation, p, c),
+        job = self.runner.start(lambda p, c: open_services(url, workstation, p, c, printers),
                                 on_result=lambda opened: self._opened(token, opened),
                                 on_error=lambda exc: self._open_failed(token, exc))
         login = self.show_login()

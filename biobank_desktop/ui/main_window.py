@@ -15,7 +15,9 @@ Pages are imported and built the first time they are shown, so start-up only pay
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -43,6 +45,9 @@ from biobank_desktop.ui.theme import ERROR, OK, WARN
 from biobank_desktop.ui.widgets.common import button, label
 from biobank_desktop.ui.widgets.scan_field import ScanField
 
+if TYPE_CHECKING:
+    from biobank_desktop.ui.pages.labels.printing import LabelPrinter, PrintOutcome
+
 PING_MS = 15_000
 POLL_MS = 4_000
 
@@ -60,6 +65,8 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("search", "Search", "biobank_desktop.ui.pages.search.page", "SearchPage"),
     PageSpec("sample", "Sample", "biobank_desktop.ui.pages.sample.page", "SamplePage"),
+    PageSpec("labels", "Labels", "biobank_desktop.ui.pages.labels.page", "LabelsPage", Permission.PRINT_LABELS,
+             "Your role may not print labels."),
     PageSpec("audit", "Audit trail", "biobank_desktop.ui.pages.audit.page", "AuditPage", Permission.VIEW_AUDIT,
              "Your role may not view the audit trail."),
     PageSpec("users", "Users", "biobank_desktop.ui.pages.users.page", "UsersPage", Permission.MANAGE_USERS,
@@ -133,6 +140,7 @@ class MainWindow(QMainWindow):
         self._last_seq: int | None = None
         self._ping_running = False
         self._poll_running = False
+        self._label_printer: LabelPrinter | None = None
 
         # -- top bar: the scan field ------------------------------------------------------------------
         top = QFrame()
@@ -272,6 +280,27 @@ class MainWindow(QMainWindow):
         page = self.open_page("sample")
         if page is not None:
             page.show_sample(code)  # type: ignore[attr-defined]
+
+    # -- printing labels from any page -----------------------------------------------------------------
+
+    def print_labels(self, codes: Sequence[str], *, reason: str | None = None,
+                     on_done: Callable[[PrintOutcome], None] | None = None,
+                     on_error: Callable[[BaseException], None] | None = None) -> None:
+        """Print labels… for any page: queue the labels of ``codes`` (a reprint with ``reason``) and print them
+        at once on the printer the print rules choose, on a worker with progress and Cancel. A printer problem
+        ends in a message box with Retry; the labels stay in the queue (Labels → Print queue)."""
+        if self._label_printer is None:
+            from biobank_desktop.ui.pages.labels.printing import LabelPrinter
+
+            self._label_printer = LabelPrinter(self.session, self)
+            self._label_printer.printed.connect(self._labels_printed)
+        self._label_printer.queue_and_print(codes, source="manual", reason=reason, on_done=on_done,
+                                            on_error=on_error)
+
+    def _labels_printed(self, _outcome: object) -> None:
+        page = self.pages.get("labels")
+        if page is not None:
+            page.data_changed(self._last_seq or 0)
 
     # -- the scan field ----------------------------------------------------------------------------
 

@@ -1,19 +1,25 @@
 """Render every window and page of the GUI to PNG files, offscreen, at lab screen sizes.
 
-Usage: .venv/bin/python tests/gui/render_screenshots.py DATABASE_URL OUT_DIR [--readme PATH]
+Usage: .venv/bin/python tests/gui/render_screenshots.py DATABASE_URL OUT_DIR [--readme PATH] [--labels-readme PATH]
 
-The database should hold demo data (``biobank-desktop --database URL demo --samples 5000``).
+The database should hold demo data (``biobank-desktop --database URL demo --samples 5000``); the
+Labels page's shots add print jobs to it (printed, partly printed, printer off, may have printed),
+printed on a fake Zebra printer on a loopback port. The settings (printers) live in a temporary folder.
 Not a test: a tool to look at what was built (pytest does not collect it).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["BIOBANK_CONFIG_DIR"] = tempfile.mkdtemp(prefix="biobank-shots-")  # never the user's own settings
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests.support
 
 from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
@@ -36,17 +42,68 @@ def grab(widget: QWidget, path: Path) -> None:
     print("wrote", path)
 
 
+@contextlib.contextmanager
+def label_printers(url: str, settings: object) -> Iterator[None]:
+    """Two printers in ``settings`` (a fake Zebra that works, one that is off) and print jobs in every state."""
+    from biobank_desktop.app import configured_printers
+    from biobank_desktop.core.labels.printers import PrinterConfig
+    from biobank_desktop.core.services import build_services, open_database
+    from biobank_desktop.core.services.queries import SampleCriteria
+    from tests.support.fake_zebra import FakeZebraPrinter, closed_port
+
+    with FakeZebraPrinter() as zebra:
+        bench1 = PrinterConfig("Bench-1-Zebra", "zpl-tcp", f"127.0.0.1:{zebra.port}", dpi=203, timeout_s=2.0)
+        bench2 = PrinterConfig("Bench-2-Zebra", "zpl-tcp", f"127.0.0.1:{closed_port()}", dpi=300, timeout_s=2.0)
+        settings.printers = [bench1.to_dict(), bench2.to_dict()]  # type: ignore[attr-defined]
+        services = build_services(open_database(url), workstation=None, printers=configured_printers(settings))
+        labelling = services.labelling
+        actor = services.accounts.authenticate("tech1", "biobank-tech1")
+        ids = services.queries.search_ids(SampleCriteria(lineage_kinds=("aliquot",)), limit=14)
+        codes = [row.sample_code for row in services.queries.rows(ids)]
+        if not labelling.jobs(workstation=labelling.workstation):
+            [done] = labelling.enqueue(actor, codes[0:3], source="aliquoting", printer_name="Bench-1-Zebra")
+            labelling.print_job(actor, done.id)
+            with FakeZebraPrinter(fail_after_labels=2, fail_flags={"paper_out": True}) as empty:
+                out = PrinterConfig("Bench-1-Zebra", "zpl-tcp", f"127.0.0.1:{empty.port}", timeout_s=2.0)
+                [partial] = labelling.enqueue(actor, codes[3:7], source="reception", printer_name="Bench-1-Zebra")
+                labelling.print_job(actor, partial.id, printer=out)
+            with FakeZebraPrinter(drop_after_labels=2) as dropping:
+                drop = PrinterConfig("Bench-1-Zebra", "zpl-tcp", f"127.0.0.1:{dropping.port}", timeout_s=2.0)
+                [doubtful] = labelling.enqueue(actor, codes[7:10], source="manual", printer_name="Bench-1-Zebra")
+                labelling.print_job(actor, doubtful.id, printer=drop)
+            [off] = labelling.enqueue(actor, codes[10:12], source="manual", printer_name="Bench-2-Zebra")
+            labelling.print_job(actor, off.id)
+            labelling.enqueue(actor, codes[12:14], source="storage", template_name="cryovial-33x13",
+                              printer_name="Bench-1-Zebra")
+            supervisor = services.accounts.authenticate("supervisor", "biobank-supervisor")
+            labelling.add_rule(supervisor, template_name="cryovial-33x13", study_code="NPC", sample_type="PL1")
+            labelling.add_rule(supervisor, template_name="box-76x25", printer_name="Bench-2-Zebra",
+                               workstation=labelling.workstation, sample_type="BLD")
+        services.close()
+        yield
+
+
 def main(argv: list[str]) -> int:
     url, out = argv[0], Path(argv[1])
     readme = Path(argv[argv.index("--readme") + 1]) if "--readme" in argv else None
+    labels_readme = Path(argv[argv.index("--labels-readme") + 1]) if "--labels-readme" in argv else None
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication([])
-    from biobank_desktop.app import BiobankApp, apply_theme
+    from biobank_desktop.app import apply_theme
     from biobank_desktop.config import Settings
 
     apply_theme(app)
     app.setQuitOnLastWindowClosed(False)
-    biobank = BiobankApp(app, database_url=url, settings=Settings())
+    settings = Settings()
+    with label_printers(url, settings):
+        return _render(app, url, out, readme, labels_readme, settings)
+
+
+def _render(app: QApplication, url: str, out: Path, readme: Path | None, labels_readme: Path | None,
+            settings: object) -> int:
+    from biobank_desktop.app import BiobankApp
+
+    biobank = BiobankApp(app, database_url=url, settings=settings)  # type: ignore[arg-type]
     biobank.start()
     def login_ready() -> bool:
         dialog = biobank.current_dialog
@@ -92,9 +149,83 @@ def main(argv: list[str]) -> int:
         audit.table.selectRow(0)
         settle(app)
         grab(window, out / f"audit-{tag}.png")
-        settings = window.open_page("settings")
+        settings_page = window.open_page("settings")
         settle(app)
         grab(window, out / f"settings-{tag}.png")
+        window.scan.edit.clear()
+        window.scan.show_feedback("", "")
+        labels = window.open_page("labels")
+        settle(app, lambda p=labels: p.queue.jobs.rowCount() > 0 and p.queue.job is not None)
+        row = next(r for r in range(p_rows(labels)) if labels.queue.jobs.job(r).source == "reception")
+        labels.queue.jobs_table.selectRow(row)
+        settle(app, lambda p=labels: p.queue.job is not None and p.queue.job.source == "reception")
+        grab(window, out / f"labels-queue-{tag}.png")
+        if labels_readme is not None and width == 1366:
+            labels_readme.parent.mkdir(parents=True, exist_ok=True)
+            grab(window, labels_readme)
+        row = next(r for r in range(p_rows(labels)) if labels.queue.jobs.job(r).source == "manual"
+                   and labels.queue.jobs.job(r).status == "partial")
+        labels.queue.jobs_table.selectRow(row)
+        settle(app, lambda p=labels: p.queue.job is not None and p.queue.doubtful.isVisible())
+        grab(window, out / f"labels-doubtful-{tag}.png")
+        labels.show_tab(labels.DESIGNER)
+        settle(app, lambda p=labels: p.designer.current is not None)
+        labels.designer.select_template("cryovial-25x13")
+        settle(app)
+        grab(window, out / f"labels-designer-{tag}.png")
+        labels.designer.select_template("box-76x25")
+        labels.designer.preview.set_zoom(2)
+        settle(app)
+        grab(window, out / f"labels-designer-box-{tag}.png")
+        labels.designer.preview.set_zoom(4)
+        labels.show_tab(labels.RULES)
+        settle(app, lambda p=labels: p.rules.loaded)
+        grab(window, out / f"labels-rules-technician-{tag}.png")
+        labels.show_tab(labels.QUEUE)
+        window.open_page("search")
+    labels = window.open_page("labels")
+    labels.queue.scan.edit.setText(code)
+    labels.queue.scan.edit.returnPressed.emit()
+    settle(app, lambda: labels.queue.scan.state in ("ok", "error", "info"))
+    grab(window, out / "labels-scan-printed.png")
+    row = next(r for r in range(p_rows(labels)) if labels.queue.jobs.job(r).status == "failed"
+               and labels.queue.jobs.job(r).printer_name == "Bench-2-Zebra")
+    labels.queue.jobs_table.selectRow(row)
+    settle(app, lambda: labels.queue.job is not None and labels.queue.job.printer_name == "Bench-2-Zebra")
+    labels.queue.print_selected_job()
+    settle(app, lambda: labels.printer.failure_box is not None)
+    settle(app)
+    grab(window, out / "labels-printer-off.png")
+    grab(labels.printer.failure_box, out / "labels-printer-off-box.png")
+    labels.printer.failure_box.reject()
+    settle(app)
+    labels.queue.items_table.selectAll()
+    reprint = labels.queue.reprint_selected()
+    settle(app)
+    grab(reprint, out / "labels-reprint-dialog.png")
+    reprint.reject()
+    preview = labels.queue.preview_job()
+    settle(app, lambda: preview.panel.label_layout is not None)
+    grab(preview, out / "labels-preview-dialog.png")
+    preview.reject()
+    labels.show_tab(labels.DESIGNER)
+    settle(app, lambda: labels.designer.current is not None)
+    labels.designer.select_template("box-76x25")
+    copy = labels.designer.copy_template()
+    settle(app)
+    grab(copy, out / "labels-copy-dialog.png")
+    copy.name_edit.setText("box-76x25-shots")
+    copy.ok_button.click()
+    settle(app, lambda: labels.designer.current is not None and labels.designer.current.name == "box-76x25-shots")
+    from biobank_desktop.ui.pages.labels.models import COLUMN_OF
+
+    designer = labels.designer
+    designer.elements.setData(designer.elements.index(0, COLUMN_OF["width_mm"]), 25.0)
+    designer.table.selectRow(0)
+    designer.preview.set_zoom(2)
+    settle(app)
+    grab(window, out / "labels-designer-error.png")
+    labels.show_tab(labels.QUEUE)
     # the administrator's pages
     biobank.logout()
     settle(app, login_ready)
@@ -111,6 +242,27 @@ def main(argv: list[str]) -> int:
         users.table.selectRow(2)
         settle(app)
         grab(window, out / f"users-{tag}.png")
+        labels = window.open_page("labels")
+        labels.show_tab(labels.RULES)
+        settle(app, lambda p=labels: p.rules.loaded)
+        grab(window, out / f"labels-rules-{tag}.png")
+        settings_page = window.open_page("settings")
+        settings_page.printers.test_printer()
+        settle(app, lambda p=settings_page: p.printers.test_button.isEnabled())
+        grab(window, out / f"settings-printers-{tag}.png")
+    settings_page = window.open_page("settings")
+    printer_dialog = settings_page.printers.add_printer()
+    settle(app)
+    grab(printer_dialog, out / "printer-dialog.png")
+    printer_dialog.set_values(name="Bench-1-Zebra", kind="zpl-tcp", address="printer-3.lab:9100")
+    printer_dialog.ok_button.click()
+    settle(app)
+    grab(printer_dialog, out / "printer-dialog-error.png")
+    printer_dialog.reject()
+    settings_page.printers.select("Bench-2-Zebra")
+    settings_page.printers.test_printer()
+    settle(app, settings_page.printers.test_button.isEnabled)
+    grab(window, out / "settings-printer-off.png")
     settings = window.open_page("settings")
     dialog = settings.change_database()
     settle(app)
@@ -151,6 +303,10 @@ def main(argv: list[str]) -> int:
     QCoreApplication.processEvents()
     QTimer.singleShot(0, app.quit)
     return 0
+
+
+def p_rows(labels: object) -> int:
+    return int(labels.queue.jobs.rowCount())  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ lineage and its full history; with the actions the role allows (status, barcode,
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -41,6 +42,9 @@ from biobank_desktop.ui.pages.base import Page
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.theme import ROW_HEIGHT, STATUS_COLOURS, repolish, status_text
 from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, label
+
+if TYPE_CHECKING:
+    from biobank_desktop.ui.pages.labels.printing import PrintOutcome
 
 HISTORY_COLUMNS = (1, 2, 4, 6, 7, 8)  # When, User, Action, What happened, Changes, Reason
 RECENT_MAX = 12
@@ -99,8 +103,15 @@ class SamplePage(Page):
         self.change_status_button = button("Change status…", on_click=self.change_status)
         self.override_button = button("Override SPREC…", on_click=self.override_sprec)
         self.reload_button = button("Reload", on_click=self.reload)
+        self.print_button = button("Print label", on_click=self.print_label)
+        self.print_button.setObjectName("printLabelButton")
+        self.print_button.setToolTip("Print this tube's label now, on the printer the print rules choose")
+        self.reprint_button = button("Reprint label…", on_click=self.reprint_label)
+        self.reprint_button.setObjectName("reprintLabelButton")
         self.change_status_button.setVisible(can_record)
         self.override_button.setVisible(session.can(Permission.OVERRIDE_SPREC))
+        self.print_button.setVisible(session.can(Permission.PRINT_LABELS))
+        self.reprint_button.setVisible(session.can(Permission.REPRINT_LABELS))
         for widget in (self.status_chip, self.change_status_button, self.override_button, self.reload_button):
             self.header.addWidget(widget)
         self.banner.action_clicked.connect(self.reload)
@@ -156,6 +167,13 @@ class SamplePage(Page):
         self.identity.add("participant", "Participant")
         self.identity.add("site", "Partner site")
         self.identity.add("created", "Recorded")
+        label_row = QHBoxLayout()
+        label_row.setContentsMargins(0, 4, 0, 0)
+        label_row.addWidget(self.print_button)
+        label_row.addWidget(self.reprint_button)
+        label_row.addStretch(1)
+        if session.can(Permission.PRINT_LABELS) or session.can(Permission.REPRINT_LABELS):
+            self.identity.addRow(label("Tube label", "fieldname"), label_row)
 
         self.sample_fields = _Fields()
         self.sample_fields.add("type", "Sample type")
@@ -322,7 +340,8 @@ class SamplePage(Page):
         self.recent.show()
 
     def _set_actions_enabled(self, enabled: bool) -> None:
-        for widget in (self.change_status_button, self.override_button, self.barcode_input):
+        for widget in (self.change_status_button, self.override_button, self.barcode_input, self.print_button,
+                       self.reprint_button):
             widget.setEnabled(enabled)
 
     # -- filling in ----------------------------------------------------------------------------------
@@ -501,6 +520,47 @@ class SamplePage(Page):
 
         self.session.runner.call(lambda: services.samples.add_barcode(actor, d.sample_code, value),
                                  on_result=done, on_error=failed, owner=self)
+
+    def print_label(self) -> None:
+        """Queue this tube's label and print it at once (the main window's Print labels… hook)."""
+        d = self.detail
+        hook = getattr(self.window(), "print_labels", None)
+        if d is None or hook is None:
+            return
+        self.banner.hide()
+        self.print_button.setEnabled(False)
+        hook([d.sample_code], on_done=self._label_printed, on_error=self._label_failed)
+
+    def reprint_label(self) -> QDialog | None:
+        d = self.detail
+        hook = getattr(self.window(), "print_labels", None)
+        if d is None or hook is None:
+            return None
+        dialog = ReasonDialog(f"Reprint the label of {d.sample_code}",
+                              "The label is printed again on the printer the print rules choose. A reprint needs a "
+                              "reason: it is kept with the print job and in the audit trail.", ok_text="Reprint",
+                              parent=self)
+        dialog.setObjectName("reprintLabelDialog")
+        dialog.reason.setPlaceholderText("Why? For example: label smudged, frosted off")
+
+        def accepted() -> None:
+            self.banner.hide()
+            self.reprint_button.setEnabled(False)
+            hook([d.sample_code], reason=dialog.reason_text(), on_done=self._label_printed,
+                 on_error=self._label_failed)
+
+        return ask(self, dialog, accepted)
+
+    def _label_printed(self, outcome: PrintOutcome) -> None:
+        self.print_button.setEnabled(self.detail is not None)
+        self.reprint_button.setEnabled(self.detail is not None)
+        kind = "error" if outcome.error is not None else "ok" if outcome.complete else "info"
+        self.banner.show_message(outcome.summary(), kind)
+
+    def _label_failed(self, exc: BaseException) -> None:
+        self.print_button.setEnabled(self.detail is not None)
+        self.reprint_button.setEnabled(self.detail is not None)
+        self.show_error(exc)
 
     def _notes_edited(self) -> None:
         self.save_notes_button.setEnabled(self.detail is not None and self.notes.toPlainText() != self.detail.notes)

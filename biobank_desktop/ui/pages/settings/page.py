@@ -1,14 +1,16 @@
-"""Settings of this workstation: its name, scan sound, the database it works on, your password."""
+"""Settings of this workstation: its name, scan sound, label printers, the database it works on, your password."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLineEdit,
     QMessageBox,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -19,6 +21,7 @@ from biobank_desktop.core.domain.errors import BiobankError
 from biobank_desktop.ui.dialogs.database import DatabaseDialog
 from biobank_desktop.ui.dialogs.login import ChangePasswordDialog
 from biobank_desktop.ui.pages.base import Page
+from biobank_desktop.ui.pages.settings.printers import PrintersSection
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.widgets.common import button, form_layout, label
 
@@ -80,22 +83,37 @@ class SettingsPage(Page):
         account_box = QGroupBox("Your account")
         account_box.setLayout(account)
 
+        self.printers = PrintersSection(self)
+
         column = QVBoxLayout()
+        column.setContentsMargins(0, 0, 12, 0)
         column.setSpacing(14)
         column.addWidget(station_box)
+        column.addWidget(self.printers)
         column.addWidget(database_box)
         column.addWidget(account_box)
         column.addStretch(1)
         holder = QWidget()
         holder.setLayout(column)
-        holder.setMaximumWidth(900)
-        self.body.addWidget(holder, 1, Qt.AlignmentFlag.AlignLeft)
+        holder.setMaximumWidth(1180)
+        scroll = QScrollArea()
+        scroll.setObjectName("settingsScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(holder)
+        scroll.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.body.addWidget(scroll, 1)
+
+    def page_shown(self) -> None:
+        self.printers.reload_from_disk()
 
     def save(self) -> None:
         settings = self.session.settings
         settings.workstation_name = self.workstation.text().strip()
         settings.scan_sound = self.sound.isChecked()
         try:
+            if Settings.path().exists():  # keep printers added meanwhile on the command line
+                settings.printers = Settings.load().printers
             settings.save()
         except (OSError, BiobankError) as exc:
             self.banner.show_message(f"The settings could not be saved: {exc}", "error")

@@ -1,0 +1,1 @@
+"""The Labels page: print queue, template designer, print rules."""

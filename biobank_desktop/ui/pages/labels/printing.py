@@ -1,0 +1,428 @@
+"""Printing from the window: queue, print on a worker, and say clearly what happened.
+
+:class:`LabelPrinter` is what the Labels page, the sample page (through the main window's
+``print_labels`` hook) and the scan field use. Every print runs on the job runner's worker with a
+progress dialog and Cancel. ZPL and PDF printers go through ``LabellingService.print_job``, which
+knows exactly which labels the printer confirmed. **System printers** (any driver: Brady, Dymo…)
+are printed here with Qt's print support: each label is painted from its layout at the printer's
+resolution and true size, one label per page of the label's size (a sheet template: its labels at
+their places on the sheet), then ``record_printed`` marks them printed. The operating system's
+spooler takes a document whole or not at all, so no label is half-known.
+
+A printer that is off or not ready ends in a message box with the printer's own words and a
+**Retry** button; the job stays in the queue and a retry sends only the labels not yet printed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QMarginsF, QObject, QPointF, QSizeF, Qt, Signal
+from PySide6.QtGui import QPageLayout, QPageSize, QPainter
+from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
+from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
+
+from biobank_desktop.core.domain.actor import Actor
+from biobank_desktop.core.domain.errors import BiobankError, NotFoundError, PrinterError
+from biobank_desktop.core.labels.layout import MM_PER_INCH, SAMPLE_LABEL_DATA, printable_layouts
+from biobank_desktop.core.labels.model import LabelData, LabelTemplate
+from biobank_desktop.core.labels.printers import PrinterConfig, transport_for
+from biobank_desktop.core.services.labelling import JobInfo, LabellingService, PrintResult
+from biobank_desktop.ui.background import CancelledFn, ProgressFn, keep_alive, show_error
+from biobank_desktop.ui.session import UiSession
+from biobank_desktop.ui.widgets.common import button
+from biobank_desktop.ui.widgets.label_preview import label_font_family, paint_label
+
+UNFINISHED = ("queued", "printing", "partial", "failed")
+JOB_STATUS_TEXT = {
+    "queued": "Waiting",
+    "printing": "Printing now",
+    "partial": "Partly printed",
+    "failed": "Not printed",
+    "printed": "Printed",
+    "cancelled": "Cancelled",
+}
+ITEM_STATUS_TEXT = {
+    "sent": "Printed",
+    "queued": "Waiting",
+    "failed": "May have printed — look at the printer",
+    "skipped": "Skipped",
+}
+KIND_TEXT = {
+    "zpl-tcp": "Zebra on the network (ZPL, port 9100)",
+    "zpl-file": "ZPL written to a file",
+    "cups-raw": "CUPS raw queue (ZPL)",
+    "pdf-file": "PDF file",
+    "system": "Printer of this computer (any driver)",
+}
+
+
+@dataclass(frozen=True)
+class PrintOutcome:
+    """What a print did: the jobs concerned (as they are now), how many labels printed, the problem."""
+
+    jobs: tuple[JobInfo, ...]
+    printed: int
+    printer: str | None
+    error: BiobankError | None = None
+    queued_only: bool = False  # no printer on this workstation: queued, not printed
+    stopped: bool = False  # Cancel was pressed: what printed is kept, the rest waits
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.jobs) and all(job.status == "printed" for job in self.jobs)
+
+    @property
+    def waiting_job_ids(self) -> list[int]:
+        return [job.id for job in self.jobs if job.status in UNFINISHED]
+
+    def summary(self) -> str:
+        count = sum(job.total for job in self.jobs)
+        labels = f"{count} label{'s' if count != 1 else ''}"
+        if self.queued_only:
+            return (f"Queued {labels}. No printer is set up on this workstation: add one in Settings → Printers, "
+                    "then print the job from Labels → Print queue.")
+        if self.error is not None:
+            return f"Not printed: {self.error.message} The job stays in the print queue."
+        if self.stopped and not self.complete:
+            return (f"Printing stopped: {self.printed} label{'s' if self.printed != 1 else ''} printed; "
+                    "the rest wait in the print queue.")
+        return f"Printed {labels} on {self.printer}." if self.complete else \
+            f"{self.printed} label{'s' if self.printed != 1 else ''} printed on {self.printer}."
+
+
+def printer_message(job: JobInfo) -> str:
+    """The printer's message of a job, without the printer's name in front (it is shown beside it)."""
+    message = job.message or ""
+    prefix = f"{job.printer_name}: " if job.printer_name else ""
+    return message[len(prefix):] if prefix and message.startswith(prefix) else message
+
+
+def danger_button(text: str, *, on_click: Callable[[], object] | None = None) -> QPushButton:
+    """A red-outlined button that still looks disabled when it is (the theme's danger rule outranks :disabled)."""
+    widget = button(text, danger=True, on_click=on_click)
+    widget.setStyleSheet("QPushButton:disabled { color: #8d96a3; background: #f1f3f6; border-color: #d3d9e0; }")
+    return widget
+
+
+# -- system printers (Qt print support) ----------------------------------------------------------------
+
+
+def system_printer_names() -> list[str]:
+    return list(QPrinterInfo.availablePrinterNames())
+
+
+def system_qprinter(name: str) -> QPrinter:
+    """A QPrinter for the operating system's printer ``name``; PrinterError when it is not installed."""
+    info = QPrinterInfo.printerInfo(name)
+    if info.isNull():
+        names = system_printer_names()
+        installed = f"installed: {', '.join(names)}" if names else "no printer is installed"
+        raise PrinterError(f"The printer '{name}' is not installed on this computer ({installed}).",
+                           hint="Check the name in Settings → Printers: it must be the operating system's "
+                                "name of the printer.")
+    return QPrinter(info, QPrinter.PrinterMode.HighResolution)
+
+
+def _page_layout(template: LabelTemplate) -> QPageLayout:
+    if template.sheet is not None:
+        size = QPageSize(QPageSize.PageSizeId.A4 if template.sheet.page_size == "A4" else QPageSize.PageSizeId.Letter)
+    else:
+        size = QPageSize(QSizeF(template.width_mm, template.height_mm), QPageSize.Unit.Millimeter,
+                         f"Label {template.width_mm:g} x {template.height_mm:g} mm",
+                         QPageSize.SizeMatchPolicy.ExactMatch)
+    return QPageLayout(size, QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
+
+
+def paint_labels(printer: QPrinter, template: LabelTemplate, labels: Sequence[LabelData], *, dpi: int,
+                 offset_x_mm: float = 0.0, offset_y_mm: float = 0.0, title: str = "Labels",
+                 progress: ProgressFn | None = None, cancelled: CancelledFn | None = None) -> int:
+    """Paint ``labels`` on ``printer`` at true size (laid out at ``dpi``, the label printer's resolution,
+    scaled to the device's). Returns how many were handed to the spooler: all, or 0 when cancelled
+    (the document is then aborted, nothing prints). Safe on a worker thread (Qt paints on QPrinter there)."""
+    layouts = printable_layouts(template, labels, dpi=dpi)
+    printer.setFullPage(True)
+    printer.setDocName(title)
+    if not printer.setPageLayout(_page_layout(template)):
+        raise PrinterError(f"The printer does not take {template.width_mm:g} x {template.height_mm:g} mm pages.",
+                           hint="Check the label size set up in the printer's driver.")
+    resolution = printer.resolution()
+    scale = resolution / dpi
+    dots_per_mm = resolution / MM_PER_INCH
+    painter = QPainter()
+    if not painter.begin(printer):
+        raise PrinterError(f"The printer {printer.printerName() or ''} could not start the print.".replace("  ", " "),
+                           hint="Check it in the operating system's printer settings, then press Retry.")
+    try:
+        per_page = template.sheet.positions if template.sheet is not None else 1
+        for number, layout in enumerate(layouts):
+            if cancelled is not None and cancelled():
+                printer.abort()
+                return 0
+            slot = number % per_page
+            if number and slot == 0:
+                printer.newPage()
+            x_mm, y_mm = template.sheet.label_origin_mm(slot + 1) if template.sheet is not None else (0.0, 0.0)
+            origin = QPointF((x_mm + offset_x_mm) * dots_per_mm, (y_mm + offset_y_mm) * dots_per_mm)
+            paint_label(painter, layout, scale, origin=origin, background=False)
+            if progress is not None:
+                progress((number + 1) / len(layouts), f"Label {number + 1} of {len(layouts)} prepared")
+    finally:
+        if painter.isActive():
+            painter.end()
+    if printer.printerState() in (QPrinter.PrinterState.Error, QPrinter.PrinterState.Aborted):
+        raise PrinterError("The operating system's printer refused the labels.",
+                           hint="Check the printer in the operating system's printer settings, then press Retry.")
+    return len(layouts)
+
+
+def print_on_system_printer(labelling: LabellingService, actor: Actor, job_id: int, printer: PrinterConfig, *,
+                            progress: ProgressFn, cancelled: CancelledFn) -> PrintResult:
+    """Print a job's waiting labels through Qt on the system printer ``printer`` and record them."""
+    template, pending = labelling.job_labels(job_id, pending_only=True)
+    if not pending:
+        # The service refuses before it looks at the printer, saying why (labels that may have printed, or
+        # nothing left), in the same words as for a ZPL printer.
+        return labelling.print_job(actor, job_id, printer=printer)
+    device = system_qprinter(printer.address)
+    progress(0.0, f"Preparing {len(pending)} label(s) for {printer.name}")
+    done = paint_labels(device, template, [data for _, data in pending], dpi=printer.dpi,
+                        offset_x_mm=printer.offset_x_mm, offset_y_mm=printer.offset_y_mm,
+                        title=f"Print job {job_id}", progress=progress, cancelled=cancelled)
+    if not done:
+        return PrintResult(labelling.job(job_id), 0, None)
+    job = labelling.record_printed(actor, job_id, printer.name, [position for position, _ in pending])
+    return PrintResult(job, done, None)
+
+
+# -- checking a printer, a calibration label -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrinterCheck:
+    state: str  # "ready" | "not_ready" | "unreachable" | "no_status"
+    text: str
+
+
+def check_printer(printer: PrinterConfig) -> PrinterCheck:
+    """Ask ``printer`` whether it is ready, in words (worker thread: the network may be slow)."""
+    name = printer.name
+    if printer.kind == "system":
+        info = QPrinterInfo.printerInfo(printer.address)
+        if info.isNull():
+            names = system_printer_names()
+            return PrinterCheck("unreachable", f"{name} is not reachable: no printer '{printer.address}' is installed "
+                                               f"on this computer ({', '.join(names) or 'none is installed'}).")
+        if info.state() == QPrinter.PrinterState.Error:
+            return PrinterCheck("not_ready", f"{name} reports an error: check it in the operating system's printer "
+                                             "settings.")
+        return PrinterCheck("ready", f"{name} is installed on this computer and ready.")
+    if printer.kind == "pdf-file":
+        folder = Path(printer.address).expanduser().parent
+        if folder.is_dir() and os.access(folder, os.W_OK):
+            return PrinterCheck("ready", f"{name} writes PDF files to {printer.address}.")
+        return PrinterCheck("unreachable", f"{name} is not reachable: the folder {folder} does not exist or "
+                                           "cannot be written.")
+    try:
+        status = transport_for(printer).query_status()
+    except PrinterError as exc:
+        return PrinterCheck("unreachable", f"{name} is not reachable: {exc}")
+    if status is None:
+        where = "a file" if printer.kind == "zpl-file" else "a print queue"
+        return PrinterCheck("no_status", f"{name} cannot report its status: the labels go to {where}, which takes "
+                                         "them either way.")
+    if status.ready:
+        return PrinterCheck("ready", f"{name} is ready.")
+    return PrinterCheck("not_ready", f"{name} is not ready: {'; '.join(status.problems)}.")
+
+
+def print_calibration_label(printer: PrinterConfig, template: LabelTemplate) -> str:
+    """One label of ``template`` with the example data, straight to ``printer`` (not queued: no sample)."""
+    data = [SAMPLE_LABEL_DATA]
+    if printer.speaks_zpl:
+        from biobank_desktop.core.labels.zpl import render_zpl_labels
+
+        transport_for(printer).send_labels(render_zpl_labels(template, data, printer.calibration))
+    elif printer.kind == "pdf-file":
+        from biobank_desktop.core.labels.pdf import render_pdf
+
+        path = Path(printer.address).expanduser()
+        try:
+            path.write_bytes(render_pdf(template, data, dpi=printer.dpi, offset_x_mm=printer.offset_x_mm,
+                                        offset_y_mm=printer.offset_y_mm, title="Calibration label"))
+        except OSError as exc:
+            raise PrinterError(f"{path} could not be written ({exc.strerror or exc}).",
+                               hint="Check the folder in Settings → Printers.") from None
+    else:
+        paint_labels(system_qprinter(printer.address), template, data, dpi=printer.dpi,
+                     offset_x_mm=printer.offset_x_mm, offset_y_mm=printer.offset_y_mm, title="Calibration label")
+    return (f"A calibration label ({template.name}, example data) was sent to {printer.name}. Measure where the "
+            "print sits on the label and set the offsets (positive: right / down).")
+
+
+# -- the printer of the window -----------------------------------------------------------------------------
+
+
+def _target(labelling: LabellingService, job: JobInfo, override: str | None) -> PrinterConfig:
+    name = override or job.printer_name
+    if name:
+        return labelling.printer(name)
+    printers = labelling.printers()
+    if printers:
+        return printers[0]
+    raise NotFoundError(f"Print job {job.id} has no printer, and none is set up on this workstation.",
+                        hint="Add one in Settings → Printers, then press Retry.")
+
+
+def print_jobs(labelling: LabellingService, actor: Actor, jobs: Sequence[JobInfo], override: str | None, *,
+               progress: ProgressFn, cancelled: CancelledFn) -> PrintOutcome:
+    """Print ``jobs`` in order; stop at the first that does not complete (the printer has a problem, and
+    the later labels would break the placement order). Worker thread."""
+    final: list[JobInfo] = []
+    printed = 0
+    printer_name: str | None = override
+    error: BiobankError | None = None
+    for index, job in enumerate(jobs):
+        if error is not None or cancelled():
+            final.extend(labelling.job(j.id) for j in jobs[index:])
+            break
+        try:
+            target = _target(labelling, job, override)
+            printer_name = target.name
+            if target.kind == "system":
+                result = print_on_system_printer(labelling, actor, job.id, target, progress=progress,
+                                                 cancelled=cancelled)
+            else:
+                result = labelling.print_job(actor, job.id, printer=target, progress=progress, cancelled=cancelled)
+        except (PrinterError, NotFoundError) as exc:
+            error = exc
+            final.append(labelling.job(job.id))
+            continue
+        printed += result.sent_now
+        final.append(result.job)
+        error = result.error
+    return PrintOutcome(tuple(final), printed, printer_name, error, stopped=cancelled())
+
+
+class LabelPrinter(QObject):
+    """Queues and prints on the worker; a printer problem ends in a message box with Retry.
+
+    ``printed(outcome)`` after every attempt (also a failed one); ``failure_box`` is the open
+    message box, if any (tests press its Retry).
+    """
+
+    printed = Signal(object)
+
+    def __init__(self, session: UiSession, parent_widget: QWidget) -> None:
+        super().__init__(parent_widget)
+        self.session = session
+        self.parent_widget = parent_widget
+        self.failure_box: QMessageBox | None = None
+        self.busy = False
+        label_font_family()  # registered on the GUI thread before a worker paints with it
+
+    def queue_and_print(self, codes: Sequence[str], *, source: str = "manual", reason: str | None = None,
+                        template_name: str | None = None, printer_name: str | None = None,
+                        on_done: Callable[[PrintOutcome], None] | None = None,
+                        on_error: Callable[[BaseException], None] | None = None) -> None:
+        """Queue labels for ``codes`` (a reprint when ``reason`` is given) and print them at once on the
+        printer the rules choose (or ``printer_name``). Without any printer they are only queued."""
+        services, actor = self.session.services, self.session.actor
+        chosen = list(codes)
+
+        def work(progress: ProgressFn, cancelled: CancelledFn) -> PrintOutcome:
+            labelling = services.labelling
+            progress(-1.0, f"Queueing {len(chosen)} label(s)")
+            if reason is not None:
+                jobs = labelling.reprint(actor, chosen, reason, template_name=template_name, printer_name=printer_name)
+            else:
+                jobs = labelling.enqueue(actor, chosen, source=source, template_name=template_name,
+                                         printer_name=printer_name)
+            if not printer_name and not labelling.printers() and all(job.printer_name is None for job in jobs):
+                return PrintOutcome(tuple(jobs), 0, None, queued_only=True)
+            return print_jobs(labelling, actor, jobs, printer_name, progress=progress, cancelled=cancelled)
+
+        self._run(work, "Printing labels", printer_name, on_done, on_error)
+
+    def print_job_ids(self, job_ids: Sequence[int], *, printer_name: str | None = None,
+                      on_done: Callable[[PrintOutcome], None] | None = None,
+                      on_error: Callable[[BaseException], None] | None = None) -> None:
+        """Print what the jobs have not printed yet (a retry sends only the missing labels)."""
+        services, actor = self.session.services, self.session.actor
+        ids = list(job_ids)
+
+        def work(progress: ProgressFn, cancelled: CancelledFn) -> PrintOutcome:
+            labelling = services.labelling
+            return print_jobs(labelling, actor, [labelling.job(i) for i in ids], printer_name, progress=progress,
+                              cancelled=cancelled)
+
+        self._run(work, "Printing labels", printer_name, on_done, on_error)
+
+    def _run(self, work: Callable[[ProgressFn, CancelledFn], PrintOutcome], title: str, printer_name: str | None,
+             on_done: Callable[[PrintOutcome], None] | None,
+             on_error: Callable[[BaseException], None] | None) -> None:
+        self.busy = True
+        self._close_failure_box()
+
+        def done(outcome: PrintOutcome) -> None:
+            self.busy = False
+            if outcome.error is not None:
+                self._show_failure(outcome, printer_name, on_done, on_error)
+            if on_done is not None:
+                on_done(outcome)
+            self.printed.emit(outcome)
+
+        def failed(exc: BaseException) -> None:
+            self.busy = False
+            if on_error is not None:
+                on_error(exc)
+            else:
+                show_error(self.parent_widget, exc, title="Labels not printed")
+
+        self.session.runner.start(work, title=title, on_result=done, on_error=failed, owner=self,
+                                  discard_if_cancelled=False)
+
+    def _close_failure_box(self) -> None:
+        box, self.failure_box = self.failure_box, None
+        if box is not None:
+            box.close()
+
+    def _show_failure(self, outcome: PrintOutcome, printer_name: str | None,
+                      on_done: Callable[[PrintOutcome], None] | None,
+                      on_error: Callable[[BaseException], None] | None) -> None:
+        error = outcome.error
+        assert error is not None
+        text = error.message
+        if outcome.printer and outcome.printer not in text:
+            text = f"{outcome.printer}: {text}"
+        box = QMessageBox(QMessageBox.Icon.Warning, "Labels not printed", text, QMessageBox.StandardButton.NoButton,
+                          self.parent_widget)
+        box.setObjectName("printFailedBox")
+        box.setStyleSheet("QLabel#qt_msgbox_label, QLabel#qt_msgbox_informativelabel { min-width: 460px; }")
+        waiting = outcome.waiting_job_ids
+        jobs = ", ".join(str(i) for i in waiting) or "—"
+        box.setInformativeText(f"{error.hint + chr(10) + chr(10) if error.hint else ''}"
+                               f"The labels stay in the print queue (job {jobs}). Retry prints only the labels "
+                               "not printed yet.")
+        retry = box.addButton("Retry", QMessageBox.ButtonRole.AcceptRole)
+        retry.setObjectName("retryButton")
+        box.addButton("Close", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(retry)
+        box.retry_button = retry  # type: ignore[attr-defined]  # tests press it
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+
+        def answered(_result: int) -> None:
+            if self.failure_box is box:
+                self.failure_box = None
+            if box.clickedButton() is retry and waiting:
+                self.print_job_ids(waiting, printer_name=printer_name, on_done=on_done, on_error=on_error)
+
+        box.finished.connect(answered)
+        self.failure_box = box
+        if self.parent_widget is None:
+            keep_alive(box)
+        box.open()
+

@@ -1,0 +1,471 @@
+"""The print queue of this workstation: scan a tube to print its label, print, retry, reprint, resolve.
+
+The scan field is the fastest path at the bench: scan + Enter queues that sample's label (source
+"manual") and prints it at once on the printer the print rules choose. Jobs are listed newest first
+with what the printer said; a job's labels are listed in placement order with their state. Labels
+the printer may or may not have printed (the connection dropped right after them) are never sent
+again silently: someone looks at the printer, then says "They printed" or "Print them again".
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QScrollArea,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from biobank_desktop.core.domain.errors import BiobankError
+from biobank_desktop.core.domain.roles import Permission
+from biobank_desktop.core.labels.printers import PrinterConfig
+from biobank_desktop.core.services.labelling import JobInfo
+from biobank_desktop.ui.background import error_text
+from biobank_desktop.ui.formatting import local_time
+from biobank_desktop.ui.pages.base import Page
+from biobank_desktop.ui.pages.labels.models import JobItemModel, JobTableModel
+from biobank_desktop.ui.pages.labels.printing import (
+    JOB_STATUS_TEXT,
+    UNFINISHED,
+    LabelPrinter,
+    PrintOutcome,
+    danger_button,
+    printer_message,
+)
+from biobank_desktop.ui.theme import ERROR, ERROR_SOFT, ROW_HEIGHT, WARN, WARN_SOFT
+from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, label
+from biobank_desktop.ui.widgets.scan_field import ScanField
+
+
+def _table(name: str) -> QTableView:
+    table = QTableView()
+    table.setObjectName(name)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(False)
+    table.verticalHeader().hide()
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT + 4)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.horizontalHeader().setHighlightSections(False)
+    return table
+
+
+class QueueTab(QWidget):
+    """See the module docstring. ``page`` shows messages in its banner; ``printer`` prints."""
+
+    def __init__(self, page: Page, printer: LabelPrinter) -> None:
+        super().__init__()
+        self.page = page
+        self.session = page.session
+        self.printer = printer
+        self.job: JobInfo | None = None  # the selected job, with its labels
+        self._generation = 0
+        self._printers: list[PrinterConfig] = []
+        can_reprint = self.session.can(Permission.REPRINT_LABELS)
+
+        # -- the scan field and the printer ------------------------------------------------------------
+        self.scan = ScanField("Scan a tube to print its label", sound=self.session.settings.scan_sound)
+        self.scan.setObjectName("labelScan")
+        self.printer_choice = QComboBox()
+        self.printer_choice.setObjectName("printerChoice")
+        self.printer_choice.setMinimumWidth(230)
+        self.printer_choice.setToolTip("The printer for this print. 'As the rules say' uses the job's printer.")
+        top = QHBoxLayout()
+        top.setSpacing(10)
+        top.addWidget(self.scan, 1)
+        top.addWidget(label("Print on", "fieldname"))
+        top.addWidget(self.printer_choice)
+
+        # -- the jobs ------------------------------------------------------------------------------------
+        self.show_finished = QCheckBox("Also printed and cancelled jobs")
+        self.refresh_button = button("Refresh", on_click=self.reload)
+        jobs_header = QHBoxLayout()
+        jobs_header.addWidget(label("This workstation's print jobs, newest first", "fieldname"), 1)
+        jobs_header.addWidget(self.show_finished)
+        jobs_header.addWidget(self.refresh_button)
+        self.jobs = JobTableModel()
+        self.jobs_table = _table("jobTable")
+        self.jobs_table.setModel(self.jobs)
+        self.jobs_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.jobs_table.setMinimumHeight(120)
+        for column, width in enumerate(JobTableModel.WIDTHS):
+            self.jobs_table.setColumnWidth(column, width)
+        jobs_box = QVBoxLayout()
+        jobs_box.setContentsMargins(0, 0, 0, 0)
+        jobs_box.setSpacing(6)
+        jobs_box.addLayout(jobs_header)
+        jobs_box.addWidget(self.jobs_table, 1)
+        jobs_widget = QWidget()
+        jobs_widget.setLayout(jobs_box)
+
+        # -- the selected job: its labels, what the printer said, the actions ------------------------------
+        self.items = JobItemModel()
+        self.items_table = _table("jobItemTable")
+        self.items_table.setModel(self.items)
+        self.items_table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.items_table.setMinimumHeight(110)
+        for column, width in enumerate(JobItemModel.WIDTHS):
+            self.items_table.setColumnWidth(column, width)
+        self.reprint_button = button("Reprint selected…", on_click=self.reprint_selected)
+        self.reprint_button.setVisible(can_reprint)
+        self.reprint_button.setToolTip("Print the selected labels again (a reason is asked)")
+        items_box = QVBoxLayout()
+        items_box.setContentsMargins(0, 0, 0, 0)
+        items_box.setSpacing(6)
+        items_header = QHBoxLayout()
+        items_header.addWidget(label("Its labels, in placement order (select some to reprint them)", "fieldname"), 1)
+        items_header.addWidget(self.reprint_button)
+        items_box.addLayout(items_header)
+        items_box.addWidget(self.items_table, 1)
+        items_widget = QWidget()
+        items_widget.setLayout(items_box)
+
+        self.job_title = label("Select a job to see its labels.", "value", wrap=True)
+        self.job_title.setObjectName("jobTitle")
+        self.job_details = label("", "fieldname", wrap=True)
+        self.job_details.setObjectName("jobDetails")
+        self.job_message = label("", wrap=True, selectable=True)
+        self.job_message.setObjectName("jobMessage")
+        self.job_message.setStyleSheet(f"QLabel#jobMessage {{ color: {ERROR}; background: {ERROR_SOFT}; "
+                                       f"border: 1px solid {ERROR}; border-radius: 6px; padding: 6px 8px; }}")
+        self.job_message.hide()
+        self.print_button = button("Print job", primary=True, on_click=self.print_selected_job)
+        self.print_button.setMinimumWidth(130)
+        self.print_button.setToolTip("Print the labels of this job that are not printed yet")
+        self.preview_button = button("Preview…", on_click=self.preview_job)
+        self.cancel_button = danger_button("Cancel job…", on_click=self.cancel_job)
+        job_actions = QHBoxLayout()
+        job_actions.addWidget(self.print_button)
+        job_actions.addWidget(self.preview_button)
+        job_actions.addStretch(1)
+        job_actions.addWidget(self.cancel_button)
+
+        self.doubtful = QFrame()
+        self.doubtful.setObjectName("doubtfulStrip")
+        self.doubtful.setStyleSheet(f"QFrame#doubtfulStrip {{ background: {WARN_SOFT}; border: 1px solid {WARN};"
+                                    " border-radius: 6px; }")
+        self.doubtful_text = label("", wrap=True)
+        self.doubtful_text.setStyleSheet(f"color: {WARN}; font-weight: 600; border: none;")
+        self.they_printed_button = button("They printed", on_click=lambda: self.resolve_doubtful(True))
+        self.print_again_button = button("Print them again", on_click=lambda: self.resolve_doubtful(False))
+        strip = QVBoxLayout(self.doubtful)
+        strip.setContentsMargins(10, 8, 10, 8)
+        strip.addWidget(self.doubtful_text)
+        strip_buttons = QHBoxLayout()
+        strip_buttons.addWidget(self.they_printed_button)
+        strip_buttons.addWidget(self.print_again_button)
+        strip_buttons.addStretch(1)
+        strip.addLayout(strip_buttons)
+        self.doubtful.hide()
+
+        panel = QVBoxLayout()
+        panel.setContentsMargins(0, 0, 0, 0)
+        panel.setSpacing(6)
+        panel.addWidget(self.job_title)
+        panel.addWidget(self.job_details)
+        panel.addLayout(job_actions)
+        panel.addWidget(self.job_message)
+        panel.addWidget(self.doubtful)
+        panel.addStretch(1)
+        panel_widget = QWidget()
+        panel_widget.setLayout(panel)
+        panel_scroll = QScrollArea()
+        panel_scroll.setWidget(panel_widget)
+        panel_scroll.setWidgetResizable(True)
+        panel_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        panel_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+        details = QSplitter(Qt.Orientation.Horizontal)
+        details.addWidget(items_widget)
+        details.addWidget(panel_scroll)
+        details.setChildrenCollapsible(False)
+        details.setStretchFactor(0, 5)
+        details.setStretchFactor(1, 6)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(jobs_widget)
+        splitter.addWidget(details)
+        splitter.setChildrenCollapsible(False)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        self.splitter = splitter
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 4, 0, 0)
+        outer.setSpacing(8)
+        outer.addLayout(top)
+        outer.addWidget(splitter, 1)
+
+        # -- wiring --------------------------------------------------------------------------------------
+        self.scan.scanned.connect(self.print_scanned)
+        self.show_finished.toggled.connect(lambda _on: self.reload())
+        self.jobs_table.selectionModel().selectionChanged.connect(self._job_selected)
+        self.items_table.selectionModel().selectionChanged.connect(self._items_selected)
+        self.fill_printers()
+        self._update_actions()
+
+    # -- printers ------------------------------------------------------------------------------------------
+
+    def fill_printers(self) -> None:
+        """The printers of this workstation (from its settings; they may have changed in Settings)."""
+        current = self.printer_choice.currentData()
+        try:
+            self._printers = self.session.services.labelling.printers()
+        except BiobankError as exc:
+            self._printers = []
+            self.page.show_error(exc)
+        self.printer_choice.blockSignals(True)
+        self.printer_choice.clear()
+        self.printer_choice.addItem("As the rules say", None)
+        for printer in self._printers:
+            self.printer_choice.addItem(f"{printer.name} ({printer.dpi} dpi)", printer.name)
+        index = self.printer_choice.findData(current)
+        self.printer_choice.setCurrentIndex(max(0, index))
+        self.printer_choice.blockSignals(False)
+
+    def chosen_printer(self) -> str | None:
+        value = self.printer_choice.currentData()
+        return str(value) if value else None
+
+    def set_printer(self, name: str | None) -> None:
+        self.printer_choice.setCurrentIndex(max(0, self.printer_choice.findData(name)))
+
+    # -- loading -------------------------------------------------------------------------------------------
+
+    def reload(self, select: int | None = None) -> None:
+        """Re-read the jobs (keeping or choosing the selected one) and the selected job's labels."""
+        self._generation += 1
+        generation = self._generation
+        keep = select if select is not None else (self.job.id if self.job else None)
+        labelling = self.session.services.labelling
+        statuses = () if self.show_finished.isChecked() else UNFINISHED
+
+        def work() -> tuple[list[JobInfo], JobInfo | None]:
+            jobs = labelling.jobs(workstation=labelling.workstation, statuses=statuses)
+            chosen = keep if keep is not None and any(j.id == keep for j in jobs) else (jobs[0].id if jobs else None)
+            return jobs, (labelling.job(chosen) if chosen is not None else None)
+
+        def loaded(result: tuple[list[JobInfo], JobInfo | None]) -> None:
+            if generation != self._generation:
+                return
+            jobs, detail = result
+            self.jobs.set_rows(jobs)
+            self._show_job(detail)
+            if detail is not None:
+                self.jobs_table.selectionModel().blockSignals(True)
+                self.jobs_table.selectRow(self.jobs.row_of(detail.id))
+                self.jobs_table.selectionModel().blockSignals(False)
+
+        self.session.runner.call(work, on_result=loaded, on_error=lambda exc: self.page.show_error(exc, "Retry"),
+                                 owner=self)
+
+    def _job_selected(self, _s: QItemSelection, _d: QItemSelection) -> None:
+        rows = self.jobs_table.selectionModel().selectedRows()
+        job = self.jobs.job(rows[0].row()) if rows else None
+        if job is None:
+            self._show_job(None)
+            return
+        self._generation += 1
+        generation = self._generation
+        labelling = self.session.services.labelling
+
+        def loaded(detail: JobInfo) -> None:
+            if generation == self._generation:
+                self._show_job(detail)
+
+        self.session.runner.call(lambda: labelling.job(job.id), on_result=loaded, on_error=self.page.show_error,
+                                 owner=self)
+
+    def _show_job(self, job: JobInfo | None) -> None:
+        # A refresh (another workstation changed something) keeps the labels the technician selected.
+        same = job is not None and self.job is not None and self.job.id == job.id
+        keep = set(self.selected_items()) if same else set()
+        self.job = job
+        self.items.set_rows(job.items if job else [])
+        for row, item in enumerate(job.items if job else ()):
+            if item.position in keep:
+                self.items_table.selectionModel().select(
+                    self.items.index(row, 0),
+                    QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
+        if job is None:
+            self.job_title.setText("Select a job to see its labels." if self.jobs.rowCount() else
+                                   "Nothing waits to be printed.")
+            self.job_details.setText("" if self.jobs.rowCount() else "Scan a tube above to print its label.")
+            self.job_message.hide()
+            self.doubtful.hide()
+        else:
+            what = "Reprint" if job.is_reprint else "Job"
+            status = JOB_STATUS_TEXT.get(job.status, job.status)
+            self.job_title.setText(f"{what} {job.id}: {status}, {job.sent} of {job.total} printed")
+            reason = f" · reason: {job.reason}" if job.reason else ""
+            self.job_details.setText(f"{job.template_name} on {job.printer_name or 'no printer yet'} · "
+                                     f"{job.source}, queued {local_time(job.created_at)} by {job.created_by}{reason}")
+            doubtful = [i for i in job.items if i.status == "failed"]
+            message = printer_message(job)
+            # With labels that may have printed, the strip below is what matters; the printer's words are its tooltip.
+            self.job_message.setText(f"The printer said: {message}" if message else "")
+            self.job_message.setVisible(bool(message) and job.status != "printed" and not doubtful)
+            if doubtful:
+                which = ", ".join(f"#{i.position}" for i in doubtful[:6]) + ("…" if len(doubtful) > 6 else "")
+                self.doubtful_text.setText(
+                    f"{'Label' if len(doubtful) == 1 else 'Labels'} {which} may have printed. Look at the printer, "
+                    "then:")
+                self.doubtful.setToolTip(f"The printer said: {message}" if message else "")
+            self.doubtful.setVisible(bool(doubtful))
+        self._update_actions()
+
+    def _items_selected(self, _s: QItemSelection, _d: QItemSelection) -> None:
+        self._update_actions()
+
+    def selected_items(self) -> list[int]:
+        """Positions of the selected labels, in placement order."""
+        return sorted(int(self.items.data(index, Qt.ItemDataRole.UserRole))
+                      for index in self.items_table.selectionModel().selectedRows())
+
+    def _update_actions(self) -> None:
+        job = self.job
+        waiting = job is not None and job.status in ("queued", "partial", "failed") and any(
+            i.status == "queued" for i in job.items)
+        self.print_button.setEnabled(waiting and not self.printer.busy)
+        self.preview_button.setEnabled(job is not None)
+        self.cancel_button.setEnabled(job is not None and job.status not in ("printed", "cancelled"))
+        self.reprint_button.setEnabled(job is not None and bool(self.selected_items()))
+
+    # -- printing ------------------------------------------------------------------------------------------
+
+    def print_scanned(self, code: str) -> None:
+        """Scan + Enter: queue this sample's label and print it at once (the fastest path at the bench)."""
+        self.scan.show_feedback("busy", f"Printing the label of {code}…")
+
+        def done(outcome: PrintOutcome) -> None:
+            if outcome.queued_only:
+                self.scan.show_feedback("info", f"Queued {code}: no printer is set up here (Settings → Printers).")
+            elif outcome.error is not None:
+                self.scan.show_feedback("error", f"✖ Not printed, kept in the queue: {outcome.error.message}")
+            elif outcome.complete:
+                self.scan.show_feedback("ok", f"✔ {code} printed on {outcome.printer}")
+            else:
+                self.scan.show_feedback("info", outcome.summary())
+            self.reload(outcome.jobs[0].id if outcome.jobs else None)
+
+        def failed(exc: BaseException) -> None:
+            message, hint = error_text(exc)
+            self.scan.show_feedback("error", f"✖ {message}")
+            self.scan.feedback.setToolTip(hint or "")
+            if not isinstance(exc, BiobankError):
+                self.session.runner.report(exc)
+
+        self.printer.queue_and_print([code], source="manual", printer_name=self.chosen_printer(), on_done=done,
+                                     on_error=failed)
+
+    def _printed(self, outcome: PrintOutcome) -> None:
+        if outcome.error is None:
+            kind = "ok" if outcome.complete else "info"
+            self.page.banner.show_message(outcome.summary(), kind)
+        else:
+            self.page.banner.show_message(outcome.summary(), "error")
+        self.reload(outcome.jobs[0].id if outcome.jobs else None)
+
+    def print_selected_job(self) -> None:
+        job = self.job
+        if job is None:
+            return
+        self.page.banner.hide()
+        self.print_button.setEnabled(False)
+        self.printer.print_job_ids([job.id], printer_name=self.chosen_printer(), on_done=self._printed,
+                                   on_error=self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.page.show_error(exc)
+        self.reload()
+
+    def cancel_job(self) -> ReasonDialog | None:
+        job = self.job
+        if job is None:
+            return None
+        waiting = sum(1 for i in job.items if i.status in ("queued", "failed"))
+        dialog = ReasonDialog(f"Cancel print job {job.id}",
+                              f"The {waiting} label{'s' if waiting != 1 else ''} not printed yet will not be printed. "
+                              "Say why: the reason is kept in the audit trail.", ok_text="Cancel job", parent=self)
+        dialog.setObjectName("cancelJobDialog")
+        labelling, actor = self.session.services.labelling, self.session.actor
+
+        def accepted() -> None:
+            reason = dialog.reason_text()
+
+            def cancelled(info: JobInfo) -> None:
+                self.page.banner.show_message(f"Print job {info.id} cancelled.", "ok")
+                self.reload(info.id)
+
+            self.session.runner.call(lambda: labelling.cancel_job(actor, job.id, reason), on_result=cancelled,
+                                     on_error=self._failed, owner=self)
+
+        ask(self, dialog, accepted)
+        return dialog
+
+    def reprint_selected(self) -> ReasonDialog | None:
+        job = self.job
+        positions = self.selected_items()
+        if job is None or not positions:
+            return None
+        codes = [i.sample_code for i in job.items if i.position in positions]
+        shown = ", ".join(codes[:3]) + (f" and {len(codes) - 3} more" if len(codes) > 3 else "")
+        dialog = ReasonDialog(f"Reprint {len(codes)} label{'s' if len(codes) != 1 else ''}",
+                              f"Print again the label{'s' if len(codes) != 1 else ''} of {shown} "
+                              f"({job.template_name}). A reprint needs a reason: it is kept with the job and in the "
+                              "audit trail.", ok_text="Reprint", parent=self)
+        dialog.setObjectName("reprintDialog")
+        dialog.reason.setPlaceholderText("Why? For example: label smudged, frosted off")
+        printer_name = self.chosen_printer() or job.printer_name
+
+        def accepted() -> None:
+            self.printer.queue_and_print(codes, reason=dialog.reason_text(), template_name=job.template_name,
+                                         printer_name=printer_name, on_done=self._printed, on_error=self._failed)
+
+        ask(self, dialog, accepted)
+        return dialog
+
+    def resolve_doubtful(self, printed: bool) -> None:
+        """After a look at the printer: the labels that may have printed did (or did not, and print now)."""
+        job = self.job
+        if job is None:
+            return
+        doubtful = {i.position for i in job.items if i.status == "failed"}
+        chosen = [p for p in self.selected_items() if p in doubtful] or sorted(doubtful)
+        if not chosen:
+            return
+        labelling, actor = self.session.services.labelling, self.session.actor
+
+        def resolved(info: JobInfo) -> None:
+            if printed:
+                self.page.banner.show_message(f"{len(chosen)} label(s) of job {info.id} marked as printed.", "ok")
+                self.reload(info.id)
+            else:
+                self.printer.print_job_ids([info.id], printer_name=self.chosen_printer(), on_done=self._printed,
+                                           on_error=self._failed)
+
+        self.session.runner.call(lambda: labelling.resolve_doubtful(actor, job.id, chosen, printed=printed),
+                                 on_result=resolved, on_error=self._failed, owner=self)
+
+    def preview_job(self) -> QWidget | None:
+        job = self.job
+        if job is None:
+            return None
+        from biobank_desktop.ui.pages.labels.preview import JobPreviewDialog
+
+        name = self.chosen_printer() or job.printer_name
+        dpi = next((p.dpi for p in self._printers if p.name == name), None)
+        dialog = JobPreviewDialog(self.session, job, dpi=dpi, parent=self)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
