@@ -464,7 +464,9 @@ def _new_password(ctx: _Context, username: str) -> str:
 def _db_upgrade(ctx: _Context) -> int:
     system = ctx.services.system
     before = _schema_revision(ctx)
-    backup = system.upgrade()
+    # A shared PostgreSQL database with data is upgraded by an administrator (the service checks it).
+    actor = _login(ctx) if ctx.db.backend == "postgresql" and ctx.args.user else None
+    backup = system.upgrade(actor)
     after = _schema_revision(ctx)
     done = f"Schema {after} is current." if before == after else f"Schema upgraded from {before or 'none'} to {after}."
     lines = [f"Database: {ctx.db.info.description}", done]

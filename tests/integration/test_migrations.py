@@ -6,6 +6,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -94,3 +95,36 @@ def test_a_batch_rebuild_of_samples_keeps_the_child_rows(sqlite_url: str) -> Non
         assert conn.execute(text("SELECT count(*) FROM samples")).scalar() == 1
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1, "foreign keys are back on"
     database.dispose()
+
+
+@pytest.mark.postgres
+def test_a_shared_database_with_data_is_upgraded_only_by_an_administrator(pg_url: str) -> None:
+    from alembic import command
+
+    from biobank_desktop.core.domain.errors import PermissionDeniedError, SchemaVersionError
+    from biobank_desktop.core.domain.roles import Role
+    from biobank_desktop.core.services import build_services
+    from biobank_desktop.core.services.audit import AuditFilter
+    from tests.conftest import make_user
+
+    db = Database(pg_url)
+    with db.engine.begin() as conn:  # the template is at head: start from an empty schema at 0002
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    cfg = schema.alembic_config()
+    with schema.migration_connection(db) as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0002")
+    services = build_services(db)
+    admin = make_user(services, "ada", Role.ADMINISTRATOR)
+    tech = make_user(services, "tom", Role.TECHNICIAN)
+    with pytest.raises(SchemaVersionError, match="only an administrator"):
+        services.system.upgrade()  # what the window does at start
+    with pytest.raises(PermissionDeniedError):
+        services.system.upgrade(tech)
+    assert schema.schema_status(db).current == "0002"
+    services.system.upgrade(admin)
+    assert schema.schema_status(db).at_head
+    [event] = services.audit.browse(admin, AuditFilter(action_prefix="database."))
+    assert (event.username, event.before, event.after["schema"]) == ("ada", {"schema": "0002"}, schema.head_revision())
+    db.dispose()

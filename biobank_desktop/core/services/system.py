@@ -9,7 +9,10 @@ from sqlalchemy import text
 
 from biobank_desktop.core.db import schema
 from biobank_desktop.core.db.engine import Database, DatabaseInfo
-from biobank_desktop.core.domain.errors import ValidationError
+from biobank_desktop.core.db.uow import UnitOfWork
+from biobank_desktop.core.domain.actor import Actor
+from biobank_desktop.core.domain.errors import PermissionDeniedError, SchemaVersionError, ValidationError
+from biobank_desktop.core.domain.roles import Permission, Role, allows
 from biobank_desktop.core.services.audit import AuditService
 
 
@@ -30,9 +33,41 @@ class SystemService:
     def info(self) -> DatabaseInfo:
         return self.db.info
 
-    def upgrade(self) -> str | None:
-        """Bring the schema to head (backing an SQLite file up first). Returns the backup path, if any."""
-        return schema.upgrade(self.db)
+    def upgrade(self, actor: Actor | None = None) -> str | None:
+        """Bring the schema to head (backing an SQLite file up first). Returns the backup path, if any.
+
+        An embedded SQLite file belongs to this workstation and is upgraded at start. A shared
+        PostgreSQL database that holds data is upgraded only by an administrator (``actor``), on
+        purpose: the other workstations must be closed first, and an older version left running
+        would break mid-session. An empty PostgreSQL database is simply set up.
+        """
+        status = schema.schema_status(self.db)
+        if status.at_head:
+            return None
+        if self.db.backend == "postgresql" and not status.is_empty:
+            self._require_administrator(actor, status.current, status.head)
+        backup = schema.upgrade(self.db)
+        who = actor or Actor.system("schema-upgrade")
+        with UnitOfWork(self.db, who) as uow:
+            uow.audit("database.upgraded", "database", self.db.info.description,
+                      summary=f"Schema upgraded from {status.current or 'nothing'} to {status.head}",
+                      before={"schema": status.current}, after={"schema": status.head, "backup": backup})
+            uow.commit()
+        return backup
+
+    def _require_administrator(self, actor: Actor | None, current: str | None, head: str) -> None:
+        hint = ("Close Biobank Desktop on every workstation, then an administrator runs "
+                f"'biobank-desktop --database URL --user NAME db upgrade' (schema {current} → {head}).")
+        if actor is None or actor.user_id is None:
+            raise SchemaVersionError(
+                f"The shared database {self.db.info.description} needs an upgrade that only an administrator "
+                "may start.",
+                hint=hint)
+        # Read with plain SQL: the ORM models describe the new schema, not the one on the server yet.
+        with self.db.connect_checked(), self.db.engine.connect() as conn:
+            row = conn.execute(text("SELECT role, active FROM users WHERE id = :id"), {"id": actor.user_id}).first()
+        if row is None or not row.active or not allows(Role(row.role), Permission.MANAGE_DATABASE):
+            raise PermissionDeniedError(f"{actor.username} may not upgrade the shared database.", hint=hint)
 
     def ensure_current(self) -> None:
         schema.ensure_current(self.db)
