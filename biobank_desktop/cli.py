@@ -504,12 +504,14 @@ def _db_verify_audit(ctx: _Context) -> int:
     ctx.services.system.ensure_current()
     result = ctx.services.audit.verify()
     if result.ok:
-        lines = [f"Audit trail intact: {result.checked:,} events, the newest is event {result.last_seq}."]
+        lines = [f"Audit trail intact: {result.checked:,} events, the newest is event {result.last_seq} "
+                 f"(hash {result.last_hash})."]
     else:
         lines = [f"Audit trail BROKEN at event {result.first_broken_seq}: {result.problem}.",
                  f"Events intact before it: {result.checked:,}."]
     _emit(ctx, {"ok": result.ok, "checked": result.checked, "last_seq": result.last_seq,
-                "first_broken_seq": result.first_broken_seq, "problem": result.problem}, lines)
+                "last_hash": result.last_hash, "first_broken_seq": result.first_broken_seq,
+                "problem": result.problem}, lines)
     return 0 if result.ok else 1
 
 

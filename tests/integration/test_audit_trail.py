@@ -71,6 +71,9 @@ def test_chain_verifies_then_detects_an_altered_row(services: Services, technici
     result = services.audit.verify()
     assert result.ok, result.problem
     assert result.checked == services.audit.last_seq() > 3
+    with services.db.engine.connect() as conn:
+        stored = conn.execute(text("SELECT last_hash FROM audit_head")).scalar()
+    assert result.last_hash == stored, "the anchor to record outside is the head of the chain"
     _tamper(services, "UPDATE audit_events SET summary = 'nothing to see' WHERE seq = 3")
     result = services.audit.verify()
     assert not result.ok

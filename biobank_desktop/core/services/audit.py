@@ -50,6 +50,7 @@ class VerifyResult:
     first_broken_seq: int | None = None
     problem: str | None = None
     details: list[str] = field(default_factory=list)
+    last_hash: str | None = None  # of the newest intact event: record it outside the database as an anchor
 
 
 def _info(ev: AuditEvent) -> AuditEventInfo:
@@ -149,4 +150,4 @@ class AuditService:
                 return VerifyResult(False, checked, last, last + 1,
                                     f"the trail ends at event {last} but event {head_seq} was written: "
                                     "the newest events were deleted")
-            return VerifyResult(True, checked, last)
+            return VerifyResult(True, checked, last, last_hash=prev)
