@@ -79,7 +79,14 @@ from biobank_desktop.core.domain.errors import (
     ValidationError,
 )
 from biobank_desktop.core.domain.roles import Permission, Role
-from biobank_desktop.core.labels.printers import DPI_CHOICES, PrinterConfig, parse_printer_spec, transport_for
+from biobank_desktop.core.labels.printers import (
+    DPI_CHOICES,
+    MAX_PRINTER_NAME,
+    PrinterConfig,
+    checked_printer,
+    parse_printer_spec,
+    transport_for,
+)
 from biobank_desktop.core.services import Services, build_services
 from biobank_desktop.core.services.accounts import UserInfo
 from biobank_desktop.core.services.labelling import JobInfo
@@ -646,7 +653,6 @@ def _user_json(info: UserInfo) -> dict[str, Any]:
 # -- labels -----------------------------------------------------------------------------------------------
 
 _UNFINISHED_JOBS = ("queued", "printing", "partial", "failed")
-_MAX_PRINTER_NAME = 100  # print_jobs.printer_name
 
 
 def _table(rows: Sequence[Sequence[str]]) -> list[str]:
@@ -736,9 +742,9 @@ def _resolve_printer(spec: str, dpi: int | None) -> PrinterConfig:
                                       f"printers (zpl://...).", hint=f"Change it with 'printer remove {spec}' "
                                                                      f"and 'printer add'.")
     printer = parse_printer_spec(spec, known, dpi=dpi or 203)
-    if len(printer.name) > _MAX_PRINTER_NAME:
+    if len(printer.name) > MAX_PRINTER_NAME:
         raise ValidationError(f"The printer '{_shorten(printer.name, 60)}' is too long a name to keep with the "
-                              f"job ({_MAX_PRINTER_NAME} characters at most).",
+                              f"job ({MAX_PRINTER_NAME} characters at most).",
                               hint="Add it with 'printer add NAME ...' and print to NAME.")
     if printer.kind == "system":
         raise ValidationError(f"{printer.name} is a system printer: the command line cannot print to it.",
@@ -945,24 +951,12 @@ def _printer_list(args: argparse.Namespace) -> int:
 
 
 def _printer_add(args: argparse.Namespace) -> int:
-    name = args.name.strip()
-    if "://" in name or len(name) > _MAX_PRINTER_NAME:
-        raise ValidationError(f"'{_shorten(name, 60)}' cannot be a printer name.",
-                              hint=f"Use a short name without '://' ({_MAX_PRINTER_NAME} characters at most), "
-                                   "e.g. Bench-3-Zebra.")
-    address = args.address.strip()
-    if args.kind in ("zpl-file", "pdf-file") and address:
-        path = Path(address).expanduser()
-        address = str(path if path.is_absolute() else path.absolute())
-    printer = PrinterConfig(name, args.kind, address, dpi=args.dpi, offset_x_mm=args.offset_x,
-                            offset_y_mm=args.offset_y, darkness=args.darkness)
-    if printer.speaks_zpl:
-        transport_for(printer)  # HOST:PORT and queue names are checked now
     settings = Settings.load()
     existing = [PrinterConfig.from_dict(p) for p in settings.printers]
-    if any(p.name == name for p in existing):
-        raise ValidationError(f"This workstation has a printer called {name} already.",
-                              hint=f"Choose another name, or '{PROG} printer remove {name}' first.")
+    # The rules (and words) Settings → Printers uses too: name, address, resolution, a name not yet taken.
+    printer = checked_printer(args.name, args.kind, args.address, dpi=args.dpi, offset_x_mm=args.offset_x,
+                              offset_y_mm=args.offset_y, darkness=args.darkness, existing=existing)
+    name = printer.name
     settings.printers = [*settings.printers, printer.to_dict()]
     settings.save()
     _emit(args, _printer_json(printer),

@@ -9,9 +9,10 @@ nothing behind.
 :class:`JobRunner` runs jobs on its own thread pool and delivers the outcome as Qt signals on the
 GUI thread: ``succeeded(result)``, ``failed(exception)`` or ``cancelled()``, then always ``done()``.
 A job started with a title shows a progress dialog if it is still running after ``delay_ms``
-(0.5 s by default), always with a Cancel button. Errors nobody handles are shown to the user:
-a :class:`BiobankError` as it is (it is written for technicians), anything else as "Unexpected
-error" with the technical details collapsed, and logged.
+(0.5 s by default), always with a Cancel button; what Cancel keeps is the caller's to say
+(``cancel_note``: printed labels stay printed, a saved change stays saved). Errors nobody
+handles are shown to the user: a :class:`BiobankError` as it is (it is written for technicians),
+anything else as "Unexpected error" with the technical details collapsed, and logged.
 """
 
 from __future__ import annotations
@@ -45,6 +46,12 @@ CancelledFn = Callable[[], bool]
 Work = Callable[[ProgressFn, CancelledFn], Any]
 
 PROGRESS_DELAY_MS = 500
+#: What the progress dialog says once Cancel is pressed, for work that checks ``cancelled()`` before it commits.
+CANCEL_NOTE = "Cancelling: waiting for the current step to finish, then nothing is kept."
+#: The same for a write that cannot stop halfway (``call(..., discard_if_cancelled=False)``): it finishes, and
+#: what it saved is kept and shown.
+WRITE_CANCEL_NOTE = ("Cancelling: a change cannot be stopped halfway. Waiting for it to finish; if it was saved, "
+                     "it is kept and shown.")
 _PROGRESS_MIN_INTERVAL_S = 0.05  # at most ~20 progress updates a second reach the GUI
 
 
@@ -67,11 +74,12 @@ class Job(QObject):
     done = Signal()
 
     def __init__(self, work: Work, *, title: str | None, discard_if_cancelled: bool,
-                 parent: QObject | None = None) -> None:
+                 cancel_note: str = CANCEL_NOTE, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.work = work
         self.title = title
         self.discard_if_cancelled = discard_if_cancelled
+        self.cancel_note = cancel_note  # what the progress dialog says once Cancel is pressed
         self.running = True
         self.outcome: str | None = None  # "succeeded" | "failed" | "cancelled"
         self.result: Any = None
@@ -202,7 +210,7 @@ class ProgressDialog(QDialog):
         self.job.cancel()
         self.cancel_button.setEnabled(False)
         self.cancel_button.setText("Cancelling…")
-        self.text.setText("Cancelling: waiting for the current step to finish, then nothing is kept.")
+        self.text.setText(self.job.cancel_note)
 
     def reject(self) -> None:  # Esc and the window's close button cancel too
         if self.job.running:
@@ -286,17 +294,20 @@ class JobRunner(QObject):
         on_cancel: Callable[[], None] | None = None,
         owner: QObject | None = None,
         discard_if_cancelled: bool = True,
+        cancel_note: str = CANCEL_NOTE,
     ) -> Job:
         """Run ``work(progress, cancelled)`` on a worker.
 
         ``title``: show a progress dialog (after the delay) with that title. ``on_error``: handle
         failures yourself (default: an error box). ``owner``: when it has been deleted by the time
         the job ends, the callbacks are skipped. ``discard_if_cancelled``: a result computed after
-        Cancel was pressed is dropped (right for reads; pass False for work that commits).
+        Cancel was pressed (or the runner shut down, as at logout) is dropped (right for reads; pass
+        False for work that commits, or a committed change would be reported as nothing).
+        ``cancel_note``: what the progress dialog says once Cancel is pressed; say what is kept.
         """
         # Parented to the runner: the worker thread may drop the last Python reference, but the
         # Qt object is only ever deleted here, on the GUI thread (deleteLater when it is done).
-        job = Job(work, title=title, discard_if_cancelled=discard_if_cancelled, parent=self)
+        job = Job(work, title=title, discard_if_cancelled=discard_if_cancelled, cancel_note=cancel_note, parent=self)
 
         def alive() -> bool:
             return owner is None or shiboken6.isValid(owner)
@@ -329,10 +340,18 @@ class JobRunner(QObject):
 
     def call(self, fn: Callable[[], Any], *, on_result: Callable[[Any], None] | None = None,
              on_error: Callable[[BaseException], None] | None = None, owner: QObject | None = None,
-             title: str | None = None) -> Job:
-        """``start`` for a function that takes no progress/cancelled arguments (a quick read)."""
+             title: str | None = None, discard_if_cancelled: bool = True, cancel_note: str | None = None) -> Job:
+        """``start`` for a function that takes no progress/cancelled arguments: a quick read, or a write.
+
+        ``fn`` cannot stop halfway, so a write must pass ``discard_if_cancelled=False``: what it
+        committed is then always reported (never dropped because Cancel or a logout came meanwhile).
+        ``cancel_note`` defaults to :data:`CANCEL_NOTE` for a read, :data:`WRITE_CANCEL_NOTE` for a write.
+        """
+        if cancel_note is None:
+            cancel_note = CANCEL_NOTE if discard_if_cancelled else WRITE_CANCEL_NOTE
         return self.start(lambda _progress, _cancelled: fn(), on_result=on_result, on_error=on_error,
-                          owner=owner, title=title)
+                          owner=owner, title=title, discard_if_cancelled=discard_if_cancelled,
+                          cancel_note=cancel_note)
 
     def _release(self, job: Job) -> None:
         self._active.discard(job)

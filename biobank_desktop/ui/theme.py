@@ -26,6 +26,9 @@ ERROR = "#a4161a"
 ERROR_SOFT = "#fde7e7"
 WARN = "#8a5300"
 WARN_SOFT = "#fff3d6"
+DISABLED_INK = "#8d96a3"  # a disabled control: grey on grey, whatever colour it has when enabled
+DISABLED_BG = "#f1f3f6"
+DISABLED_BORDER = "#d3d9e0"
 NAV = "#1e2a3a"
 NAV_INK = "#e8eef6"
 
@@ -44,11 +47,15 @@ QPushButton {{
 QPushButton:hover {{ border-color: {ACCENT}; }}
 QPushButton:pressed {{ background: {ACCENT_SOFT}; }}
 QPushButton:focus {{ border: 2px solid {ACCENT}; }}
-QPushButton:disabled {{ color: #8d96a3; background: #f1f3f6; border-color: #d3d9e0; }}
+QPushButton:disabled {{ color: {DISABLED_INK}; background: {DISABLED_BG}; border-color: {DISABLED_BORDER}; }}
 QPushButton[primary="true"] {{ background: {ACCENT}; color: white; border-color: {ACCENT_DARK}; }}
 QPushButton[primary="true"]:hover {{ background: {ACCENT_DARK}; }}
 QPushButton[primary="true"]:disabled {{ background: #9db6d3; color: #f4f7fb; }}
 QPushButton[danger="true"] {{ color: {ERROR}; border-color: {ERROR}; }}
+/* After the danger rule (same specificity: the later one wins), so a disabled red button looks disabled. */
+QPushButton[danger="true"]:disabled {{
+    color: {DISABLED_INK}; background: {DISABLED_BG}; border-color: {DISABLED_BORDER};
+}}
 QPushButton[link="true"] {{
     min-height: 32px; border: none; background: transparent; color: {ACCENT};
     text-decoration: underline; padding: 2px 4px; text-align: left;

@@ -6,9 +6,13 @@ Every database call of the GUI runs on the JobRunner's workers; tests wait for r
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
+from PySide6.QtWidgets import QApplication
 
 import biobank_desktop.ui  # noqa: F401  (applies the Qt binding work-around before any Qt call)
 from biobank_desktop.config import Settings
@@ -16,7 +20,7 @@ from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.roles import Role
 from biobank_desktop.core.services import Services, build_services, open_database
 from biobank_desktop.core.services.demo import generate_demo
-from biobank_desktop.ui.background import JobRunner
+from biobank_desktop.ui.background import JobRunner, ProgressDialog
 from biobank_desktop.ui.main_window import MainWindow
 from biobank_desktop.ui.session import Events, UiSession
 
@@ -79,3 +83,54 @@ def open_window(qtbot: object, make_session: Callable[[Services, Actor], UiSessi
     yield make
     for window in windows:
         window.stop()
+
+
+# -- a write held on its worker, and cancelled meanwhile ----------------------------------------------------
+
+
+@dataclass
+class Held:
+    """Calls of a held function wait on the worker until ``release`` is set; ``entered`` says one is waiting."""
+
+    entered: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+
+
+@pytest.fixture
+def hold(monkeypatch: pytest.MonkeyPatch, runner: JobRunner) -> Iterator[Callable[[object, str], Held]]:
+    """``hold(services.samples, "add_barcode")``: the call runs (and commits) only once released.
+
+    Depends on ``runner`` so that it is torn down first: a held worker is always released before the
+    runner waits for its workers.
+    """
+    helds: list[Held] = []
+
+    def make(target: object, name: str) -> Held:
+        held = Held()
+        real = getattr(target, name)
+
+        def held_call(*args: Any, **kwargs: Any) -> Any:
+            held.entered.set()
+            if not held.release.wait(30):
+                raise TimeoutError(f"{name} was held and never released")
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(target, name, held_call)
+        helds.append(held)
+        return held
+
+    yield make
+    for held in helds:
+        held.release.set()
+
+
+def cancel_running_jobs(runner: JobRunner) -> int:
+    """What logging out does first (``JobRunner.shutdown``): ask every running job to stop. Returns how many."""
+    jobs = runner.active_jobs()
+    for job in jobs:
+        job.cancel()
+    return len(jobs)
+
+
+def visible_progress_dialog() -> ProgressDialog | None:
+    return next((w for w in QApplication.allWidgets() if isinstance(w, ProgressDialog) and w.isVisible()), None)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from PySide6.QtCore import QThread
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from biobank_desktop.core.domain.errors import NotFoundError, OperationCancelledError
 from biobank_desktop.core.services.demo import generate_demo
 from biobank_desktop.core.services.queries import SampleCriteria
-from biobank_desktop.ui.background import ProgressDialog
+from biobank_desktop.ui.background import CANCEL_NOTE, WRITE_CANCEL_NOTE, ProgressDialog
 from tests.gui.conftest import SYSTEM
 
 
@@ -124,3 +125,47 @@ def test_cancelled_error_from_work_is_a_cancel_not_a_failure(qtbot, runner):
     with qtbot.waitSignal(job.cancelled, timeout=5000):
         pass
     assert boxes == []
+
+
+def _cancel_in_the_dialog(qtbot, job) -> ProgressDialog:
+    qtbot.waitUntil(lambda: job.progress_dialog is not None and job.progress_dialog.isVisible(), timeout=10_000)
+    dialog = job.progress_dialog
+    dialog.cancel_button.click()
+    assert not dialog.cancel_button.isEnabled() and dialog.cancel_button.text() == "Cancelling…"
+    return dialog
+
+
+def test_the_cancel_text_is_the_callers_to_say(qtbot, runner):
+    gate = threading.Event()
+
+    def work(progress, cancelled):
+        gate.wait(10)
+        return "sent"
+
+    default = runner.start(work, title="Importing")
+    assert _cancel_in_the_dialog(qtbot, default).text.text() == CANCEL_NOTE
+    with qtbot.waitSignal(default.done, timeout=10_000):
+        gate.set()
+
+    gate.clear()
+    note = "Cancelling: labels already sent stay printed; the rest stay in the queue."
+    printing = runner.start(work, title="Printing labels", cancel_note=note, discard_if_cancelled=False)
+    assert _cancel_in_the_dialog(qtbot, printing).text.text() == note
+    with qtbot.waitSignal(printing.done, timeout=10_000):
+        gate.set()
+    assert printing.outcome == "succeeded" and printing.result == "sent"
+
+
+@pytest.mark.parametrize(("discard", "note", "outcome"), [(True, CANCEL_NOTE, "cancelled"),
+                                                        (False, WRITE_CANCEL_NOTE, "succeeded")], ids=["read", "write"])
+def test_call_reports_what_a_write_committed_after_cancel(qtbot, runner, discard, note, outcome):
+    """Cancel (or a logout, which cancels every job) drops a read's late result, never a write's."""
+    gate = threading.Event()
+    results: list[object] = []
+    job = runner.call(lambda: gate.wait(10) and "done", on_result=results.append, title="Saving",
+                      discard_if_cancelled=discard)
+    assert _cancel_in_the_dialog(qtbot, job).text.text() == note
+    with qtbot.waitSignal(job.done, timeout=10_000):
+        gate.set()
+    assert job.outcome == outcome
+    assert results == ([] if discard else ["done"])

@@ -33,10 +33,11 @@ from biobank_desktop.ui.pages.labels.models import (
     JobTableModel,
     RuleTableModel,
 )
-from biobank_desktop.ui.pages.labels.printing import paint_labels
+from biobank_desktop.ui.pages.labels.printing import CALIBRATION_CANCEL_NOTE, PRINT_CANCEL_NOTE, paint_labels
+from biobank_desktop.ui.pages.settings import printers as settings_printers
 from biobank_desktop.ui.session import Events, UiSession
 from biobank_desktop.ui.widgets.label_preview import LabelPreviewPanel
-from tests.gui.conftest import WORKSTATION, add_account
+from tests.gui.conftest import WORKSTATION, add_account, cancel_running_jobs, visible_progress_dialog
 from tests.support.fake_zebra import FakeZebraPrinter, closed_port
 from tests.support.labels_testkit import decode, ink_box, pdf_page_sizes_pt, rasterize_pdf, zplkit_images
 
@@ -241,6 +242,31 @@ def test_the_sample_page_prints_and_reprints_its_label(qtbot, label_services, se
     assert [j.is_reprint for j in label_services.labelling.jobs(workstation=WORKSTATION)] == [True, False]
 
 
+def test_cancel_while_printing_says_printed_labels_stay_printed(qtbot, label_services, settings, window_for, hold):
+    tom = add_account(label_services, "tom", Role.TECHNICIAN)
+    [code] = _samples(label_services, tom, 1)
+    with FakeZebraPrinter() as zebra:
+        settings.printers = [_zebra(zebra.port)]
+        window = window_for(tom)
+        window.open_sample(code)
+        sample = window.page("sample")
+        qtbot.waitUntil(lambda: sample.detail is not None and sample.print_button.isEnabled(), timeout=WAIT)
+        held = hold(label_services.labelling, "enqueue")
+        qtbot.mouseClick(sample.print_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: held.entered.is_set() and visible_progress_dialog() is not None, timeout=WAIT)
+        dialog = visible_progress_dialog()
+        dialog.cancel_button.click()
+        assert dialog.text.text() == PRINT_CANCEL_NOTE
+        assert "Labels already sent stay printed; the rest stay in the queue." in dialog.text.text()
+        assert "nothing is kept" not in dialog.text.text()
+        held.release.set()
+        qtbot.waitUntil(lambda: sample.banner.message != "", timeout=WAIT)
+        assert sample.banner.message == "Printing stopped: 0 labels printed; the rest wait in the print queue."
+        assert zebra.labels == []
+    [job] = label_services.labelling.jobs(workstation=WORKSTATION)
+    assert job.status == "queued"  # queued before Cancel took effect: it waits in the queue
+
+
 # -- the designer and the preview -------------------------------------------------------------------------------
 
 
@@ -383,6 +409,39 @@ def test_a_supervisor_adds_a_print_rule(qtbot, label_services, window_for):
         "COLON", "SER", WORKSTATION, "cryovial-33x13", "Zebra-7")
 
 
+def test_print_rule_and_job_changes_cancelled_while_saving_are_still_shown(qtbot, label_services, window_for,
+                                                                           runner, hold):
+    sam = add_account(label_services, "sam", Role.SUPERVISOR)
+    [code] = _samples(label_services, sam, 1)
+    [job] = label_services.labelling.enqueue(sam, [code])
+    labels = _labels_page(qtbot, window_for(sam))
+
+    labels.show_tab(labels.RULES)
+    rules = labels.rules
+    qtbot.waitUntil(lambda: rules.loaded and rules.template.count() > 0, timeout=WAIT)
+    rules.template.setCurrentIndex(rules.template.findData("cryovial-33x13"))
+    held = hold(label_services.labelling, "add_rule")
+    qtbot.mouseClick(rules.add_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(held.entered.is_set, timeout=WAIT)
+    assert cancel_running_jobs(runner) >= 1  # logging out now: the rule is added all the same
+    held.release.set()
+    qtbot.waitUntil(lambda: labels.banner.message.startswith("Rule added:") and rules.model.rowCount() == 1,
+                    timeout=WAIT)
+
+    labels.show_tab(labels.QUEUE)
+    queue = labels.queue
+    _select_job(qtbot, queue, job.id)
+    held = hold(label_services.labelling, "cancel_job")
+    dialog = queue.cancel_job()
+    qtbot.keyClicks(dialog.reason, "sample withdrawn")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(held.entered.is_set, timeout=WAIT)
+    assert cancel_running_jobs(runner) >= 1
+    held.release.set()
+    qtbot.waitUntil(lambda: labels.banner.message == f"Print job {job.id} cancelled.", timeout=WAIT)
+    assert label_services.labelling.job(job.id).status == "cancelled"
+
+
 # -- Settings → Printers -----------------------------------------------------------------------------------------
 
 
@@ -440,6 +499,26 @@ def test_a_calibration_label_goes_straight_to_the_printer(qtbot, label_services,
         received = list(zebra.labels)
     assert _decoded(received) == ["BB-2026-000123K-A01"]  # the example sample; nothing queued
     assert label_services.labelling.jobs() == []
+
+
+def test_cancelling_a_calibration_label_says_a_sent_label_still_prints(qtbot, label_services, settings, window_for,
+                                                                       hold):
+    ada = add_account(label_services, "ada", Role.ADMINISTRATOR)
+    with FakeZebraPrinter() as zebra:
+        settings.printers = [_zebra(zebra.port)]
+        section = window_for(ada).open_page("settings").printers
+        section.fill()
+        dialog = section.print_calibration()
+        qtbot.waitUntil(dialog.ok_button.isEnabled, timeout=WAIT)
+        held = hold(settings_printers, "print_calibration_label")
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: held.entered.is_set() and visible_progress_dialog() is not None, timeout=WAIT)
+        progress = visible_progress_dialog()
+        progress.cancel_button.click()
+        assert progress.text.text() == CALIBRATION_CANCEL_NOTE
+        held.release.set()  # it was already on its way: it prints, and the page says so
+        qtbot.waitUntil(lambda: section.status.text().startswith("A calibration label"), timeout=WAIT)
+        qtbot.waitUntil(lambda: len(zebra.labels) == 1, timeout=WAIT)
 
 
 # -- models ----------------------------------------------------------------------------------------------------

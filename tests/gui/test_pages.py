@@ -8,7 +8,8 @@ from PySide6.QtCore import QModelIndex, Qt
 from biobank_desktop.core.domain.errors import AuthenticationError
 from biobank_desktop.core.domain.roles import Role
 from biobank_desktop.core.services.queries import SampleCriteria
-from tests.gui.conftest import PASSWORD, add_account
+from biobank_desktop.ui.background import WRITE_CANCEL_NOTE
+from tests.gui.conftest import PASSWORD, add_account, cancel_running_jobs, visible_progress_dialog
 
 
 def _ready(model) -> bool:
@@ -246,3 +247,88 @@ def test_administrator_unlocks_a_locked_account(qtbot, gui_services, open_window
     qtbot.waitUntil(lambda: users.selected_user() is not None and not users.selected_user().is_locked,
                     timeout=10_000)
     assert gui_services.accounts.authenticate("tom", PASSWORD).username == "tom"
+
+
+# -- a write cancelled meanwhile (Cancel, or a logout) is still reported -----------------------------------------
+
+
+def _status_change(qtbot, page):
+    dialog = page.change_status()
+    dialog.choice.setCurrentIndex(dialog.choice.findData("quarantined"))
+    qtbot.keyClicks(dialog.reason, "Freezer alarm")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    return lambda: page.detail.status == "quarantined"
+
+
+def _barcode(qtbot, page):
+    qtbot.keyClicks(page.barcode_input, "LAB-77-0002")
+    qtbot.keyClick(page.barcode_input, Qt.Key.Key_Return)
+    return lambda: page.banner.message == f"Barcode LAB-77-0002 added to {page.detail.sample_code}." and \
+        "LAB-77-0002" in page.identity.values["barcodes"].text()
+
+
+def _notes(qtbot, page):
+    page.notes.setPlainText("thawed once for QC")
+    page.save_notes()
+    return lambda: page.detail.notes == "thawed once for QC" and not page.save_notes_button.isEnabled()
+
+
+def _sprec(qtbot, page):
+    dialog = page.override_sprec()
+    parts = page.detail.sprec_code.split("-")
+    parts[-1] = "X"
+    dialog.findChild(type(page.barcode_input), "sprecInput").setText("-".join(parts))
+    qtbot.keyClicks(dialog.reason, "Storage temperature not documented")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    return lambda: page.detail.sprec_overridden and page.detail.sprec_code == "-".join(parts)
+
+
+@pytest.mark.parametrize(("write", "method"), [(_status_change, "change_status"), (_barcode, "add_barcode"),
+                                               (_notes, "update_notes"), (_sprec, "override_sprec")],
+                         ids=["status", "barcode", "notes", "sprec"])
+def test_a_sample_change_cancelled_while_saving_is_still_shown(qtbot, demo_services, open_window, runner, hold,
+                                                               write, method):
+    window = open_window(demo_services, add_account(demo_services, "sam", Role.SUPERVISOR))
+    code = _a_code(demo_services)
+    page = _open_sample(qtbot, window, code)
+    held = hold(demo_services.samples, method)
+    shown = write(qtbot, page)
+    qtbot.waitUntil(held.entered.is_set, timeout=10_000)
+    assert cancel_running_jobs(runner) >= 1  # logging out now: the change commits all the same
+    with qtbot.waitSignal(window.session.events.sample_changed, timeout=10_000) as changed:
+        held.release.set()  # the page reports it (not dropped as if nothing happened) ...
+    assert changed.args == [code]
+    qtbot.waitUntil(shown, timeout=10_000)  # ... and shows it
+
+
+def test_cancelling_a_status_change_says_a_saved_change_is_kept(qtbot, demo_services, open_window, hold):
+    window = open_window(demo_services, add_account(demo_services, "tom", Role.TECHNICIAN))
+    code = _a_code(demo_services)
+    page = _open_sample(qtbot, window, code)
+    held = hold(demo_services.samples, "change_status")
+    shown = _status_change(qtbot, page)
+    qtbot.waitUntil(lambda: held.entered.is_set() and visible_progress_dialog() is not None, timeout=10_000)
+    dialog = visible_progress_dialog()
+    dialog.cancel_button.click()
+    assert dialog.text.text() == WRITE_CANCEL_NOTE  # not "nothing is kept": the change cannot stop halfway
+    with qtbot.waitSignal(window.session.events.sample_changed, timeout=10_000):
+        held.release.set()
+    qtbot.waitUntil(shown, timeout=10_000)
+    assert demo_services.queries.detail(code).status == "quarantined"
+
+
+def test_an_account_change_cancelled_while_saving_is_still_shown(qtbot, gui_services, open_window, runner, hold):
+    window = open_window(gui_services, add_account(gui_services, "ada", Role.ADMINISTRATOR))
+    add_account(gui_services, "tom", Role.TECHNICIAN)
+    for _ in range(5):
+        with pytest.raises(AuthenticationError):
+            gui_services.accounts.authenticate("tom", "wrong-password")
+    users = window.open_page("users")
+    qtbot.waitUntil(lambda: users.model.row_of("tom") >= 0, timeout=10_000)
+    users.table.selectRow(users.model.row_of("tom"))
+    held = hold(gui_services.accounts, "unlock")
+    qtbot.mouseClick(users.unlock_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(held.entered.is_set, timeout=10_000)
+    assert cancel_running_jobs(runner) >= 1
+    held.release.set()
+    qtbot.waitUntil(lambda: users.banner.message == "tom unlocked.", timeout=10_000)

@@ -18,6 +18,8 @@ import pytest
 from biobank_desktop import cli
 from biobank_desktop.config import Settings
 from biobank_desktop.core.domain.actor import Actor
+from biobank_desktop.core.domain.errors import BiobankError
+from biobank_desktop.core.labels.printers import MAX_PRINTER_NAME, PrinterConfig, checked_printer
 from biobank_desktop.core.services import Services
 from biobank_desktop.core.services.audit import AuditFilter
 from biobank_desktop.core.services.samples import NewSample
@@ -429,6 +431,28 @@ def test_printer_add_list_remove_round_trip(run_cli: Cli, tmp_path: Path, monkey
     assert missing.code == 1 and "no printer called Bench-3" in missing.err and "Files" in missing.err
     assert Settings.load().workstation_name == WORKSTATION, "the other settings are kept"
     assert not (tmp_path / "data").exists(), "printer commands never open (or create) a database"
+
+
+def test_printer_add_refuses_in_the_words_of_settings_printers(run_cli: Cli) -> None:
+    """One set of rules and messages: ``printer add`` says exactly what Settings → Printers says."""
+    assert run_cli("printer", "add", "Bench-3", "--kind", "zpl-tcp", "--address", "10.0.0.7").code == 0
+    existing = [PrinterConfig.from_dict(p) for p in Settings.load().printers]
+    refused = [
+        ("Bench-3", "cups-raw", "zebra"),  # the name is taken
+        (" Bench-3 ", "zpl-tcp", "10.0.0.8"),  # taken too, once trimmed
+        ("zpl://x", "zpl-tcp", "10.0.0.7"),  # reads as an ad-hoc printer
+        ("Bench  " + "x" * MAX_PRINTER_NAME, "zpl-tcp", "10.0.0.7"),  # too long to keep with a job
+        ("X", "zpl-tcp", "10.0.0.7:ninety"),
+        ("X", "cups-raw", "no spaces please"),
+        ("X", "zpl-tcp", "  "),
+    ]
+    for name, kind, address in refused:
+        with pytest.raises(BiobankError) as shared:
+            checked_printer(name, kind, address, existing=existing)
+        result = run_cli("printer", "add", name, "--kind", kind, "--address", address)
+        expected = f"Error: {shared.value.message}\n" + (f"{shared.value.hint}\n" if shared.value.hint else "")
+        assert (result.code, result.err) == (1, expected), name
+    assert [p["name"] for p in Settings.load().printers] == ["Bench-3"]
 
 
 def test_printer_status_says_ready_or_why_not(run_cli: Cli, tmp_path: Path) -> None:

@@ -127,7 +127,7 @@ def checked_printer(name: str, kind: str, address: str, *, dpi: int = 203, offse
         transport_for(printer)  # HOST:PORT and queue names are checked now, not at the first print
     if any(p.name == name and p.name != replacing for p in existing):
         raise ValidationError(f"This workstation has a printer called {name} already.",
-                              hint="Choose another name, or change that printer instead.")
+                              hint="Choose another name, or remove that printer first.")
     return printer
 
 

@@ -340,7 +340,7 @@ class ChangePasswordDialog(_PasswordForm):
             self.accept()
 
         self.runner.call(lambda: accounts.change_own_password(actor, old, new), on_result=done,
-                         on_error=self._failed, owner=self)
+                         on_error=self._failed, owner=self, discard_if_cancelled=False)
 
 
 class FirstAdministratorDialog(_PasswordForm):
@@ -387,7 +387,7 @@ class FirstAdministratorDialog(_PasswordForm):
             self.created.emit(name)
             self.accept()
 
-        self.runner.call(work, on_result=done, on_error=self._failed, owner=self)
+        self.runner.call(work, on_result=done, on_error=self._failed, owner=self, discard_if_cancelled=False)
 
 
 class PasswordPromptDialog(QDialog):

@@ -53,7 +53,6 @@ from biobank_desktop.ui.pages.labels.models import (
     RENDER_CHOICES,
     ElementTableModel,
 )
-from biobank_desktop.ui.pages.labels.printing import danger_button
 from biobank_desktop.ui.theme import ACCENT, BORDER, ERROR, MUTED, OK, ROW_HEIGHT, repolish
 from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, form_layout, label
 from biobank_desktop.ui.widgets.label_preview import LabelPreviewPanel
@@ -196,7 +195,7 @@ class DesignerTab(QWidget):
         self._shown_index = -1
         self.copy_button = button("Copy…", on_click=self.copy_template)
         self.copy_button.setToolTip("Make an editable copy of this template under a new name")
-        self.delete_button = danger_button("Delete copy…", on_click=self.delete_copy)
+        self.delete_button = button("Delete copy…", danger=True, on_click=self.delete_copy)
         if not can_delete:
             self.delete_button.setToolTip("Only supervisors delete templates.")
         self.kind_note = label("", "fieldname", wrap=True)
@@ -580,7 +579,7 @@ class DesignerTab(QWidget):
                 self.reload(copy.name)
 
             self.session.runner.call(lambda: labelling.save_template(actor, copy), on_result=saved,
-                                     on_error=self.page.show_error, owner=self)
+                                     on_error=self.page.show_error, owner=self, discard_if_cancelled=False)
 
         ask(self, dialog, accepted)
         dialog.name_edit.selectAll()
@@ -606,7 +605,7 @@ class DesignerTab(QWidget):
             self.page.show_error(exc)
 
         self.session.runner.call(lambda: labelling.save_template(actor, template), on_result=saved, on_error=failed,
-                                 owner=self)
+                                 owner=self, discard_if_cancelled=False)
 
     def delete_copy(self) -> ReasonDialog | None:
         if self.current is None or not self.editable:
@@ -633,6 +632,6 @@ class DesignerTab(QWidget):
                     self.page.show_error(exc)
 
             self.session.runner.call(lambda: labelling.delete_template(actor, name, reason), on_result=deleted,
-                                     on_error=refused, owner=self)
+                                     on_error=refused, owner=self, discard_if_cancelled=False)
 
         return ask(self, dialog, accepted)  # type: ignore[return-value]

@@ -23,7 +23,7 @@ from pathlib import Path
 from PySide6.QtCore import QMarginsF, QObject, QPointF, QSizeF, Qt, Signal
 from PySide6.QtGui import QPageLayout, QPageSize, QPainter
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
-from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.errors import BiobankError, NotFoundError, PrinterError
@@ -33,7 +33,6 @@ from biobank_desktop.core.labels.printers import PrinterConfig, transport_for
 from biobank_desktop.core.services.labelling import JobInfo, LabellingService, PrintResult
 from biobank_desktop.ui.background import CancelledFn, ProgressFn, keep_alive, show_error
 from biobank_desktop.ui.session import UiSession
-from biobank_desktop.ui.widgets.common import button
 from biobank_desktop.ui.widgets.label_preview import label_font_family, paint_label
 
 UNFINISHED = ("queued", "printing", "partial", "failed")
@@ -51,6 +50,12 @@ ITEM_STATUS_TEXT = {
     "failed": "May have printed — look at the printer",
     "skipped": "Skipped",
 }
+#: What the progress dialog says once Cancel is pressed while labels print: a label the printer has is printed.
+PRINT_CANCEL_NOTE = ("Cancelling: waiting for the label being sent. Labels already sent stay printed; the rest stay "
+                     "in the queue.")
+#: The same for a calibration label: one label, not queued.
+CALIBRATION_CANCEL_NOTE = ("Cancelling: waiting for the printer. A calibration label already sent to it still "
+                           "prints.")
 KIND_TEXT = {
     "zpl-tcp": "Zebra on the network (ZPL, port 9100)",
     "zpl-file": "ZPL written to a file",
@@ -99,13 +104,6 @@ def printer_message(job: JobInfo) -> str:
     message = job.message or ""
     prefix = f"{job.printer_name}: " if job.printer_name else ""
     return message[len(prefix):] if prefix and message.startswith(prefix) else message
-
-
-def danger_button(text: str, *, on_click: Callable[[], object] | None = None) -> QPushButton:
-    """A red-outlined button that still looks disabled when it is (the theme's danger rule outranks :disabled)."""
-    widget = button(text, danger=True, on_click=on_click)
-    widget.setStyleSheet("QPushButton:disabled { color: #8d96a3; background: #f1f3f6; border-color: #d3d9e0; }")
-    return widget
 
 
 # -- system printers (Qt print support) ----------------------------------------------------------------
@@ -383,7 +381,7 @@ class LabelPrinter(QObject):
                 show_error(self.parent_widget, exc, title="Labels not printed")
 
         self.session.runner.start(work, title=title, on_result=done, on_error=failed, owner=self,
-                                  discard_if_cancelled=False)
+                                  discard_if_cancelled=False, cancel_note=PRINT_CANCEL_NOTE)
 
     def _close_failure_box(self) -> None:
         box, self.failure_box = self.failure_box, None

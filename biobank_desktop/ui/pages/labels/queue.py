@@ -37,7 +37,6 @@ from biobank_desktop.ui.pages.labels.printing import (
     UNFINISHED,
     LabelPrinter,
     PrintOutcome,
-    danger_button,
     printer_message,
 )
 from biobank_desktop.ui.theme import ERROR, ERROR_SOFT, ROW_HEIGHT, WARN, WARN_SOFT
@@ -143,7 +142,7 @@ class QueueTab(QWidget):
         self.print_button.setMinimumWidth(130)
         self.print_button.setToolTip("Print the labels of this job that are not printed yet")
         self.preview_button = button("Preview…", on_click=self.preview_job)
-        self.cancel_button = danger_button("Cancel job…", on_click=self.cancel_job)
+        self.cancel_button = button("Cancel job…", danger=True, on_click=self.cancel_job)
         job_actions = QHBoxLayout()
         job_actions.addWidget(self.print_button)
         job_actions.addWidget(self.preview_button)
@@ -408,7 +407,7 @@ class QueueTab(QWidget):
                 self.reload(info.id)
 
             self.session.runner.call(lambda: labelling.cancel_job(actor, job.id, reason), on_result=cancelled,
-                                     on_error=self._failed, owner=self)
+                                     on_error=self._failed, owner=self, discard_if_cancelled=False)
 
         ask(self, dialog, accepted)
         return dialog
@@ -455,7 +454,7 @@ class QueueTab(QWidget):
                                            on_error=self._failed)
 
         self.session.runner.call(lambda: labelling.resolve_doubtful(actor, job.id, chosen, printed=printed),
-                                 on_result=resolved, on_error=self._failed, owner=self)
+                                 on_result=resolved, on_error=self._failed, owner=self, discard_if_cancelled=False)
 
     def preview_job(self) -> QWidget | None:
         job = self.job

@@ -29,7 +29,6 @@ from biobank_desktop.core.services.dto import StudyInfo
 from biobank_desktop.core.services.labelling import DEFAULT_TEMPLATE, RuleInfo
 from biobank_desktop.ui.pages.base import Page
 from biobank_desktop.ui.pages.labels.models import RuleTableModel
-from biobank_desktop.ui.pages.labels.printing import danger_button
 from biobank_desktop.ui.theme import ROW_HEIGHT
 from biobank_desktop.ui.widgets.common import button, label
 
@@ -81,7 +80,7 @@ class RulesTab(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         for column, width in enumerate(RuleTableModel.WIDTHS):
             self.table.setColumnWidth(column, width)
-        self.delete_button = danger_button("Delete rule…", on_click=self.delete_rule)
+        self.delete_button = button("Delete rule…", danger=True, on_click=self.delete_rule)
         self.refresh_button = button("Refresh", on_click=self.reload)
         table_actions = QHBoxLayout()
         table_actions.addStretch(1)
@@ -208,7 +207,7 @@ class RulesTab(QWidget):
         self.session.runner.call(
             lambda: labelling.add_rule(actor, template_name=template, printer_name=printer, study_code=study,
                                        sample_type=sample_type, workstation=workstation),
-            on_result=added, on_error=self._refused, owner=self)
+            on_result=added, on_error=self._refused, owner=self, discard_if_cancelled=False)
 
     def _refused(self, exc: BaseException) -> None:
         if isinstance(exc, BiobankError):
@@ -237,7 +236,7 @@ class RulesTab(QWidget):
         def answered(_r: int) -> None:
             if box.clickedButton() is delete:
                 self.session.runner.call(lambda: labelling.delete_rule(actor, rule.id), on_result=deleted,
-                                         on_error=self._refused, owner=self)
+                                         on_error=self._refused, owner=self, discard_if_cancelled=False)
 
         box.finished.connect(answered)
         box.open()

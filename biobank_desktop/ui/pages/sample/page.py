@@ -476,7 +476,8 @@ class SamplePage(Page):
             self.session.runner.call(
                 lambda: services.samples.change_status(actor, d.sample_code, str(status), reason,
                                                        expected_version=d.version),
-                on_result=self._changed, on_error=self._action_failed, owner=self, title="Changing the status")
+                on_result=self._changed, on_error=self._action_failed, owner=self, title="Changing the status",
+                discard_if_cancelled=False)
 
         return ask(self, dialog, accepted)
 
@@ -498,7 +499,8 @@ class SamplePage(Page):
             value, reason = code_input.text(), dialog.reason_text()
             services, actor = self.session.services, self.session.actor
             self.session.runner.call(lambda: services.samples.override_sprec(actor, d.sample_code, value, reason),
-                                     on_result=self._changed, on_error=self._action_failed, owner=self)
+                                     on_result=self._changed, on_error=self._action_failed, owner=self,
+                                     discard_if_cancelled=False)
 
         return ask(self, dialog, accepted)
 
@@ -511,15 +513,15 @@ class SamplePage(Page):
 
         def done(changes: object) -> None:
             self.barcode_input.clear()
+            self._changed(changes)  # reloads, which hides the banner: say it after
             self.banner.show_message(f"Barcode {value} added to {d.sample_code}.", "ok")
-            self._changed(changes)
 
         def failed(exc: BaseException) -> None:
             self.barcode_input.selectAll()
             self._action_failed(exc)
 
         self.session.runner.call(lambda: services.samples.add_barcode(actor, d.sample_code, value),
-                                 on_result=done, on_error=failed, owner=self)
+                                 on_result=done, on_error=failed, owner=self, discard_if_cancelled=False)
 
     def print_label(self) -> None:
         """Queue this tube's label and print it at once (the main window's Print labels… hook)."""
@@ -579,7 +581,7 @@ class SamplePage(Page):
 
         self.session.runner.call(lambda: services.samples.update_notes(actor, d.sample_code, text,
                                                                       expected_version=d.version),
-                                 on_result=self._changed, on_error=failed, owner=self)
+                                 on_result=self._changed, on_error=failed, owner=self, discard_if_cancelled=False)
 
     # -- page hooks ----------------------------------------------------------------------------------
 

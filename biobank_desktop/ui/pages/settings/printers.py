@@ -41,10 +41,10 @@ from biobank_desktop.ui.background import error_text
 from biobank_desktop.ui.pages.base import Page
 from biobank_desktop.ui.pages.labels.designer import SPIN_STYLE
 from biobank_desktop.ui.pages.labels.printing import (
+    CALIBRATION_CANCEL_NOTE,
     KIND_TEXT,
     PrinterCheck,
     check_printer,
-    danger_button,
     print_calibration_label,
     system_printer_names,
 )
@@ -238,7 +238,7 @@ class PrintersSection(QGroupBox):
 
         self.add_button = button("Add printer…", on_click=self.add_printer)
         self.edit_button = button("Change…", on_click=self.edit_printer)
-        self.remove_button = danger_button("Remove…", on_click=self.remove_printer)
+        self.remove_button = button("Remove…", danger=True, on_click=self.remove_printer)
         self.test_button = button("Test", on_click=self.test_printer)
         self.calibrate_button = button("Print calibration label…", on_click=self.print_calibration)
         actions = QHBoxLayout()
@@ -452,9 +452,11 @@ class PrintersSection(QGroupBox):
                 message, hint = error_text(exc)
                 self._show_status("unreachable", f"Not printed: {message} {hint or ''}".strip())
 
+            # Sent is sent: a Cancel (or a logout) meanwhile must not hide that the label went to the printer.
             self.session.runner.call(lambda: print_calibration_label(printer, template),
                                      on_result=lambda text: self._show_status("ready", text), on_error=failed,
-                                     owner=self, title=f"Printing a calibration label on {printer.name}")
+                                     owner=self, title=f"Printing a calibration label on {printer.name}",
+                                     discard_if_cancelled=False, cancel_note=CALIBRATION_CANCEL_NOTE)
 
         self._open(dialog, accepted)
         return dialog

@@ -178,7 +178,8 @@ class UsersPage(Page):
             self.banner.show_message(done_message, "ok")
             self.reload(select)
 
-        self.session.runner.call(fn, on_result=done, on_error=self.show_error, owner=self)
+        # Every _run is a write: what it committed is reported even if a logout cancelled the job meanwhile.
+        self.session.runner.call(fn, on_result=done, on_error=self.show_error, owner=self, discard_if_cancelled=False)
 
     # -- actions --------------------------------------------------------------------------------------
 
