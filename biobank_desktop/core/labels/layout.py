@@ -11,7 +11,8 @@ What the layout checks:
 * a barcode module below :data:`MIN_MODULE_MM` or :data:`MIN_MODULE_DOTS` is a **warning**
   (printers smear single dots; scanners miss thin bars);
 * text that does not fit shrinks down to the element's minimum size, then is cut with an ellipsis
-  and a **warning**.
+  and a **warning**; the sample ID's text is never cut or dropped: that is an **error** (a
+  cut-short ID names another sample, or none).
 
 :func:`layout_label` never raises for a label's data: the designer shows the issues. The
 renderers use :func:`printable_layouts`, which raises ValidationError when a label has an error.
@@ -570,6 +571,24 @@ def _layout_text(
 
 # --- Public entry points ---------------------------------------------------------------------------
 
+#: Fields whose human-readable text identifies the tube: cut short ("BB-2026-000123W-D0...") it
+#: would name another sample (or none), so such a label is refused instead of printed.
+_NEVER_CUT_FIELDS: Final = frozenset({"sample_id"})
+_CUT_CODES: Final = frozenset({"text_truncated", "text_dropped"})
+
+
+def _id_text_refused(element: LabelElement, index: int, data: LabelData, found: Sequence[LayoutIssue]) -> LayoutIssue:
+    dropped = any(issue.code == "text_dropped" for issue in found)
+    return LayoutIssue(
+        "error",
+        "id_text_too_long",
+        f"{element.describe()}: {element.content(data)!r} does not fit in its box "
+        f"{'at all' if dropped else 'even at the smallest font size'}. The label is not printed with the "
+        f"{_field_name(element)} cut short or left out (it would name another sample, or none): use a "
+        f"template with a larger box for the {_field_name(element)}.",
+        index,
+    )
+
 
 def layout_label(template: LabelTemplate, data: LabelData, *, dpi: int | None = None) -> LabelLayout:
     """Lay out one label at ``dpi`` (the template's default when None). Never raises for the data:
@@ -585,6 +604,8 @@ def layout_label(template: LabelTemplate, data: LabelData, *, dpi: int | None = 
             primitive, found = _layout_barcode(template, element, index, data, dpi)
         else:
             primitive, found = _layout_text(template, element, index, data, dpi)
+            if element.field in _NEVER_CUT_FIELDS and any(issue.code in _CUT_CODES for issue in found):
+                primitive, found = None, [_id_text_refused(element, index, data, found)]
         issues.extend(found)
         if primitive is not None:
             primitives.append(primitive)

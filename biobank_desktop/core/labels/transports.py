@@ -13,7 +13,8 @@ knowing it and never silently loses one:
   which labels reached the printer, which were sent without confirmation (they may or may not
   print) and which were never sent.
 * :class:`FileTransport` and :class:`CupsRawQueueTransport` hand over the whole job at once: all
-  labels or none.
+  labels or none (a file opened for appending, written label by label, and a print queue that
+  timed out raise :class:`PrintJobInterruptedError` with the labels that may have gone through).
 
 Every failure is a :class:`~biobank_desktop.core.domain.errors.PrinterError` whose message says
 what happened and what to do. Nothing here blocks without a timeout.
@@ -465,19 +466,16 @@ class TcpPrinterTransport:
         return SendReport(self.description, total, confirmed, cancelled=was_cancelled)
 
 
-# --- File ------------------------------------------------------------------------------------------
+# --- Whole-job transports (file, print queue) ------------------------------------------------------
 
 
-class FileTransport:
-    """Writes the ZPL to a file (for a printer share, a USB stick or checking by hand)."""
-
-    def __init__(self, path: Path, *, append: bool = False) -> None:
-        self.path = path
-        self.append = append
+class _WholeJobTransport:
+    """What a file and a print queue share: no status to ask, a cancel is only honoured before
+    anything was handed over, and the report comes from :meth:`_deliver`."""
 
     @property
-    def description(self) -> str:
-        return f"file {self.path}"
+    def description(self) -> str:  # pragma: no cover - overridden
+        raise NotImplementedError
 
     def query_status(self) -> PrinterStatus | None:
         """None: a file (or a print queue) cannot tell how the printer is."""
@@ -490,37 +488,87 @@ class FileTransport:
         progress: ProgressCallback | None = None,
         cancelled: CancelledCallback | None = None,
     ) -> SendReport:
-        """Write all labels at once (a new file replaces the old one only when complete)."""
+        """Hand the labels over (see :meth:`_deliver`); cancelled beforehand, nothing is sent."""
         if cancelled is not None and cancelled():
             return SendReport(self.description, len(labels), 0, cancelled=True)
-        data = "".join(labels).encode("utf-8")
-        try:
-            if self.append:
-                with self.path.open("ab") as stream:
-                    stream.write(data)
-            else:
-                handle, temporary = tempfile.mkstemp(prefix=".labels-", suffix=".tmp", dir=self.path.parent)
-                try:
-                    with os.fdopen(handle, "wb") as stream:
-                        stream.write(data)
-                    Path(temporary).replace(self.path)
-                except BaseException:
-                    Path(temporary).unlink(missing_ok=True)
-                    raise
-        except OSError as error:
-            raise PrinterError(
-                f"The labels could not be written to {self.path} ({error.strerror or error}).",
-                hint="Check that the folder exists, that the disk is not full and that you may write there.",
-            ) from None
+        self._deliver(labels)
         if progress is not None:
             progress(len(labels), len(labels))
         return SendReport(self.description, len(labels), len(labels))
+
+    def _deliver(self, labels: Sequence[str]) -> None:
+        """Hand every label over, or raise a PrinterError that says which labels were."""
+        raise NotImplementedError  # pragma: no cover
+
+
+class FileTransport(_WholeJobTransport):
+    """Writes the ZPL to a file (for a printer share, a USB stick or checking by hand).
+
+    A new file (``append`` False) replaces the old one only when complete: all labels or none.
+    Appending (a printer device or share, a log of jobs) writes and flushes label by label; when
+    a write fails part-way, :class:`PrintJobInterruptedError` says which labels are in the file
+    (the printer may already have printed them) and which one may be there in part.
+    """
+
+    def __init__(self, path: Path, *, append: bool = False) -> None:
+        self.path = path
+        self.append = append
+
+    @property
+    def description(self) -> str:
+        return f"file {self.path}"
+
+    def _deliver(self, labels: Sequence[str]) -> None:
+        if self.append:
+            self._append(labels)
+            return
+        data = "".join(labels).encode("utf-8")
+        try:
+            handle, temporary = tempfile.mkstemp(prefix=".labels-", suffix=".tmp", dir=self.path.parent)
+            try:
+                with os.fdopen(handle, "wb") as stream:
+                    stream.write(data)
+                Path(temporary).replace(self.path)
+            except BaseException:
+                Path(temporary).unlink(missing_ok=True)
+                raise
+        except OSError as error:
+            raise self._write_error(error) from None
+
+    def _append(self, labels: Sequence[str]) -> None:
+        written = 0
+        try:
+            stream = self.path.open("ab")
+        except OSError as error:
+            raise self._write_error(error) from None
+        try:
+            with stream:
+                for label in labels:
+                    stream.write(label.encode("utf-8"))
+                    stream.flush()
+                    written += 1
+        except OSError as error:
+            # The label being written may be in the file in part (and a printer may print that part).
+            raise PrintJobInterruptedError(
+                self.description,
+                f"could not be written any more ({error.strerror or error})",
+                labels_total=len(labels),
+                labels_confirmed=written,
+                labels_unconfirmed=1,
+            ) from None
+
+    def _write_error(self, error: OSError) -> PrinterError:
+        return PrinterError(
+            f"The labels could not be written to {self.path} ({error.strerror or error}).",
+            hint="Nothing was written. Check that the folder exists, that the disk is not full and that you "
+            "may write there.",
+        )
 
 
 # --- CUPS raw queue --------------------------------------------------------------------------------
 
 
-class CupsRawQueueTransport:
+class CupsRawQueueTransport(_WholeJobTransport):
     """A CUPS queue, sent raw (``lp -d QUEUE -o raw``) so CUPS passes the ZPL to the printer as is."""
 
     def __init__(self, queue: str, *, lp_command: str = "lp", timeout: float = 30.0) -> None:
@@ -537,20 +585,8 @@ class CupsRawQueueTransport:
     def description(self) -> str:
         return f"queue {self.queue}"
 
-    def query_status(self) -> PrinterStatus | None:
-        """None: a file (or a print queue) cannot tell how the printer is."""
-        return None
-
-    def send_labels(
-        self,
-        labels: Sequence[str],
-        *,
-        progress: ProgressCallback | None = None,
-        cancelled: CancelledCallback | None = None,
-    ) -> SendReport:
+    def _deliver(self, labels: Sequence[str]) -> None:
         """Submit all labels as one raw job; the spooler has them all or none."""
-        if cancelled is not None and cancelled():
-            return SendReport(self.description, len(labels), 0, cancelled=True)
         executable = shutil.which(self.lp_command)
         if executable is None:
             raise PrinterError(
@@ -568,10 +604,14 @@ class CupsRawQueueTransport:
                 check=False,
             )
         except subprocess.TimeoutExpired:
-            raise PrinterError(
-                f"The print queue {self.queue!r} did not take the job within {self.timeout:g} s.",
-                hint="Check that CUPS is running (`lpstat -r`), then press Retry. The job may still print: "
-                "look at the queue before printing again.",
+            # lp may have queued the job before it hung: every label may or may not print, so none
+            # may go back to the queue silently (that could print it twice).
+            raise PrintJobInterruptedError(
+                self.description,
+                f"did not take the job within {self.timeout:g} s (check that CUPS is running: `lpstat -r`)",
+                labels_total=len(labels),
+                labels_confirmed=0,
+                labels_unconfirmed=len(labels),
             ) from None
         except OSError as error:
             raise PrinterError(
@@ -585,6 +625,3 @@ class CupsRawQueueTransport:
                 hint="Check the queue name (`lpstat -p`) and that the queue is enabled, then press Retry. "
                 "Nothing was printed.",
             )
-        if progress is not None:
-            progress(len(labels), len(labels))
-        return SendReport(self.description, len(labels), len(labels))
