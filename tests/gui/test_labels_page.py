@@ -497,7 +497,7 @@ def test_a_calibration_label_goes_straight_to_the_printer(qtbot, label_services,
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: section.status.text().startswith("A calibration label"), timeout=WAIT)
         received = list(zebra.labels)
-    assert _decoded(received) == ["BB-2026-000123K-A01"]  # the example sample; nothing queued
+    assert _decoded(received) == ["BB-2026-000123W-A01"]  # the example sample; nothing queued
     assert label_services.labelling.jobs() == []
 
 

@@ -11,10 +11,12 @@ from PySide6.QtCore import QModelIndex, Qt
 from biobank_desktop.core.domain.roles import Role
 from biobank_desktop.core.services.audit import AuditEventInfo, AuditFilter
 from biobank_desktop.core.services.dto import SampleRow
+from biobank_desktop.core.services.labelling import JobInfo, JobItemInfo, RuleInfo
 from biobank_desktop.core.services.queries import SampleCriteria
 from biobank_desktop.ui.models.audit_table import AuditEventModel
-from biobank_desktop.ui.models.sample_table import LOADING, SampleTableModel
+from biobank_desktop.ui.models.sample_table import COLUMNS, LOADING, SampleTableModel
 from biobank_desktop.ui.models.user_table import UserTableModel
+from biobank_desktop.ui.pages.labels.models import JobItemModel, JobTableModel, RuleTableModel
 from tests.gui.conftest import SYSTEM
 
 
@@ -69,6 +71,23 @@ def test_sample_model_reads_evicted_rows_again_on_demand(qtbot, runner):
     assert model.data(first) == "BB-2026-000130X"
     assert source.row_reads[reads:] == list(range(130, 110, -1))  # one block of 20 around the row
     assert model.data(model.index(0, 0), Qt.ItemDataRole.UserRole) == "BB-2026-000130X"
+
+
+def test_sample_model_headers_alignment_and_tooltips(qtbot, runner):
+    source = FakeSource(3)
+    model = SampleTableModel(source, runner, page_size=10)
+    with qtbot.waitSignal(model.page_loaded, timeout=5000):
+        model.set_criteria(SampleCriteria())
+    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(len(COLUMNS))] == [c.title for c in COLUMNS]
+    assert model.headerData(0, Qt.Orientation.Vertical) == 1
+    assert model.headerData(0, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole) is None
+    align = Qt.ItemDataRole.TextAlignmentRole
+    assert model.data(model.index(0, 4), align) == int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    assert model.data(model.index(0, 0), align) == int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    assert model.data(model.index(0, 0), Qt.ItemDataRole.ToolTipRole).startswith("BB-2026-000003X")
+    assert model.data(model.index(0, 1), Qt.ItemDataRole.ToolTipRole) is None
+    assert model.data(model.index(0, 1), Qt.ItemDataRole.EditRole) is None
+    assert model.data(model.index(3, 0)) is None and model.sample_id(3) is None
 
 
 def test_a_new_search_drops_the_old_pages(qtbot, runner):
@@ -142,3 +161,69 @@ def test_user_model(qtmodeltester, gui_services):
     assert [model.data(model.index(r, 0)) for r in range(2)] == ["ada", "bob"]
     assert model.data(model.index(1, 2)) == "Technician"
     assert model.data(model.index(1, 4)) == "Must be changed"
+    assert model.user(1).username == "bob" and model.user(2) is None and model.row_of("bob") == 1
+    assert model.headerData(0, Qt.Orientation.Vertical) is None
+    assert model.data(model.index(0, 0), Qt.ItemDataRole.TextAlignmentRole) is None
+
+
+def test_audit_model_with_given_events_and_some_columns(qtmodeltester):
+    model = AuditEventModel(columns=(1, 4, 0, 7))
+    model.set_events([_event(s) for s in (3, 2, 1)])
+    qtmodeltester.check(model)
+    assert not model.canFetchMore(QModelIndex())
+    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(4)] == ["When", "Action", "#", "Changes"]
+    assert model.headerData(2, Qt.Orientation.Vertical) == 3  # rows are numbered
+    right = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    left = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    align = Qt.ItemDataRole.TextAlignmentRole
+    assert [model.data(model.index(0, c), align) for c in range(4)] == [left, left, right, left]
+    assert model.data(model.index(0, 2)) == "3" and model.data(model.index(0, 2), Qt.ItemDataRole.UserRole) == 3
+    assert model.data(model.index(0, 3), Qt.ItemDataRole.ToolTipRole) == "status: available → reserved"
+    assert model.data(model.index(0, 1), Qt.ItemDataRole.ToolTipRole) is None
+    assert model.event_at(2) is not None and model.event_at(2).seq == 1 and model.event_at(3) is None
+
+
+def test_label_list_models_over_given_rows(qtmodeltester):
+    when = dt.datetime(2026, 3, 4, 13, 2, tzinfo=dt.UTC)
+    items = (JobItemInfo(position=1, sample_code="BB-1", status="sent", sent_at=when),
+             JobItemInfo(position=2, sample_code="BB-2", status="failed", sent_at=None))
+    job = JobInfo(id=7, created_at=when, created_by="tom", workstation="WS-1", source="cli",
+                  template_name="cryovial", printer_name=None, status="partial", is_reprint=True, reason="smudged",
+                  message="out of labels", printed_at=None, total=2, sent=1, items=items)
+    rule = RuleInfo(id=3, study_code="COLON", sample_type=None, workstation=None, template_name="cryovial",
+                    printer_name=None)
+    jobs, job_items, rules = JobTableModel(), JobItemModel(), RuleTableModel()
+    jobs.set_rows([job])
+    job_items.set_rows(items)
+    rules.set_rows([rule])
+    for model in (jobs, job_items, rules):
+        qtmodeltester.check(model)
+        assert model.headerData(0, Qt.Orientation.Vertical) is None  # no row numbers
+        assert model.data(model.index(0, 0), Qt.ItemDataRole.TextAlignmentRole) is None
+        assert model.flags(model.index(0, 0)) & Qt.ItemFlag.ItemIsEditable == Qt.ItemFlag.NoItemFlags
+    assert jobs.job(0) == job and jobs.job(1) is None and jobs.row_of(7) == 0 and jobs.row_of(8) == -1
+    assert jobs.data(jobs.index(0, 2)) == "cli (reprint)"
+    assert jobs.data(jobs.index(0, 2), Qt.ItemDataRole.ToolTipRole) == "Reason: smudged"
+    assert job_items.items() == list(items) and job_items.item(1) == items[1]
+    assert job_items.data(job_items.index(1, 1)) == "BB-2"
+    assert rules.rule(0) == rule and rules.data(rules.index(0, 1)) == "Any type"
+    assert rules.data(rules.index(0, 0), Qt.ItemDataRole.UserRole) == 3
+
+
+class BrokenSource(FakeSource):
+    def search_ids(self, criteria: SampleCriteria, *, before_id: int | None = None, limit: int = 500) -> list[int]:
+        raise RuntimeError("database away")
+
+
+def test_a_page_that_fails_says_so_and_stops_fetching(qtbot, runner):
+    def broken(before: int | None) -> list[AuditEventInfo]:
+        raise RuntimeError("database away")
+
+    audit = AuditEventModel(runner)
+    samples = SampleTableModel(BrokenSource(0), runner)
+    for model, start in ((audit, lambda: audit.set_loader(broken)),
+                         (samples, lambda: samples.set_criteria(SampleCriteria()))):
+        with qtbot.waitSignal(model.load_failed, timeout=5000) as failed:
+            start()
+        assert str(failed.args[0]) == "database away"
+        assert not model.fetching and not model.exhausted and model.rowCount() == 0

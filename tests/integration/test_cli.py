@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
 import sys
 import types
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,46 +18,16 @@ from biobank_desktop.config import ENV_DATABASE_URL
 from biobank_desktop.core.db import schema
 from biobank_desktop.core.services.demo import DEMO_ACCOUNTS
 from tests.conftest import _pg_url, pg_available, pg_create_database, pg_drop_database
-
-REPO = Path(__file__).resolve().parents[2]
-ADMIN_PASSWORD = "first-admin-pw"
+from tests.support.cli import REPO, Cli, cli_runner
 from tests.support.tamper import tamper_with_audit
 
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> object:
-        return json.loads(self.out)
-
-
-Cli = Callable[..., Result]
+ADMIN_PASSWORD = "first-admin-pw"
 
 
 @pytest.fixture
 def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
     """``run_cli(*argv, password=..., stdin=...)``: run in this process; the acting password via the environment."""
-
-    def no_prompt(prompt: str = "") -> str:
-        raise AssertionError(f"the command asked for a password on a terminal: {prompt!r}")
-
-    def run(*argv: str, password: str | None = None, stdin: str = "") -> Result:
-        capsys.readouterr()
-        monkeypatch.setattr("getpass.getpass", no_prompt)
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        if password is None:
-            monkeypatch.delenv(cli.ENV_PASSWORD, raising=False)
-        else:
-            monkeypatch.setenv(cli.ENV_PASSWORD, password)
-        code = cli.run(list(argv))
-        captured = capsys.readouterr()
-        assert "Traceback" not in captured.err
-        return Result(code, captured.out, captured.err)
-
-    return run
+    return cli_runner(capsys, monkeypatch)
 
 
 def _exec(url: str, sql: str) -> None:

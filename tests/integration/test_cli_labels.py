@@ -3,13 +3,10 @@ this workstation's printers. In-process (``run(argv)``) and as a real process, o
 
 from __future__ import annotations
 
-import io
-import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,24 +21,11 @@ from biobank_desktop.core.services import Services
 from biobank_desktop.core.services.audit import AuditFilter
 from biobank_desktop.core.services.samples import NewSample
 from tests.conftest import PASSWORD
+from tests.support.cli import REPO, Cli, Result, cli_runner
 from tests.support.fake_zebra import FakeZebraPrinter, closed_port
 from tests.support.labels_testkit import decode, ink_box, rasterize_pdf, zplkit_images
 
-REPO = Path(__file__).resolve().parents[2]
 WORKSTATION = "CLI-BENCH-7"
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> object:
-        return json.loads(self.out)
-
-
-Cli = Callable[..., Result]
 
 
 @pytest.fixture(autouse=True)
@@ -57,24 +41,7 @@ def workstation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
     """``run_cli(*argv, password=...)`` in this process; the acting user's password via the environment."""
-
-    def no_prompt(prompt: str = "") -> str:
-        raise AssertionError(f"the command asked for a password on a terminal: {prompt!r}")
-
-    def run(*argv: str, password: str | None = None) -> Result:
-        capsys.readouterr()
-        monkeypatch.setattr("getpass.getpass", no_prompt)
-        monkeypatch.setattr(sys, "stdin", io.StringIO(""))
-        if password is None:
-            monkeypatch.delenv(cli.ENV_PASSWORD, raising=False)
-        else:
-            monkeypatch.setenv(cli.ENV_PASSWORD, password)
-        code = cli.run(list(argv))
-        captured = capsys.readouterr()
-        assert "Traceback" not in captured.err
-        return Result(code, captured.out, captured.err)
-
-    return run
+    return cli_runner(capsys, monkeypatch)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 
 from biobank_desktop.core.labels.layout import LabelLayout
 
-SAMPLE_IDS = ("BB-2026-000123K", "BB-2026-000123K-A01", "BB-2025-999990X-B12")
+SAMPLE_IDS = ("BB-2026-000123W", "BB-2026-000123W-A01", "BB-2025-999990U-A12")
 DPIS = (203, 300)
 
 # Commands that change printer settings; zplkit does not render them (see FIELD-NOTES).

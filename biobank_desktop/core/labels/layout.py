@@ -54,7 +54,7 @@ _WHITESPACE: Final = re.compile(r"[\s\x00-\x1f\x7f-\x9f]+")
 
 #: Realistic values for the designer's preview and for checking a template before it is saved.
 SAMPLE_LABEL_DATA: Final = LabelData(
-    sample_id="BB-2026-000123K-A01",
+    sample_id="BB-2026-000123W-A01",
     participant="P-0045-12",
     study="LUX-CARDIO",
     sample_type="Plasma EDTA",
@@ -620,7 +620,7 @@ def layout_label(template: LabelTemplate, data: LabelData, *, dpi: int | None = 
 
 
 def describe_label(data: LabelData, number: int, total: int) -> str:
-    """'Label 3 of 40 (BB-2026-000123K)' for messages about one label of a batch."""
+    """'Label 3 of 40 (BB-2026-000123W)' for messages about one label of a batch."""
     which = f"Label {number} of {total}" if total > 1 else "The label"
     return f"{which} ({data.sample_id})" if data.sample_id else which
 

@@ -186,6 +186,16 @@ class DatabaseDialog(QDialog):
         text = self.port.text().strip()
         return int(text) if text.isdigit() else 0
 
+    def _checked_settings(self) -> DatabaseSettings | None:
+        """The form's settings, or None (and the reason shown) when they are not valid."""
+        try:
+            db = self.database_settings()
+            db.validate()
+        except ValidationError as exc:
+            self._say(str(exc), False)
+            return None
+        return db
+
     def _password(self) -> str | None:
         return self.password.text() or None
 
@@ -198,11 +208,8 @@ class DatabaseDialog(QDialog):
     # -- test and save ---------------------------------------------------------------------------------
 
     def test(self) -> None:
-        try:
-            db = self.database_settings()
-            db.validate()
-        except ValidationError as exc:
-            self._say(str(exc), False)
+        db = self._checked_settings()
+        if db is None:
             return
         password = self._password()
         self._test_generation += 1
@@ -229,11 +236,8 @@ class DatabaseDialog(QDialog):
         return self.message.text()
 
     def save(self) -> None:
-        try:
-            db = self.database_settings()
-            db.validate()
-        except ValidationError as exc:
-            self._say(str(exc), False)
+        db = self._checked_settings()
+        if db is None:
             return
         password = self._password()
         self.settings.database = db

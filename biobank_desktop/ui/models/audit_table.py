@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt
 
 from biobank_desktop.core.services.audit import AuditEventInfo
 from biobank_desktop.ui.background import JobRunner
 from biobank_desktop.ui.formatting import DASH, audit_changes, local_time
+from biobank_desktop.ui.models.base import AnyIndex, PagedTableModel
 
-AnyIndex = QModelIndex | QPersistentModelIndex
 PageLoader = Callable[[int | None], Sequence[AuditEventInfo]]
 
 HEADERS = ("#", "When", "User", "Workstation", "Action", "Record", "What happened", "Changes", "Reason")
@@ -43,9 +43,9 @@ def _cell(ev: AuditEventInfo, column: int) -> str:
     return ev.reason or DASH
 
 
-class AuditEventModel(QAbstractTableModel):
-    loading_changed = Signal(bool)
-    load_failed = Signal(object)
+class AuditEventModel(PagedTableModel[AuditEventInfo]):
+    ROW_NUMBERS = True
+    ALIGN_CELLS = True
 
     def __init__(self, runner: JobRunner | None = None, *, page_size: int = 200,
                  columns: Sequence[int] = tuple(range(len(HEADERS)))) -> None:
@@ -53,11 +53,8 @@ class AuditEventModel(QAbstractTableModel):
         self.runner = runner
         self.page_size = page_size
         self.columns = tuple(columns)
-        self._events: list[AuditEventInfo] = []
+        self._titles = tuple(HEADERS[c] for c in self.columns)
         self._loader: PageLoader | None = None
-        self._exhausted = True
-        self._fetching = False
-        self._generation = 0
 
     # -- what the pages call --------------------------------------------------------------------------
 
@@ -66,7 +63,7 @@ class AuditEventModel(QAbstractTableModel):
         self.beginResetModel()
         self._generation += 1
         self._loader = None
-        self._events = list(events)
+        self._rows = list(events)
         self._exhausted, self._fetching = True, False
         self.endResetModel()
 
@@ -77,65 +74,37 @@ class AuditEventModel(QAbstractTableModel):
         self.beginResetModel()
         self._generation += 1
         self._loader = loader
-        self._events = []
+        self._rows = []
         self._exhausted, self._fetching = False, False
         self.endResetModel()
         self.fetchMore(QModelIndex())
 
     def event_at(self, row: int) -> AuditEventInfo | None:
-        return self._events[row] if 0 <= row < len(self._events) else None
+        return self.row_at(row)
 
     @property
     def events(self) -> list[AuditEventInfo]:
-        return list(self._events)
-
-    @property
-    def exhausted(self) -> bool:
-        return self._exhausted
-
-    @property
-    def fetching(self) -> bool:
-        return self._fetching
+        return list(self._rows)
 
     def column_width(self, section: int) -> int:
         return WIDTHS[self.columns[section]]
 
     # -- Qt model interface -------------------------------------------------------------------------
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._events)
+    def titles(self) -> tuple[str, ...]:
+        return self._titles
 
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
+    def right_aligned(self, column: int) -> bool:
+        return self.columns[column] == 0
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
-            return HEADERS[self.columns[section]]
-        if orientation == Qt.Orientation.Vertical:
-            return section + 1
-        return None
-
-    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._events) or index.column() >= len(self.columns):
-            return None
-        ev = self._events[index.row()]
-        column = self.columns[index.column()]
+    def cell(self, item: AuditEventInfo, column: int, role: int) -> Any:
+        column = self.columns[column]
         if role == Qt.ItemDataRole.DisplayRole:
-            return _cell(ev, column)
+            return _cell(item, column)
         if role == Qt.ItemDataRole.ToolTipRole and column in (6, 7, 8):
-            return _cell(ev, column)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            horizontal = Qt.AlignmentFlag.AlignRight if column == 0 else Qt.AlignmentFlag.AlignLeft
-            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
+            return _cell(item, column)
         if role == Qt.ItemDataRole.UserRole:
-            return ev.seq
+            return item.seq
         return None
 
     def canFetchMore(self, parent: AnyIndex) -> bool:
@@ -147,9 +116,9 @@ class AuditEventModel(QAbstractTableModel):
         self._fetching = True
         self.loading_changed.emit(True)
         generation, loader = self._generation, self._loader
-        before = self._events[-1].seq if self._events else None
+        before = self._rows[-1].seq if self._rows else None
         self.runner.call(lambda: list(loader(before)), on_result=lambda evs: self._arrived(generation, evs),
-                         on_error=lambda exc: self._failed(generation, exc), owner=self)
+                         on_error=lambda exc: self._page_failed(generation, exc), owner=self)
 
     def _arrived(self, generation: int, events: list[AuditEventInfo]) -> None:
         if generation != self._generation:
@@ -157,17 +126,10 @@ class AuditEventModel(QAbstractTableModel):
         if len(events) < self.page_size:
             self._exhausted = True
         if events:
-            first = len(self._events)
+            first = len(self._rows)
             # Still "fetching" while inserting: views and testers call fetchMore from inside the insert.
             self.beginInsertRows(QModelIndex(), first, first + len(events) - 1)
-            self._events.extend(events)
+            self._rows.extend(events)
             self.endInsertRows()
         self._fetching = False
         self.loading_changed.emit(False)
-
-    def _failed(self, generation: int, exc: BaseException) -> None:
-        if generation != self._generation:
-            return
-        self._fetching = False
-        self.loading_changed.emit(False)
-        self.load_failed.emit(exc)

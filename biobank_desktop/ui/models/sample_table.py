@@ -13,21 +13,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 
 from biobank_desktop.core.services.dto import SampleRow
 from biobank_desktop.core.services.queries import SampleCriteria
 from biobank_desktop.ui.background import JobRunner
 from biobank_desktop.ui.formatting import DASH, local_time, volume
+from biobank_desktop.ui.models.base import AnyIndex, PagedTableModel
 from biobank_desktop.ui.theme import STATUS_COLOURS, status_text
 
 PAGE_SIZE = 500
 BLOCK_SIZE = 200
 CACHE_ROWS = 10_000
 LOADING = "…"
-
-AnyIndex = QModelIndex | QPersistentModelIndex
 
 
 class SampleSource(Protocol):
@@ -62,10 +61,14 @@ COLUMNS: tuple[Column, ...] = (
 STATUS_COLUMN = 5
 
 
-class SampleTableModel(QAbstractTableModel):
-    loading_changed = Signal(bool)  # True while a page of ids is being read
+class SampleTableModel(PagedTableModel[int]):
+    """The rows are the matching sample ids; their table rows are in the cache (or on their way)."""
+
+    HEADERS = tuple(column.title for column in COLUMNS)
+    ROW_NUMBERS = True
+    ALIGN_CELLS = True
+
     page_loaded = Signal(int)  # rows now loaded
-    load_failed = Signal(object)  # the exception
 
     def __init__(self, source: SampleSource, runner: JobRunner, *, page_size: int = PAGE_SIZE,
                  block_size: int = BLOCK_SIZE, cache_rows: int = CACHE_ROWS) -> None:
@@ -76,11 +79,7 @@ class SampleTableModel(QAbstractTableModel):
         self.block_size = block_size
         self.cache_rows = cache_rows
         self._criteria: SampleCriteria | None = None
-        self._ids: list[int] = []
         self._cache: OrderedDict[int, SampleRow] = OrderedDict()
-        self._exhausted = True
-        self._fetching = False
-        self._generation = 0
         self._pending_blocks: set[int] = set()
         self._row_epoch = 0  # bumped by refresh_rows: blocks read before it are stale
 
@@ -91,7 +90,7 @@ class SampleTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._generation += 1
         self._criteria = criteria
-        self._ids = []
+        self._rows = []
         self._cache.clear()
         self._pending_blocks.clear()
         self._exhausted = False
@@ -101,27 +100,19 @@ class SampleTableModel(QAbstractTableModel):
 
     def refresh_rows(self) -> None:
         """Forget the cached rows (another workstation changed something); visible rows reload."""
-        if not self._ids:
+        if not self._rows:
             return
         self._cache.clear()
         self._pending_blocks.clear()
         self._row_epoch += 1
-        self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(COLUMNS) - 1))
+        self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(COLUMNS) - 1))
 
     @property
     def criteria(self) -> SampleCriteria | None:
         return self._criteria
 
-    @property
-    def exhausted(self) -> bool:
-        return self._exhausted
-
-    @property
-    def fetching(self) -> bool:
-        return self._fetching
-
     def sample_id(self, row: int) -> int | None:
-        return self._ids[row] if 0 <= row < len(self._ids) else None
+        return self.row_at(row)
 
     def sample_row(self, row: int) -> SampleRow | None:
         sid = self.sample_id(row)
@@ -133,50 +124,28 @@ class SampleTableModel(QAbstractTableModel):
 
     # -- Qt model interface -------------------------------------------------------------------------
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._ids)
+    def right_aligned(self, column: int) -> bool:
+        return COLUMNS[column].align_right
 
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole:
-            if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
-                return COLUMNS[section].title
-            if orientation == Qt.Orientation.Vertical:
-                return section + 1
-        return None
-
-    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._ids) or index.column() >= len(COLUMNS):
-            return None
-        column = COLUMNS[index.column()]
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            horizontal = Qt.AlignmentFlag.AlignRight if column.align_right else Qt.AlignmentFlag.AlignLeft
-            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
+    def cell_at(self, row: int, column: int, role: int) -> Any:
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.UserRole,
                         Qt.ItemDataRole.ToolTipRole):
             return None
-        sid = self._ids[index.row()]
-        row = self._cache.get(sid)
-        if row is None:
-            self._request_block(index.row() // self.block_size)
+        sid = self._rows[row]
+        found = self._cache.get(sid)
+        if found is None:
+            self._request_block(row // self.block_size)
             return LOADING if role == Qt.ItemDataRole.DisplayRole else None
         self._cache.move_to_end(sid)
         if role == Qt.ItemDataRole.UserRole:
-            return row.sample_code
+            return found.sample_code
         if role == Qt.ItemDataRole.ForegroundRole:
-            if index.column() == STATUS_COLUMN:
-                return QColor(STATUS_COLOURS.get(row.status, ("#14181f", ""))[0])
+            if column == STATUS_COLUMN:
+                return QColor(STATUS_COLOURS.get(found.status, ("#14181f", ""))[0])
             return None
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{row.sample_code} — double-click or press Enter to open" if index.column() == 0 else None
-        return column.text(row)
+            return f"{found.sample_code} — double-click or press Enter to open" if column == 0 else None
+        return COLUMNS[column].text(found)
 
     def canFetchMore(self, parent: AnyIndex) -> bool:
         return not parent.isValid() and self._criteria is not None and not self._exhausted
@@ -187,7 +156,7 @@ class SampleTableModel(QAbstractTableModel):
         self._fetching = True
         self.loading_changed.emit(True)
         generation, criteria = self._generation, self._criteria
-        before = self._ids[-1] if self._ids else None
+        before = self._rows[-1] if self._rows else None
         source, limit = self.source, self.page_size
 
         def work() -> tuple[list[int], list[SampleRow]]:
@@ -206,29 +175,22 @@ class SampleTableModel(QAbstractTableModel):
         if len(ids) < self.page_size:
             self._exhausted = True
         if ids:
-            first = len(self._ids)
+            first = len(self._rows)
             # Still "fetching" while inserting: views and testers call fetchMore from inside the insert.
             self.beginInsertRows(QModelIndex(), first, first + len(ids) - 1)  # last row, not one past it
-            self._ids.extend(ids)
+            self._rows.extend(ids)
             self._remember(rows)
             self.endInsertRows()
         self._fetching = False
         self.loading_changed.emit(False)
-        self.page_loaded.emit(len(self._ids))
-
-    def _page_failed(self, generation: int, exc: BaseException) -> None:
-        if generation != self._generation:
-            return
-        self._fetching = False
-        self.loading_changed.emit(False)
-        self.load_failed.emit(exc)
+        self.page_loaded.emit(len(self._rows))
 
     def _request_block(self, block: int) -> None:
         if block in self._pending_blocks:
             return
         self._pending_blocks.add(block)
         start = block * self.block_size
-        ids = self._ids[start:start + self.block_size]
+        ids = self._rows[start:start + self.block_size]
         key, source = (self._generation, self._row_epoch), self.source
         self.runner.call(lambda: source.rows(ids), on_result=lambda rows: self._block_arrived(key, block, rows),
                          on_error=lambda exc: self._block_failed(key, exc), owner=self)
@@ -239,7 +201,7 @@ class SampleTableModel(QAbstractTableModel):
         self._pending_blocks.discard(block)
         self._remember(rows)
         start = block * self.block_size
-        last = min(start + self.block_size, len(self._ids)) - 1
+        last = min(start + self.block_size, len(self._rows)) - 1
         if last >= start:
             self.dataChanged.emit(self.index(start, 0), self.index(last, len(COLUMNS) - 1))
 

@@ -5,16 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from biobank_desktop.core.services.accounts import UserInfo
 from biobank_desktop.ui.formatting import DASH, local_time
+from biobank_desktop.ui.models.base import ReadOnlyTableModel
 from biobank_desktop.ui.theme import ERROR, MUTED, OK
 
-AnyIndex = QModelIndex | QPersistentModelIndex
-
-HEADERS = ("User name", "Full name", "Role", "Account", "Password", "Last login")
 WIDTHS = (150, 270, 140, 200, 160, 170)
 
 
@@ -26,47 +24,23 @@ def account_state(user: UserInfo) -> str:
     return "Active"
 
 
-class UserTableModel(QAbstractTableModel):
-    def __init__(self) -> None:
-        super().__init__()
-        self._users: list[UserInfo] = []
+class UserTableModel(ReadOnlyTableModel[UserInfo]):
+    HEADERS = ("User name", "Full name", "Role", "Account", "Password", "Last login")
 
     def set_users(self, users: Sequence[UserInfo]) -> None:
-        self.beginResetModel()
-        self._users = list(users)
-        self.endResetModel()
+        self.set_rows(users)
 
     def user(self, row: int) -> UserInfo | None:
-        return self._users[row] if 0 <= row < len(self._users) else None
+        return self.row_at(row)
 
     def row_of(self, username: str) -> int:
-        for row, user in enumerate(self._users):
+        for row, user in enumerate(self._rows):
             if user.username == username:
                 return row
         return -1
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._users)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
-                and 0 <= section < len(HEADERS):
-            return HEADERS[section]
-        return None
-
-    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._users) or index.column() >= len(HEADERS):
-            return None
-        user = self._users[index.row()]
-        column = index.column()
+    def cell(self, item: UserInfo, column: int, role: int) -> Any:
+        user = item
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
                 return user.username

@@ -76,14 +76,14 @@ def test_barcodes_are_whole_dots_inside_their_box_with_their_quiet_zone(template
 
 def test_a_code128_too_long_for_its_box_is_refused_not_clipped() -> None:
     box_label = load_template("box-76x25")
-    long_id = "BB-2026-000123K-A01/" + "ABCDEFGHIJ" * 5
+    long_id = "BB-2026-000123W-A01/" + "ABCDEFGHIJ" * 5
     layout = layout_label(box_label, replace(SAMPLE_LABEL_DATA, sample_id=long_id), dpi=203)
     assert not layout.printable
     (error,) = layout.errors
     assert error.code == "barcode_too_long"
     assert "not printed cut short" in error.message
     assert layout.barcodes() == []  # nothing half-drawn
-    good = replace(SAMPLE_LABEL_DATA, sample_id="BB-2026-000123K")
+    good = replace(SAMPLE_LABEL_DATA, sample_id="BB-2026-000123W")
     with pytest.raises(ValidationError) as caught:
         printable_layouts(box_label, [good, replace(good, sample_id=long_id)], dpi=203)
     assert f"Label 2 of 2 ({long_id})" in str(caught.value)
@@ -91,7 +91,7 @@ def test_a_code128_too_long_for_its_box_is_refused_not_clipped() -> None:
 
 def test_a_datamatrix_too_big_for_a_cap_spot_is_refused() -> None:
     cap = load_template("cap-9.5-round")
-    data = LabelData(sample_id="BB-2026-000123K/" + "ABCDEFGHIJKLMNOPQRST" * 10)
+    data = LabelData(sample_id="BB-2026-000123W/" + "ABCDEFGHIJKLMNOPQRST" * 10)
     layout = layout_label(cap, data, dpi=203)
     assert [issue.code for issue in layout.errors] == ["barcode_too_big"]
     assert layout.barcodes() == []
@@ -100,9 +100,9 @@ def test_a_datamatrix_too_big_for_a_cap_spot_is_refused() -> None:
 def test_a_barcode_longer_than_the_templates_limit_is_refused() -> None:
     template = load_template("box-76x25")
     limited = replace(template, elements=(replace(template.elements[0], max_chars=15), *template.elements[1:]))
-    layout = layout_label(limited, LabelData(sample_id="BB-2026-000123K-A01"), dpi=300)
+    layout = layout_label(limited, LabelData(sample_id="BB-2026-000123W-A01"), dpi=300)
     assert [issue.code for issue in layout.errors] == ["barcode_data_too_long"]
-    assert layout_label(limited, LabelData(sample_id="BB-2026-000123K"), dpi=300).printable
+    assert layout_label(limited, LabelData(sample_id="BB-2026-000123W"), dpi=300).printable
 
 
 def test_an_empty_barcode_field_is_an_error_and_an_empty_text_field_is_left_out() -> None:
@@ -120,7 +120,7 @@ def test_a_barcode_with_characters_it_cannot_encode_is_an_error_naming_them() ->
 
 def test_a_module_below_the_printable_minimum_is_a_warning() -> None:
     box_label = load_template("box-76x25")
-    data = replace(SAMPLE_LABEL_DATA, sample_id="BB-2026-000123K-A01")
+    data = replace(SAMPLE_LABEL_DATA, sample_id="BB-2026-000123W-A01")
     coarse = layout_label(box_label, data, dpi=152)
     assert coarse.barcodes()[0].module_dots == 1
     assert [issue.code for issue in coarse.warnings] == ["module_too_small"]
@@ -134,7 +134,7 @@ def test_a_module_below_the_printable_minimum_is_a_warning() -> None:
 def test_short_bars_are_a_warning() -> None:
     template = load_template("box-76x25")
     flat = replace(template, elements=(replace(template.elements[0], height_mm=4.0),))
-    layout = layout_label(flat, LabelData(sample_id="BB-2026-000123K"), dpi=300)
+    layout = layout_label(flat, LabelData(sample_id="BB-2026-000123W"), dpi=300)
     assert [issue.code for issue in layout.warnings] == ["bars_too_short"]
 
 
@@ -218,7 +218,7 @@ def test_a_code128_turned_a_quarter_has_horizontal_bars_inside_its_box() -> None
             LabelElement(field="sample_id", render="code128", x_mm=5, y_mm=2, width_mm=15, height_mm=56, rotation=90),
         ),
     )
-    layout = layout_label(template, LabelData(sample_id="BB-2026-000123K"), dpi=300)
+    layout = layout_label(template, LabelData(sample_id="BB-2026-000123W"), dpi=300)
     (barcode,) = layout.barcodes()
     box = _element_box(layout, 0)
     rects = barcode.rects()

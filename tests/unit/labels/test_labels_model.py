@@ -192,8 +192,8 @@ def test_a_template_built_in_code_is_validated_too() -> None:
 
 
 def test_label_data_gives_each_field_and_refuses_unknown_ones() -> None:
-    data = LabelData(sample_id="BB-2026-000123K", volume="500 µL")
-    assert data.value("sample_id") == "BB-2026-000123K"
+    data = LabelData(sample_id="BB-2026-000123W", volume="500 µL")
+    assert data.value("sample_id") == "BB-2026-000123W"
     assert data.value("volume") == "500 µL"
     assert data.value("study") is None
     with pytest.raises(ValueError, match="unknown label field"):

@@ -235,7 +235,7 @@ def test_a_cups_raw_queue_gets_the_job_raw(tmp_path: Path, monkeypatch: pytest.M
     bin_dir = tmp_path / "bin"
     _fake_lp(bin_dir, f'echo "$@" > {tmp_path}/args\ncat > {tmp_path}/job\necho "request id is zebra-1"\n')
     monkeypatch.setenv("PATH", os.pathsep.join([str(bin_dir), "/usr/bin", "/bin"]))
-    data = [LabelData(sample_id="BB-2026-000123K", free_text="Garçon über µ-test")]
+    data = [LabelData(sample_id="BB-2026-000123W", free_text="Garçon über µ-test")]
     formats = render_zpl_labels(load_template("box-76x25"), data, PrinterCalibration())
     report = CupsRawQueueTransport("zebra_lab").send_labels(formats)
     assert report.complete and report.labels_confirmed == 1
@@ -268,4 +268,4 @@ def test_a_queue_name_that_could_be_read_as_an_option_is_refused(queue: str) -> 
 
 def test_sample_label_data_is_realistic() -> None:
     # The designer previews with it; keep it printable on every shipped roll template.
-    assert SAMPLE_LABEL_DATA.sample_id == "BB-2026-000123K-A01"
+    assert SAMPLE_LABEL_DATA.sample_id == "BB-2026-000123W-A01"

@@ -91,7 +91,7 @@ def test_each_label_is_one_complete_format_with_the_label_size_and_utf8() -> Non
         assert zpl.count("^XA") == zpl.count("^XZ") == 1
         assert f"^PW{layout.width_dots}^LL{layout.height_dots}" in zpl
         (barcode_field,) = re.findall(r"\^BX[^\^]*\^FD[^\^]*", zpl)
-        size = 16 if sample_id == "BB-2026-000123K" else 18
+        size = 16 if sample_id == "BB-2026-000123W" else 18
         assert barcode_field.startswith(f"^BXN,{layout.barcodes()[0].module_dots},200,{size},{size},6,`")
         assert barcode_field.endswith(f"^FD{sample_id}")
 
@@ -139,7 +139,7 @@ def test_impossible_printer_settings_are_refused(calibration: dict[str, float], 
 
 def test_zpl_special_characters_are_hex_escaped_so_they_cannot_start_commands() -> None:
     assert field_data("a^b~c_d") == "^FH_^FDa_5Eb_7Ec_5Fd^FS"
-    assert field_data("BB-2026-000123K") == "^FDBB-2026-000123K^FS"
+    assert field_data("BB-2026-000123W") == "^FDBB-2026-000123W^FS"
     data = replace(ASCII_DATA, sample_id="AB>C^D~E_F", free_text="50% ^XZ~JA done_")
     zpl = render_zpl(load_template("box-76x25"), [data], PrinterCalibration(dpi=203))
     assert "^XZ~JA" not in zpl

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import fields
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 
 from biobank_desktop.core.domain.errors import ValidationError
@@ -19,10 +19,9 @@ from biobank_desktop.core.labels.model import (
 )
 from biobank_desktop.core.services.labelling import JobInfo, JobItemInfo, RuleInfo
 from biobank_desktop.ui.formatting import DASH, local_time
+from biobank_desktop.ui.models.base import AnyIndex, ReadOnlyTableModel
 from biobank_desktop.ui.pages.labels.printing import ITEM_STATUS_TEXT, JOB_STATUS_TEXT, printer_message
 from biobank_desktop.ui.theme import ERROR, MUTED, OK, WARN
-
-AnyIndex = QModelIndex | QPersistentModelIndex
 
 _JOB_COLOURS = {"printed": OK, "failed": ERROR, "partial": WARN, "printing": WARN, "cancelled": MUTED,
                 "queued": MUTED}
@@ -30,63 +29,17 @@ _ITEM_COLOURS = {"sent": OK, "failed": ERROR, "skipped": MUTED, "queued": MUTED}
 RENDER_TEXT = {"text": "Text", "code128": "Code 128", "datamatrix": "DataMatrix"}
 
 
-class _ListModel(QAbstractTableModel):
-    """A read-only table over a list of rows; subclasses say what each cell shows."""
-
-    HEADERS: tuple[str, ...] = ()
-    WIDTHS: tuple[int, ...] = ()
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._rows: list[Any] = []
-
-    def set_rows(self, rows: Sequence[Any]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_at(self, row: int) -> Any:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
-                and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
-        return None
-
-    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._rows) or index.column() >= len(self.HEADERS):
-            return None
-        return self.cell(self._rows[index.row()], index.column(), role)
-
-    def cell(self, row: Any, column: int, role: int) -> Any:
-        raise NotImplementedError
-
-
-class JobTableModel(_ListModel):
+class JobTableModel(ReadOnlyTableModel[JobInfo]):
     HEADERS = ("Job", "Queued", "Source", "Template", "Printer", "Printed", "Status", "Printer's message")
     WIDTHS = (56, 150, 120, 140, 140, 84, 130, 200)
 
     def job(self, row: int) -> JobInfo | None:
-        job: JobInfo | None = self.row_at(row)
-        return job
+        return self.row_at(row)
 
     def row_of(self, job_id: int) -> int:
         return next((r for r, job in enumerate(self._rows) if job.id == job_id), -1)
 
-    def cell(self, row: Any, column: int, role: int) -> Any:
-        job: JobInfo = row
+    def cell(self, job: JobInfo, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return (str(job.id), local_time(job.created_at), job.source + (" (reprint)" if job.is_reprint else ""),
                     job.template_name, job.printer_name or DASH, f"{job.sent} of {job.total}",
@@ -103,19 +56,17 @@ class JobTableModel(_ListModel):
         return None
 
 
-class JobItemModel(_ListModel):
+class JobItemModel(ReadOnlyTableModel[JobItemInfo]):
     HEADERS = ("#", "Sample", "Status")
     WIDTHS = (48, 230, 200)
 
     def item(self, row: int) -> JobItemInfo | None:
-        item: JobItemInfo | None = self.row_at(row)
-        return item
+        return self.row_at(row)
 
     def items(self) -> list[JobItemInfo]:
         return list(self._rows)
 
-    def cell(self, row: Any, column: int, role: int) -> Any:
-        item: JobItemInfo = row
+    def cell(self, item: JobItemInfo, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return (str(item.position), item.sample_code, ITEM_STATUS_TEXT.get(item.status, item.status))[column]
         if role == Qt.ItemDataRole.ToolTipRole and column == 2:
@@ -129,16 +80,14 @@ class JobItemModel(_ListModel):
         return None
 
 
-class RuleTableModel(_ListModel):
+class RuleTableModel(ReadOnlyTableModel[RuleInfo]):
     HEADERS = ("Study", "Sample type", "Workstation", "Template", "Printer")
     WIDTHS = (160, 140, 200, 200, 180)
 
     def rule(self, row: int) -> RuleInfo | None:
-        rule: RuleInfo | None = self.row_at(row)
-        return rule
+        return self.row_at(row)
 
-    def cell(self, row: Any, column: int, role: int) -> Any:
-        rule: RuleInfo = row
+    def cell(self, rule: RuleInfo, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return (rule.study_code or "Any study", rule.sample_type or "Any type",
                     rule.workstation or "Any workstation", rule.template_name,

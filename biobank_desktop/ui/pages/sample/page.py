@@ -58,12 +58,15 @@ def _link_text(link: SampleLink) -> str:
 class _Fields(QFormLayout):
     """Label/value rows whose values can be selected and copied."""
 
-    def __init__(self) -> None:
+    def __init__(self, *rows: tuple[str, str]) -> None:
+        """``rows``: (key, caption) of the rows to add now, in order."""
         super().__init__()
         self.setHorizontalSpacing(16)
         self.setVerticalSpacing(6)
         self.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.values: dict[str, QLabel] = {}
+        for key, caption in rows:
+            self.add(key, caption)
 
     def add(self, key: str, caption: str) -> QLabel:
         value = label(DASH, "value", wrap=True, selectable=True)
@@ -175,29 +178,17 @@ class SamplePage(Page):
         if session.can(Permission.PRINT_LABELS) or session.can(Permission.REPRINT_LABELS):
             self.identity.addRow(label("Tube label", "fieldname"), label_row)
 
-        self.sample_fields = _Fields()
-        self.sample_fields.add("type", "Sample type")
-        self.sample_fields.add("material", "Material")
-        self.sample_fields.add("container", "Primary container")
-        self.sample_fields.add("volume", "Volume")
-        self.sample_fields.add("status", "Status")
-        self.sample_fields.add("freeze_thaw", "Freeze–thaw cycles")
-        self.sample_fields.add("kind", "Kind")
+        self.sample_fields = _Fields(
+            ("type", "Sample type"), ("material", "Material"), ("container", "Primary container"),
+            ("volume", "Volume"), ("status", "Status"), ("freeze_thaw", "Freeze–thaw cycles"), ("kind", "Kind"))
 
-        self.storage = _Fields()
-        self.storage.add("location", "Position")
-        self.storage.add("box", "Box barcode")
+        self.storage = _Fields(("location", "Position"), ("box", "Box barcode"))
 
-        self.times = _Fields()
-        self.times.add("collected", "Collected")
-        self.times.add("received", "Received")
-        self.times.add("centrifuged", "Centrifuged")
-        self.times.add("frozen", "Frozen")
-        self.times.add("pre_temp", "Before centrifugation")
-        self.times.add("centrifugation", "Centrifugation")
-        self.times.add("second", "Second centrifugation")
-        self.times.add("post_temp", "After centrifugation")
-        self.times.add("storage", "Long-term storage")
+        self.times = _Fields(
+            ("collected", "Collected"), ("received", "Received"), ("centrifuged", "Centrifuged"),
+            ("frozen", "Frozen"), ("pre_temp", "Before centrifugation"), ("centrifugation", "Centrifugation"),
+            ("second", "Second centrifugation"), ("post_temp", "After centrifugation"),
+            ("storage", "Long-term storage"))
 
         sprec_layout = QVBoxLayout()
         self.sprec_code = label(DASH, "mono", selectable=True)
