@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QAbstractItemModel, QDate, Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -15,14 +16,16 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from biobank_desktop.ui.theme import repolish
+from biobank_desktop.ui.theme import ROW_HEIGHT, repolish
 
 
 class Form(QFormLayout):
@@ -38,6 +41,32 @@ class Form(QFormLayout):
             super().addRow(caption, args[1])
         else:
             super().addRow(*args)
+
+
+def table_view(name: str, model: QAbstractItemModel | None = None, *, widths: Sequence[int] = (),
+               row_height: int = ROW_HEIGHT + 4, single_selection: bool = True) -> QTableView:
+    """A read-only, row-selecting table as every page shows one: fixed row heights (never
+    ResizeToContents: a million rows would never finish), no row numbers, last column stretched."""
+    table = QTableView()
+    table.setObjectName(name)
+    if model is not None:
+        table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    if single_selection:
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(False)
+    vertical = table.verticalHeader()
+    vertical.hide()
+    vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    vertical.setDefaultSectionSize(row_height)
+    horizontal = table.horizontalHeader()
+    horizontal.setStretchLastSection(True)
+    horizontal.setHighlightSections(False)
+    for section, width in enumerate(widths):
+        table.setColumnWidth(section, width)
+    return table
 
 
 def form_layout(spacing: int = 10) -> QFormLayout:

@@ -7,13 +7,10 @@ import datetime as dt
 from PySide6.QtCore import QItemSelection, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLineEdit,
     QSplitter,
-    QTableView,
     QTextBrowser,
     QWidget,
 )
@@ -27,7 +24,7 @@ from biobank_desktop.ui.models.audit_table import AuditEventModel
 from biobank_desktop.ui.pages.base import Page
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.theme import ROW_HEIGHT
-from biobank_desktop.ui.widgets.common import OptionalDateEdit, button, label
+from biobank_desktop.ui.widgets.common import OptionalDateEdit, button, label, table_view
 
 ACTIONS = (
     ("sample.", "Samples"), ("login.", "Logins"), ("user.", "User accounts"), ("account.", "Lockouts"),
@@ -115,20 +112,8 @@ class AuditPage(Page):
         self.body.addLayout(row2)
 
         self.model = AuditEventModel(session.runner, page_size=PAGE_SIZE)
-        self.table = QTableView()
-        self.table.setObjectName("auditTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        for section in range(self.model.columnCount()):
-            self.table.setColumnWidth(section, self.model.column_width(section))
+        self.table = table_view("auditTable", self.model, row_height=ROW_HEIGHT,
+                                widths=[self.model.column_width(c) for c in range(self.model.columnCount())])
         self.details = QTextBrowser()
         self.details.setObjectName("auditDetails")
         self.details.setPlaceholderText("Select an event to see it in full.")

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QScrollArea,
     QSplitter,
     QTableView,
@@ -39,24 +38,13 @@ from biobank_desktop.ui.pages.labels.printing import (
     PrintOutcome,
     printer_message,
 )
-from biobank_desktop.ui.theme import ERROR, ERROR_SOFT, ROW_HEIGHT, WARN, WARN_SOFT
-from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, label
+from biobank_desktop.ui.theme import ERROR, ERROR_SOFT, WARN, WARN_SOFT
+from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, label, table_view
 from biobank_desktop.ui.widgets.scan_field import ScanField
 
 
 def _table(name: str) -> QTableView:
-    table = QTableView()
-    table.setObjectName(name)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
-    table.verticalHeader().hide()
-    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-    table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT + 4)
-    table.horizontalHeader().setStretchLastSection(True)
-    table.horizontalHeader().setHighlightSections(False)
-    return table
+    return table_view(name, single_selection=False)
 
 
 class QueueTab(QWidget):

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import QItemSelection, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLineEdit,
     QMessageBox,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -29,8 +26,7 @@ from biobank_desktop.core.services.dto import StudyInfo
 from biobank_desktop.core.services.labelling import DEFAULT_TEMPLATE, RuleInfo
 from biobank_desktop.ui.pages.base import Page
 from biobank_desktop.ui.pages.labels.models import RuleTableModel
-from biobank_desktop.ui.theme import ROW_HEIGHT
-from biobank_desktop.ui.widgets.common import button, label
+from biobank_desktop.ui.widgets.common import button, label, table_view
 
 RulesData = tuple[list[RuleInfo], list[StudyInfo], list[str]]
 
@@ -67,19 +63,7 @@ class RulesTab(QWidget):
         self.read_only_note.setVisible(not self.can_manage)
 
         self.model = RuleTableModel()
-        self.table = QTableView()
-        self.table.setObjectName("ruleTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT + 4)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        for column, width in enumerate(RuleTableModel.WIDTHS):
-            self.table.setColumnWidth(column, width)
+        self.table = table_view("ruleTable", self.model, widths=RuleTableModel.WIDTHS)
         self.delete_button = button("Delete rule…", danger=True, on_click=self.delete_rule)
         self.refresh_button = button("Refresh", on_click=self.reload)
         table_actions = QHBoxLayout()

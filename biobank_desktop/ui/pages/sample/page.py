@@ -10,14 +10,12 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QFormLayout,
     QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -25,7 +23,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QScrollArea,
     QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -41,7 +38,7 @@ from biobank_desktop.ui.models.audit_table import AuditEventModel
 from biobank_desktop.ui.pages.base import Page
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.theme import ROW_HEIGHT, STATUS_COLOURS, repolish, status_text
-from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, label
+from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, label, table_view
 
 if TYPE_CHECKING:
     from biobank_desktop.ui.pages.labels.printing import PrintOutcome
@@ -239,19 +236,8 @@ class SamplePage(Page):
         notes_layout.addLayout(notes_row)
 
         self.history_model = AuditEventModel(columns=HISTORY_COLUMNS)
-        self.history_table = QTableView()
-        self.history_table.setObjectName("historyTable")
-        self.history_table.setModel(self.history_model)
-        self.history_table.verticalHeader().hide()
-        self.history_table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.history_table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
-        self.history_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.history_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.history_table.setAlternatingRowColors(True)
-        self.history_table.setWordWrap(False)
-        self.history_table.horizontalHeader().setStretchLastSection(True)
-        for section in range(len(HISTORY_COLUMNS)):
-            self.history_table.setColumnWidth(section, self.history_model.column_width(section))
+        self.history_table = table_view("historyTable", self.history_model, row_height=ROW_HEIGHT, widths=[
+            self.history_model.column_width(c) for c in range(len(HISTORY_COLUMNS))])
         self.history_table.setMinimumHeight(260)
         history_layout = QVBoxLayout()
         history_layout.addWidget(self.history_table)

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
-    QTableView,
     QWidget,
 )
 
@@ -26,7 +25,7 @@ from biobank_desktop.ui.models.sample_table import COLUMNS, SampleTableModel
 from biobank_desktop.ui.pages.base import Page
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.theme import ROW_HEIGHT, status_text
-from biobank_desktop.ui.widgets.common import OptionalDateEdit, button, label
+from biobank_desktop.ui.widgets.common import OptionalDateEdit, button, label, table_view
 
 TEXT_PAUSE_MS = 450
 
@@ -104,25 +103,9 @@ class SearchPage(Page):
         self.body.addLayout(summary)
 
         self.model = SampleTableModel(session.services.queries, session.runner)
-        self.table = QTableView()
-        self.table.setObjectName("sampleTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
+        self.table = table_view("sampleTable", self.model, row_height=ROW_HEIGHT, widths=[c.width for c in COLUMNS])
         self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        vertical = self.table.verticalHeader()
-        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # never ResizeToContents: 1M rows
-        vertical.setDefaultSectionSize(ROW_HEIGHT)
-        vertical.hide()
-        horizontal = self.table.horizontalHeader()
-        horizontal.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        horizontal.setStretchLastSection(True)
-        horizontal.setHighlightSections(False)
-        for section, column in enumerate(COLUMNS):
-            self.table.setColumnWidth(section, column.width)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.activated.connect(self._activated)
         self.body.addWidget(self.table, 1)
 

@@ -11,15 +11,12 @@ from typing import Any
 
 from PySide6.QtCore import QItemSelection
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
-    QHeaderView,
     QLineEdit,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -29,8 +26,7 @@ from biobank_desktop.core.services.accounts import MIN_PASSWORD_LENGTH, UserInfo
 from biobank_desktop.ui.models.user_table import WIDTHS, UserTableModel
 from biobank_desktop.ui.pages.base import Page
 from biobank_desktop.ui.session import UiSession
-from biobank_desktop.ui.theme import ROW_HEIGHT
-from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, form_layout, label
+from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, form_layout, label, table_view
 
 ROLE_CHOICES = [(role.value, role.label) for role in Role]
 
@@ -104,19 +100,7 @@ class UsersPage(Page):
         self.header.addWidget(self.add_button)
 
         self.model = UserTableModel()
-        self.table = QTableView()
-        self.table.setObjectName("userTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT + 4)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        for section, width in enumerate(WIDTHS):
-            self.table.setColumnWidth(section, width)
+        self.table = table_view("userTable", self.model, widths=WIDTHS)
         self.body.addWidget(self.table, 1)
 
         self.selected_label = label("Select a user to change their account.", "fieldname")
