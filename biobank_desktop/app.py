@@ -72,9 +72,16 @@ def configured_printers(settings: Settings) -> Callable[[], list[PrinterConfig]]
     printer added or changed in Settings → Printers applies at once."""
 
     def printers() -> list[PrinterConfig]:
+        from biobank_desktop.core.domain.errors import ValidationError
         from biobank_desktop.core.labels.printers import PrinterConfig
 
-        return [PrinterConfig.from_dict(raw) for raw in settings.printers]
+        usable = []
+        for raw in settings.printers:
+            try:
+                usable.append(PrinterConfig.from_dict(raw))
+            except ValidationError:
+                log.warning("skipping a malformed printer in the settings: %r", raw)  # shown in Settings → Printers
+        return usable
 
     return printers
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,9 +112,15 @@ class Settings:
         self.database.validate()
         path = self.path()
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=2, ensure_ascii=False), encoding="utf-8")
-        tmp.replace(path)  # atomic: a crash never leaves half a settings file
+        # A uniquely named temporary file, flushed to disk, then renamed over the old one: a crash or
+        # a power cut leaves the old file or the new one, never half of one, and two programs saving
+        # at the same moment (the window and the command line) do not write into each other's file.
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=".settings-",
+                                         suffix=".tmp", delete=False) as tmp:
+            tmp.write(json.dumps(asdict(self), indent=2, ensure_ascii=False))
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        os.replace(tmp.name, path)
 
 
 def get_password(db: DatabaseSettings) -> str | None:

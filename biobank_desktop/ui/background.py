@@ -26,6 +26,7 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -186,6 +187,10 @@ class ProgressDialog(QDialog):
         self.bar.setRange(0, 0)  # busy until the first estimate arrives
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setMinimumWidth(140)
+        # A barcode scanner types + Enter: a scan arriving while this dialog has the focus must never
+        # press Cancel (it would stop a print or an import the technician did not mean to stop).
+        self.cancel_button.setAutoDefault(False)
+        self.cancel_button.setDefault(False)
         self.cancel_button.clicked.connect(self._cancel)
         row = QHBoxLayout()
         row.addStretch(1)
@@ -205,6 +210,12 @@ class ProgressDialog(QDialog):
             self.bar.setValue(round(max(0.0, min(1.0, fraction)) * 1000))
         if text:
             self.text.setText(text)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()  # see the Cancel button: Enter from a scanner is not a click
+            return
+        super().keyPressEvent(event)
 
     def _cancel(self) -> None:
         self.job.cancel()

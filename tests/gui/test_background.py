@@ -169,3 +169,27 @@ def test_call_reports_what_a_write_committed_after_cancel(qtbot, runner, discard
         gate.set()
     assert job.outcome == outcome
     assert results == ([] if discard else ["done"])
+
+
+def test_a_scan_arriving_during_long_work_does_not_press_cancel(qtbot, runner):
+    """A scanner types + Enter; when the progress dialog has the focus that Enter must not cancel the work."""
+    from PySide6.QtCore import Qt
+
+    gate = threading.Event()
+
+    def work(progress, cancelled):
+        gate.wait(10)
+        return "printed"
+
+    job = runner.start(work, title="Printing labels", discard_if_cancelled=False)
+    qtbot.waitUntil(lambda: job.progress_dialog is not None and job.progress_dialog.isVisible(), timeout=10_000)
+    dialog = job.progress_dialog
+    dialog.activateWindow()
+    dialog.cancel_button.setFocus()
+    qtbot.keyClicks(dialog, "BB-2026-000123W")
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)
+    qtbot.keyClick(dialog.cancel_button, Qt.Key.Key_Enter)
+    assert dialog.cancel_button.isEnabled(), "Enter did not press Cancel"
+    with qtbot.waitSignal(job.done, timeout=10_000):
+        gate.set()
+    assert job.outcome == "succeeded" and job.result == "printed"

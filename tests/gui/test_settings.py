@@ -70,3 +70,23 @@ def test_saving_postgresql_settings_keeps_the_password_out_of_the_file(qtbot, ru
     assert "never-in-json-42" not in text
     assert json.loads(text)["database"]["host"] == "db.biobank.lan"
     assert Settings.load().database.user == "anna"
+
+
+def test_saving_the_database_keeps_printers_added_meanwhile_on_the_command_line(qtbot, runner):
+    opened = Settings()  # what the window loaded at start: no printers
+    opened.save()
+    dialog = _dialog(qtbot, runner, opened)
+    meanwhile = Settings.load()  # `biobank-desktop printer add ...` while the dialog is open
+    meanwhile.printers = [{"name": "Bench-A", "kind": "zpl-tcp", "address": "10.0.0.7:9100", "dpi": 300}]
+    meanwhile.save()
+    dialog.pg_radio.setChecked(True)
+    dialog.host.setText("db.biobank.lan")
+    dialog.database.setText("biobank")
+    dialog.user.setText("anna")
+    with qtbot.waitSignal(dialog.saved, timeout=5000) as saved:
+        dialog.save()
+    on_disk = Settings.load()
+    assert on_disk.database.host == "db.biobank.lan"
+    assert [p["name"] for p in on_disk.printers] == ["Bench-A"], "the printer added meanwhile is kept"
+    handed_over, _password = saved.args
+    assert [p["name"] for p in handed_over.printers] == ["Bench-A"], "and the window is told of it"

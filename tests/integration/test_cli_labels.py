@@ -248,7 +248,10 @@ def test_print_rules_split_the_labels_into_jobs_printed_in_order(as_tom: Cli, se
         spec = f"zpl://127.0.0.1:{zebra.port}"
         for job in jobs:
             assert as_tom("labels", "print-job", str(job.id), "--printer", spec).code == 0
-        more = [*_samples(services, technician, 1), lung]
+        again = as_tom("labels", "print", "--printer", spec, "--sample", lung)
+        assert again.code == 1 and "already printed" in again.err and "Reprint" in again.err
+        lung2 = services.samples.register(technician, NewSample("LUNG", "PL1", participant="P-LUNG-2"))
+        more = [*_samples(services, technician, 1), lung2]
         both = as_tom("labels", "print", "--printer", spec, "--sample", *more)
         received = list(zebra.labels)
     assert both.code == 0, both.err
@@ -269,6 +272,11 @@ def test_jobs_of_different_templates_are_not_printed_over_each_other_into_one_pd
     assert not pdf.exists()
     jobs = services.labelling.jobs()
     assert [j.status for j in jobs] == ["queued", "queued"], "queued, to print one by one"
+    again = as_tom("labels", "print", "--printer", f"pdf://{pdf}", "--template", "cryovial-33x13",
+                   "--sample", colon, lung)
+    assert again.code == 1 and "already waiting to print" in again.err, "a second label is never queued silently"
+    for job in jobs:
+        services.labelling.cancel_job(technician, job.id, "print both on one template instead")
     one = as_tom("labels", "print", "--printer", f"pdf://{pdf}", "--template", "cryovial-33x13",
                  "--sample", colon, lung)
     assert one.code == 0, one.err

@@ -201,3 +201,33 @@ def test_printer_specs_parse_and_unknown_names_are_explained() -> None:
         parse_printer_spec("Bench-Z", known)
     with pytest.raises(ValidationError, match="dpi"):
         PrinterConfig("x", "zpl-tcp", "h:1", dpi=250)
+
+
+def test_a_second_label_is_only_ever_a_reprint(services: Services, technician: Actor, tmp_path: Path) -> None:
+    """A double scan or a second queueing must not print two labels for one tube without a reason."""
+    [code] = _samples(services, technician, 1)
+    svc = _with_printer(services, PrinterConfig("PDF", "pdf-file", str(tmp_path / "l.pdf"), dpi=300))
+    with pytest.raises(ValidationError, match="twice"):
+        svc.labelling.enqueue(technician, [code, code])
+    [job] = svc.labelling.enqueue(technician, [code])
+    with pytest.raises(ConflictError, match="already waiting to print"):
+        svc.labelling.enqueue(technician, [code])
+    svc.labelling.print_job(technician, job.id)
+    with pytest.raises(ConflictError, match="already printed"):
+        svc.labelling.enqueue(technician, [code], source="manual")
+    [again] = svc.labelling.reprint(technician, [code], "label smudged")
+    assert again.is_reprint and [j.id for j in svc.labelling.jobs()] == [again.id, job.id]
+
+
+def test_a_system_print_that_fails_after_spooling_flags_the_labels(services: Services, technician: Actor) -> None:
+    codes = _samples(services, technician, 2)
+    svc = _with_printer(services, PrinterConfig("Office", "system", "Brady-BBP12", dpi=300))
+    [job] = svc.labelling.enqueue(technician, codes)
+    _template, pending = svc.labelling.claim_external(technician, job.id, "Office")
+    with pytest.raises(ConflictError, match="being printed right now"):
+        svc.labelling.claim_external(technician, job.id, "Office")  # a second print of it cannot start
+    failed = svc.labelling.record_print_failed(technician, job.id, "Office", "driver error",
+                                               maybe_printed=[p for p, _ in pending])
+    assert [i.status for i in failed.items] == ["failed", "failed"], "may have printed: never resent silently"
+    with pytest.raises(ValidationError, match="may or may not have printed"):
+        svc.labelling.claim_external(technician, job.id, "Office")

@@ -23,6 +23,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NoReturn
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -333,6 +334,8 @@ class LabellingService:
         require(uow.actor, Permission.REPRINT_LABELS if reprint_reason else Permission.PRINT_LABELS)
         session = uow.session
         samples = self._samples(session, sample_codes)
+        if reprint_reason is None:
+            self._refuse_second_labels(session, samples)
         catalog = self.catalog()
         groups: list[tuple[str, str | None, list[Sample]]] = []
         for sample in samples:
@@ -364,6 +367,28 @@ class LabellingService:
                       reason=reprint_reason)
             job_ids.append(job.id)
         return job_ids
+
+    @staticmethod
+    def _refuse_second_labels(session: Session, samples: Sequence[Sample]) -> None:
+        """A sample gets its label once; another one is a reprint, with a reason (a double scan must not
+        print two labels, and a second label must never appear in the audit trail as a first)."""
+        codes = {s.id: s.sample_code for s in samples}
+        if len(codes) < len(samples):
+            twice = next(s.sample_code for i, s in enumerate(samples) if s in samples[:i])
+            raise ValidationError(f"{twice} is in the list twice; each tube gets one label.",
+                                  hint="Nothing was queued. Remove the duplicate, or use Reprint for a second label.")
+        earlier = session.execute(
+            select(PrintJobItem.sample_id, PrintJobItem.status, PrintJobItem.job_id)
+            .where(PrintJobItem.sample_id.in_(list(codes)), PrintJobItem.status.in_(("queued", "sent", "failed")))
+            .order_by(PrintJobItem.job_id)).first()
+        if earlier is not None:
+            code = codes[earlier.sample_id]
+            if earlier.status == "queued":
+                raise ConflictError(f"The label of {code} is already waiting to print (job {earlier.job_id}).",
+                                    hint="Nothing was queued again: print that job.")
+            raise ConflictError(f"The label of {code} was already printed (job {earlier.job_id}).",
+                                hint="Nothing was queued again. If the label is damaged or missing, use Reprint "
+                                     "and give the reason.")
 
     def reprint(self, actor: Actor, sample_codes: Sequence[str], reason: str, *, template_name: str | None = None,
                 printer_name: str | None = None) -> list[JobInfo]:
@@ -442,6 +467,17 @@ class LabellingService:
             template_name = job.template_name
         return self.template(template_name), pairs
 
+    def _nothing_to_print(self, job_id: int) -> NoReturn:
+        info = self.job(job_id)
+        doubtful = [i.sample_code for i in info.items if i.status == "failed"]
+        if doubtful:
+            raise ValidationError(
+                f"Print job {job_id}: {len(doubtful)} label(s) may or may not have printed "
+                f"({', '.join(doubtful[:3])}{'…' if len(doubtful) > 3 else ''}).",
+                hint="Look at the printer, then mark them as printed or to print again.")
+        raise ValidationError(f"Print job {job_id} has nothing left to print.",
+                              hint="Use Reprint (with a reason) to print labels again.")
+
     def _claim(self, actor: Actor, job_id: int, printer: str) -> None:
         with UnitOfWork(self.db, actor, Permission.PRINT_LABELS) as uow:
             claimed = uow.session.execute(
@@ -469,14 +505,7 @@ class LabellingService:
         template, pending = self.job_labels(job_id, pending_only=True)
         info = self.job(job_id)
         if not pending:
-            doubtful = [i.sample_code for i in info.items if i.status == "failed"]
-            if doubtful:
-                raise ValidationError(
-                    f"Print job {job_id}: {len(doubtful)} label(s) may or may not have printed "
-                    f"({', '.join(doubtful[:3])}{'…' if len(doubtful) > 3 else ''}).",
-                    hint="Look at the printer, then mark them as printed or to print again.")
-            raise ValidationError(f"Print job {job_id} has nothing left to print.",
-                                  hint="Use Reprint (with a reason) to print labels again.")
+            self._nothing_to_print(job_id)
         target = printer or self.printer(printer_name or info.printer_name or "")
         if target.kind == "system":
             raise ValidationError(f"{target.name} is a system printer: print this job from the Labels page.")
@@ -576,11 +605,32 @@ class LabellingService:
             uow.commit()
         return self.job(job_id)
 
-    def record_printed(self, actor: Actor, job_id: int, printer_name: str, positions: Sequence[int]) -> JobInfo:
-        """The GUI printed these labels through a system printer (Qt): mark them sent and audit it."""
+    def claim_external(self, actor: Actor, job_id: int, printer_name: str
+                       ) -> tuple[LabelTemplate, list[tuple[int, LabelData]]]:
+        """Before the GUI prints a job through a system printer (Qt): claim it, as ``print_job`` does,
+        and get its waiting labels. Then :meth:`record_printed` or :meth:`record_print_failed`."""
+        require(actor, Permission.PRINT_LABELS)
+        template, pending = self.job_labels(job_id, pending_only=True)
+        if not pending:
+            self._nothing_to_print(job_id)
         self._claim(actor, job_id, printer_name)
+        return template, pending
+
+    def record_printed(self, actor: Actor, job_id: int, printer_name: str, positions: Sequence[int]) -> JobInfo:
+        """The claimed job's labels at ``positions`` went to the system printer: mark them sent and audit it.
+        Labels not named go back to the queue."""
         _, pending = self.job_labels(job_id, pending_only=True)
         chosen = [p for p in pending if p[0] in set(positions)]
         self._finish(actor, job_id, printer_name, chosen + [p for p in pending if p not in chosen],
                      confirmed=len(chosen), unconfirmed=0, message="")
+        return self.job(job_id)
+
+    def record_print_failed(self, actor: Actor, job_id: int, printer_name: str, message: str, *,
+                            maybe_printed: Sequence[int]) -> JobInfo:
+        """A system print of a claimed job failed or was cancelled. Labels the spooler may already hold
+        (``maybe_printed``) are flagged for a look at the printer; the others go back to the queue."""
+        _, pending = self.job_labels(job_id, pending_only=True)
+        doubtful = [p for p in pending if p[0] in set(maybe_printed)]
+        self._finish(actor, job_id, printer_name, doubtful + [p for p in pending if p not in doubtful],
+                     confirmed=0, unconfirmed=len(doubtful), message=message)
         return self.job(job_id)

@@ -240,12 +240,18 @@ class DatabaseDialog(QDialog):
         if db is None:
             return
         password = self._password()
-        self.settings.database = db
         try:
-            self.settings.save()
+            # Change only the database in what is on disk now: printers or a name saved meanwhile (by the
+            # command line, by the Settings page) stay. A damaged file is refused, not overwritten.
+            on_disk = Settings.load() if Settings.path().exists() else self.settings
+            on_disk.database = db
+            on_disk.save()
         except (OSError, BiobankError) as exc:
             self._say(f"The settings could not be saved: {exc}", False)
             return
+        self.settings.database = db
+        self.settings.printers = on_disk.printers
+        self.settings.workstation_name = on_disk.workstation_name
         self.keyring_missing = bool(db.backend == "postgresql" and password and not store_password(db, password))
         self.saved.emit(self.settings, password)
         self.accept()

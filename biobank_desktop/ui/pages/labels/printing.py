@@ -179,20 +179,30 @@ def paint_labels(printer: QPrinter, template: LabelTemplate, labels: Sequence[La
 
 def print_on_system_printer(labelling: LabellingService, actor: Actor, job_id: int, printer: PrinterConfig, *,
                             progress: ProgressFn, cancelled: CancelledFn) -> PrintResult:
-    """Print a job's waiting labels through Qt on the system printer ``printer`` and record them."""
-    template, pending = labelling.job_labels(job_id, pending_only=True)
-    if not pending:
-        # The service refuses before it looks at the printer, saying why (labels that may have printed, or
-        # nothing left), in the same words as for a ZPL printer.
-        return labelling.print_job(actor, job_id, printer=printer)
-    device = system_qprinter(printer.address)
-    progress(0.0, f"Preparing {len(pending)} label(s) for {printer.name}")
-    done = paint_labels(device, template, [data for _, data in pending], dpi=printer.dpi,
-                        offset_x_mm=printer.offset_x_mm, offset_y_mm=printer.offset_y_mm,
-                        title=f"Print job {job_id}", progress=progress, cancelled=cancelled)
-    if not done:
-        return PrintResult(labelling.job(job_id), 0, None)
-    job = labelling.record_printed(actor, job_id, printer.name, [position for position, _ in pending])
+    """Print a job's waiting labels through Qt on the system printer ``printer`` and record them.
+
+    The job is claimed first (as for a Zebra), so no other print of it can start meanwhile; if
+    anything fails once labels may be in the spooler, they are flagged "may have printed", never
+    left waiting to be printed again."""
+    template, pending = labelling.claim_external(actor, job_id, printer.name)
+    positions = [position for position, _ in pending]
+    try:
+        device = system_qprinter(printer.address)
+        progress(0.0, f"Preparing {len(pending)} label(s) for {printer.name}")
+        done = paint_labels(device, template, [data for _, data in pending], dpi=printer.dpi,
+                            offset_x_mm=printer.offset_x_mm, offset_y_mm=printer.offset_y_mm,
+                            title=f"Print job {job_id}", progress=progress, cancelled=cancelled)
+    except PrinterError as exc:
+        # Refused before or while spooling: the spooler may hold part of the document.
+        job = labelling.record_print_failed(actor, job_id, printer.name, str(exc), maybe_printed=positions)
+        return PrintResult(job, 0, exc)
+    except BaseException as exc:
+        labelling.record_print_failed(actor, job_id, printer.name, f"the print stopped: {exc}",
+                                      maybe_printed=positions)
+        raise
+    if not done:  # cancelled: the document was aborted before it reached the spooler
+        return PrintResult(labelling.record_print_failed(actor, job_id, printer.name, "", maybe_printed=()), 0, None)
+    job = labelling.record_printed(actor, job_id, printer.name, positions)
     return PrintResult(job, done, None)
 
 
@@ -295,7 +305,7 @@ def print_jobs(labelling: LabellingService, actor: Actor, jobs: Sequence[JobInfo
                                                  cancelled=cancelled)
             else:
                 result = labelling.print_job(actor, job.id, printer=target, progress=progress, cancelled=cancelled)
-        except (PrinterError, NotFoundError) as exc:
+        except BiobankError as exc:  # a printer problem, a lost race, a job with nothing left: stop here, say so
             error = exc
             final.append(labelling.job(job.id))
             continue

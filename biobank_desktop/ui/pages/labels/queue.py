@@ -337,6 +337,9 @@ class QueueTab(QWidget):
         def done(outcome: PrintOutcome) -> None:
             if outcome.queued_only:
                 self.scan.show_feedback("info", f"Queued {code}: no printer is set up here (Settings → Printers).")
+            elif outcome.error is not None and any(i.status == "failed" for j in outcome.jobs for i in j.items):
+                self.scan.show_feedback("error", f"⚠ {code} may have printed — look at the printer before anything "
+                                                 f"else: {outcome.error.message}")
             elif outcome.error is not None:
                 self.scan.show_feedback("error", f"✖ Not printed, kept in the queue: {outcome.error.message}")
             elif outcome.complete:

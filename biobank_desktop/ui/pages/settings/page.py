@@ -109,15 +109,18 @@ class SettingsPage(Page):
 
     def save(self) -> None:
         settings = self.session.settings
-        settings.workstation_name = self.workstation.text().strip()
-        settings.scan_sound = self.sound.isChecked()
         try:
-            if Settings.path().exists():  # keep printers added meanwhile on the command line
-                settings.printers = Settings.load().printers
-            settings.save()
+            # Change only this page's fields in what is on disk now (printers or a database saved meanwhile
+            # on the command line stay); a damaged file is refused, not overwritten.
+            on_disk = Settings.load() if Settings.path().exists() else settings
+            on_disk.workstation_name = self.workstation.text().strip()
+            on_disk.scan_sound = self.sound.isChecked()
+            on_disk.save()
         except (OSError, BiobankError) as exc:
             self.banner.show_message(f"The settings could not be saved: {exc}", "error")
             return
+        settings.workstation_name, settings.scan_sound = on_disk.workstation_name, on_disk.scan_sound
+        settings.printers = on_disk.printers
         self.banner.show_message("Saved.", "ok")
         window = self.window()
         scan = getattr(window, "scan", None)
