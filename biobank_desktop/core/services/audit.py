@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import Select, select
 
@@ -13,23 +12,11 @@ from biobank_desktop.core.db.engine import Database
 from biobank_desktop.core.db.models import AuditEvent, AuditHead
 from biobank_desktop.core.db.uow import require
 from biobank_desktop.core.domain.actor import Actor
-from biobank_desktop.core.domain.audit import GENESIS_HASH, chain_hash
+from biobank_desktop.core.domain.audit import GENESIS_HASH, AuditRecord, chain_hash
 from biobank_desktop.core.domain.roles import Permission
 
-
-@dataclass(frozen=True)
-class AuditEventInfo:
-    seq: int
-    occurred_at: dt.datetime
-    username: str
-    workstation: str
-    action: str
-    entity_type: str
-    entity_id: str
-    summary: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-    reason: str | None
+# What the GUI and the CLI are handed for an event is the hashed record itself: one definition of its fields.
+AuditEventInfo = AuditRecord
 
 
 @dataclass(frozen=True)
@@ -54,8 +41,7 @@ class VerifyResult:
 
 
 def _info(ev: AuditEvent) -> AuditEventInfo:
-    return AuditEventInfo(ev.seq, ev.occurred_at, ev.username, ev.workstation, ev.action, ev.entity_type,
-                          ev.entity_id, ev.summary, ev.before, ev.after, ev.reason)
+    return ev.record()
 
 
 class AuditService:
