@@ -31,6 +31,7 @@ from biobank_desktop.core.db.types import utcnow
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.audit import GENESIS_HASH, AuditRecord, chain_hash, to_jsonable
 from biobank_desktop.core.domain.errors import (
+    AuditTamperedError,
     ConflictError,
     DatabaseUnavailableError,
     PermissionDeniedError,
@@ -188,6 +189,7 @@ class UnitOfWork:
     def _write_audit(self, session: Session) -> None:
         # SELECT ... FOR UPDATE on PostgreSQL; SQLite already holds the write lock (BEGIN IMMEDIATE).
         head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
+        _refuse_a_tampered_head(session, head)
         if head is None:
             head = AuditHead(id=1, last_seq=0, last_hash=GENESIS_HASH)
             session.add(head)
@@ -209,6 +211,31 @@ class UnitOfWork:
         from biobank_desktop.core.db.conflicts import explain_integrity_error
 
         return explain_integrity_error(exc)
+
+
+def _refuse_a_tampered_head(session: Session, head: AuditHead | None) -> None:
+    """The head must name the newest event, with its hash: anything else was done behind the application's
+    back, and writing on would hide it (or fail on a duplicate ``seq`` with a misleading message).
+
+    Two primary-key lookups under the head's lock; the full check is :meth:`AuditService.verify`.
+    """
+    last_seq = head.last_seq if head is not None else 0
+    after = session.execute(select(AuditEvent.seq).where(AuditEvent.seq > last_seq)
+                            .order_by(AuditEvent.seq).limit(1)).scalar()
+    if head is None and after is not None:
+        found = "the audit head row was deleted"
+    elif after is not None:
+        found = f"event {after} was written after the newest event the audit head records ({last_seq})"
+    elif head is not None and last_seq > 0 and session.execute(
+            select(AuditEvent.hash).where(AuditEvent.seq == last_seq)).scalar() != head.last_hash:
+        found = f"the audit head's record of event {last_seq} does not match the event"
+    else:
+        return
+    raise AuditTamperedError(
+        f"The audit trail was changed outside Biobank Desktop ({found}). To protect the evidence nothing more "
+        "is saved to this database, and nothing was saved now.",
+        hint="Tell your administrator: 'biobank-desktop db verify-audit' names what was changed; restore the "
+             "database from a backup or have the trail examined before work goes on.")
 
 
 def _safe_rollback(session: Session) -> None:
