@@ -305,3 +305,23 @@ def test_a_malformed_anchor_is_a_message(text_: str) -> None:
     with pytest.raises(ValidationError, match="not an audit anchor") as caught:
         AuditAnchor.parse(text_)
     assert len(str(caught.value)) < 400
+
+
+# -- searching the trail (issue 7, item 5) ---------------------------------------------------------------------
+
+
+def test_search_text_matches_percent_and_underscore_literally(services: Services, technician: Actor) -> None:
+    _register(services, technician)
+    everything = services.audit.browse(technician, AuditFilter())
+    assert everything, "the trail has events to search"
+    for needle in ("%", "_", "%_%", "\\", "%%"):
+        found = services.audit.browse(technician, AuditFilter(text=needle))
+        assert all(needle in f"{e.entity_id} {e.username} {e.summary}" for e in found), needle
+        assert len(found) < len(everything), f"{needle!r} matched every event"
+
+
+def test_a_very_long_search_text_is_a_message(services: Services, technician: Actor) -> None:
+    with pytest.raises(ValidationError, match="too long") as caught:
+        services.audit.browse(technician, AuditFilter(text="x" * 100_000))
+    assert len(str(caught.value)) < 300
+    assert services.audit.browse(technician, AuditFilter(text="x" * 200)) == []

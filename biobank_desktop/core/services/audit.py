@@ -14,7 +14,10 @@ from biobank_desktop.core.db.models import AuditEvent, AuditHead
 from biobank_desktop.core.db.uow import require
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.audit import GENESIS_HASH, AuditAnchor, AuditRecord, chain_hash
+from biobank_desktop.core.domain.errors import ValidationError
 from biobank_desktop.core.domain.roles import Permission
+
+MAX_SEARCH_LENGTH = 200  # longer than any ID, name or phrase worth searching for; SQLite refuses huge patterns
 
 # What the GUI and the CLI are handed for an event is the hashed record itself: one definition of its fields.
 AuditEventInfo = AuditRecord
@@ -72,10 +75,17 @@ class AuditService:
 
     def _filtered(self, flt: AuditFilter) -> Select[AuditEvent]:
         stmt = select(AuditEvent)
-        if flt.text.strip():
-            needle = f"%{flt.text.strip()}%"
-            stmt = stmt.where(AuditEvent.entity_id.ilike(needle) | AuditEvent.username.ilike(needle)
-                              | AuditEvent.summary.ilike(needle))
+        for what, value in (("search text", flt.text), ("user name", flt.username), ("action", flt.action_prefix),
+                            ("record type", flt.entity_type)):
+            if value is not None and len(value) > MAX_SEARCH_LENGTH:
+                raise ValidationError(f"The {what} is too long to search for ({len(value):,} characters; at most "
+                                      f"{MAX_SEARCH_LENGTH}).", hint="Search for a shorter, distinctive part of it.")
+        needle = flt.text.strip()
+        if needle:
+            # % and _ are matched as themselves: a technician searching for "50%" means the text "50%".
+            stmt = stmt.where(AuditEvent.entity_id.icontains(needle, autoescape=True)
+                              | AuditEvent.username.icontains(needle, autoescape=True)
+                              | AuditEvent.summary.icontains(needle, autoescape=True))
         if flt.username:
             stmt = stmt.where(AuditEvent.username == flt.username)
         if flt.action_prefix:
