@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import unicodedata
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -27,7 +28,7 @@ from biobank_desktop.core.domain.errors import (
     ValidationError,
 )
 from biobank_desktop.core.domain.roles import Permission, Role
-from biobank_desktop.core.domain.text import checked_text
+from biobank_desktop.core.domain.text import MAX_NAME_LENGTH, checked_reason, checked_text
 
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT_MINUTES = 15
@@ -74,6 +75,9 @@ def check_password_policy(password: str) -> None:
         raise ValidationError(f"The password is too short: use at least {MIN_PASSWORD_LENGTH} characters.")
     if password.strip() != password:
         raise ValidationError("The password must not begin or end with a space.")
+    if any(unicodedata.category(c) in ("Cs", "Cc") for c in password):
+        raise ValidationError("The password contains a control character or bytes that are not valid text (UTF-8).",
+                              hint="Use letters, digits, spaces and punctuation.")
 
 
 def normalise_username(username: str) -> str:
@@ -172,7 +176,7 @@ class AccountService:
                  *, must_change_password: bool = True) -> UserInfo:
         name = normalise_username(username)
         check_password_policy(password)
-        display_name = checked_text(display_name, "The person's full name", 200, required=True)
+        display_name = checked_text(display_name, "The person's full name", MAX_NAME_LENGTH, required=True)
         with UnitOfWork(self.db, actor, Permission.MANAGE_USERS) as uow:
             exists = uow.session.execute(select(User.id).where(User.username == name)).first()
             if exists:
@@ -191,7 +195,7 @@ class AccountService:
         inside the transaction, so a set-up dialog left open elsewhere cannot add a second one later."""
         name = normalise_username(username)
         check_password_policy(password)
-        display_name = checked_text(display_name, "The person's full name", 200, required=True)
+        display_name = checked_text(display_name, "The person's full name", MAX_NAME_LENGTH, required=True)
         with UnitOfWork(self.db, Actor.system("first-run", self.workstation)) as uow:
             if self.db.backend == "postgresql":
                 uow.session.execute(text("LOCK TABLE users IN EXCLUSIVE MODE"))
@@ -220,8 +224,7 @@ class AccountService:
             uow.commit()
 
     def set_active(self, actor: Actor, username: str, active: bool, reason: str) -> UserInfo:
-        if not reason.strip():
-            raise ValidationError("Give a reason: it is kept in the audit trail.")
+        reason = checked_reason(reason)
         with UnitOfWork(self.db, actor, Permission.MANAGE_USERS) as uow:
             user = self._get(uow, username)
             if not active and user.id == actor.user_id:
@@ -237,8 +240,7 @@ class AccountService:
             return _info(user)
 
     def set_role(self, actor: Actor, username: str, role: Role, reason: str) -> UserInfo:
-        if not reason.strip():
-            raise ValidationError("Give a reason: it is kept in the audit trail.")
+        reason = checked_reason(reason)
         with UnitOfWork(self.db, actor, Permission.MANAGE_USERS) as uow:
             user = self._get(uow, username)
             if user.role == Role.ADMINISTRATOR and role != Role.ADMINISTRATOR:
@@ -293,5 +295,5 @@ class AccountService:
 def _verify(password_hash: str, password: str) -> bool:
     try:
         return _HASHER.verify(password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
+    except (VerifyMismatchError, VerificationError, InvalidHashError, UnicodeError):  # not valid text: never set
         return False

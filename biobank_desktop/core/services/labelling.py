@@ -51,6 +51,7 @@ from biobank_desktop.core.domain.errors import (
 )
 from biobank_desktop.core.domain.ids import normalize_scan, parse_sample_id
 from biobank_desktop.core.domain.roles import Permission
+from biobank_desktop.core.domain.text import checked_reason
 from biobank_desktop.core.domain.volumes import format_volume
 from biobank_desktop.core.labels.layout import SAMPLE_LABEL_DATA, LabelLayout, layout_label
 from biobank_desktop.core.labels.model import (
@@ -215,6 +216,7 @@ class LabellingService:
             uow.commit()
 
     def delete_template(self, actor: Actor, name: str, reason: str) -> None:
+        reason = checked_reason(reason, "Give a reason for deleting the template: it is kept in the audit trail.")
         with UnitOfWork(self.db, actor, Permission.MANAGE_REFERENCE) as uow:
             record = uow.session.execute(select(LabelTemplateRecord)
                                          .where(LabelTemplateRecord.name == name)).scalar_one_or_none()
@@ -331,6 +333,8 @@ class LabellingService:
         Without an explicit template/printer the print rules choose per sample; consecutive samples
         with the same choice go into one job, so the order is kept.
         """
+        if reprint_reason is not None:
+            reprint_reason = checked_reason(reprint_reason, "A reprint needs a reason (e.g. 'label smudged').")
         require(uow.actor, Permission.REPRINT_LABELS if reprint_reason else Permission.PRINT_LABELS)
         session = uow.session
         samples = self._samples(session, sample_codes)
@@ -393,8 +397,7 @@ class LabellingService:
     def reprint(self, actor: Actor, sample_codes: Sequence[str], reason: str, *, template_name: str | None = None,
                 printer_name: str | None = None) -> list[JobInfo]:
         """Queue labels again; a reprint always asks for a reason (kept on the job and in the audit trail)."""
-        if not reason.strip():
-            raise ValidationError("A reprint needs a reason (e.g. 'label smudged', 'frosted off').")
+        reason = checked_reason(reason, "A reprint needs a reason (e.g. 'label smudged', 'frosted off').")
         with UnitOfWork(self.db, actor, Permission.REPRINT_LABELS) as uow:
             ids = self.enqueue_in(uow, sample_codes, source="reprint", template_name=template_name,
                                   printer_name=printer_name, reprint_reason=reason.strip())
@@ -418,8 +421,7 @@ class LabellingService:
             return _job_info(job, s, with_items=True)
 
     def cancel_job(self, actor: Actor, job_id: int, reason: str) -> JobInfo:
-        if not reason.strip():
-            raise ValidationError("Give a reason for cancelling the print job.")
+        reason = checked_reason(reason, "Give a reason for cancelling the print job.")
         with UnitOfWork(self.db, actor, Permission.PRINT_LABELS) as uow:
             job = uow.session.get(PrintJob, job_id)
             if job is None:
