@@ -69,18 +69,59 @@ def require(actor: Actor, permission: Permission, role: Role | None = None) -> N
         )
 
 
-class UnitOfWork:
-    """One transaction; see the module docstring. Not re-entrant, not shared between threads."""
+def check_actor(session: Session, actor: Actor, permission: Permission | None = None, *,
+                password_change: bool = False) -> tuple[str, Role]:
+    """Who is acting, decided from the database: the account's user name and current role.
 
-    def __init__(self, db: Database, actor: Actor, permission: Permission | None = None) -> None:
+    For reads as for writes. Refused: the system actor (``Actor.system``) once the database has user
+    accounts (it exists only to set up an empty database); an account that is gone or deactivated;
+    an account whose temporary password must be changed first (unless ``password_change``); and a
+    role that does not allow ``permission``. The name and role the caller's Actor claims are ignored.
+    """
+    if actor.is_system:
+        if session.execute(select(User.id).limit(1)).first() is not None:
+            raise PermissionDeniedError(
+                "This database has user accounts, so only a logged-in account may do this.",
+                hint="Log in with your account (on the command line: --user NAME).")
+        return actor.username, actor.role
+    user = session.get(User, actor.user_id)
+    if user is None or not user.active:
+        raise PermissionDeniedError(
+            f"The account {user.username if user is not None else actor.username} is no longer active.",
+            hint="Log out; ask an administrator if you need access.",
+        )
+    if user.must_change_password and not password_change:
+        raise PermissionDeniedError(f"{user.username} has a temporary password that must be changed first.",
+                                    hint="Change your password, then try again.")
+    role = Role(user.role)
+    if permission is not None:
+        require(Actor(user.id, user.username, user.display_name, role, actor.workstation), permission, role)
+    return user.username, role
+
+
+class UnitOfWork:
+    """One transaction; see the module docstring. Not re-entrant, not shared between threads.
+
+    Who acts is decided from the database, not from the :class:`Actor` handed in (see :func:`check_actor`).
+    ``password_change`` admits an account whose temporary password must be changed (for that change only).
+    ``bookkeeping`` is for the core's own records made without a logged-in user (a login attempt, a schema
+    upgrade, the first account of an empty database): the actor is then recorded as given, unchecked.
+    Services use it for exactly those; a front end never does.
+    """
+
+    def __init__(self, db: Database, actor: Actor, permission: Permission | None = None, *,
+                 password_change: bool = False, bookkeeping: bool = False) -> None:
         self.db = db
         self.actor = actor
         self.permission = permission
+        self._password_change = password_change
+        self._bookkeeping = bookkeeping
         self._events: list[_PendingEvent] = []
         self._session: Session | None = None
         self._committed = False
         self.changes = Changes()
         self.current_role: Role = actor.role  # re-read from the database on entry
+        self.username: str = actor.username  # the name the audit records: the database's, re-read on entry
 
     @property
     def session(self) -> Session:
@@ -101,17 +142,10 @@ class UnitOfWork:
         return self
 
     def _check_actor(self) -> None:
-        if self.actor.is_system:
+        if self._bookkeeping:
             return
-        user = self.session.get(User, self.actor.user_id)
-        if user is None or not user.active:
-            raise PermissionDeniedError(
-                f"The account {self.actor.username} is no longer active.",
-                hint="Log out; ask an administrator if you need access.",
-            )
-        self.current_role = Role(user.role)
-        if self.permission is not None:
-            require(self.actor, self.permission, self.current_role)
+        self.username, self.current_role = check_actor(self.session, self.actor, self.permission,
+                                                       password_change=self._password_change)
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
@@ -198,7 +232,7 @@ class UnitOfWork:
         for offset, ev in enumerate(self._events):
             seq += 1
             occurred = now + dt.timedelta(microseconds=offset)
-            record = AuditRecord(seq, occurred, self.actor.username, self.actor.workstation, ev.action,
+            record = AuditRecord(seq, occurred, self.username, self.actor.workstation, ev.action,
                                  ev.entity_type, ev.entity_id, ev.summary, ev.before, ev.after, ev.reason)
             digest = chain_hash(record, prev)
             session.add(AuditEvent.from_record(record, prev, digest))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from biobank_desktop.core.db.engine import Database
 from biobank_desktop.core.db.models import AuditEvent, AuditHead
-from biobank_desktop.core.db.uow import require
+from biobank_desktop.core.db.uow import check_actor
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.audit import GENESIS_HASH, AuditAnchor, AuditRecord, chain_hash
 from biobank_desktop.core.domain.errors import ValidationError
@@ -101,20 +101,20 @@ class AuditService:
     def browse(self, actor: Actor, flt: AuditFilter, *, before_seq: int | None = None,
                limit: int = 200) -> list[AuditEventInfo]:
         """Newest first, ``limit`` at a time; pass the last seq seen as ``before_seq`` for the next page."""
-        require(actor, Permission.VIEW_AUDIT)
         stmt = self._filtered(flt)
         if before_seq is not None:
             stmt = stmt.where(AuditEvent.seq < before_seq)
         stmt = stmt.order_by(AuditEvent.seq.desc()).limit(limit)
         with self.db.connect_checked(), self.db.new_session(write=False) as session:
+            check_actor(session, actor, Permission.VIEW_AUDIT)
             return [_info(ev) for ev in session.execute(stmt).scalars()]
 
     def history(self, actor: Actor, entity_type: str, entity_id: str) -> list[AuditEventInfo]:
         """Every event about one record, oldest first."""
-        require(actor, Permission.VIEW_SAMPLES)
         stmt = (select(AuditEvent).where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id)
                 .order_by(AuditEvent.seq))
         with self.db.connect_checked(), self.db.new_session(write=False) as session:
+            check_actor(session, actor, Permission.VIEW_SAMPLES)
             return [_info(ev) for ev in session.execute(stmt).scalars()]
 
     def last_seq(self) -> int:

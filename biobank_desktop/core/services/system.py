@@ -48,7 +48,7 @@ class SystemService:
             self._require_administrator(actor, status.current, status.head)
         backup = schema.upgrade(self.db)
         who = actor or Actor.system("schema-upgrade")
-        with UnitOfWork(self.db, who) as uow:
+        with UnitOfWork(self.db, who, bookkeeping=True) as uow:
             uow.audit("database.upgraded", "database", self.db.info.description,
                       summary=f"Schema upgraded from {status.current or 'nothing'} to {status.head}",
                       before={"schema": status.current}, after={"schema": status.head, "backup": backup})
