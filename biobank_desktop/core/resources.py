@@ -4,7 +4,9 @@ Every piece of code that needs a file from ``resources/`` asks :func:`resource_p
 builds a path to them. The files live in the repository's top-level ``resources/`` folder and are
 found, in this order:
 
-1. frozen (PyInstaller): ``resources/`` in the bundle (``sys._MEIPASS``);
+1. frozen (PyInstaller): ``resources/`` at the top of the bundle (``sys._MEIPASS``; the spec's
+   ``datas=[("resources", "resources")]``), else ``biobank_desktop/resources/`` in it (what
+   ``collect_data_files("biobank_desktop")`` gathers from an installed wheel);
 2. installed (a wheel, a plain ``pip install .``): ``biobank_desktop/resources/``, which ``setup.py``'s
    ``build_py`` copies into the package when it is built (screenshots excepted);
 3. a checkout or an editable install (``pip install -e .``): ``resources/`` beside the package.
@@ -22,7 +24,9 @@ def resources_root() -> Path:
     """The folder holding the resource files (see the module's docstring for the order searched)."""
     frozen_base = getattr(sys, "_MEIPASS", None)
     if frozen_base is not None:
-        return Path(frozen_base) / "resources"
+        bundled = Path(frozen_base) / "resources"
+        collected = Path(frozen_base) / "biobank_desktop" / "resources"
+        return collected if not bundled.is_dir() and collected.is_dir() else bundled
     installed = _PACKAGE_DIR / "resources"
     if installed.is_dir():
         return installed

@@ -31,3 +31,12 @@ def test_a_frozen_application_reads_its_bundle(monkeypatch: pytest.MonkeyPatch, 
 def test_a_missing_file_is_named_in_the_error() -> None:
     with pytest.raises(FileNotFoundError, match=r"no-such-template\.json.*reinstall"):
         resources.resource_path("label_templates", "no-such-template.json")
+
+
+def test_a_frozen_application_built_from_the_wheel_reads_the_collected_package_data(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    collected = tmp_path / "biobank_desktop" / "resources" / "icons"
+    collected.mkdir(parents=True)
+    (collected / "x.svg").write_text("<svg/>", encoding="utf-8")
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    assert resources.resource_path("icons", "x.svg") == collected / "x.svg"
