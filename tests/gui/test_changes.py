@@ -115,3 +115,21 @@ def test_this_windows_own_write_goes_out_as_changes_once_saved(qtbot, demo_servi
     assert own.ids_of(SAMPLE) == {code}
     assert own.last_audit_seq == demo_services.audit.last_seq()
     assert sample.banner.isVisible() and "CLIN-HERE-7" in sample.banner.text.text()
+
+
+def test_open_box_says_what_the_box_is_and_where(qtbot, demo_services, open_window):
+    from sqlalchemy import select
+
+    from biobank_desktop.core.db.models import StorageContainer
+
+    with demo_services.db.new_session(write=False) as s:
+        box = s.execute(select(StorageContainer).where(StorageContainer.parent_id.is_not(None))
+                        .where(StorageContainer.barcode.is_not(None)).limit(1)).scalar_one()
+        barcode, name = box.barcode, box.name
+        parent = s.get(StorageContainer, box.parent_id).name
+    window = open_window(demo_services, add_account(demo_services, "tom", Role.TECHNICIAN))
+    window.session.navigate.open_box(barcode)
+    qtbot.waitUntil(lambda: name in window.scan.feedback.text(), timeout=10_000)
+    assert parent in window.scan.feedback.text()
+    window.session.navigate.open_box("NO-SUCH-BOX")
+    qtbot.waitUntil(lambda: "not a known box" in window.scan.feedback.text(), timeout=10_000)
