@@ -60,9 +60,9 @@ def _calls(services: Services, admin: Actor, tom: Actor, code: str, consent: int
 def setting(services: Services, admin: Actor) -> tuple[Actor, str, int]:
     tom = make_user(services, "tom", Role.TECHNICIAN)
     code = services.samples.register(admin, NewSample("COLON", "SER", participant="COL-0001",
-                                                      volume_ul=Decimal(500)))
+                                                      volume_ul=Decimal(500))).value
     consent = services.participants.record_consent(admin, "COLON", "COL-0001", version="v1", scope="all research",
-                                                   signed_on=dt.date(2026, 1, 2))
+                                                   signed_on=dt.date(2026, 1, 2)).value
     return tom, code, consent
 
 

@@ -16,6 +16,7 @@ from biobank_desktop.core.domain.text import (
     MAX_SHORT_TEXT_LENGTH,
     checked_text,
 )
+from biobank_desktop.core.services.changes import Result
 from biobank_desktop.core.services.dto import SiteInfo, StudyInfo
 
 
@@ -44,7 +45,7 @@ class ReferenceService:
         with self.db.connect_checked(), self.db.new_session(write=False) as s:
             return [SiteInfo(x.id, x.code, x.name, x.city, x.country, x.active) for x in s.execute(stmt).scalars()]
 
-    def add_study(self, actor: Actor, code: str, name: str, programme: str, description: str = "") -> StudyInfo:
+    def add_study(self, actor: Actor, code: str, name: str, programme: str, description: str = "") -> Result[StudyInfo]:
         code = _code(code, "study")
         name = checked_text(name, "The study's name", MAX_NAME_LENGTH, required=True)
         programme = checked_text(programme, "The programme", MAX_SHORT_TEXT_LENGTH, required=True)
@@ -57,10 +58,9 @@ class ReferenceService:
             uow.flush()
             uow.audit("study.added", "study", code, summary=f"Added study {code} ({name.strip()})",
                       after={"code": code, "name": name.strip(), "programme": programme.strip()})
-            uow.commit()
-            return StudyInfo(study.id, study.code, study.name, study.programme, study.active)
+            return Result(StudyInfo(study.id, study.code, study.name, study.programme, study.active), uow.commit())
 
-    def add_site(self, actor: Actor, code: str, name: str, city: str = "", country: str = "LU") -> SiteInfo:
+    def add_site(self, actor: Actor, code: str, name: str, city: str = "", country: str = "LU") -> Result[SiteInfo]:
         code = _code(code, "partner site")
         name = checked_text(name, "The partner site's name", MAX_NAME_LENGTH, required=True)
         city = checked_text(city, "The city", MAX_SHORT_TEXT_LENGTH)
@@ -74,5 +74,4 @@ class ReferenceService:
             uow.flush()
             uow.audit("site.added", "site", code, summary=f"Added partner site {code} ({name.strip()})",
                       after={"code": code, "name": name.strip(), "city": city.strip(), "country": site.country})
-            uow.commit()
-            return SiteInfo(site.id, site.code, site.name, site.city, site.country, site.active)
+            return Result(SiteInfo(site.id, site.code, site.name, site.city, site.country, site.active), uow.commit())
