@@ -13,7 +13,7 @@ import functools
 import os
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -150,8 +150,15 @@ def _copy_sqlite(source: Path, destination: Path) -> None:
         src.close()
 
 
-def upgrade(db: Database, *, backup_dir: Path | None = None) -> str | None:
-    """Bring the schema to head. Returns the path of the pre-upgrade backup of an SQLite file, if one was made."""
+def upgrade(db: Database, *, backup_dir: Path | None = None,
+            on_migrated: Callable[[Connection, str | None, str | None], None] | None = None) -> str | None:
+    """Bring the schema to head. Returns the path of the pre-upgrade backup of an SQLite file, if one was made.
+
+    ``on_migrated(conn, from_revision, backup)`` runs inside the upgrade's own transaction, after the
+    migrations and only when this call migrated (the revision is read again under the migration lock:
+    two workstations starting at once migrate once): the place for the upgrade's audit event, which
+    is then kept exactly when the upgrade is.
+    """
     status = schema_status(db)
     if status.at_head:
         return None
@@ -165,8 +172,13 @@ def upgrade(db: Database, *, backup_dir: Path | None = None) -> str | None:
 
     cfg = alembic_config()
     with db.connect_checked(), migration_connection(db) as conn:
+        current = current_revision(conn)
+        if current == status.head:
+            return backup  # another workstation upgraded it meanwhile
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+        if on_migrated is not None:
+            on_migrated(conn, current, backup)
     return backup
 
 
@@ -186,6 +198,7 @@ def migration_connection(db: Database) -> Iterator[Connection]:
             raw = conn.connection.dbapi_connection
             assert raw is not None
             raw.execute("PRAGMA foreign_keys = OFF")
+            conn.execution_options(write_intent=True)  # BEGIN IMMEDIATE: a second upgrader waits, then sees head
             try:
                 with conn.begin():
                     yield conn

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -165,8 +166,8 @@ class UnitOfWork:
               before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
               reason: str | None = None) -> None:
         """Record an audit event; it is written, chained, with the commit."""
-        self._events.append(_PendingEvent(action, entity_type, str(entity_id), summary,
-                                          to_jsonable(before), to_jsonable(after), reason))
+        self._events.append(pending_event(action, entity_type, entity_id, summary=summary, before=before,
+                                          after=after, reason=reason))
 
     def flush(self) -> None:
         """Send pending changes now, so a constraint violation surfaces as a clear message here."""
@@ -216,30 +217,47 @@ class UnitOfWork:
         return Changes.of(((ev.entity_type, ev.entity_id) for ev in self._events), self._last_seq)
 
     def _write_audit(self, session: Session) -> None:
-        # SELECT ... FOR UPDATE on PostgreSQL; SQLite already holds the write lock (BEGIN IMMEDIATE).
-        head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
-        _refuse_a_tampered_head(session, head)
-        if head is None:
-            head = AuditHead(id=1, last_seq=0, last_hash=GENESIS_HASH)
-            session.add(head)
-        seq, prev = head.last_seq, head.last_hash
-        now = utcnow()
-        for offset, ev in enumerate(self._events):
-            seq += 1
-            occurred = now + dt.timedelta(microseconds=offset)
-            record = AuditRecord(seq, occurred, self.username, self.actor.workstation, ev.action,
-                                 ev.entity_type, ev.entity_id, ev.summary, ev.before, ev.after, ev.reason)
-            digest = chain_hash(record, prev)
-            session.add(AuditEvent.from_record(record, prev, digest))
-            prev = digest
-        head.last_seq, head.last_hash = seq, prev
-        session.flush()
-        self._last_seq = seq
+        self._last_seq = append_audit_events(session, self.username, self.actor.workstation, self._events)
 
     def _conflict(self, exc: IntegrityError) -> ConflictError:
         from biobank_desktop.core.db.conflicts import explain_integrity_error
 
         return explain_integrity_error(exc)
+
+
+def pending_event(action: str, entity_type: str, entity_id: str | int, *, summary: str,
+                  before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
+                  reason: str | None = None) -> _PendingEvent:
+    """An audit event for :func:`append_audit_events` (what :meth:`UnitOfWork.audit` records)."""
+    return _PendingEvent(action, entity_type, str(entity_id), summary, to_jsonable(before), to_jsonable(after), reason)
+
+
+def append_audit_events(session: Session, username: str, workstation: str, events: Sequence[_PendingEvent]) -> int:
+    """Chain ``events`` onto the trail in ``session``'s transaction; the new head's seq.
+
+    Takes the head row's lock (SELECT ... FOR UPDATE on PostgreSQL; SQLite holds the write lock from
+    BEGIN IMMEDIATE), so writers from several workstations append one after the other, and refuses a
+    trail found tampered (AuditTamperedError). Used by the unit of work and by the schema upgrade,
+    whose event belongs in the upgrade's own transaction.
+    """
+    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
+    _refuse_a_tampered_head(session, head)
+    if head is None:
+        head = AuditHead(id=1, last_seq=0, last_hash=GENESIS_HASH)
+        session.add(head)
+    seq, prev = head.last_seq, head.last_hash
+    now = utcnow()
+    for offset, ev in enumerate(events):
+        seq += 1
+        occurred = now + dt.timedelta(microseconds=offset)
+        record = AuditRecord(seq, occurred, username, workstation, ev.action,
+                             ev.entity_type, ev.entity_id, ev.summary, ev.before, ev.after, ev.reason)
+        digest = chain_hash(record, prev)
+        session.add(AuditEvent.from_record(record, prev, digest))
+        prev = digest
+    head.last_seq, head.last_hash = seq, prev
+    session.flush()
+    return seq
 
 
 def _refuse_a_tampered_head(session: Session, head: AuditHead | None) -> None:
