@@ -22,6 +22,7 @@ PARTICIPANT: Final = "participant"
 CONSENT: Final = "consent"
 USER: Final = "user"
 LABEL_JOB: Final = "label_job"
+PRINT_JOB: Final = "print_job"  # what the audit trail of label printing names a print job
 LABEL_TEMPLATE: Final = "label_template"
 PRINT_RULE: Final = "print_rule"
 STUDY: Final = "study"
