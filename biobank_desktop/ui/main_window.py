@@ -46,7 +46,7 @@ from biobank_desktop.ui.widgets.common import button, label
 from biobank_desktop.ui.widgets.scan_field import ScanField
 
 if TYPE_CHECKING:
-    from biobank_desktop.ui.pages.labels.printing import LabelPrinter, PrintOutcome
+    from biobank_desktop.ui.operations.printing import LabelPrinter, PrintOutcome
 
 PING_MS = 15_000
 POLL_MS = 4_000
@@ -290,7 +290,7 @@ class MainWindow(QMainWindow):
         at once on the printer the print rules choose, on a worker with progress and Cancel. A printer problem
         ends in a message box with Retry; the labels stay in the queue (Labels → Print queue)."""
         if self._label_printer is None:
-            from biobank_desktop.ui.pages.labels.printing import LabelPrinter
+            from biobank_desktop.ui.operations.printing import LabelPrinter
 
             self._label_printer = LabelPrinter(self.session, self)
             self._label_printer.printed.connect(self._labels_printed)

@@ -41,7 +41,7 @@ from biobank_desktop.ui.theme import ROW_HEIGHT, STATUS_COLOURS, repolish, statu
 from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, label, table_view
 
 if TYPE_CHECKING:
-    from biobank_desktop.ui.pages.labels.printing import PrintOutcome
+    from biobank_desktop.ui.operations.printing import PrintOutcome
 
 HISTORY_COLUMNS = (1, 2, 4, 6, 7, 8)  # When, User, Action, What happened, Changes, Reason
 RECENT_MAX = 12
