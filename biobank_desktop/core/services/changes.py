@@ -19,6 +19,7 @@ from biobank_desktop.core.domain.changes import (
     LABEL_TEMPLATE,
     NO_CHANGES,
     PARTICIPANT,
+    PRINT_JOB,
     PRINT_RULE,
     SAMPLE,
     SETTING,
@@ -33,7 +34,8 @@ T = TypeVar("T")
 
 __all__ = [
     "ALIQUOT_BATCH", "CONSENT", "CONTAINER", "DATABASE", "IMPORT", "LABEL_JOB", "LABEL_TEMPLATE", "NO_CHANGES",
-    "PARTICIPANT", "PRINT_RULE", "SAMPLE", "SETTING", "SHIPMENT", "SITE", "STUDY", "USER", "Changes", "Result",
+    "PARTICIPANT", "PRINT_JOB", "PRINT_RULE", "SAMPLE", "SETTING", "SHIPMENT", "SITE", "STUDY", "USER", "Changes",
+    "Result",
 ]
 
 
