@@ -51,7 +51,7 @@ from biobank_desktop.core.domain.errors import (
 )
 from biobank_desktop.core.domain.ids import normalize_scan, parse_sample_id
 from biobank_desktop.core.domain.roles import Permission
-from biobank_desktop.core.domain.text import checked_reason
+from biobank_desktop.core.domain.text import MAX_MESSAGE_LENGTH, checked_reason, sanitized_text
 from biobank_desktop.core.domain.volumes import format_volume
 from biobank_desktop.core.jobs import CancelledFn, ProgressFn
 from biobank_desktop.core.labels.layout import SAMPLE_LABEL_DATA, LabelLayout, layout_label
@@ -568,6 +568,7 @@ class LabellingService:
                 confirmed: int, unconfirmed: int, message: str) -> Changes:
         sent_positions = {pos for pos, _ in pending[:confirmed]}
         doubtful = {pos for pos, _ in pending[confirmed:confirmed + unconfirmed]}
+        message = sanitized_text(message, MAX_MESSAGE_LENGTH)  # a device's words, kept on the job and audited
         with UnitOfWork(self.db, actor) as uow:
             job = uow.session.get(PrintJob, job_id)
             assert job is not None
