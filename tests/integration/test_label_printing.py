@@ -30,7 +30,7 @@ from tests.support.labels_testkit import decode, zplkit_images
 
 def _samples(services: Services, actor: Actor, n: int) -> list[str]:
     return [services.samples.register(actor, NewSample("COLON", "SER", participant=f"P-{i}",
-                                                       volume_ul=Decimal(500))) for i in range(n)]
+                                                       volume_ul=Decimal(500))).value for i in range(n)]
 
 
 def _zebra(port: int, name: str = "Zebra-1") -> PrinterConfig:
