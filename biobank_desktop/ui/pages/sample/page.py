@@ -281,7 +281,7 @@ class SamplePage(Page):
 
         def work() -> tuple[SampleDetail, list[AuditEventInfo], int]:
             seq = services.audit.last_seq()
-            detail = services.queries.detail(code)
+            detail = services.queries.detail(code, actor)  # who reads is checked in the database
             history = services.audit.history(actor, "sample", detail.sample_code)
             return detail, history, seq
 
