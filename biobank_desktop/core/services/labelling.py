@@ -209,13 +209,13 @@ class LabellingService:
         with UnitOfWork(self.db, actor, Permission.PRINT_LABELS) as uow:
             record = uow.session.execute(select(LabelTemplateRecord)
                                          .where(LabelTemplateRecord.name == template.name)).scalar_one_or_none()
-            if record is not None and record.created_by != actor.username:
+            if record is not None and record.created_by != uow.username:
                 # Anyone who prints may make a copy; changing one others print with is a supervisor's call.
                 require(actor, Permission.MANAGE_REFERENCE, uow.current_role)
             action = "label_template.changed" if record else "label_template.added"
             before = {"definition": record.definition} if record else None
             if record is None:
-                uow.session.add(LabelTemplateRecord(name=template.name, definition=text, created_by=actor.username))
+                uow.session.add(LabelTemplateRecord(name=template.name, definition=text, created_by=uow.username))
             else:
                 record.definition = text
             uow.audit(action, "label_template", template.name, summary=f"Label template {template.name} saved",
@@ -260,7 +260,7 @@ class LabellingService:
             rule = PrintRule(study_code=(study_code or None) and study_code.upper(),
                              sample_type=(sample_type or None) and sample_type.upper(),
                              workstation=workstation or None, template_name=template_name,
-                             printer_name=printer_name or None, created_by=actor.username)
+                             printer_name=printer_name or None, created_by=uow.username)
             uow.session.add(rule)
             uow.flush()
             uow.audit("print_rule.added", "print_rule", rule.id,
@@ -366,7 +366,7 @@ class LabellingService:
             from biobank_desktop.core.labels.layout import printable_layouts
 
             printable_layouts(tpl, [self._data_for(session, m) for m in members])
-            job = PrintJob(created_by=uow.actor.username, workstation=self.workstation, source=source,
+            job = PrintJob(created_by=uow.username, workstation=self.workstation, source=source,
                            template_name=template, printer_name=printer, status="queued",
                            is_reprint=reprint_reason is not None, reason=reprint_reason,
                            items=[PrintJobItem(position=i + 1, sample_id=m.id) for i, m in enumerate(members)])
