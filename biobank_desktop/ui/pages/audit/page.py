@@ -25,7 +25,8 @@ from biobank_desktop.ui.models.audit_table import AuditEventModel
 from biobank_desktop.ui.pages.base import Page
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.theme import ROW_HEIGHT
-from biobank_desktop.ui.widgets.common import OptionalDateEdit, button, label, table_view
+from biobank_desktop.ui.widgets.common import button, label, table_view
+from biobank_desktop.ui.widgets.date_field import DateField
 
 ACTIONS = (
     ("sample.", "Samples"), ("login.", "Logins"), ("user.", "User accounts"), ("account.", "Lockouts"),
@@ -88,8 +89,8 @@ class AuditPage(Page):
         self.entity.addItem("All records", None)
         for value, text in ENTITY_TYPES:
             self.entity.addItem(text, value)
-        self.since = OptionalDateEdit()
-        self.until = OptionalDateEdit()
+        self.since = DateField()
+        self.until = DateField()
         self.search_button = button("Search", primary=True, on_click=self.search)
         row1 = QHBoxLayout()
         row1.setSpacing(8)
@@ -137,7 +138,7 @@ class AuditPage(Page):
         for combo in (self.action, self.entity):
             combo.currentIndexChanged.connect(lambda _i: self.search())
         for date in (self.since, self.until):
-            date.dateChanged.connect(lambda _d: self.search())
+            date.value_changed.connect(lambda _d: self.search())
         self.table.selectionModel().selectionChanged.connect(self._selected)
         self.model.loading_changed.connect(self._loading)
         self.model.load_failed.connect(lambda exc: self.show_error(exc, "Retry"))
@@ -155,7 +156,7 @@ class AuditPage(Page):
 
     def search(self) -> None:
         self._timer.stop()
-        self.banner.hide()
+        self.banner.clear()
         self.details.clear()
         flt, audit, actor = self.current_filter(), self.session.services.audit, self.session.actor
         self.model.set_loader(lambda before: audit.browse(actor, flt, before_seq=before, limit=PAGE_SIZE))

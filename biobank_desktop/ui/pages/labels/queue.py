@@ -63,7 +63,8 @@ class QueueTab(QWidget):
         can_reprint = self.session.can(Permission.REPRINT_LABELS)
 
         # -- the scan field and the printer ------------------------------------------------------------
-        self.scan = ScanField("Scan a tube to print its label", sound=self.session.settings.scan_sound)
+        self.scan = ScanField(self.tr("Scan a tube to print its label"), sound=self.session.settings.scan_sound,
+                              banner=page.banner)
         self.scan.setObjectName("labelScan")
         self.printer_choice = QComboBox()
         self.printer_choice.setObjectName("printerChoice")
@@ -86,7 +87,7 @@ class QueueTab(QWidget):
         self.jobs_table = _table("jobTable")
         self.jobs_table.setModel(self.jobs)
         self.jobs_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.jobs_table.setMinimumHeight(120)
+        self.jobs_table.setMinimumHeight(self.jobs_table.verticalHeader().defaultSectionSize() * 5 + 40)
         for column, width in enumerate(JobTableModel.WIDTHS):
             self.jobs_table.setColumnWidth(column, width)
         jobs_box = QVBoxLayout()
@@ -173,6 +174,7 @@ class QueueTab(QWidget):
         panel_scroll.setWidgetResizable(True)
         panel_scroll.setFrameShape(QFrame.Shape.NoFrame)
         panel_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        panel_scroll.setMinimumWidth(450)  # the job's buttons side by side, none cut off
 
         details = QSplitter(Qt.Orientation.Horizontal)
         details.addWidget(items_widget)
@@ -185,8 +187,9 @@ class QueueTab(QWidget):
         splitter.addWidget(jobs_widget)
         splitter.addWidget(details)
         splitter.setChildrenCollapsible(False)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 1)
+        # The jobs are what is read first: they get the larger share (at least five rows).
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
         self.splitter = splitter
 
         outer = QVBoxLayout(self)
@@ -353,7 +356,7 @@ class QueueTab(QWidget):
         def failed(exc: BaseException) -> None:
             message, hint = error_text(exc)
             self.scan.show_feedback("error", f"✖ {message}")
-            self.scan.feedback.setToolTip(hint or "")
+            self.scan.set_hint(hint or "")
             if not isinstance(exc, BiobankError):
                 self.session.runner.report(exc)
 
@@ -372,7 +375,7 @@ class QueueTab(QWidget):
         job = self.job
         if job is None:
             return
-        self.page.banner.hide()
+        self.page.banner.clear()
         self.print_button.setEnabled(False)
         self.printer.print_job_ids([job.id], printer_name=self.chosen_printer(), on_done=self._printed,
                                    on_error=self._failed)

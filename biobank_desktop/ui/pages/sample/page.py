@@ -265,14 +265,22 @@ class SamplePage(Page):
     def show_sample(self, code: str) -> None:
         """Load and show ``code`` (an internal ID or an external barcode)."""
         self._requested = code
-        self.banner.hide()
+        self.banner.clear()
         self.title_label.setText(f"Sample {code}")
         self._load(code)
 
     def reload(self) -> None:
+        """The technician asked to read the sample again (F5, Reload): the old message goes."""
         code = self.sample_code or self._requested
         if code:
-            self.banner.hide()
+            self.banner.clear()
+            self._load(code)
+
+    def _refresh(self) -> None:
+        """Show the latest state after a change (this page's own, or another workstation's). The banner keeps
+        what the last action said: a confirmation stays until the next action."""
+        code = self.sample_code or self._requested
+        if code:
             self._load(code)
 
     def _load(self, code: str) -> None:
@@ -421,7 +429,7 @@ class SamplePage(Page):
     def _changed(self, changes: Changes) -> None:
         """This page's own write is saved: show it (run_write then tells the other pages)."""
         self._seen_seq = max(self._seen_seq, changes.last_audit_seq)
-        self.reload()
+        self._refresh()
 
     def _action_failed(self, exc: BaseException) -> None:
         if isinstance(exc, ConflictError):
@@ -480,7 +488,7 @@ class SamplePage(Page):
 
         def done(changes: Changes) -> None:
             self.barcode_input.clear()
-            self._changed(changes)  # reloads, which hides the banner: run_write says it after
+            self._changed(changes)  # refreshes; the banner keeps run_write's message
 
         def failed(exc: BaseException) -> None:
             self.barcode_input.selectAll()
@@ -494,7 +502,7 @@ class SamplePage(Page):
         d = self.detail
         if d is None:
             return
-        self.banner.hide()
+        self.banner.clear()
         self.print_button.setEnabled(False)
         self.session.navigate.print_labels([d.sample_code], on_done=self._label_printed, on_error=self._label_failed)
 
@@ -510,7 +518,7 @@ class SamplePage(Page):
         dialog.reason.setPlaceholderText("Why? For example: label smudged, frosted off")
 
         def accepted() -> None:
-            self.banner.hide()
+            self.banner.clear()
             self.reprint_button.setEnabled(False)
             self.session.navigate.print_labels([d.sample_code], reason=dialog.reason_text(),
                                                on_done=self._label_printed, on_error=self._label_failed)
@@ -562,7 +570,7 @@ class SamplePage(Page):
             self.banner.show_message("Something changed in the database while you were editing the notes. "
                                      "Save them, or Reload to see the latest state.", "warn", "Reload")
         else:
-            self.reload()
+            self._refresh()
 
     @staticmethod
     def _concerns(d: SampleDetail, changes: Changes) -> bool:

@@ -26,7 +26,8 @@ from biobank_desktop.ui.models.sample_table import COLUMNS, SampleTableModel
 from biobank_desktop.ui.pages.base import Page
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.theme import ROW_HEIGHT, status_text
-from biobank_desktop.ui.widgets.common import OptionalDateEdit, button, label, table_view
+from biobank_desktop.ui.widgets.common import button, label, table_view
+from biobank_desktop.ui.widgets.date_field import DateField
 
 TEXT_PAUSE_MS = 450
 
@@ -61,10 +62,10 @@ class SearchPage(Page):
                                   [(code, f"{code} — {meaning}") for code, meaning in sprec.fluid_sample_types()])
         self.status = _combo("All statuses", [(s, status_text(s)) for s in SAMPLE_STATUSES])
         self.site = _combo("All partner sites", [])
-        self.collected_from = OptionalDateEdit()
-        self.collected_to = OptionalDateEdit()
-        self.received_from = OptionalDateEdit()
-        self.received_to = OptionalDateEdit()
+        self.collected_from = DateField()
+        self.collected_to = DateField()
+        self.received_from = DateField()
+        self.received_to = DateField()
         self.clear_button = button("Clear filters", on_click=self.clear_filters)
         self.search_button = button("Search", primary=True, on_click=self.search)
 
@@ -85,8 +86,6 @@ class SearchPage(Page):
         dates.addWidget(label("to"))
         dates.addWidget(self.received_to)
         dates.addStretch(1)
-        dates.addWidget(self.clear_button)
-        dates.addWidget(self.search_button)
         self.body.addLayout(filters)
         self.body.addLayout(dates)
 
@@ -99,6 +98,8 @@ class SearchPage(Page):
         summary.addSpacing(12)
         summary.addWidget(self.loading_label, 1)
         summary.addWidget(self.refresh_button)
+        summary.addWidget(self.clear_button)
+        summary.addWidget(self.search_button)
         self.body.addLayout(summary)
 
         self.model = SampleTableModel(session.services.queries, session.runner)
@@ -118,7 +119,7 @@ class SearchPage(Page):
         for combo in (self.study, self.sample_type, self.status, self.site):
             combo.currentIndexChanged.connect(lambda _i: self.search())
         for date in (self.collected_from, self.collected_to, self.received_from, self.received_to):
-            date.dateChanged.connect(lambda _d: self.search())
+            date.value_changed.connect(lambda _d: self.search())
         self.model.loading_changed.connect(self._loading)
         self.model.load_failed.connect(lambda exc: self.show_error(exc, "Retry"))
         self.banner.action_clicked.connect(self.search)
@@ -195,7 +196,7 @@ class SearchPage(Page):
         self._run(self.criteria())
 
     def _run(self, criteria: SampleCriteria) -> None:
-        self.banner.hide()
+        self.banner.clear()
         self.model.set_criteria(criteria)
         self._count(criteria)
 
