@@ -15,7 +15,7 @@ from biobank_desktop.core.domain.roles import Role
 from biobank_desktop.ui.dialogs.login import LoginDialog
 from biobank_desktop.ui.main_window import MainWindow
 from biobank_desktop.ui.theme import apply_theme
-from tests.gui.conftest import add_account
+from tests.gui.conftest import PASSWORD, add_account
 from tests.gui.screens import hidden_buttons, layout_problems, render_pages
 
 WAIT = 20_000
@@ -73,3 +73,46 @@ def test_the_designer_fits_a_maximised_window_above_a_taskbar(qtbot, demo_servic
     assert hidden_buttons(window, [designer.save_button, designer.add_button, designer.remove_button,
                                    designer.example_button]) == []
     assert designer.preview.height() >= 200  # the preview is there to be read
+
+
+def test_the_window_starts_maximised_then_as_left_and_the_next_login_is_blank(qtbot, sqlite_url, tmp_path,
+                                                                               monkeypatch):
+    monkeypatch.setenv("BIOBANK_CONFIG_DIR", str(tmp_path / "workstation"))  # a workstation never used before
+    from biobank_desktop.app import BiobankApp
+    from biobank_desktop.config import Settings
+    from biobank_desktop.core.services import build_services, open_database
+
+    services = build_services(open_database(sqlite_url))
+    add_account(services, "tom", Role.TECHNICIAN)
+    services.close()
+    biobank = BiobankApp(QApplication.instance(), database_url=sqlite_url, settings=Settings())
+    try:
+        biobank.start()
+
+        def login_shown() -> LoginDialog:
+            qtbot.waitUntil(lambda: isinstance(biobank.current_dialog, LoginDialog)
+                            and biobank.current_dialog.connected, timeout=30_000)
+            return biobank.current_dialog
+
+        login = login_shown()
+        login.fill("tom", PASSWORD)
+        with qtbot.waitSignal(biobank.main_window_shown, timeout=WAIT) as shown:
+            login.submit()
+        window = shown.args[0]
+        assert window.isMaximized()  # the first run at this workstation
+        window.showNormal()
+        window.setGeometry(40, 30, 1240, 690)
+        QApplication.processEvents()
+        biobank.logout()
+        login = login_shown()
+        assert login.username.text() == ""  # the next person types their own name
+        login.fill("tom", PASSWORD)
+        with qtbot.waitSignal(biobank.main_window_shown, timeout=WAIT) as shown:
+            login.submit()
+        window = shown.args[0]
+        assert not window.isMaximized()
+        # as it was left, across the logout (the offscreen screen is 800 px wide: Qt keeps a restored window
+        # on the screen, so the width is the window's minimum there; the height and place are as left)
+        assert (window.geometry().y(), window.height()) == (30, 690)
+    finally:
+        biobank.quit(0)
