@@ -69,6 +69,19 @@ def table_view(name: str, model: QAbstractItemModel | None = None, *, widths: Se
     return table
 
 
+def fit_columns(table: QTableView, *, stretch: Sequence[int]) -> None:
+    """The columns ``stretch`` share the width the others leave (long text elided, in full in its tooltip):
+    the table never needs sideways scrolling. The other columns keep their widths and can be dragged."""
+    header = table.horizontalHeader()
+    header.setStretchLastSection(False)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    for section in stretch:
+        header.setSectionResizeMode(section, QHeaderView.ResizeMode.Stretch)
+    header.setMinimumSectionSize(48)
+    table.setTextElideMode(Qt.TextElideMode.ElideRight)
+    table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+
+
 def form_layout(spacing: int = 10) -> QFormLayout:
     """A :class:`Form` with the house spacing."""
     form = Form()

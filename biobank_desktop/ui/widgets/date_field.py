@@ -16,14 +16,12 @@ import datetime as dt
 import re
 
 from PySide6.QtCore import QDate, QEvent, QLocale, QObject, QPoint, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QKeyEvent
+from PySide6.QtGui import QAction, QGuiApplication, QIcon, QKeyEvent
 from PySide6.QtWidgets import (
     QCalendarWidget,
     QFrame,
     QHBoxLayout,
     QLineEdit,
-    QSizePolicy,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -66,6 +64,15 @@ def parse_date(text: str, *, day_first: bool, today: dt.date | None = None) -> d
     else:
         raise ValueError(text)
     return dt.date(year, month, day)  # ValueError for 31.02., month 13, ...
+
+
+def _calendar_icon() -> QIcon:
+    from biobank_desktop.core.resources import resource_path
+
+    try:
+        return QIcon(str(resource_path("icons", "calendar.svg")))
+    except FileNotFoundError:
+        return QIcon()
 
 
 def _valid(year: str, month: str, day: str) -> bool:
@@ -142,26 +149,21 @@ class DateField(QWidget):
         self.edit.setObjectName("dateEdit")
         self.edit.setPlaceholderText(placeholder if placeholder is not None else self.tr("any"))
         self.edit.setClearButtonEnabled(True)
-        self.edit.setToolTip(self.tr("Type a date ({example} or 2026-12-31), or pick one with ▾. "
+        self.edit.setToolTip(self.tr("Type a date ({example} or 2026-12-31), or pick one in the calendar. "
                                      "Escape or ✕ clears it (any date).").format(example=example))
         self.edit.setAccessibleName(self.tr("Date"))
-        self.edit.setMinimumWidth(self.edit.fontMetrics().horizontalAdvance("2026-12-31") + 52)
-        self.calendar_button = QToolButton()
-        self.calendar_button.setObjectName("dateCalendarButton")
-        self.calendar_button.setText("▾")
-        self.calendar_button.setToolTip(self.tr("Pick the date in a calendar (Alt+Down)"))
-        self.calendar_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from the field to the next one
-        self.calendar_button.setMinimumWidth(34)
-        # as tall as the field
-        self.calendar_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
+        self.edit.setMinimumWidth(self.edit.fontMetrics().horizontalAdvance("2026-12-31") + 80)
+        # The calendar opens from an icon inside the field: not a separate stop for Tab.
+        self.calendar_action = QAction(_calendar_icon(), self.tr("Pick the date in a calendar (Alt+Down)"), self)
+        self.calendar_action.setObjectName("dateCalendarAction")
+        self.edit.addAction(self.calendar_action, QLineEdit.ActionPosition.TrailingPosition)
         layout.addWidget(self.edit, 1)
-        layout.addWidget(self.calendar_button)
         self.setFocusProxy(self.edit)
         self._value: dt.date | None = None
         self._popup: _CalendarPopup | None = None
         self.edit.editingFinished.connect(self._commit)
         self.edit.textChanged.connect(self._text_changed)
-        self.calendar_button.clicked.connect(self.open_calendar)
+        self.calendar_action.triggered.connect(self.open_calendar)
         self.edit.installEventFilter(self)
 
     # -- the value ------------------------------------------------------------------------------------

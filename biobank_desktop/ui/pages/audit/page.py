@@ -20,12 +20,12 @@ from biobank_desktop.core.domain.errors import OperationCancelledError
 from biobank_desktop.core.jobs import CancelledFn, ProgressFn
 from biobank_desktop.core.services.audit import AuditEventInfo, AuditFilter, VerifyResult
 from biobank_desktop.core.services.changes import Changes
-from biobank_desktop.ui.formatting import DASH, audit_value, field_name, local_time
+from biobank_desktop.ui.formatting import DASH, action_text, audit_value, field_name, local_time, tr, tr_n
 from biobank_desktop.ui.models.audit_table import AuditEventModel
 from biobank_desktop.ui.pages.base import Page
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.theme import ROW_HEIGHT
-from biobank_desktop.ui.widgets.common import button, label, table_view
+from biobank_desktop.ui.widgets.common import button, fit_columns, label, table_view
 from biobank_desktop.ui.widgets.date_field import DateField
 
 ACTIONS = (
@@ -35,6 +35,7 @@ ACTIONS = (
 ENTITY_TYPES = (("sample", "Sample"), ("user", "User"), ("participant", "Participant"), ("study", "Study"),
                 ("site", "Partner site"))
 PAGE_SIZE = 200
+TABLE_COLUMNS = (0, 1, 2, 4, 5, 6, 8)  # #, When, User, Action, Record, What happened, Reason
 
 
 def _escape(text: str) -> str:
@@ -44,17 +45,21 @@ def _escape(text: str) -> str:
 def event_html(ev: AuditEventInfo) -> str:
     """One event written out in full, for the detail pane."""
     rows = [
-        ("When", local_time(ev.occurred_at, seconds=True)), ("Who", f"{ev.username} at {ev.workstation}"),
-        ("Action", ev.action), ("Record", f"{ev.entity_type} {ev.entity_id}"), ("What", ev.summary),
-        ("Reason", ev.reason or DASH),
+        (tr("AuditPage", "When"), local_time(ev.occurred_at, seconds=True)),
+        (tr("AuditPage", "Who"), tr("AuditPage", "{user} at {workstation}").format(user=ev.username,
+                                                                                   workstation=ev.workstation)),
+        (tr("AuditPage", "Action"), f"{action_text(ev.action)} ({ev.action})"),
+        (tr("AuditPage", "Record"), f"{ev.entity_type} {ev.entity_id}"), (tr("AuditPage", "What"), ev.summary),
+        (tr("AuditPage", "Reason"), ev.reason or DASH),
     ]
     html = ["<table cellpadding='3'>"]
     html += [f"<tr><td style='color:#4a5361'>{k}</td><td><b>{_escape(v)}</b></td></tr>" for k, v in rows]
     html.append("</table>")
     keys = list(dict.fromkeys([*(ev.before or {}).keys(), *(ev.after or {}).keys()]))
     if keys:
-        html.append("<table cellpadding='4' style='margin-top:8px' border='0'>"
-                    "<tr><th align='left'>Field</th><th align='left'>Before</th><th align='left'>After</th></tr>")
+        html.append("<table cellpadding='4' style='margin-top:8px' border='0'><tr>"
+                    + "".join(f"<th align='left'>{tr('AuditPage', h)}</th>" for h in ("Field", "Before", "After"))
+                    + "</tr>")
         for key in keys:
             before = audit_value((ev.before or {}).get(key)) if ev.before and key in ev.before else DASH
             after = audit_value((ev.after or {}).get(key)) if ev.after and key in ev.after else DASH
@@ -113,18 +118,22 @@ class AuditPage(Page):
         self.body.addLayout(row1)
         self.body.addLayout(row2)
 
-        self.model = AuditEventModel(session.runner, page_size=PAGE_SIZE)
+        # The workstation and the before/after values are read in the detail pane below: the table keeps to
+        # what finds an event, and its text columns share the width (no sideways scrolling at 1366).
+        self.model = AuditEventModel(session.runner, page_size=PAGE_SIZE, columns=TABLE_COLUMNS)
         self.table = table_view("auditTable", self.model, row_height=ROW_HEIGHT,
                                 widths=[self.model.column_width(c) for c in range(self.model.columnCount())])
+        fit_columns(self.table, stretch=(TABLE_COLUMNS.index(6), TABLE_COLUMNS.index(8)))
         self.details = QTextBrowser()
         self.details.setObjectName("auditDetails")
         self.details.setPlaceholderText("Select an event to see it in full.")
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
         splitter.addWidget(self.details)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([600, 300])
+        self.details.setMinimumHeight(160)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([500, 400])
         splitter.setChildrenCollapsible(False)
         self.body.addWidget(splitter, 1)
 
@@ -168,8 +177,9 @@ class AuditPage(Page):
         rows = self.model.rowCount()
         if rows:
             self._newest_shown = max(self._newest_shown, self.model.events[0].seq)
-        more = "" if self.model.exhausted else " — scroll down for older ones"
-        self.count_label.setText(f"{rows:,} events shown{more}" if rows else "No event matches.")
+        more = "" if self.model.exhausted else self.tr(" — scroll down for older ones")
+        self.count_label.setText(tr_n("AuditPage", "%n event(s) shown", rows) + more if rows
+                                 else self.tr("No event matches."))
 
     def _selected(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         indexes = selected.indexes()
@@ -189,7 +199,8 @@ class AuditPage(Page):
             def step(checked: int, total: int) -> None:
                 if cancelled():
                     raise OperationCancelledError("The check was cancelled; nothing was changed.")
-                progress(checked / total if total else 1.0, f"{checked:,} of {total:,} events checked")
+                progress(checked / total if total else 1.0,
+                         tr_n("AuditPage", "{checked} of %n event(s) checked", total).format(checked=f"{checked:,}"))
 
             return audit.verify(progress=step)
 

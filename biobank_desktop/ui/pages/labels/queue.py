@@ -30,7 +30,7 @@ from biobank_desktop.core.services.changes import Result
 from biobank_desktop.core.services.label_printing import UNFINISHED_JOB_STATUSES
 from biobank_desktop.core.services.labelling import JobInfo
 from biobank_desktop.ui.background import error_text
-from biobank_desktop.ui.formatting import local_time
+from biobank_desktop.ui.formatting import local_time, tr_n
 from biobank_desktop.ui.operations.printing import (
     JOB_STATUS_TEXT,
     LabelPrinter,
@@ -445,7 +445,8 @@ class QueueTab(QWidget):
         def resolved(result: Result[JobInfo]) -> None:
             info = result.value
             if printed:
-                self.page.banner.show_message(f"{len(chosen)} label(s) of job {info.id} marked as printed.", "ok")
+                self.page.banner.show_message(tr_n("QueueTab", "%n label(s) of job {job} marked as printed.",
+                                                   len(chosen)).format(job=info.id), "ok")
                 self.reload(info.id)
             else:
                 self.printer.print_job_ids([info.id], printer_name=self.chosen_printer(), on_done=self._printed,

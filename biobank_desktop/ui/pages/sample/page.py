@@ -33,14 +33,14 @@ from biobank_desktop.core.services.changes import CONTAINER, PARTICIPANT, SAMPLE
 from biobank_desktop.core.services.dto import SampleDetail, SampleLink
 from biobank_desktop.core.services.samples import SAMPLE_STATUSES  # type: ignore[attr-defined]  # not re-exported yet
 from biobank_desktop.ui import formatting
-from biobank_desktop.ui.formatting import DASH, local_time
+from biobank_desktop.ui.formatting import DASH, local_time, tr_n
 from biobank_desktop.ui.models.audit_table import AuditEventModel
 from biobank_desktop.ui.navigation import PrintSummary
 from biobank_desktop.ui.operations.writes import run_write
 from biobank_desktop.ui.pages.base import Page
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.theme import ROW_HEIGHT, STATUS_COLOURS, repolish, status_text
-from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, label, table_view
+from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, fit_columns, label, table_view
 
 HISTORY_COLUMNS = (1, 2, 4, 6, 7, 8)  # When, User, Action, What happened, Changes, Reason
 RECENT_MAX = 12
@@ -235,6 +235,7 @@ class SamplePage(Page):
         self.history_model = AuditEventModel(columns=HISTORY_COLUMNS)
         self.history_table = table_view("historyTable", self.history_model, row_height=ROW_HEIGHT, widths=[
             self.history_model.column_width(c) for c in range(len(HISTORY_COLUMNS))])
+        fit_columns(self.history_table, stretch=(HISTORY_COLUMNS.index(6), HISTORY_COLUMNS.index(8)))
         self.history_table.setMinimumHeight(260)
         history_layout = QVBoxLayout()
         history_layout.addWidget(self.history_table)
@@ -409,7 +410,7 @@ class SamplePage(Page):
         self.notes.blockSignals(False)
         self.save_notes_button.setEnabled(False)
         self.history_model.set_events(list(reversed(history)))
-        self.history_box.setTitle(f"History (newest first, {len(history)} events)")
+        self.history_box.setTitle(tr_n("SamplePage", "History (newest first, %n event(s))", len(history)))
         repolish(self.status_chip)
 
     # -- navigation ---------------------------------------------------------------------------------
