@@ -16,6 +16,7 @@ from PySide6.QtCore import QPoint, QRect
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QApplication,
+    QComboBox,
     QLayout,
     QSplitter,
     QStackedWidget,
@@ -65,6 +66,10 @@ def layout_problems(window: QWidget, root: QWidget | None = None, *, size: tuple
         name = widget.objectName() or type(widget).__name__
         if rect.right() > bounds.right() + 1 or rect.bottom() > bounds.bottom() + 1:
             problems.append(f"{name} {_text(widget)} reaches past the window ({rect.right()}, {rect.bottom()})")
+        if isinstance(widget, QComboBox) and widget.currentText():
+            needed = widget.fontMetrics().horizontalAdvance(widget.currentText()) + 44  # text + arrow + padding
+            if widget.width() < needed:
+                problems.append(f"{name} “{widget.currentText()}” is clipped ({widget.width()} < {needed} px)")
         layout = widget.layout()
         if layout is None or isinstance(widget, QSplitter | QStackedWidget):
             continue

@@ -116,3 +116,24 @@ def test_the_window_starts_maximised_then_as_left_and_the_next_login_is_blank(qt
         assert (window.geometry().y(), window.height()) == (30, 690)
     finally:
         biobank.quit(0)
+
+
+def test_darkness_is_offered_only_for_a_zpl_printer_and_printer_names_are_not_clipped(qtbot, demo_services,
+                                                                                        open_window, tmp_path):
+    from biobank_desktop.ui.pages.settings.printers import PrinterDialog
+
+    dialog = PrinterDialog([])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.set_values(name="Bench-PDF", kind="pdf-file", address=str(tmp_path / "labels"))
+    assert not dialog.darkness.isVisibleTo(dialog)
+    dialog.set_values(name="Bench-1-Zebra", kind="zpl-tcp", address="127.0.0.1:9100")
+    assert dialog.darkness.isVisibleTo(dialog)
+
+    window = open_window(demo_services, add_account(demo_services, "tom", Role.TECHNICIAN))
+    labels = window.open_page("labels")
+    choice = labels.queue.printer_choice
+    choice.addItem("Bench-PDF-cold-room-2 (300 dpi)", "Bench-PDF-cold-room-2")  # as fill_printers names one
+    choice.setCurrentIndex(choice.count() - 1)
+    QApplication.processEvents()
+    assert layout_problems(window, choice) == []

@@ -69,6 +69,8 @@ class QueueTab(QWidget):
         self.printer_choice = QComboBox()
         self.printer_choice.setObjectName("printerChoice")
         self.printer_choice.setMinimumWidth(230)
+        # grows with the printers' names (they arrive later, from Settings): never "ench-PDF"
+        self.printer_choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.printer_choice.setToolTip("The printer for this print. 'As the rules say' uses the job's printer.")
         top = QHBoxLayout()
         top.setSpacing(10)

@@ -110,7 +110,8 @@ class PrinterDialog(QDialog):
         form.addRow("Resolution", self.dpi)
         form.addRow("Calibration offset", offsets)
         offsets.addWidget(label("+x right, +y down", "fieldname"))
-        form.addRow("Darkness (ZPL)", self.darkness)
+        form.addRow(self.tr("Darkness (ZPL)"), self.darkness)
+        self.form = form
         layout.addLayout(form)
         self.message = label("", wrap=True)
         self.message.setObjectName("printerMessage")
@@ -142,6 +143,7 @@ class PrinterDialog(QDialog):
         self.address.setPlaceholderText(ADDRESS_HINTS[kind])
         zpl = kind in ("zpl-tcp", "zpl-file", "cups-raw")
         self.darkness.setEnabled(zpl)
+        self.form.setRowVisible(self.darkness, zpl)  # a PDF or system printer has no ZPL darkness
         if kind == "system":
             names = system_printer_names()
             self.installed.setText("Printers of this computer: " + (", ".join(names) if names else "none found"))
