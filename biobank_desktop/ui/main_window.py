@@ -102,9 +102,9 @@ class HealthIndicator(QWidget):
         layout.setSpacing(8)
         self.dot = QLabel()
         self.dot.setFixedSize(16, 16)
-        self.text = QLabel("Connecting…")
+        self.text = QLabel(self.tr("Connecting…"))
         self.text.setObjectName("healthText")
-        self.retry = button("Retry", on_click=self.retry_clicked.emit)
+        self.retry = button(self.tr("Retry"), on_click=self.retry_clicked.emit)
         self.retry.setMinimumHeight(30)
         self.retry.hide()
         layout.addWidget(self.dot)
@@ -118,15 +118,15 @@ class HealthIndicator(QWidget):
 
     def set_checking(self) -> None:
         if self.healthy is False:
-            self.text.setText("Reconnecting…")
+            self.text.setText(self.tr("Reconnecting…"))
             self.retry.setEnabled(False)
 
     def set_healthy(self) -> None:
         self.healthy = True
         self._paint(OK)
-        self.text.setText("Connected")
+        self.text.setText(self.tr("Connected"))
         self.text.setStyleSheet(f"color: {OK}; font-weight: 600;")
-        self.setToolTip("The database answered the last check.")
+        self.setToolTip(self.tr("The database answered the last check."))
         self.retry.hide()
 
     def set_unhealthy(self, reason: str) -> None:
@@ -148,7 +148,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.session = session
         self.setObjectName("mainWindow")
-        self.setWindowTitle("Biobank Desktop")
+        self.setWindowTitle(self.tr("Biobank Desktop"))
         self.setMinimumSize(1024, 600)  # the content decides beyond that; a 1366x768 screen less its taskbar fits
         session.runner.parent_widget = self
         session.navigate = self
@@ -165,9 +165,9 @@ class MainWindow(QMainWindow):
         top_layout = QHBoxLayout(top)
         top_layout.setContentsMargins(16, 10, 16, 10)
         top_layout.setSpacing(14)
-        brand = label("Biobank Desktop", "title")
+        brand = label(self.tr("Biobank Desktop"), "title")
         brand.setMinimumWidth(190)
-        self.scan = ScanField("Scan a tube, or type an ID  (F2)", sound=session.settings.scan_sound)
+        self.scan = ScanField(self.tr("Scan a tube, or type an ID  (F2)"), sound=session.settings.scan_sound)
         self.logout_button = button(f"Log out {session.actor.username}", on_click=self.logout_requested.emit)
         self.logout_button.setToolTip(f"{session.actor.display_name} ({session.actor.role.label})")
         top_layout.addWidget(brand)

@@ -148,10 +148,10 @@ class ReasonDialog(QDialog):
         if extra is not None:
             form.addRow(extra_label, extra)
         self.reason = QPlainTextEdit()
-        self.reason.setPlaceholderText("Why? For example: tube cracked on thawing")
+        self.reason.setPlaceholderText(self.tr("Why? For example: tube cracked on thawing"))
         self.reason.setFixedHeight(96)
         self.reason.setTabChangesFocus(True)
-        form.addRow("Reason", self.reason)
+        form.addRow(self.tr("Reason"), self.reason)
         layout.addLayout(form)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)

@@ -76,27 +76,28 @@ class AuditPage(Page):
     def __init__(self, session: UiSession, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
         self._newest_shown = 0
-        self.verify_button = button("Verify chain", on_click=self.verify)
-        self.verify_button.setToolTip("Recompute the hash chain of the whole trail to prove nothing was altered")
+        self.verify_button = button(self.tr("Verify chain"), on_click=self.verify)
+        self.verify_button.setToolTip(
+            self.tr("Recompute the hash chain of the whole trail to prove nothing was altered"))
         self.header.addWidget(self.verify_button)
 
         self.text = QLineEdit()
-        self.text.setPlaceholderText("Sample ID, user name or words from the summary")
+        self.text.setPlaceholderText(self.tr("Sample ID, user name or words from the summary"))
         self.text.setClearButtonEnabled(True)
         self.user = QLineEdit()
-        self.user.setPlaceholderText("User name")
+        self.user.setPlaceholderText(self.tr("User name"))
         self.user.setMaximumWidth(180)
         self.action = QComboBox()
-        self.action.addItem("All actions", None)
+        self.action.addItem(self.tr("All actions"), None)
         for prefix, text in ACTIONS:
             self.action.addItem(text, prefix)
         self.entity = QComboBox()
-        self.entity.addItem("All records", None)
+        self.entity.addItem(self.tr("All records"), None)
         for value, text in ENTITY_TYPES:
             self.entity.addItem(text, value)
         self.since = DateField()
         self.until = DateField()
-        self.search_button = button("Search", primary=True, on_click=self.search)
+        self.search_button = button(self.tr("Search"), primary=True, on_click=self.search)
         row1 = QHBoxLayout()
         row1.setSpacing(8)
         row1.addWidget(self.text, 3)
@@ -105,14 +106,14 @@ class AuditPage(Page):
         row1.addWidget(self.entity, 1)
         row2 = QHBoxLayout()
         row2.setSpacing(8)
-        row2.addWidget(label("From", "fieldname"))
+        row2.addWidget(label(self.tr("From"), "fieldname"))
         row2.addWidget(self.since)
-        row2.addWidget(label("to", "fieldname"))
+        row2.addWidget(label(self.tr("to"), "fieldname"))
         row2.addWidget(self.until)
         self.count_label = label("", "fieldname")
         row2.addSpacing(16)
         row2.addWidget(self.count_label, 1)
-        self.refresh_button = button("Refresh (F5)", on_click=self.search)
+        self.refresh_button = button(self.tr("Refresh (F5)"), on_click=self.search)
         row2.addWidget(self.refresh_button)
         row2.addWidget(self.search_button)
         self.body.addLayout(row1)
@@ -126,7 +127,7 @@ class AuditPage(Page):
         fit_columns(self.table, stretch=(TABLE_COLUMNS.index(6), TABLE_COLUMNS.index(8)))
         self.details = QTextBrowser()
         self.details.setObjectName("auditDetails")
-        self.details.setPlaceholderText("Select an event to see it in full.")
+        self.details.setPlaceholderText(self.tr("Select an event to see it in full."))
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
         splitter.addWidget(self.details)
@@ -172,7 +173,7 @@ class AuditPage(Page):
 
     def _loading(self, busy: bool) -> None:
         if busy:
-            self.count_label.setText("Loading…")
+            self.count_label.setText(self.tr("Loading…"))
             return
         rows = self.model.rowCount()
         if rows:
@@ -218,7 +219,7 @@ class AuditPage(Page):
 
         def stopped() -> None:
             self.verify_button.setEnabled(True)
-            self.banner.show_message("The check was cancelled.", "info")
+            self.banner.show_message(self.tr("The check was cancelled."), "info")
 
         def failed(exc: BaseException) -> None:
             self.verify_button.setEnabled(True)

@@ -82,12 +82,12 @@ class ElementDelegate(QStyledItemDelegate):
             spin.setSingleStep(0.1)
             spin.setRange(0.0, MAX_FONT_PT if key == "font_size_pt" else MAX_LABEL_MM)
             if key in ("width_mm", "height_mm"):
-                spin.setSpecialValueText("auto")
+                spin.setSpecialValueText(self.tr("auto"))
             return spin
         if key == "max_chars":
             count = QSpinBox(parent)
             count.setRange(0, 500)
-            count.setSpecialValueText("no limit")
+            count.setSpecialValueText(self.tr("no limit"))
             return count
         return super().createEditor(parent, option, index)
 
@@ -130,14 +130,14 @@ class CopyDialog(QDialog):
         form = form_layout()
         self.name_edit = QLineEdit(self._free_name(f"{source.name}-lab"))
         self.name_edit.setObjectName("copyName")
-        form.addRow("Name of the copy", self.name_edit)
+        form.addRow(self.tr("Name of the copy"), self.name_edit)
         layout.addLayout(form)
         self.message = label("", wrap=True)
         self.message.setStyleSheet(f"color: {ERROR}; font-weight: 600;")
         layout.addWidget(self.message)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("Make the copy")
+        self.ok_button.setText(self.tr("Make the copy"))
         self.ok_button.setProperty("primary", True)
         buttons.accepted.connect(self._try_accept)
         buttons.rejected.connect(self.reject)
@@ -185,21 +185,21 @@ class DesignerTab(QWidget):
         self.templates.setMaxVisibleItems(20)
         self.templates.currentIndexChanged.connect(self._template_chosen)
         self._shown_index = -1
-        self.copy_button = button("Copy…", on_click=self.copy_template)
-        self.copy_button.setToolTip("Make an editable copy of this template under a new name")
-        self.delete_button = button("Delete copy…", danger=True, on_click=self.delete_copy)
+        self.copy_button = button(self.tr("Copy…"), on_click=self.copy_template)
+        self.copy_button.setToolTip(self.tr("Make an editable copy of this template under a new name"))
+        self.delete_button = button(self.tr("Delete copy…"), danger=True, on_click=self.delete_copy)
         if not can_delete:
-            self.delete_button.setToolTip("Only supervisors delete templates.")
+            self.delete_button.setToolTip(self.tr("Only supervisors delete templates."))
         self.kind_note = label("", "fieldname", wrap=True)
         self.kind_note.setObjectName("templateKind")
         self.save_state = label("", "fieldname", wrap=True)
         self.save_state.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.save_state.setObjectName("saveState")
-        self.save_button = button("Save", primary=True, on_click=self.save)
+        self.save_button = button(self.tr("Save"), primary=True, on_click=self.save)
         self.save_button.setMinimumWidth(120)
         title_row = QHBoxLayout()
         title_row.setSpacing(10)
-        title_row.addWidget(label("Template", "fieldname"))
+        title_row.addWidget(label(self.tr("Template"), "fieldname"))
         title_row.addWidget(self.templates)
         title_row.addWidget(self.copy_button)
         title_row.addWidget(self.delete_button)
@@ -216,7 +216,7 @@ class DesignerTab(QWidget):
         for dpi in SUPPORTED_DPI:
             self.default_dpi.addItem(f"{dpi} dpi", dpi)
         self.description = QLineEdit()
-        self.description.setPlaceholderText("What the label is for, and its stock")
+        self.description.setPlaceholderText(self.tr("What the label is for, and its stock"))
         props = QHBoxLayout()
         props.setSpacing(8)
         for caption, widget in (("Width", self.width_mm), ("Height", self.height_mm), ("Shape", self.shape),
@@ -225,7 +225,7 @@ class DesignerTab(QWidget):
                 props.addSpacing(6)
             props.addWidget(label(caption, "fieldname"))
             props.addWidget(widget, 1 if widget is self.description else 0)
-        self.default_dpi.setToolTip("The resolution the template is made for (its default printer resolution)")
+        self.default_dpi.setToolTip(self.tr("The resolution the template is made for (its default printer resolution)"))
 
         self.elements = ElementTableModel()
         self.table = QTableView()
@@ -249,10 +249,10 @@ class DesignerTab(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         for column, (_key, _header, width) in enumerate(ELEMENT_COLUMNS):
             self.table.setColumnWidth(column, width)
-        self.add_button = button("Add", on_click=self.add_element)
-        self.add_button.setToolTip("Add an element (a field as text or barcode)")
-        self.remove_button = button("Remove", on_click=self.remove_element)
-        self.remove_button.setToolTip("Remove the selected element")
+        self.add_button = button(self.tr("Add"), on_click=self.add_element)
+        self.add_button.setToolTip(self.tr("Add an element (a field as text or barcode)"))
+        self.remove_button = button(self.tr("Remove"), on_click=self.remove_element)
+        self.remove_button.setToolTip(self.tr("Remove the selected element"))
         element_buttons = QVBoxLayout()
         element_buttons.addWidget(self.add_button)
         element_buttons.addWidget(self.remove_button)
@@ -272,15 +272,15 @@ class DesignerTab(QWidget):
         # -- the preview --------------------------------------------------------------------------------------
         labelling = self.session.services.labelling
         self.preview = LabelPreviewPanel(labelling.preview)
-        self.sample_scan = ScanField("Scan a sample to preview", sound=self.session.settings.scan_sound)
+        self.sample_scan = ScanField(self.tr("Scan a sample to preview"), sound=self.session.settings.scan_sound)
         self.sample_scan.setObjectName("designerSampleScan")
         self.sample_scan.edit.setMinimumWidth(200)
         scan_layout = self.sample_scan.layout()
         if isinstance(scan_layout, QBoxLayout):  # the answer under the field, in this narrow column
             scan_layout.setDirection(QBoxLayout.Direction.TopToBottom)
             scan_layout.setSpacing(4)
-        self.example_button = button("Show the example sample", on_click=self.use_example)
-        self.preview.add_control(label("Preview with", "fieldname"))
+        self.example_button = button(self.tr("Show the example sample"), on_click=self.use_example)
+        self.preview.add_control(label(self.tr("Preview with"), "fieldname"))
         self.preview.add_control(self.sample_scan)
         self.preview.add_control(self.example_button)
         self.sample_scan.scanned.connect(self.preview_sample)
@@ -417,9 +417,9 @@ class DesignerTab(QWidget):
             if template is None:
                 self.kind_note.setText("")
             elif editable:
-                self.kind_note.setText("Biobank copy: you can change it.")
+                self.kind_note.setText(self.tr("Biobank copy: you can change it."))
             else:
-                self.kind_note.setText("Shipped, read-only: copy it to change it.")
+                self.kind_note.setText(self.tr("Shipped, read-only: copy it to change it."))
             for widget in (self.width_mm, self.height_mm, self.shape, self.default_dpi, self.description):
                 widget.setEnabled(editable)
             if template is not None:
@@ -545,7 +545,7 @@ class DesignerTab(QWidget):
 
     def use_example(self) -> None:
         self.data = SAMPLE_LABEL_DATA
-        self.sample_scan.show_feedback("info", "Showing the example sample")
+        self.sample_scan.show_feedback("info", self.tr("Showing the example sample"))
         self._edited()
 
     # -- actions ------------------------------------------------------------------------------------------------
@@ -604,7 +604,7 @@ class DesignerTab(QWidget):
         name = self.current.name
         dialog = ReasonDialog(f"Delete the template {name}", f"{name} is deleted for every workstation. Print rules "
                               "that name it stop working. Say why: the reason is kept in the audit trail.",
-                              ok_text="Delete template", parent=self)
+                              ok_text=self.tr("Delete template"), parent=self)
         dialog.setObjectName("deleteTemplateDialog")
         labelling, actor = self.session.services.labelling, self.session.actor
 

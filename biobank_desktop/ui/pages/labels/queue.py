@@ -71,18 +71,19 @@ class QueueTab(QWidget):
         self.printer_choice.setMinimumWidth(230)
         # grows with the printers' names (they arrive later, from Settings): never "ench-PDF"
         self.printer_choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.printer_choice.setToolTip("The printer for this print. 'As the rules say' uses the job's printer.")
+        self.printer_choice.setToolTip(
+            self.tr("The printer for this print. 'As the rules say' uses the job's printer."))
         top = QHBoxLayout()
         top.setSpacing(10)
         top.addWidget(self.scan, 1)
-        top.addWidget(label("Print on", "fieldname"))
+        top.addWidget(label(self.tr("Print on"), "fieldname"))
         top.addWidget(self.printer_choice)
 
         # -- the jobs ------------------------------------------------------------------------------------
-        self.show_finished = QCheckBox("Also printed and cancelled jobs")
-        self.refresh_button = button("Refresh", on_click=self.reload)
+        self.show_finished = QCheckBox(self.tr("Also printed and cancelled jobs"))
+        self.refresh_button = button(self.tr("Refresh"), on_click=self.reload)
         jobs_header = QHBoxLayout()
-        jobs_header.addWidget(label("This workstation's print jobs, newest first", "fieldname"), 1)
+        jobs_header.addWidget(label(self.tr("This workstation's print jobs, newest first"), "fieldname"), 1)
         jobs_header.addWidget(self.show_finished)
         jobs_header.addWidget(self.refresh_button)
         self.jobs = JobTableModel()
@@ -108,21 +109,22 @@ class QueueTab(QWidget):
         self.items_table.setMinimumHeight(110)
         for column, width in enumerate(JobItemModel.WIDTHS):
             self.items_table.setColumnWidth(column, width)
-        self.reprint_button = button("Reprint selected…", on_click=self.reprint_selected)
+        self.reprint_button = button(self.tr("Reprint selected…"), on_click=self.reprint_selected)
         self.reprint_button.setVisible(can_reprint)
-        self.reprint_button.setToolTip("Print the selected labels again (a reason is asked)")
+        self.reprint_button.setToolTip(self.tr("Print the selected labels again (a reason is asked)"))
         items_box = QVBoxLayout()
         items_box.setContentsMargins(0, 0, 0, 0)
         items_box.setSpacing(6)
         items_header = QHBoxLayout()
-        items_header.addWidget(label("Its labels, in placement order (select some to reprint them)", "fieldname"), 1)
+        items_header.addWidget(label(self.tr("Its labels, in placement order (select some to reprint them)"),
+                                     "fieldname"), 1)
         items_header.addWidget(self.reprint_button)
         items_box.addLayout(items_header)
         items_box.addWidget(self.items_table, 1)
         items_widget = QWidget()
         items_widget.setLayout(items_box)
 
-        self.job_title = label("Select a job to see its labels.", "value", wrap=True)
+        self.job_title = label(self.tr("Select a job to see its labels."), "value", wrap=True)
         self.job_title.setObjectName("jobTitle")
         self.job_details = label("", "fieldname", wrap=True)
         self.job_details.setObjectName("jobDetails")
@@ -131,11 +133,11 @@ class QueueTab(QWidget):
         self.job_message.setStyleSheet(f"QLabel#jobMessage {{ color: {ERROR}; background: {ERROR_SOFT}; "
                                        f"border: 1px solid {ERROR}; border-radius: 6px; padding: 6px 8px; }}")
         self.job_message.hide()
-        self.print_button = button("Print job", primary=True, on_click=self.print_selected_job)
+        self.print_button = button(self.tr("Print job"), primary=True, on_click=self.print_selected_job)
         self.print_button.setMinimumWidth(130)
-        self.print_button.setToolTip("Print the labels of this job that are not printed yet")
-        self.preview_button = button("Preview…", on_click=self.preview_job)
-        self.cancel_button = button("Cancel job…", danger=True, on_click=self.cancel_job)
+        self.print_button.setToolTip(self.tr("Print the labels of this job that are not printed yet"))
+        self.preview_button = button(self.tr("Preview…"), on_click=self.preview_job)
+        self.cancel_button = button(self.tr("Cancel job…"), danger=True, on_click=self.cancel_job)
         job_actions = QHBoxLayout()
         job_actions.addWidget(self.print_button)
         job_actions.addWidget(self.preview_button)
@@ -148,8 +150,8 @@ class QueueTab(QWidget):
                                     " border-radius: 6px; }")
         self.doubtful_text = label("", wrap=True)
         self.doubtful_text.setStyleSheet(f"color: {WARN}; font-weight: 600; border: none;")
-        self.they_printed_button = button("They printed", on_click=lambda: self.resolve_doubtful(True))
-        self.print_again_button = button("Print them again", on_click=lambda: self.resolve_doubtful(False))
+        self.they_printed_button = button(self.tr("They printed"), on_click=lambda: self.resolve_doubtful(True))
+        self.print_again_button = button(self.tr("Print them again"), on_click=lambda: self.resolve_doubtful(False))
         strip = QVBoxLayout(self.doubtful)
         strip.setContentsMargins(10, 8, 10, 8)
         strip.addWidget(self.doubtful_text)
@@ -220,7 +222,7 @@ class QueueTab(QWidget):
             self.page.show_error(exc)
         self.printer_choice.blockSignals(True)
         self.printer_choice.clear()
-        self.printer_choice.addItem("As the rules say", None)
+        self.printer_choice.addItem(self.tr("As the rules say"), None)
         for printer in self._printers:
             self.printer_choice.addItem(f"{printer.name} ({printer.dpi} dpi)", printer.name)
         index = self.printer_choice.findData(current)
@@ -391,9 +393,10 @@ class QueueTab(QWidget):
         if job is None:
             return None
         waiting = sum(1 for i in job.items if i.status in ("queued", "failed"))
-        dialog = ReasonDialog(f"Cancel print job {job.id}",
-                              f"The {waiting} label{'s' if waiting != 1 else ''} not printed yet will not be printed. "
-                              "Say why: the reason is kept in the audit trail.", ok_text="Cancel job", parent=self)
+        dialog = ReasonDialog(self.tr("Cancel print job {job}").format(job=job.id),
+                              tr_n("QueueTab", "The %n label(s) not printed yet will not be printed. "
+                                   "Say why: the reason is kept in the audit trail.", waiting),
+                              ok_text=self.tr("Cancel job"), parent=self)
         dialog.setObjectName("cancelJobDialog")
         labelling, actor = self.session.services.labelling, self.session.actor
 
@@ -421,9 +424,9 @@ class QueueTab(QWidget):
         dialog = ReasonDialog(f"Reprint {len(codes)} label{'s' if len(codes) != 1 else ''}",
                               f"Print again the label{'s' if len(codes) != 1 else ''} of {shown} "
                               f"({job.template_name}). A reprint needs a reason: it is kept with the job and in the "
-                              "audit trail.", ok_text="Reprint", parent=self)
+                              "audit trail.", ok_text=self.tr("Reprint"), parent=self)
         dialog.setObjectName("reprintDialog")
-        dialog.reason.setPlaceholderText("Why? For example: label smudged, frosted off")
+        dialog.reason.setPlaceholderText(self.tr("Why? For example: label smudged, frosted off"))
         printer_name = self.chosen_printer() or job.printer_name
 
         def accepted() -> None:

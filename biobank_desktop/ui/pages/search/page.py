@@ -55,7 +55,7 @@ class SearchPage(Page):
 
         # -- filters --------------------------------------------------------------------------------
         self.text = QLineEdit()
-        self.text.setPlaceholderText("ID, barcode or pseudonym")
+        self.text.setPlaceholderText(self.tr("ID, barcode or pseudonym"))
         self.text.setClearButtonEnabled(True)
         self.study = _combo("All studies", [])
         self.sample_type = _combo("All sample types",
@@ -66,8 +66,8 @@ class SearchPage(Page):
         self.collected_to = DateField()
         self.received_from = DateField()
         self.received_to = DateField()
-        self.clear_button = button("Clear filters", on_click=self.clear_filters)
-        self.search_button = button("Search", primary=True, on_click=self.search)
+        self.clear_button = button(self.tr("Clear filters"), on_click=self.clear_filters)
+        self.search_button = button(self.tr("Search"), primary=True, on_click=self.search)
 
         filters = QHBoxLayout()
         filters.setSpacing(10)
@@ -76,14 +76,14 @@ class SearchPage(Page):
             filters.addWidget(combo, 2)
         dates = QHBoxLayout()
         dates.setSpacing(8)
-        dates.addWidget(label("Collected", "fieldname"))
+        dates.addWidget(label(self.tr("Collected"), "fieldname"))
         dates.addWidget(self.collected_from)
-        dates.addWidget(label("to"))
+        dates.addWidget(label(self.tr("to")))
         dates.addWidget(self.collected_to)
         dates.addSpacing(16)
-        dates.addWidget(label("Received", "fieldname"))
+        dates.addWidget(label(self.tr("Received"), "fieldname"))
         dates.addWidget(self.received_from)
-        dates.addWidget(label("to"))
+        dates.addWidget(label(self.tr("to")))
         dates.addWidget(self.received_to)
         dates.addStretch(1)
         self.body.addLayout(filters)
@@ -93,7 +93,7 @@ class SearchPage(Page):
         summary = QHBoxLayout()
         self.count_label = label("", "value")
         self.loading_label = label("", "fieldname")
-        self.refresh_button = button("Refresh (F5)", on_click=self.search)
+        self.refresh_button = button(self.tr("Refresh (F5)"), on_click=self.search)
         summary.addWidget(self.count_label)
         summary.addSpacing(12)
         summary.addWidget(self.loading_label, 1)
@@ -203,7 +203,7 @@ class SearchPage(Page):
     def _count(self, criteria: SampleCriteria) -> None:
         self._count_generation += 1
         generation = self._count_generation
-        self.count_label.setText("Counting…")
+        self.count_label.setText(self.tr("Counting…"))
         queries = self.session.services.queries
 
         def shown(result: tuple[int, bool]) -> None:
@@ -221,7 +221,7 @@ class SearchPage(Page):
 
     def _loading(self, busy: bool) -> None:
         if busy:
-            self.loading_label.setText("Loading…")
+            self.loading_label.setText(self.tr("Loading…"))
         else:
             rows = self.model.rowCount()
             more = "" if self.model.exhausted else " — scroll down for more"
