@@ -132,7 +132,7 @@ class HealthIndicator(QWidget):
     def set_unhealthy(self, reason: str) -> None:
         self.healthy = False
         self._paint(ERROR)
-        self.text.setText(f"Connection lost: {reason}")
+        self.text.setText(self.tr("Connection lost: {reason}").format(reason=reason))
         self.text.setStyleSheet(f"color: {ERROR}; font-weight: 600;")
         self.setToolTip(reason)
         self.retry.setEnabled(True)
@@ -168,7 +168,8 @@ class MainWindow(QMainWindow):
         brand = label(self.tr("Biobank Desktop"), "title")
         brand.setMinimumWidth(190)
         self.scan = ScanField(self.tr("Scan a tube, or type an ID  (F2)"), sound=session.settings.scan_sound)
-        self.logout_button = button(f"Log out {session.actor.username}", on_click=self.logout_requested.emit)
+        self.logout_button = button(self.tr("Log out {user}").format(user=session.actor.username),
+                                    on_click=self.logout_requested.emit)
         self.logout_button.setToolTip(f"{session.actor.display_name} ({session.actor.role.label})")
         top_layout.addWidget(brand)
         top_layout.addWidget(self.scan, 1)
@@ -202,14 +203,14 @@ class MainWindow(QMainWindow):
 
         # -- status bar ------------------------------------------------------------------------------
         info = session.services.system.info
-        kind = "SQLite file" if info.backend == "sqlite" else "PostgreSQL"
+        kind = self.tr("SQLite file") if info.backend == "sqlite" else "PostgreSQL"
         self.health = HealthIndicator()
         self.health.retry_clicked.connect(self.check_connection)
         self.database_label = label(f"{kind}: {info.description}")
         self.database_label.setObjectName("databaseLabel")
         self.database_label.setToolTip(info.url_without_password)
-        self.who_label = label(f"{session.actor.display_name} ({session.actor.role.label}) "
-                               f"at {session.actor.workstation}")
+        self.who_label = label(self.tr("{name} ({role}) at {workstation}").format(
+            name=session.actor.display_name, role=session.actor.role.label, workstation=session.actor.workstation))
         self.who_label.setObjectName("whoLabel")
         status = QStatusBar()
         status.setSizeGripEnabled(False)

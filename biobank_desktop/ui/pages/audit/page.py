@@ -208,14 +208,16 @@ class AuditPage(Page):
         def done(result: VerifyResult) -> None:
             self.verify_button.setEnabled(True)
             if result.ok:
-                self.banner.show_message(
-                    f"The audit trail is intact: all {result.checked:,} events link up and none was altered "
-                    f"(newest is #{result.last_seq:,}).", "ok")
+                self.banner.show_message(self.tr(
+                    "The audit trail is intact: all {checked} events link up and none was altered "
+                    "(newest is #{last}).").format(checked=f"{result.checked:,}", last=f"{result.last_seq:,}"), "ok")
             else:
-                where = f" First broken event: #{result.first_broken_seq:,}." if result.first_broken_seq else ""
+                where = (self.tr(" First broken event: #{seq}.").format(seq=f"{result.first_broken_seq:,}")
+                         if result.first_broken_seq else "")
                 self.banner.show_message(
-                    f"The audit trail has been tampered with: {result.problem}.{where} "
-                    f"{result.checked:,} events were verified before it. Tell your administrator.", "error")
+                    self.tr("The audit trail has been tampered with: {problem}.{where} {checked} events were "
+                            "verified before it. Tell your administrator.").format(
+                        problem=result.problem, where=where, checked=f"{result.checked:,}"), "error")
 
         def stopped() -> None:
             self.verify_button.setEnabled(True)

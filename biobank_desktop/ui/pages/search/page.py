@@ -209,7 +209,7 @@ class SearchPage(Page):
         def shown(result: tuple[int, bool]) -> None:
             if generation == self._count_generation:
                 n, exact = result
-                self.count_label.setText(formatting.plural(n, "sample", exact) if n else "No sample matches.")
+                self.count_label.setText(formatting.plural(n, "sample", exact) if n else self.tr("No sample matches."))
 
         self.session.runner.call(lambda: queries.count(criteria), on_result=shown,
                                  on_error=lambda exc: self._count_failed(generation, exc), owner=self)
@@ -224,8 +224,8 @@ class SearchPage(Page):
             self.loading_label.setText(self.tr("Loading…"))
         else:
             rows = self.model.rowCount()
-            more = "" if self.model.exhausted else " — scroll down for more"
-            self.loading_label.setText(f"Showing {rows:,}{more}" if rows else "")
+            more = "" if self.model.exhausted else self.tr(" — scroll down for more")
+            self.loading_label.setText(self.tr("Showing {rows}").format(rows=f"{rows:,}") + more if rows else "")
 
     def _activated(self, index: QModelIndex) -> None:
         code = self.model.sample_code(index.row())
