@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, Qt
+from PySide6.QtCore import QAbstractItemModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from biobank_desktop.ui.theme import ROW_HEIGHT
+from biobank_desktop.ui.widgets.date_field import DateField
+from biobank_desktop.ui.widgets.message_banner import MessageBanner
 
 
 class Form(QFormLayout):
@@ -181,3 +183,19 @@ def ask(parent: QWidget | None, dialog: QDialog, on_accept: Callable[[], None]) 
     dialog.finished.connect(dialog.deleteLater)
     dialog.open()
     return dialog
+
+
+# -- the names these widgets had before they moved to their own modules (pages written meanwhile use them) --
+
+Banner = MessageBanner
+
+
+class OptionalDateEdit(DateField):
+    """The date filter's former name: a :class:`DateField` that also announces ``dateChanged(value)``.
+    New code uses ``DateField`` and its ``value_changed``."""
+
+    dateChanged = Signal(object)
+
+    def __init__(self, placeholder: str | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(placeholder, parent)
+        self.value_changed.connect(self.dateChanged)
