@@ -307,7 +307,7 @@ class LabelPreviewPanel(QFrame):
         self.dpi.setObjectName("previewDpi")
         self.dpi.setToolTip(self.tr("The printer's resolution: barcodes are made of whole printer dots."))
         for dpi in PREVIEW_DPIS:
-            self.dpi.addItem(f"{dpi} dpi", dpi)
+            self.dpi.addItem(self.tr("{dpi} dpi").format(dpi=dpi), dpi)
         self.zoom_group = QButtonGroup(self)
         self.zoom_group.setExclusive(True)
         dpi_row = QHBoxLayout()
@@ -386,7 +386,7 @@ class LabelPreviewPanel(QFrame):
     def set_dpi(self, dpi: int) -> None:
         index = self.dpi.findData(dpi)
         if index < 0:
-            self.dpi.addItem(f"{dpi} dpi", dpi)
+            self.dpi.addItem(self.tr("{dpi} dpi").format(dpi=dpi), dpi)
             index = self.dpi.count() - 1
         self.dpi.setCurrentIndex(index)
 

@@ -118,15 +118,15 @@ class CopyDialog(QDialog):
     def __init__(self, source: LabelTemplate, taken: set[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("copyTemplateDialog")
-        self.setWindowTitle(f"Copy {source.name}")
+        self.setWindowTitle(self.tr("Copy {source_name}").format(source_name=source.name))
         self.setMinimumWidth(560)
         self.source = source
         self.taken = taken
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 18)
-        layout.addWidget(label(f"The copy is the biobank's: every workstation can print with it. You can change "
-                               f"it later (a copy someone else made needs a supervisor). {source.name} itself "
-                               "stays as it is.", wrap=True))
+        layout.addWidget(label(self.tr("The copy is the biobank's: every workstation can print with it. You can "
+                                       "change it later (a copy someone else made needs a supervisor). {source_name} "
+                                       "itself stays as it is.").format(source_name=source.name), wrap=True))
         form = form_layout()
         self.name_edit = QLineEdit(self._free_name(f"{source.name}-lab"))
         self.name_edit.setObjectName("copyName")
@@ -153,7 +153,8 @@ class CopyDialog(QDialog):
     def _try_accept(self) -> None:
         name = self.name_edit.text().strip()
         if name in self.taken:
-            self.message.setText(f"There is a template called {name} already: choose another name.")
+            self.message.setText(self.tr("There is a template called {name} already: choose another name.").format(
+                                             name=name))
             return
         try:
             self.copy = replace(self.source, name=name, source=None)
@@ -214,7 +215,7 @@ class DesignerTab(QWidget):
             self.shape.addItem(text, value)
         self.default_dpi = QComboBox()
         for dpi in SUPPORTED_DPI:
-            self.default_dpi.addItem(f"{dpi} dpi", dpi)
+            self.default_dpi.addItem(self.tr("{dpi} dpi").format(dpi=dpi), dpi)
         self.description = QLineEdit()
         self.description.setPlaceholderText(self.tr("What the label is for, and its stock"))
         props = QHBoxLayout()
@@ -534,7 +535,8 @@ class DesignerTab(QWidget):
 
         def shown(data: list[LabelData]) -> None:
             self.data = data[0]
-            self.sample_scan.show_feedback("ok", f"✔ Showing {self.data.sample_id}")
+            self.sample_scan.show_feedback("ok", self.tr("✔ Showing {data_sample_id}").format(
+                                                             data_sample_id=self.data.sample_id))
             self._edited()
 
         def failed(exc: BaseException) -> None:
@@ -566,7 +568,8 @@ class DesignerTab(QWidget):
             assert copy is not None
 
             def saved(_r: object) -> None:
-                self.page.banner.show_message(f"{copy.name} made from {source.name}: you can change it now.", "ok")
+                self.page.banner.show_message(self.tr("{copy} made from {source}: you can change it now.").format(
+                    copy=copy.name, source=source.name), "ok")
                 self.current = None  # nothing to keep: the list selects the copy
                 self.reload(copy.name)
 
@@ -587,7 +590,8 @@ class DesignerTab(QWidget):
         self.save_button.setEnabled(False)
 
         def saved(_r: object) -> None:
-            self.page.banner.show_message(f"Template {template.name} saved.", "ok")
+            self.page.banner.show_message(self.tr("Template {template_name} saved.").format(
+                                                      template_name=template.name), "ok")
             self.current = template
             self.reload(template.name)
 
@@ -602,8 +606,9 @@ class DesignerTab(QWidget):
         if self.current is None or not self.editable:
             return None
         name = self.current.name
-        dialog = ReasonDialog(f"Delete the template {name}", f"{name} is deleted for every workstation. Print rules "
-                              "that name it stop working. Say why: the reason is kept in the audit trail.",
+        dialog = ReasonDialog(self.tr("Delete the template {name}").format(name=name),
+                              self.tr("{name} is deleted for every workstation. Print rules that name it stop working. "
+                                      "Say why: the reason is kept in the audit trail.").format(name=name),
                               ok_text=self.tr("Delete template"), parent=self)
         dialog.setObjectName("deleteTemplateDialog")
         labelling, actor = self.session.services.labelling, self.session.actor
@@ -612,13 +617,14 @@ class DesignerTab(QWidget):
             reason = dialog.reason_text()
 
             def deleted(_r: object) -> None:
-                self.page.banner.show_message(f"Template {name} deleted.", "ok")
+                self.page.banner.show_message(self.tr("Template {name} deleted.").format(name=name), "ok")
                 self.current = None
                 self.reload()
 
             def refused(exc: BaseException) -> None:
                 if isinstance(exc, BiobankError):
-                    self.page.banner.show_message(f"{name} was not deleted: {exc}", "error")
+                    self.page.banner.show_message(self.tr("{name} was not deleted: {exc}").format(
+                                                              name=name, exc=exc), "error")
                 else:
                     self.page.show_error(exc)
 

@@ -224,7 +224,8 @@ class QueueTab(QWidget):
         self.printer_choice.clear()
         self.printer_choice.addItem(self.tr("As the rules say"), None)
         for printer in self._printers:
-            self.printer_choice.addItem(f"{printer.name} ({printer.dpi} dpi)", printer.name)
+            self.printer_choice.addItem(self.tr("{printer_name} ({printer_dpi} dpi)").format(
+                                                    printer_name=printer.name, printer_dpi=printer.dpi), printer.name)
         index = self.printer_choice.findData(current)
         self.printer_choice.setCurrentIndex(max(0, index))
         self.printer_choice.blockSignals(False)
@@ -300,12 +301,15 @@ class QueueTab(QWidget):
             self.job_message.hide()
             self.doubtful.hide()
         else:
-            what = "Reprint" if job.is_reprint else "Job"
+            what = self.tr("Reprint") if job.is_reprint else self.tr("Job")
             status = JOB_STATUS_TEXT.get(job.status, job.status)
-            self.job_title.setText(f"{what} {job.id}: {status}, {job.sent} of {job.total} printed")
-            reason = f" · reason: {job.reason}" if job.reason else ""
-            self.job_details.setText(f"{job.template_name} on {job.printer_name or 'no printer yet'} · "
-                                     f"{job.source}, queued {local_time(job.created_at)} by {job.created_by}{reason}")
+            self.job_title.setText(self.tr("{what} {job}: {status}, {sent} of {total} printed").format(
+                what=what, job=job.id, status=status, sent=job.sent, total=job.total))
+            reason = self.tr(" · reason: {reason}").format(reason=job.reason) if job.reason else ""
+            self.job_details.setText(self.tr("{template} on {printer} · {source}, queued {when} by {who}{reason}")
+                                     .format(
+                template=job.template_name, printer=job.printer_name or self.tr("no printer yet"), source=job.source,
+                when=local_time(job.created_at), who=job.created_by, reason=reason))
             doubtful = [i for i in job.items if i.status == "failed"]
             message = printer_message(job)
             # With labels that may have printed, the strip below is what matters; the printer's words are its tooltip.
@@ -314,9 +318,10 @@ class QueueTab(QWidget):
             if doubtful:
                 which = ", ".join(f"#{i.position}" for i in doubtful[:6]) + ("…" if len(doubtful) > 6 else "")
                 self.doubtful_text.setText(
-                    f"{'Label' if len(doubtful) == 1 else 'Labels'} {which} may have printed. Look at the printer, "
-                    "then:")
-                self.doubtful.setToolTip(f"The printer said: {message}" if message else "")
+                    tr_n("QueueTab", "Label(s) {which} may have printed. Look at the printer, then:",
+                         len(doubtful)).format(which=which))
+                said = self.tr("The printer said: {message}").format(message=message)
+                self.doubtful.setToolTip(said if message else "")
             self.doubtful.setVisible(bool(doubtful))
         self._update_actions()
 
@@ -341,18 +346,22 @@ class QueueTab(QWidget):
 
     def print_scanned(self, code: str) -> None:
         """Scan + Enter: queue this sample's label and print it at once (the fastest path at the bench)."""
-        self.scan.show_feedback("busy", f"Printing the label of {code}…")
+        self.scan.show_feedback("busy", self.tr("Printing the label of {code}…").format(code=code))
 
         def done(outcome: PrintOutcome) -> None:
             if outcome.queued_only:
-                self.scan.show_feedback("info", f"Queued {code}: no printer is set up here (Settings → Printers).")
+                self.scan.show_feedback("info", self.tr("Queued {code}: no printer is set up here (Settings → "
+                                                        "Printers).").format(code=code))
             elif outcome.error is not None and any(i.status == "failed" for j in outcome.jobs for i in j.items):
-                self.scan.show_feedback("error", f"⚠ {code} may have printed — look at the printer before anything "
-                                                 f"else: {outcome.error.message}")
+                self.scan.show_feedback("error", self.tr("⚠ {code} may have printed — look at the printer before "
+                                                         "anything else: {message}").format(
+                    code=code, message=outcome.error.message))
             elif outcome.error is not None:
-                self.scan.show_feedback("error", f"✖ Not printed, kept in the queue: {outcome.error.message}")
+                self.scan.show_feedback("error", self.tr("✖ Not printed, kept in the queue: {message}").format(
+                    message=outcome.error.message))
             elif outcome.complete:
-                self.scan.show_feedback("ok", f"✔ {code} printed on {outcome.printer}")
+                self.scan.show_feedback("ok", self.tr("✔ {code} printed on {outcome_printer}").format(
+                                                          code=code, outcome_printer=outcome.printer))
             else:
                 self.scan.show_feedback("info", outcome.summary())
             self.reload(outcome.jobs[0].id if outcome.jobs else None)
@@ -405,7 +414,7 @@ class QueueTab(QWidget):
 
             def cancelled(result: Result[JobInfo]) -> None:
                 info = result.value
-                self.page.banner.show_message(f"Print job {info.id} cancelled.", "ok")
+                self.page.banner.show_message(self.tr("Print job {info_id} cancelled.").format(info_id=info.id), "ok")
                 self.reload(info.id)
 
             run_write(self.page, lambda: labelling.cancel_job(actor, job.id, reason), on_done=cancelled,
@@ -421,10 +430,11 @@ class QueueTab(QWidget):
             return None
         codes = [i.sample_code for i in job.items if i.position in positions]
         shown = ", ".join(codes[:3]) + (f" and {len(codes) - 3} more" if len(codes) > 3 else "")
-        dialog = ReasonDialog(f"Reprint {len(codes)} label{'s' if len(codes) != 1 else ''}",
-                              f"Print again the label{'s' if len(codes) != 1 else ''} of {shown} "
-                              f"({job.template_name}). A reprint needs a reason: it is kept with the job and in the "
-                              "audit trail.", ok_text=self.tr("Reprint"), parent=self)
+        dialog = ReasonDialog(tr_n("QueueTab", "Reprint %n label(s)", len(codes)),
+                              tr_n("QueueTab", "Print again the label(s) of {shown} ({template}). A reprint needs a "
+                                   "reason: it is kept with the job and in the audit trail.", len(codes)).format(
+                                  shown=shown, template=job.template_name),
+                              ok_text=self.tr("Reprint"), parent=self)
         dialog.setObjectName("reprintDialog")
         dialog.reason.setPlaceholderText(self.tr("Why? For example: label smudged, frosted off"))
         printer_name = self.chosen_printer() or job.printer_name

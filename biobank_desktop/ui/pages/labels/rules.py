@@ -56,10 +56,10 @@ class RulesTab(QWidget):
         self.can_manage = self.session.can(Permission.MANAGE_REFERENCE)
         self.loaded = False
 
-        intro = label("A label uses the most specific rule that matches its sample: a rule for this workstation "
-                      "beats one for any workstation, then a study beats any study, then a sample type. Without a "
-                      "rule, labels use "
-                      f"{DEFAULT_TEMPLATE} on this workstation's first printer.", "fieldname", wrap=True)
+        intro = label(self.tr("A label uses the most specific rule that matches its sample: a rule for this "
+                              "workstation beats one for any workstation, then a study beats any study, then a sample"
+                              " type. Without a rule, labels use {default_template} on this workstation's first "
+                              "printer.").format(default_template=DEFAULT_TEMPLATE), "fieldname", wrap=True)
         self.read_only_note = label(self.tr("Only supervisors change print rules; you see them read-only."), "value")
         self.read_only_note.setObjectName("rulesReadOnly")
         self.read_only_note.setVisible(not self.can_manage)
@@ -187,8 +187,10 @@ class RulesTab(QWidget):
 
         def added(_result: Result[int]) -> None:
             self.page.banner.show_message(
-                f"Rule added: {study or 'any study'} / {sample_type or 'any type'} / "
-                f"{workstation or 'any workstation'} → {template} on {printer or 'the first printer'}.", "ok")
+                self.tr("Rule added: {study} / {sample_type} / {workstation} → {template} on {printer}.").format(
+                    study=study or self.tr("any study"), sample_type=sample_type or self.tr("any type"),
+                    workstation=workstation or self.tr("any workstation"), template=template,
+                    printer=printer or self.tr("the first printer")), "ok")
             self.reload()
 
         run_write(self.page, lambda: labelling.add_rule(actor, template_name=template, printer_name=printer,
@@ -198,7 +200,7 @@ class RulesTab(QWidget):
 
     def _refused(self, exc: BaseException) -> None:
         if isinstance(exc, BiobankError):
-            self.page.banner.show_message(f"The print rules were not changed: {exc}", "error")
+            self.page.banner.show_message(self.tr("The print rules were not changed: {exc}").format(exc=exc), "error")
         else:
             self.page.show_error(exc)
 

@@ -88,7 +88,7 @@ class PrinterDialog(QDialog):
         self.installed = label("", "fieldname", wrap=True)
         self.dpi = QComboBox()
         for dpi in DPI_CHOICES:
-            self.dpi.addItem(f"{dpi} dpi", dpi)
+            self.dpi.addItem(self.tr("{dpi} dpi").format(dpi=dpi), dpi)
         self.dpi.setCurrentIndex(max(0, self.dpi.findData(current.dpi if current else 203)))
         self.offset_x = self._offset(current.offset_x_mm if current else 0.0)
         self.offset_y = self._offset(current.offset_y_mm if current else 0.0)
@@ -176,13 +176,14 @@ class CalibrationDialog(QDialog):
     def __init__(self, printer: PrinterConfig, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("calibrationDialog")
-        self.setWindowTitle(f"Calibration label on {printer.name}")
+        self.setWindowTitle(self.tr("Calibration label on {printer_name}").format(printer_name=printer.name))
         self.setMinimumWidth(560)
         self.templates: list[LabelTemplate] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 18)
-        layout.addWidget(label(f"One label with the example sample is printed on {printer.name} (it is not queued "
-                               "and not about a real sample). Choose the label stock loaded in the printer.",
+        layout.addWidget(label(self.tr("One label with the example sample is printed on {printer_name} (it is not "
+                                       "queued and not about a real sample). Choose the label stock loaded in the "
+                                       "printer.").format(printer_name=printer.name),
                                wrap=True))
         form = form_layout()
         self.template = QComboBox()
@@ -202,7 +203,8 @@ class CalibrationDialog(QDialog):
         self.templates = templates
         self.template.clear()
         for template in templates:
-            self.template.addItem(f"{template.name} ({template.width_mm:g} × {template.height_mm:g} mm)", template.name)
+            self.template.addItem(self.tr("{name} ({width:g} × {height:g} mm)").format(
+                name=template.name, width=template.width_mm, height=template.height_mm), template.name)
         self.template.setCurrentIndex(max(0, self.template.findData(preferred)))
         self.ok_button.setEnabled(bool(templates))
 
@@ -333,7 +335,7 @@ class PrintersSection(QGroupBox):
             fresh.printers = change(list(fresh.printers))
             fresh.save()
         except (OSError, BiobankError) as exc:
-            self.page.banner.show_message(f"The printers could not be saved: {exc}", "error")
+            self.page.banner.show_message(self.tr("The printers could not be saved: {exc}").format(exc=exc), "error")
             return False
         self.session.settings.printers = fresh.printers
         self.page.banner.show_message(done, "ok")

@@ -42,7 +42,8 @@ class _PasswordPair(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.first = QLineEdit()
         self.first.setEchoMode(QLineEdit.EchoMode.Password)
-        self.first.setPlaceholderText(f"At least {MIN_PASSWORD_LENGTH} characters")
+        self.first.setPlaceholderText(self.tr("At least {min_password_length} characters").format(
+                                                  min_password_length=MIN_PASSWORD_LENGTH))
         self.second = QLineEdit()
         self.second.setEchoMode(QLineEdit.EchoMode.Password)
         self.second.setPlaceholderText(self.tr("The same again"))
@@ -211,8 +212,9 @@ class UsersPage(Page):
         dialog = FormDialog(f"Reset the password of {user.username}", "Reset password", self)
         dialog.setObjectName("resetPasswordDialog")
         passwords = _PasswordPair()
-        dialog.form.addRow(label(f"{user.display_name} will have to choose a new password at the next login. "
-                                 "This also unlocks the account.", wrap=True))
+        dialog.form.addRow(label(self.tr("{user_display_name} will have to choose a new password at the next login. "
+                                         "This also unlocks the account.").format(
+                                             user_display_name=user.display_name), wrap=True))
         dialog.form.addRow(self.tr("New password"), passwords)
         dialog.validate = passwords.problem
         accounts, actor = self.session.services.accounts, self.session.actor
@@ -228,7 +230,8 @@ class UsersPage(Page):
         user = self.selected_user()
         if user is None:
             return None
-        dialog = ReasonDialog(f"Change the role of {user.username}", f"{user.display_name} is {user.role.label}.",
+        dialog = ReasonDialog(self.tr("Change the role of {user}").format(user=user.username),
+                              self.tr("{name} is {role}.").format(name=user.display_name, role=user.role.label),
                               ok_text=self.tr("Change role"), choices=ROLE_CHOICES, choice_label=self.tr("New role"),
                               current_choice=user.role.value, parent=self)
         dialog.setObjectName("roleDialog")
