@@ -114,12 +114,13 @@ def render_pages(window: QWidget, out: Path, width: int, height: int, wait: Wait
     faults: dict[str, list[str]] = {}
     tag = f"{width}x{height}"
 
-    def shot(name: str, key_buttons: list[QWidget]) -> None:
+    def shot(name: str, key_buttons: list[QWidget], read_tables: tuple[QAbstractScrollArea, ...] = ()) -> None:
         for _ in range(3):
             QApplication.processEvents()
         window.grab().save(str(out / f"{name}-{tag}.png"))
         faults[name] = layout_problems(window, size=(width, height)) + [
-            f"key button hidden: {b}" for b in hidden_buttons(window, key_buttons)]
+            f"key button hidden: {b}" for b in hidden_buttons(window, key_buttons)] + [
+            f"{t.objectName()} needs sideways scrolling" for t in read_tables if t.horizontalScrollBar().isVisible()]
 
     open_page = window.open_page  # type: ignore[attr-defined]
     search = open_page("search")
@@ -129,15 +130,15 @@ def render_pages(window: QWidget, out: Path, width: int, height: int, wait: Wait
     sample = open_page("sample")
     sample.show_sample(code)
     wait(lambda: sample.detail is not None and sample.detail.sample_code == code)
-    shot("sample", [sample.reload_button])
+    shot("sample", [sample.reload_button], (sample.history_table,))
     audit = open_page("audit")
     wait(lambda: audit.model.rowCount() > 0 and not audit.model.fetching)
     audit.table.selectRow(0)
-    shot("audit", [audit.search_button, audit.until, audit.verify_button])
+    shot("audit", [audit.search_button, audit.until, audit.verify_button], (audit.table,))
     if window.session.can(Permission.MANAGE_USERS):  # type: ignore[attr-defined]
         users = open_page("users")
         wait(lambda: users.model.rowCount() > 0)
-        shot("users", [])
+        shot("users", [], (users.table,))
     open_page("settings")
     shot("settings", [])
     labels = open_page("labels")

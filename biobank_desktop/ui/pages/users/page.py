@@ -28,7 +28,7 @@ from biobank_desktop.ui.models.user_table import WIDTHS, UserTableModel
 from biobank_desktop.ui.operations.writes import changes_of, run_write
 from biobank_desktop.ui.pages.base import Page
 from biobank_desktop.ui.session import UiSession
-from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, form_layout, label, table_view
+from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, fit_columns, form_layout, label, table_view
 
 ROLE_CHOICES = [(role.value, role.label) for role in Role]
 
@@ -104,6 +104,7 @@ class UsersPage(Page):
 
         self.model = UserTableModel()
         self.table = table_view("userTable", self.model, widths=WIDTHS)
+        fit_columns(self.table, stretch=(1,))  # the full name takes what is left: no sideways scrolling
         self.body.addWidget(self.table, 1)
 
         self.selected_label = label(self.tr("Select a user to change their account."), "fieldname")
