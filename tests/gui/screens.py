@@ -110,7 +110,6 @@ def render_pages(window: QWidget, out: Path, width: int, height: int, wait: Wait
     out.mkdir(parents=True, exist_ok=True)
     window.showNormal()
     window.resize(width, height)
-    wait(lambda: (window.width(), window.height()) == (width, height) or True)
     faults: dict[str, list[str]] = {}
     tag = f"{width}x{height}"
 
