@@ -33,13 +33,14 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMessageBox,
     QStackedWidget,
     QStatusBar,
     QVBoxLayout,
     QWidget,
 )
 
-from biobank_desktop.core.domain.errors import BiobankError
+from biobank_desktop.core.domain.errors import BiobankError, DatabaseIdentityError, DatabaseReadOnlyError
 from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.services.changes import LABEL_JOB, Changes
 from biobank_desktop.core.services.dto import ScanResult
@@ -121,10 +122,11 @@ class HealthIndicator(QWidget):
         self.setToolTip("The database answered the last check.")
         self.retry.hide()
 
-    def set_unhealthy(self, reason: str) -> None:
+    def set_unhealthy(self, reason: str, prefix: str | None = None) -> None:
+        """Red, with ``prefix`` ("Connection lost" unless told: "Stopped", "Read-only") and the reason."""
         self.healthy = False
         self._paint(ERROR)
-        self.text.setText(f"Connection lost: {reason}")
+        self.text.setText(f"{prefix or self.tr('Connection lost')}: {reason}")
         self.text.setStyleSheet(f"color: {ERROR}; font-weight: 600;")
         self.setToolTip(reason)
         self.retry.setEnabled(True)
@@ -149,6 +151,7 @@ class MainWindow(QMainWindow):
         self._ping_running = False
         self._poll_running = False
         self._label_printer: LabelPrinter | None = None
+        self.database_gone_box: QMessageBox | None = None
 
         # -- top bar: the scan field ------------------------------------------------------------------
         top = QFrame()
@@ -376,6 +379,7 @@ class MainWindow(QMainWindow):
             self._ping_running = False
             was = self.health.healthy
             self.health.set_healthy()
+            self._resume_work()
             if was is False:
                 self.session.events.connection_changed.emit(True, "")
                 self.poll_changes()
@@ -384,11 +388,36 @@ class MainWindow(QMainWindow):
             self._ping_running = False
             reason = str(exc) if isinstance(exc, BiobankError) else f"{type(exc).__name__}: {exc}"
             was = self.health.healthy
-            self.health.set_unhealthy(reason)
+            if isinstance(exc, DatabaseIdentityError):
+                self.health.set_unhealthy(exc.message, self.tr("Stopped"))
+                self._stop_work(exc)
+            elif isinstance(exc, DatabaseReadOnlyError):
+                self.health.set_unhealthy(exc.message, self.tr("Read-only"))
+            else:
+                self.health.set_unhealthy(reason)
             if was is not False:
                 self.session.events.connection_changed.emit(False, reason)
 
         self.session.runner.call(system.ping, on_result=healthy, on_error=unhealthy, owner=self)
+
+    def _stop_work(self, exc: DatabaseIdentityError) -> None:
+        """The database file vanished or was replaced: no page may be used (writes are refused by the unit of
+        work anyway) until Retry finds it back; say so once, in a box that cannot be missed."""
+        if not self.stack.isEnabled():
+            return
+        self.stack.setEnabled(False)
+        self.scan.setEnabled(False)
+        box = QMessageBox(QMessageBox.Icon.Critical, self.tr("The database is gone"),
+                          f"{exc.message}\n\n{exc.hint or ''}".strip(), QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("databaseGoneBox")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.database_gone_box = box
+        box.open()
+
+    def _resume_work(self) -> None:
+        if not self.stack.isEnabled():
+            self.stack.setEnabled(True)
+            self.scan.setEnabled(True)
 
     def poll_changes(self) -> None:
         if self._poll_running or self.health.healthy is False:

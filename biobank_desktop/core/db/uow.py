@@ -150,6 +150,9 @@ class UnitOfWork:
             with self.db.connect_checked():
                 session.flush()
                 self._write_audit(session)
+            # An SQLite file deleted or replaced under us would take this commit into a file nobody will
+            # open again: refuse it (one stat call).
+            self.db.check_file()
             try:
                 session.commit()
             except OperationalError as exc:

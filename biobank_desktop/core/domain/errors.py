@@ -60,3 +60,19 @@ class OperationCancelledError(BiobankError):
 
 class PrinterError(BiobankError):
     """A printer refused, did not answer or dropped the connection."""
+
+
+class DatabaseIdentityError(DatabaseUnavailableError):
+    """The configured database is missing, empty, or another database than the one this workstation used.
+
+    ``backups`` lists the newest backup files found (newest first), so the message can say where they are.
+    Never answered by creating a new database: the user switches database or quits.
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None, backups: tuple[str, ...] = ()) -> None:
+        super().__init__(message, hint=hint)
+        self.backups = backups
+
+
+class DatabaseReadOnlyError(DatabaseUnavailableError):
+    """The database can be read but not written (read-only file, folder or disk); nothing was saved."""
