@@ -152,6 +152,7 @@ class MainWindow(QMainWindow):
         self._poll_running = False
         self._label_printer: LabelPrinter | None = None
         self.database_gone_box: QMessageBox | None = None
+        self._scanned_sample: str | None = None  # the sample the scan field's "✔" answer names
 
         # -- top bar: the scan field ------------------------------------------------------------------
         top = QFrame()
@@ -291,7 +292,13 @@ class MainWindow(QMainWindow):
     def show_page(self, name: str) -> bool:
         return self.open_page(name) is not None
 
+    def focus_scan(self) -> None:
+        self.scan.focus_for_scan()
+
     def open_sample(self, code: str) -> None:
+        if code != self._scanned_sample and self.scan.state in ("ok", "info"):
+            self.scan.show_feedback("", "")  # "✔ Sample …-A02" must not stay while A05 is shown
+        self._scanned_sample = None
         page = self.open_page("sample")
         if page is not None:
             page.show_sample(code)  # type: ignore[attr-defined]
@@ -345,6 +352,7 @@ class MainWindow(QMainWindow):
     def _scan_answered(self, result: ScanResult) -> None:
         if result.kind == "sample":
             self.scan.show_feedback("ok", f"✔ {result.display}")
+            self._scanned_sample = result.key
             self.open_sample(result.key)
         elif result.kind == "participant":
             study, _, pseudonym = result.key.partition("/")
