@@ -439,6 +439,7 @@ class SamplePage(Page):
             item = self.consents_layout.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
+                widget.setParent(None)  # out of the page at once (findChild, screen readers), deleted later
                 widget.deleteLater()
         if d.participant is None:
             self.consents_layout.addWidget(label(self.tr("No participant: no consent applies to this sample."),
