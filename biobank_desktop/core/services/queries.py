@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from biobank_desktop.core.db.engine import Database
@@ -160,10 +160,12 @@ class QueryService:
         if text:
             by_barcode = select(SampleBarcode.sample_id).where(SampleBarcode.barcode == text)
             by_person = select(Participant.id).where(Participant.pseudonym == text)
-            by_number = [_prefix_range(Sample.sample_code, code) for code in number_part_codes(session, text)]
+            # One indexed range per ID counter, as a UNION: an OR of many ranges makes the planner scan samples.
+            numbered = [select(Sample.id).where(_prefix_range(Sample.sample_code, code))  # type: ignore[arg-type]
+                        for code in number_part_codes(session, text)]
+            by_number = [Sample.id.in_(union_all(*numbered))] if numbered else []
             stmt = stmt.where(or_(_prefix_range(Sample.sample_code, text.upper()),  # type: ignore[arg-type]
-                                  Sample.id.in_(by_barcode), Sample.participant_id.in_(by_person),
-                                  *by_number))  # type: ignore[arg-type]
+                                  Sample.id.in_(by_barcode), Sample.participant_id.in_(by_person), *by_number))
         if c.study_codes:
             stmt = stmt.where(Sample.study_id.in_(select(Study.id).where(Study.code.in_(c.study_codes))))
         if c.site_codes:
