@@ -122,13 +122,14 @@ class HealthIndicator(QWidget):
         self.setToolTip("The database answered the last check.")
         self.retry.hide()
 
-    def set_unhealthy(self, reason: str, prefix: str | None = None) -> None:
-        """Red, with ``prefix`` ("Connection lost" unless told: "Stopped", "Read-only") and the reason."""
+    def set_unhealthy(self, reason: str, prefix: str | None = None, details: str | None = None) -> None:
+        """Red, with ``prefix`` ("Connection lost" unless told: "Stopped", "Read-only") and the reason; the
+        tooltip says it in full (``details``)."""
         self.healthy = False
         self._paint(ERROR)
         self.text.setText(f"{prefix or self.tr('Connection lost')}: {reason}")
         self.text.setStyleSheet(f"color: {ERROR}; font-weight: 600;")
-        self.setToolTip(reason)
+        self.setToolTip(details or reason)
         self.retry.setEnabled(True)
         self.retry.show()
 
@@ -397,10 +398,12 @@ class MainWindow(QMainWindow):
             reason = str(exc) if isinstance(exc, BiobankError) else f"{type(exc).__name__}: {exc}"
             was = self.health.healthy
             if isinstance(exc, DatabaseIdentityError):
-                self.health.set_unhealthy(exc.message, self.tr("Stopped"))
+                self.health.set_unhealthy(self.tr("the database file is gone or was replaced; nothing can be saved"),
+                                          self.tr("Stopped"), reason)
                 self._stop_work(exc)
             elif isinstance(exc, DatabaseReadOnlyError):
-                self.health.set_unhealthy(exc.message, self.tr("Read-only"))
+                self.health.set_unhealthy(self.tr("the database cannot be written ({0})").format(exc.why),
+                                          self.tr("Read-only"), reason)
             else:
                 self.health.set_unhealthy(reason)
             if was is not False:

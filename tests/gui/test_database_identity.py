@@ -122,7 +122,8 @@ def test_the_window_stops_work_when_the_file_vanishes_and_resumes_when_it_is_bac
     os.rename(path, moved)
     window.check_connection()
     qtbot.waitUntil(lambda: window.health.healthy is False, timeout=10_000)
-    assert window.health.text.text().startswith(f"Stopped: The database file {path} has disappeared")
+    assert window.health.text.text() == "Stopped: the database file is gone or was replaced; nothing can be saved"
+    assert window.health.toolTip().startswith(f"The database file {path} has disappeared")
     assert "Connected" not in window.health.text.text()
     assert not window.stack.isEnabled() and not window.scan.isEnabled()
     assert window.database_gone_box is not None and window.database_gone_box.isVisible()
@@ -146,6 +147,6 @@ def test_a_read_only_database_shows_in_the_status_bar(qtbot, gui_services, open_
     monkeypatch.setattr(os, "statvfs", lambda p: _ReadOnlyDisk() if str(p) == folder else real(p))
     window.check_connection()
     qtbot.waitUntil(lambda: window.health.healthy is False, timeout=10_000)
-    assert window.health.text.text().startswith(f"Read-only: The database {gui_services.db.path} cannot be "
-                                                "written: the disk (or network share) holding it is mounted "
-                                                "read-only")
+    assert window.health.text.text() == ("Read-only: the database cannot be written (the disk or network share "
+                                         "holding it is mounted read-only)")
+    assert window.health.toolTip().startswith(f"The database {gui_services.db.path} cannot be written")

@@ -108,7 +108,7 @@ def read_only_reason(path: Path) -> str | None:
     folder = path.parent
     try:
         if os.statvfs(folder).f_flag & os.ST_RDONLY:
-            return "the disk (or network share) holding it is mounted read-only"
+            return "the disk or network share holding it is mounted read-only"
     except (OSError, AttributeError):  # AttributeError: no statvfs on Windows
         pass
     if path.exists() and not os.access(path, os.W_OK):
@@ -122,7 +122,7 @@ def read_only_error(path: Path, reason: str) -> DatabaseReadOnlyError:
     return DatabaseReadOnlyError(
         f"The database {path} cannot be written: {reason}. Nothing was saved.",
         hint="You can still look things up. Ask IT to make the file, its folder and the disk writable again, "
-        "then Retry.")
+        "then Retry.", why=reason)
 
 
 def _normalise_url(url: str | URL) -> URL:
@@ -299,7 +299,7 @@ class Database:
         if now is None:
             raise DatabaseIdentityError(
                 f"The database file {self.path} has disappeared while the application was using it (deleted, "
-                "moved, or the network share is gone). Nothing more is saved; work done since is not kept.",
+                "moved, or the network share is gone). Nothing can be saved until it is back.",
                 hint="Put the file back where it was (or restore the last backup there), then Retry; or log out and "
                 f"switch database. {backups_hint(backups, self.path)}", backups=backups)
         raise DatabaseIdentityError(

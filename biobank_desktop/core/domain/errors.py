@@ -75,4 +75,10 @@ class DatabaseIdentityError(DatabaseUnavailableError):
 
 
 class DatabaseReadOnlyError(DatabaseUnavailableError):
-    """The database can be read but not written (read-only file, folder or disk); nothing was saved."""
+    """The database can be read but not written (read-only file, folder or disk); nothing was saved.
+
+    ``why``: the reason alone, short enough for a status bar ("the disk ... is mounted read-only")."""
+
+    def __init__(self, message: str, *, hint: str | None = None, why: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.why = why
