@@ -574,6 +574,7 @@ class SamplePage(Page):
             choice_label=self.tr("Barcode"), choice_placeholder=None if len(choices) == 1 else self.tr("— choose —"),
             suggestions=barcode_removal_reasons(), parent=self)
         dialog.setObjectName("removeBarcodeDialog")
+        dialog.reason.setPlaceholderText(self.tr("Why? Choose below, or write it"))
 
         def accepted() -> None:
             barcode, reason = str(dialog.choice_value()), dialog.reason_text()
@@ -603,7 +604,7 @@ class SamplePage(Page):
                               "reason: it is kept with the print job and in the audit trail.", ok_text="Reprint",
                               suggestions=reprint_reasons(), parent=self)
         dialog.setObjectName("reprintLabelDialog")
-        dialog.reason.setPlaceholderText(self.tr("Why? Choose above, or write it"))
+        dialog.reason.setPlaceholderText(self.tr("Why? Choose below, or write it"))
 
         def accepted() -> None:
             self.banner.hide()

@@ -29,8 +29,8 @@ def barcode_kinds() -> list[tuple[str, str]]:
 
 def status_reasons() -> list[str]:
     return [_tr("Received at the biobank"), _tr("Tube cracked or leaking"), _tr("Haemolysed"),
-            _tr("Volume used up"), _tr("Temperature excursion (freezer alarm)"), _tr("Consent withdrawn"),
-            _tr("Sent to a partner"), _tr("Found after a search")]
+            _tr("Volume used up"), _tr("Freezer alarm"), _tr("Consent withdrawn"), _tr("Sent to a partner"),
+            _tr("Found again after a search")]
 
 
 def reprint_reasons() -> list[str]:
