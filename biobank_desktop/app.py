@@ -528,6 +528,7 @@ class BiobankApp(QObject):
         if self.exit_code is not None:
             return
         self.exit_code = code
+        self._dismiss_dialog()  # an application-modal error dialog must not outlive the application's life
         self._close_window()
         self._close_services()
         self.runner.shutdown()

@@ -103,6 +103,8 @@ def test_another_database_put_in_place_is_refused_at_start(qtbot, started, sqlit
     again = _start(started, sqlite_url, settings)
     error = _wait(qtbot, again, StartupErrorDialog)
     assert "is not the database this workstation used" in error.message_text
+    error.quit_button.click()
+    assert again.exit_code == 1 and not error.isVisible()
 
 
 def test_a_new_database_on_a_workstation_that_knows_others_gets_no_demo_data(qtbot, started, tmp_path):
