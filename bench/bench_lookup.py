@@ -31,7 +31,7 @@ from biobank_desktop.core.db import schema
 from biobank_desktop.core.db.engine import Database, sqlite_url
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.services.demo import generate_demo, is_demo_database
-from biobank_desktop.core.services.queries import QueryService
+from biobank_desktop.core.services.queries import QueryService, SampleCriteria
 
 OUT = Path(__file__).resolve().parent / "out"
 PG_ADMIN = os.environ.get("BIOBANK_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -169,6 +169,12 @@ def bench(db: Database, lookups: int, rng: random.Random) -> None:
     for kind, values in by_kind.items():
         median, p99 = _stats(values)
         print(f"  {'  sample_code_for_barcode, ' + kind:46}{median:10.3f}{p99:10.3f}{median / base_median:16.1f}")
+    # Search by the number part of an ID ("000092"): one index range per ID counter, first page of 50.
+    numbers = [p.code.split("-")[2][:-1] for p in probes[WARMUP:] if p.kind == "internal ID"][:200]
+    by_number = [_timed(lambda n=n: queries.search_ids(SampleCriteria(text=n), limit=50))  # type: ignore[misc]
+                 for n in numbers]
+    median, p99 = _stats(by_number)
+    print(f"  {'search_ids by number part (first 50)':46}{median:10.3f}{p99:10.3f}{median / base_median:16.1f}")
 
 
 def main() -> int:

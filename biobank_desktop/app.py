@@ -8,8 +8,12 @@ user; ``finished(exit_code)`` ends it):
    setting); a PostgreSQL password comes from the keyring or is asked;
 2. open the database and bring its schema up to date on a worker (the service copies an SQLite file
    aside first);
-3. a brand-new embedded SQLite database (no account, no sample) is filled with demonstration data,
-   with a progress dialog; a brand-new database elsewhere asks for its first administrator;
+3. a brand-new embedded SQLite database on a REAL first run of this workstation (its settings know no
+   database yet, no backups folder beside the file) is filled with demonstration data, with a progress
+   dialog; any other brand-new database asks for its first administrator. A database this workstation
+   used before (recorded in its settings: identity, file, created here) that is now missing, empty or
+   another database is never created nor filled: it ends in the error dialog, which names the newest
+   backups (see :mod:`biobank_desktop.core.services.identity`);
 4. the login dialog (listing the demo accounts when the database holds demo data), a forced password
    change when the account needs one;
 5. the main window. Logging out returns to 4; switching the database returns to 2.
@@ -28,7 +32,8 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -46,6 +51,7 @@ from biobank_desktop.ui.theme import apply_theme
 if TYPE_CHECKING:
     from biobank_desktop.core.labels.printers import PrinterConfig
     from biobank_desktop.core.services import Services
+    from biobank_desktop.core.services.identity import KnownDatabase
     from biobank_desktop.ui.dialogs.login import DemoAccount, LoginDialog, LoginResult
     from biobank_desktop.ui.main_window import MainWindow
 
@@ -66,6 +72,8 @@ class Opened:
     has_users: bool
     has_samples: bool
     demo: bool
+    identity: KnownDatabase | None = None  # to record in this workstation's settings
+    first_run: bool = False  # a real first run of this workstation: demonstration data may be added
 
 
 def configured_printers(settings: Settings) -> Callable[[], list[PrinterConfig]]:
@@ -88,25 +96,63 @@ def configured_printers(settings: Settings) -> Callable[[], list[PrinterConfig]]
 
 
 def open_services(url: str, workstation: str | None, progress: ProgressFn, _cancelled: CancelledFn,
-                  printers: Callable[[], list[PrinterConfig]] | None = None) -> Opened:
-    """Open the database at ``url``, upgrade its schema, and look at what it holds. Worker thread."""
+                  printers: Callable[[], list[PrinterConfig]] | None = None, *,
+                  known_record: dict[str, Any] | None = None, first_workstation_start: bool = False,
+                  accept_other_identity: bool = False) -> Opened:
+    """Open the database at ``url``, check it is the one this workstation used (``known_record``, from its
+    settings), upgrade its schema, and look at what it holds. Worker thread.
+
+    ``first_workstation_start``: this workstation's settings record no database at all. Only then may a new
+    embedded database get demonstration data (and only when no backups folder lies beside it).
+    ``accept_other_identity``: the user chose this database again knowingly (Switch database); a missing or
+    empty file is still refused."""
     progress(-1.0, "Opening the database")
     from biobank_desktop.core.services import build_services, open_database
     from biobank_desktop.core.services.demo import is_demo_database
+    from biobank_desktop.core.services.identity import (
+        KnownDatabase,
+        check_before_open,
+        check_identity,
+        ensure_identity,
+    )
     from biobank_desktop.core.services.queries import SampleCriteria
 
+    known = KnownDatabase.from_dict(known_record) if known_record else None
+    path = sqlite_path(url)
+    if path is not None:
+        check_before_open(path, known)  # a known file that is missing or empty is never created
     db = open_database(url)
     try:
+        is_empty = check_identity(db, None if accept_other_identity else known)
         services = build_services(db, workstation=workstation or None, printers=printers or list)
         progress(-1.0, "Checking the database schema (a copy of the file is kept before an upgrade)")
         backup = services.system.upgrade().value
+        identity = replace(ensure_identity(db, services.workstation),
+                           created_here=is_empty or bool(known and known.created_here))
         has_users = services.accounts.has_users()
         has_samples = services.queries.count(SampleCriteria(), cap=1)[0] > 0
         demo = is_demo_database(db)
     except BaseException:
         db.dispose()
         raise
-    return Opened(services, backup, has_users, has_samples, demo)
+    first_run = (first_workstation_start and is_empty and path is not None
+                 and not (path.parent / "backups").exists())
+    return Opened(services, backup, has_users, has_samples, demo, identity, first_run)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of an SQLite URL (None for PostgreSQL or an in-memory database)."""
+    parts = urlsplit(url)
+    if not parts.scheme.startswith("sqlite"):
+        return None
+    target = safe_target(url)
+    return Path(target) if target and target != ":memory:" else None
+
+
+def database_key(url: str) -> str:
+    """How this workstation's settings name a database: the SQLite file's absolute path, or user@host:port/db."""
+    path = sqlite_path(url)
+    return str(path.expanduser().absolute()) if path is not None else safe_target(url).split("?", 1)[0]
 
 
 def demo_accounts() -> list[DemoAccount]:
@@ -151,6 +197,7 @@ class BiobankApp(QObject):
         self.runner = JobRunner(None)
         self.exit_code: int | None = None
         self._last_username = ""
+        self._chosen_knowingly: str | None = None  # the database the user chose in Switch database
 
     # -- 1 + 2: settings, database ----------------------------------------------------------------------
 
@@ -196,10 +243,17 @@ class BiobankApp(QObject):
         assert self.settings is not None
         workstation = self.settings.workstation_name
         printers = configured_printers(self.settings)
+        key = database_key(url)
+        known_record = self.settings.known_databases.get(key)
+        first_start = not self.settings.known_databases
+        accept = key == self._chosen_knowingly
         self._open_token += 1
         token = self._open_token
-        job = self.runner.start(lambda p, c: open_services(url, workstation, p, c, printers),
-                                on_result=lambda opened: self._opened(token, opened),
+        job = self.runner.start(lambda p, c: open_services(url, workstation, p, c, printers,
+                                                           known_record=known_record,
+                                                           first_workstation_start=first_start,
+                                                           accept_other_identity=accept),
+                                on_result=lambda opened: self._opened(token, opened, key),
                                 on_error=lambda exc: self._open_failed(token, exc))
         login = self.show_login()
         job.progressed.connect(lambda _fraction, text: login.set_status(text) if self._current_is(login) else None)
@@ -223,18 +277,19 @@ class BiobankApp(QObject):
         if token == self._open_token:
             self._fail(exc)
 
-    def _opened(self, token: int, opened: Opened) -> None:
+    def _opened(self, token: int, opened: Opened, key: str) -> None:
         if token != self._open_token or self.exit_code is not None:
             opened.services.close()  # the user switched to another database (or quit) meanwhile
             return
         self.opened = opened
         self.services = opened.services
+        self._remember_database(key, opened)
         if opened.backup:
             log.info("Schema upgraded; the previous database file was copied to %s", opened.backup)
         # Import the main window ahead of need, on a worker (on the GUI thread it would freeze the login dialog
         # while the imports it shares with the core finish), overlapping the password check.
         self.runner.call(_preload_main_window)
-        if not opened.has_users and not opened.has_samples and opened.services.db.backend == "sqlite":
+        if opened.first_run and not opened.has_users and not opened.has_samples:
             self._dismiss_dialog()
             self.generate_demo()
         elif not opened.has_users:
@@ -242,6 +297,22 @@ class BiobankApp(QObject):
         elif isinstance(self.current_dialog, _login_dialog_class()):
             self.current_dialog.connect_to(opened.services, self._database_text(), self._demo_accounts())
         # else: another dialog (Settings → Database) is open; the login dialog shown after it is connected
+
+    def _remember_database(self, key: str, opened: Opened) -> None:
+        """Record in this workstation's settings which database this is (identity, file, created here), so a
+        later start notices when it went missing, was emptied or replaced. Saved at once to the settings file
+        (only this entry changes there)."""
+        assert self.settings is not None
+        if opened.identity is None:
+            return
+        record = opened.identity.to_dict()
+        self.settings.known_databases[key] = record
+        try:
+            on_disk = Settings.load() if Settings.path().exists() else Settings(database=self.settings.database)
+            on_disk.known_databases[key] = record
+            on_disk.save()
+        except (OSError, BiobankError) as exc:
+            log.warning("could not record the database's identity in the settings: %s", exc)
 
     # -- failures ---------------------------------------------------------------------------------------------
 
@@ -293,6 +364,8 @@ class BiobankApp(QObject):
         self.settings = settings
         self.explicit_url = None  # the user chose: their choice beats --database and the environment
         self.password, self.use_keyring = password, True
+        url = self.database_url()
+        self._chosen_knowingly = database_key(url) if url else None  # another identity there is accepted
         self.open_database()
 
     # -- 3: first run -----------------------------------------------------------------------------------------
@@ -452,6 +525,7 @@ class BiobankApp(QObject):
         if self.exit_code is not None:
             return
         self.exit_code = code
+        self._dismiss_dialog()  # an application-modal error dialog must not outlive the application's life
         self._close_window()
         self._close_services()
         self.runner.shutdown()

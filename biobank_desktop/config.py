@@ -87,6 +87,9 @@ class Settings:
     scan_sound: bool = True
     printers: list[dict[str, Any]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Every database this workstation opened, by target (SQLite path or user@host:port/db): its identity,
+    #: its file (device, inode) and whether this workstation created it. See core/services/identity.py.
+    known_databases: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @staticmethod
     def path() -> Path:
@@ -103,7 +106,9 @@ class Settings:
                                      if k in DatabaseSettings.__dataclass_fields__})
             return cls(database=db, workstation_name=str(raw.get("workstation_name", "")),
                        scan_sound=bool(raw.get("scan_sound", True)), printers=list(raw.get("printers", [])),
-                       extra=dict(raw.get("extra", {})))
+                       extra=dict(raw.get("extra", {})),
+                       known_databases={str(k): dict(v) for k, v in raw.get("known_databases", {}).items()
+                                        if isinstance(v, dict)})
         except (OSError, ValueError, TypeError) as exc:
             raise ValidationError(f"The settings file {path} is damaged ({exc}).",
                                   hint="Fix or delete it; the application then starts with default settings.") from exc

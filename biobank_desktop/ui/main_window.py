@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMessageBox,
     QStackedWidget,
     QStatusBar,
     QVBoxLayout,
@@ -40,7 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from biobank_desktop.config import config_dir
-from biobank_desktop.core.domain.errors import BiobankError
+from biobank_desktop.core.domain.errors import BiobankError, DatabaseIdentityError, DatabaseReadOnlyError
 from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.services.changes import LABEL_JOB, Changes
 from biobank_desktop.core.services.dto import ScanResult
@@ -129,12 +130,14 @@ class HealthIndicator(QWidget):
         self.setToolTip(self.tr("The database answered the last check."))
         self.retry.hide()
 
-    def set_unhealthy(self, reason: str) -> None:
+    def set_unhealthy(self, reason: str, prefix: str | None = None, details: str | None = None) -> None:
+        """Red, with ``prefix`` ("Connection lost" unless told: "Stopped", "Read-only") and the reason; the
+        tooltip says it in full (``details``)."""
         self.healthy = False
         self._paint(ERROR)
-        self.text.setText(self.tr("Connection lost: {reason}").format(reason=reason))
+        self.text.setText(f"{prefix or self.tr('Connection lost')}: {reason}")
         self.text.setStyleSheet(f"color: {ERROR}; font-weight: 600;")
-        self.setToolTip(reason)
+        self.setToolTip(details or reason)
         self.retry.setEnabled(True)
         self.retry.show()
 
@@ -158,6 +161,8 @@ class MainWindow(QMainWindow):
         self._poll_running = False
         self._label_printer: LabelPrinter | None = None
         self._scan_navigating = False  # a scan is opening a page: its answer stays
+        self.database_gone_box: QMessageBox | None = None
+        self._scanned_sample: str | None = None  # the sample the scan field's "✔" answer names
 
         # -- top bar: the scan field ------------------------------------------------------------------
         top = QFrame()
@@ -324,7 +329,13 @@ class MainWindow(QMainWindow):
     def show_page(self, name: str) -> bool:
         return self.open_page(name) is not None
 
+    def focus_scan(self) -> None:
+        self.scan.focus_for_scan()
+
     def open_sample(self, code: str) -> None:
+        if code != self._scanned_sample and self.scan.state in ("ok", "info"):
+            self.scan.show_feedback("", "")  # "✔ Sample …-A02" must not stay while A05 is shown
+        self._scanned_sample = None
         page = self.open_page("sample")
         if page is not None:
             page.show_sample(code)  # type: ignore[attr-defined]
@@ -386,6 +397,7 @@ class MainWindow(QMainWindow):
         try:
             if result.kind == "sample":
                 self.scan.show_feedback("ok", f"✔ {result.display}")
+                self._scanned_sample = result.key
                 self.open_sample(result.key)
             elif result.kind == "participant":
                 study, _, pseudonym = result.key.partition("/")
@@ -423,6 +435,7 @@ class MainWindow(QMainWindow):
             self._ping_running = False
             was = self.health.healthy
             self.health.set_healthy()
+            self._resume_work()
             if was is False:
                 self.session.events.connection_changed.emit(True, "")
                 self.poll_changes()
@@ -431,11 +444,38 @@ class MainWindow(QMainWindow):
             self._ping_running = False
             reason = str(exc) if isinstance(exc, BiobankError) else f"{type(exc).__name__}: {exc}"
             was = self.health.healthy
-            self.health.set_unhealthy(reason)
+            if isinstance(exc, DatabaseIdentityError):
+                self.health.set_unhealthy(self.tr("the database file is gone or was replaced; nothing can be saved"),
+                                          self.tr("Stopped"), reason)
+                self._stop_work(exc)
+            elif isinstance(exc, DatabaseReadOnlyError):
+                self.health.set_unhealthy(self.tr("the database cannot be written ({0})").format(exc.why),
+                                          self.tr("Read-only"), reason)
+            else:
+                self.health.set_unhealthy(reason)
             if was is not False:
                 self.session.events.connection_changed.emit(False, reason)
 
         self.session.runner.call(system.ping, on_result=healthy, on_error=unhealthy, owner=self)
+
+    def _stop_work(self, exc: DatabaseIdentityError) -> None:
+        """The database file vanished or was replaced: no page may be used (writes are refused by the unit of
+        work anyway) until Retry finds it back; say so once, in a box that cannot be missed."""
+        if not self.stack.isEnabled():
+            return
+        self.stack.setEnabled(False)
+        self.scan.setEnabled(False)
+        box = QMessageBox(QMessageBox.Icon.Critical, self.tr("The database is gone"),
+                          f"{exc.message}\n\n{exc.hint or ''}".strip(), QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("databaseGoneBox")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.database_gone_box = box
+        box.open()
+
+    def _resume_work(self) -> None:
+        if not self.stack.isEnabled():
+            self.stack.setEnabled(True)
+            self.scan.setEnabled(True)
 
     def poll_changes(self) -> None:
         if self._poll_running or self.health.healthy is False:

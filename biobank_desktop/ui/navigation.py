@@ -44,6 +44,10 @@ class Navigator(Protocol):
         """List the samples of a participant (in one study, or in every study with that pseudonym)."""
         ...
 
+    def focus_scan(self) -> None:
+        """Put the keyboard focus in the window's scan field (its text selected), ready for the next tube."""
+        ...
+
     def print_labels(self, codes: Sequence[str], *, reason: str | None = None,
                      on_done: Callable[[PrintSummary], None] | None = None,
                      on_error: Callable[[BaseException], None] | None = None) -> None:
@@ -66,6 +70,9 @@ class NoNavigation:
         pass
 
     def open_participant(self, pseudonym: str, study_code: str | None = None) -> None:
+        pass
+
+    def focus_scan(self) -> None:
         pass
 
     def print_labels(self, codes: Sequence[str], *, reason: str | None = None,

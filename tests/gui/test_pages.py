@@ -263,7 +263,8 @@ def _status_change(qtbot, page):
 def _barcode(qtbot, page):
     qtbot.keyClicks(page.barcode_input, "LAB-77-0002")
     qtbot.keyClick(page.barcode_input, Qt.Key.Key_Return)
-    return lambda: page.banner.message == f"Barcode LAB-77-0002 added to {page.detail.sample_code}." and \
+    added = "Barcode LAB-77-0002 (Clinic tube barcode) added to"
+    return lambda: page.banner.message == f"{added} {page.detail.sample_code}." and \
         "LAB-77-0002" in page.identity.values["barcodes"].text()
 
 

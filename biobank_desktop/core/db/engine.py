@@ -27,11 +27,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from biobank_desktop.core.domain.errors import (
     BiobankError,
     ConflictError,
+    DatabaseIdentityError,
+    DatabaseReadOnlyError,
     DatabaseUnavailableError,
     ValidationError,
 )
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+#: The key, in the database's own ``settings`` table, of the identity written when the database is set up.
+IDENTITY_KEY = "database_uuid"
+BACKUPS_FOLDER = "backups"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 PG_CONNECT_TIMEOUT_S = 5
 
@@ -122,6 +127,55 @@ def make_private_file(path: Path) -> None:
                 file.chmod(stat.S_IMODE(info.st_mode) & 0o700)
 
 
+def file_id(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of ``path``, or None when it does not exist: what tells one file from its replacement."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def latest_backups(path: Path, count: int = 3) -> tuple[str, ...]:
+    """The newest backup copies of the SQLite file ``path`` (the ``backups`` folder the upgrade writes beside
+    it), newest first."""
+    folder = path.parent / BACKUPS_FOLDER
+    try:
+        found = [p for p in folder.glob(f"{path.stem}*.sqlite") if p.is_file()]
+    except OSError:
+        return ()
+    found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    return tuple(str(p) for p in found[:count])
+
+
+def backups_hint(backups: tuple[str, ...], path: Path) -> str:
+    if backups:
+        return f"The newest backup is {backups[0]}."
+    return f"No backup was found in {path.parent / BACKUPS_FOLDER}."
+
+
+def read_only_reason(path: Path) -> str | None:
+    """Why the SQLite file ``path`` cannot be written (read-only disk, folder or file), or None. Cheap: stat calls."""
+    folder = path.parent
+    try:
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return "the disk or network share holding it is mounted read-only"
+    except (OSError, AttributeError):  # AttributeError: no statvfs on Windows
+        pass
+    if path.exists() and not os.access(path, os.W_OK):
+        return "the file is read-only for your account"
+    if folder.exists() and not os.access(folder, os.W_OK):
+        return f"the folder {folder} is read-only for your account (SQLite must write its journal beside the file)"
+    return None
+
+
+def read_only_error(path: Path, reason: str) -> DatabaseReadOnlyError:
+    return DatabaseReadOnlyError(
+        f"The database {path} cannot be written: {reason}. Nothing was saved.",
+        hint="You can still look things up. Ask IT to make the file, its folder and the disk writable again, "
+        "then Retry.", why=reason)
+
+
 def _normalise_url(url: str | URL) -> URL:
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("", "psycopg2"):
@@ -210,6 +264,10 @@ def translate_error(exc: BaseException, info: DatabaseInfo) -> BiobankError | No
         where = f"the disk holding {info.description}" if info.backend == "sqlite" else "the database server's disk"
         return DatabaseUnavailableError(f"{where[0].upper()}{where[1:]} is full; nothing was saved.",
                                         hint="Free some space (or call IT), then try again.")
+    if info.backend == "sqlite" and ("disk i/o error" in text or "readonly" in text or "read-only" in text):
+        reason = read_only_reason(Path(info.description))
+        if reason is not None:
+            return read_only_error(Path(info.description), reason)
     if "disk i/o error" in text:
         return DatabaseUnavailableError(f"The disk holding {info.description} reported a read/write error; "
                                         "nothing was saved.", hint="Call IT: the disk may be failing.")
@@ -227,7 +285,9 @@ def translate_error(exc: BaseException, info: DatabaseInfo) -> BiobankError | No
                 f"The database file {info.description} is damaged or not a database.",
                 hint="Restore it from a backup (the application keeps one beside it before each upgrade).",
             )
-        if "unable to open" in text or "readonly" in text or "read-only" in text:
+        if "readonly" in text or "read-only" in text:
+            return read_only_error(Path(info.description), "the database refused to be written (read-only)")
+        if "unable to open" in text:
             return DatabaseUnavailableError(
                 f"The database file {info.description} cannot be opened for writing.",
                 hint="Check the folder exists and you may write to it.",
@@ -303,6 +363,47 @@ class Database:
         self.info = describe(self.url)
         self.engine = engine or create_database_engine(self.url)
         self._sessions = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=True)
+        self.path: Path | None = (Path(self.url.database) if self.backend == "sqlite" and self.url.database
+                                  and self.url.database != ":memory:" else None)
+        self.file_id: tuple[int, int] | None = None  # (device, inode) once opened: see remember_file()
+        self.identity: str | None = None  # the database's own identity once read (see services.identity)
+
+    def remember_file(self) -> None:
+        """Note which file this is (device, inode), so a file deleted, moved or replaced later is noticed."""
+        if self.path is not None:
+            self.file_id = file_id(self.path)
+
+    def check_file(self) -> None:
+        """Raise DatabaseIdentityError when the SQLite file this database opened is gone or was replaced.
+
+        An SQLite file deleted while open keeps accepting writes into the unlinked inode, lost at close: only
+        a look at the path notices. Cheap (one stat); the unit of work calls it before every commit.
+        """
+        if self.path is None or self.file_id is None:
+            return
+        now = file_id(self.path)
+        if now == self.file_id:
+            return
+        backups = latest_backups(self.path)
+        if now is None:
+            raise DatabaseIdentityError(
+                f"The database file {self.path} has disappeared while the application was using it (deleted, "
+                "moved, or the network share is gone). Nothing can be saved until it is back.",
+                hint="Put the file back where it was (or restore the last backup there), then Retry; or log out and "
+                f"switch database. {backups_hint(backups, self.path)}", backups=backups)
+        raise DatabaseIdentityError(
+            f"The database file {self.path} was replaced by another file while the application was using it. "
+            "Nothing more is saved into either.",
+            hint=f"Log out and start again to open the new file knowingly. {backups_hint(backups, self.path)}",
+            backups=backups)
+
+    def check_writable(self) -> None:
+        """Raise DatabaseReadOnlyError when the SQLite file can no longer be written, saying why."""
+        if self.path is None:
+            return
+        reason = read_only_reason(self.path)
+        if reason is not None:
+            raise read_only_error(self.path, reason)
 
     @property
     def backend(self) -> str:
@@ -327,11 +428,21 @@ class Database:
             raise
 
     def ping(self) -> None:
-        """Round-trip a trivial query; raises DatabaseUnavailableError with the reason when it fails."""
+        """Round-trip a trivial query; raises DatabaseUnavailableError with the reason when it fails: also when
+        the SQLite file vanished or was replaced, the database's identity changed, or it became read-only."""
         from sqlalchemy import text
 
+        self.check_file()
         with self.connect_checked(), self.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
+            if self.identity is not None:
+                found = conn.execute(text("SELECT value FROM settings WHERE key = :k"), {"k": IDENTITY_KEY}).scalar()
+                if found != self.identity:
+                    raise DatabaseIdentityError(
+                        f"The database {self.info.description} is no longer the one this window opened (its "
+                        "identity changed: it was replaced or restored underneath). Nothing more is saved.",
+                        hint="Log out and start again to open it knowingly.")
+        self.check_writable()
 
     def dispose(self) -> None:
         self.engine.dispose()

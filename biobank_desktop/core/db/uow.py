@@ -16,22 +16,22 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from biobank_desktop.core.db.engine import Database, translate_error
-from biobank_desktop.core.db.models import AuditEvent, AuditHead, User
+from biobank_desktop.core.db.models import AuditEvent, AuditEventSample, AuditHead, User
 from biobank_desktop.core.db.types import utcnow
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.audit import GENESIS_HASH, AuditRecord, chain_hash, to_jsonable
-from biobank_desktop.core.domain.changes import Changes
+from biobank_desktop.core.domain.changes import SAMPLE, Changes
 from biobank_desktop.core.domain.errors import (
     AuditTamperedError,
     ConflictError,
@@ -50,6 +50,7 @@ class _PendingEvent:
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     reason: str | None
+    samples: tuple[str, ...] = ()
 
 
 def require(actor: Actor, permission: Permission, role: Role | None = None) -> None:
@@ -164,10 +165,13 @@ class UnitOfWork:
 
     def audit(self, action: str, entity_type: str, entity_id: str | int, *, summary: str,
               before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
-              reason: str | None = None) -> None:
-        """Record an audit event; it is written, chained, with the commit."""
+              reason: str | None = None, samples: Iterable[str] = ()) -> None:
+        """Record an audit event; it is written, chained, with the commit.
+
+        ``samples``: the sample codes an event about something else concerns (a print job's samples); they
+        are indexed in ``audit_event_samples`` so the samples' histories and the search by ID find it."""
         self._events.append(pending_event(action, entity_type, entity_id, summary=summary, before=before,
-                                          after=after, reason=reason))
+                                          after=after, reason=reason, samples=samples))
 
     def flush(self) -> None:
         """Send pending changes now, so a constraint violation surfaces as a clear message here."""
@@ -186,6 +190,9 @@ class UnitOfWork:
             with self.db.connect_checked():
                 session.flush()
                 self._write_audit(session)
+            # An SQLite file deleted or replaced under us would take this commit into a file nobody will
+            # open again: refuse it (one stat call).
+            self.db.check_file()
             try:
                 session.commit()
             except OperationalError as exc:
@@ -214,7 +221,9 @@ class UnitOfWork:
     @property
     def changes(self) -> Changes:
         """The frozen record of what this unit of work changed (its audit head once committed)."""
-        return Changes.of(((ev.entity_type, ev.entity_id) for ev in self._events), self._last_seq)
+        touched = [(ev.entity_type, ev.entity_id) for ev in self._events]
+        touched += [(SAMPLE, code) for ev in self._events for code in ev.samples]  # their history moved
+        return Changes.of(touched, self._last_seq)
 
     def _write_audit(self, session: Session) -> None:
         self._last_seq = append_audit_events(session, self.username, self.actor.workstation, self._events)
@@ -227,9 +236,15 @@ class UnitOfWork:
 
 def pending_event(action: str, entity_type: str, entity_id: str | int, *, summary: str,
                   before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
-                  reason: str | None = None) -> _PendingEvent:
-    """An audit event for :func:`append_audit_events` (what :meth:`UnitOfWork.audit` records)."""
-    return _PendingEvent(action, entity_type, str(entity_id), summary, to_jsonable(before), to_jsonable(after), reason)
+                  reason: str | None = None, samples: Iterable[str] = ()) -> _PendingEvent:
+    """An audit event for :func:`append_audit_events` (what :meth:`UnitOfWork.audit` records).
+
+    ``samples``: the sample codes an event about something else concerns (a print job's samples); they
+    are indexed in ``audit_event_samples`` so the samples' histories and the search by ID find it."""
+    own = str(entity_id) if entity_type == SAMPLE else None
+    linked = tuple(dict.fromkeys(code for code in samples if code and code != own))
+    return _PendingEvent(action, entity_type, str(entity_id), summary, to_jsonable(before), to_jsonable(after),
+                         reason, linked)
 
 
 def append_audit_events(session: Session, username: str, workstation: str, events: Sequence[_PendingEvent]) -> int:
@@ -247,6 +262,7 @@ def append_audit_events(session: Session, username: str, workstation: str, event
         session.add(head)
     seq, prev = head.last_seq, head.last_hash
     now = utcnow()
+    links: list[dict[str, Any]] = []
     for offset, ev in enumerate(events):
         seq += 1
         occurred = now + dt.timedelta(microseconds=offset)
@@ -254,9 +270,12 @@ def append_audit_events(session: Session, username: str, workstation: str, event
                              ev.entity_type, ev.entity_id, ev.summary, ev.before, ev.after, ev.reason)
         digest = chain_hash(record, prev)
         session.add(AuditEvent.from_record(record, prev, digest))
+        links.extend({"sample_code": code, "seq": seq} for code in ev.samples)
         prev = digest
     head.last_seq, head.last_hash = seq, prev
     session.flush()
+    if links:
+        session.execute(insert(AuditEventSample), links)
     return seq
 
 

@@ -64,3 +64,25 @@ class PrinterError(BiobankError):
 
 class AuditTamperedError(BiobankError):
     """The audit trail in the database was changed behind the application's back; nothing more is written to it."""
+
+
+class DatabaseIdentityError(DatabaseUnavailableError):
+    """The configured database is missing, empty, or another database than the one this workstation used.
+
+    ``backups`` lists the newest backup files found (newest first), so the message can say where they are.
+    Never answered by creating a new database: the user switches database or quits.
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None, backups: tuple[str, ...] = ()) -> None:
+        super().__init__(message, hint=hint)
+        self.backups = backups
+
+
+class DatabaseReadOnlyError(DatabaseUnavailableError):
+    """The database can be read but not written (read-only file, folder or disk); nothing was saved.
+
+    ``why``: the reason alone, short enough for a status bar ("the disk ... is mounted read-only")."""
+
+    def __init__(self, message: str, *, hint: str | None = None, why: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.why = why

@@ -10,12 +10,13 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from biobank_desktop.core.db.engine import Database
-from biobank_desktop.core.db.models import AuditEvent, AuditHead
+from biobank_desktop.core.db.models import AuditEvent, AuditEventSample, AuditHead
 from biobank_desktop.core.db.uow import check_actor
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.audit import GENESIS_HASH, AuditAnchor, AuditRecord, chain_hash
-from biobank_desktop.core.domain.changes import Changes
+from biobank_desktop.core.domain.changes import SAMPLE, Changes
 from biobank_desktop.core.domain.errors import ValidationError
+from biobank_desktop.core.domain.ids import normalize_scan
 from biobank_desktop.core.domain.roles import Permission
 
 MAX_SEARCH_LENGTH = 200  # longer than any ID, name or phrase worth searching for; SQLite refuses huge patterns
@@ -86,9 +87,12 @@ class AuditService:
         needle = flt.text.strip()
         if needle:
             # % and _ are matched as themselves: a technician searching for "50%" means the text "50%".
+            # A sample ID also finds the events that concern it without being about it (its label jobs).
+            linked = select(AuditEventSample.seq).where(AuditEventSample.sample_code == normalize_scan(needle))
             stmt = stmt.where(AuditEvent.entity_id.icontains(needle, autoescape=True)
                               | AuditEvent.username.icontains(needle, autoescape=True)
-                              | AuditEvent.summary.icontains(needle, autoescape=True))
+                              | AuditEvent.summary.icontains(needle, autoescape=True)
+                              | AuditEvent.seq.in_(linked))
         if flt.username:
             stmt = stmt.where(AuditEvent.username == flt.username)
         if flt.action_prefix:
@@ -113,9 +117,13 @@ class AuditService:
             return [_info(ev) for ev in session.execute(stmt).scalars()]
 
     def history(self, actor: Actor, entity_type: str, entity_id: str) -> list[AuditEventInfo]:
-        """Every event about one record, oldest first."""
-        stmt = (select(AuditEvent).where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id)
-                .order_by(AuditEvent.seq))
+        """Every event about one record, oldest first; for a sample also the events that concern it (its
+        labels queued, printed, reprinted, cancelled: ``audit_event_samples``)."""
+        own = (AuditEvent.entity_type == entity_type) & (AuditEvent.entity_id == entity_id)
+        if entity_type == SAMPLE:
+            linked = select(AuditEventSample.seq).where(AuditEventSample.sample_code == entity_id)
+            own = own | AuditEvent.seq.in_(linked)
+        stmt = select(AuditEvent).where(own).order_by(AuditEvent.seq)
         with self.db.connect_checked(), self.db.new_session(write=False) as session:
             check_actor(session, actor, Permission.VIEW_SAMPLES)
             return [_info(ev) for ev in session.execute(stmt).scalars()]
@@ -139,7 +147,14 @@ class AuditService:
             if not rows:
                 return Changes(last_audit_seq=seq)
             if len(rows) <= limit:
-                return Changes.of(((r.entity_type, r.entity_id) for r in rows), max(r.seq for r in rows))
+                newest = max(r.seq for r in rows)
+                linked = session.execute(select(AuditEventSample.sample_code)
+                                         .where(AuditEventSample.seq > seq, AuditEventSample.seq <= newest)
+                                         .limit(limit + 1)).scalars().all()
+                found = Changes.of(((r.entity_type, r.entity_id) for r in rows), newest)
+                if len(linked) > limit:  # too many to list: the samples' kind moved
+                    return found | Changes(frozenset({SAMPLE}), frozenset(), newest)
+                return found | Changes.of(((SAMPLE, code) for code in linked), newest)
             summary = session.execute(select(AuditEvent.entity_type, func.max(AuditEvent.seq))
                                       .where(AuditEvent.seq > seq).group_by(AuditEvent.entity_type)).all()
             return Changes(frozenset(t for t, _ in summary), frozenset(), max(int(m) for _, m in summary))

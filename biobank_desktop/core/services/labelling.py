@@ -377,7 +377,7 @@ class LabellingService:
             uow.audit("labels.reprint_queued" if reprint_reason else "labels.queued", "print_job", job.id,
                       summary=f"{len(codes)} label(s) {verb} ({template} on {printer or 'no printer yet'})",
                       after={"samples": codes, "template": template, "printer": printer, "source": source},
-                      reason=reprint_reason)
+                      reason=reprint_reason, samples=codes)
             job_ids.append(job.id)
         return job_ids
 
@@ -442,8 +442,13 @@ class LabellingService:
             for item in job.items:
                 if item.status in ("queued", "failed"):
                     item.status = "skipped"
+            codes = list(uow.session.execute(select(Sample.sample_code).join(PrintJobItem,
+                                                                             PrintJobItem.sample_id == Sample.id)
+                                             .where(PrintJobItem.job_id == job_id)
+                                             .order_by(PrintJobItem.position)).scalars())
             uow.audit("labels.job_cancelled", "print_job", job_id, summary=f"Print job {job_id} cancelled",
-                      before=before, after={"status": "cancelled"}, reason=reason.strip())
+                      before=before, after={"status": "cancelled", "samples": codes}, reason=reason.strip(),
+                      samples=codes)
             done = uow.commit()
         return Result(self.job(job_id), done)
 
@@ -590,7 +595,8 @@ class LabellingService:
                               + (f"; {message}" if message else ""),
                       after={"printer": printer, "samples": codes, "status": job.status,
                              "unconfirmed": [d.sample_id for pos, d in pending if pos in doubtful]},
-                      reason=job.reason)
+                      reason=job.reason, samples=[d.sample_id or "" for pos, d in pending
+                                                  if pos in sent_positions or pos in doubtful])
             return uow.commit()
 
     def resolve_doubtful(self, actor: Actor, job_id: int, positions: Sequence[int], *,
@@ -614,7 +620,7 @@ class LabellingService:
             uow.audit("labels.doubtful_resolved", "print_job", job_id,
                       summary=f"{len(codes)} label(s) of job {job_id} "
                               + ("confirmed printed" if printed else "put back in the queue"),
-                      after={"samples": codes, "printed": printed})
+                      after={"samples": codes, "printed": printed}, samples=codes)
             done = uow.commit()
         return Result(self.job(job_id), done)
 

@@ -10,13 +10,14 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from biobank_desktop.core.db.engine import Database
 from biobank_desktop.core.db.models import (
     Consent,
     ContainerType,
+    IdSequence,
     Participant,
     PartnerSite,
     Sample,
@@ -28,8 +29,8 @@ from biobank_desktop.core.db.models import (
 from biobank_desktop.core.db.uow import check_actor
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.clock import local_midnight_utc
-from biobank_desktop.core.domain.errors import NotFoundError
-from biobank_desktop.core.domain.ids import normalize_scan
+from biobank_desktop.core.domain.errors import NotFoundError, ValidationError
+from biobank_desktop.core.domain.ids import format_sample_id, normalize_scan
 from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.services.dto import (
     ConsentInfo,
@@ -43,13 +44,16 @@ from biobank_desktop.core.services.dto import (
 from biobank_desktop.core.services.sprec_info import describe_sprec, sample_type_meaning
 
 COUNT_CAP = 10_000
+#: The counters internal IDs are numbered from (``samples.new_sample_codes``): "sample:PREFIX:YEAR".
+SAMPLE_COUNTER = "sample:"
+MAX_NUMBER_DIGITS = 9
 
 
 @dataclass(frozen=True)
 class SampleCriteria:
     """A search. Empty fields do not filter. ``text`` matches a sample ID (prefix), a barcode or a pseudonym."""
 
-    text: str = ""
+    text: str = ""  # also the number part of an ID alone: "000092" or "92" finds BB-2026-000092X
     study_codes: tuple[str, ...] = ()
     sample_types: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
@@ -89,6 +93,26 @@ def location_info(session: Session, loc: SampleLocation) -> LocationInfo:
                        LabelScheme(ctype.row_scheme), LabelScheme(ctype.column_scheme), FillOrder(ctype.fill_order))
     return LocationInfo(box.id, box.name, box.barcode, loc.row, loc.col, layout.position_label(loc.row, loc.col),
                         tuple(c.name for c in chain))
+
+
+def number_part_codes(session: Session, text: str) -> list[str]:
+    """The internal IDs whose number is ``text`` (digits only, leading zeros allowed), one per ID counter
+    (prefix and year) in use: "000092" → ["BB-2025-000092…", "BB-2026-000092…"]. Bounded by the number of
+    counters (one per prefix and year), so a search by number part stays a few index ranges on 1M samples."""
+    digits = text.strip()
+    if not digits.isdigit() or len(digits) > MAX_NUMBER_DIGITS or int(digits) == 0:
+        return []
+    counters = session.execute(select(IdSequence.name).where(
+        _prefix_range(IdSequence.name, SAMPLE_COUNTER))).scalars()  # type: ignore[arg-type]
+    codes = []
+    for name in counters:
+        _, prefix, year = name.split(":", 2)
+        if year.isdigit():
+            try:
+                codes.append(format_sample_id(prefix, int(year), int(digits)))
+            except ValidationError:  # a counter of a prefix or year the ID scheme does not take
+                continue
+    return codes
 
 
 class QueryService:
@@ -134,13 +158,17 @@ class QueryService:
 
     # -- search ---------------------------------------------------------------------------------
 
-    def _where(self, stmt: Select, c: SampleCriteria) -> Select:
+    def _where(self, stmt: Select, c: SampleCriteria, session: Session) -> Select:
         text = normalize_scan(c.text) if c.text.strip() else ""
         if text:
             by_barcode = select(SampleBarcode.sample_id).where(SampleBarcode.barcode == text)
             by_person = select(Participant.id).where(Participant.pseudonym == text)
+            # One indexed range per ID counter, as a UNION: an OR of many ranges makes the planner scan samples.
+            numbered = [select(Sample.id).where(_prefix_range(Sample.sample_code, code))  # type: ignore[arg-type]
+                        for code in number_part_codes(session, text)]
+            by_number = [Sample.id.in_(union_all(*numbered))] if numbered else []
             stmt = stmt.where(or_(_prefix_range(Sample.sample_code, text.upper()),  # type: ignore[arg-type]
-                                  Sample.id.in_(by_barcode), Sample.participant_id.in_(by_person)))
+                                  Sample.id.in_(by_barcode), Sample.participant_id.in_(by_person), *by_number))
         if c.study_codes:
             stmt = stmt.where(Sample.study_id.in_(select(Study.id).where(Study.code.in_(c.study_codes))))
         if c.site_codes:
@@ -167,17 +195,17 @@ class QueryService:
 
     def search_ids(self, criteria: SampleCriteria, *, before_id: int | None = None, limit: int = 500) -> list[int]:
         """Ids of matching samples, newest first; pass the last id of a page as ``before_id`` for the next."""
-        stmt = self._where(select(Sample.id), criteria)
-        if before_id is not None:
-            stmt = stmt.where(Sample.id < before_id)
-        stmt = stmt.order_by(Sample.id.desc()).limit(limit)
         with self.db.connect_checked(), self.db.new_session(write=False) as s:
+            stmt = self._where(select(Sample.id), criteria, s)
+            if before_id is not None:
+                stmt = stmt.where(Sample.id < before_id)
+            stmt = stmt.order_by(Sample.id.desc()).limit(limit)
             return list(s.execute(stmt).scalars())
 
     def count(self, criteria: SampleCriteria, cap: int = COUNT_CAP) -> tuple[int, bool]:
         """(count, exact). Stops counting at ``cap`` so a broad search on a million samples stays instant."""
-        inner = self._where(select(Sample.id), criteria).limit(cap + 1).subquery()
         with self.db.connect_checked(), self.db.new_session(write=False) as s:
+            inner = self._where(select(Sample.id), criteria, s).limit(cap + 1).subquery()
             n = int(s.execute(select(func.count()).select_from(inner)).scalar_one())
         return (cap, False) if n > cap else (n, True)
 

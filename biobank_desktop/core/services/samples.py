@@ -7,6 +7,7 @@ Reception and aliquoting (later workflows) build on :meth:`SampleService.registe
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -17,18 +18,20 @@ from biobank_desktop.core.db import sequences
 from biobank_desktop.core.db.engine import Database
 from biobank_desktop.core.db.models import (
     SAMPLE_STATUSES,
+    ContainerType,
     Participant,
     PartnerSite,
     Sample,
     SampleBarcode,
     Setting,
+    StorageContainer,
     Study,
 )
 from biobank_desktop.core.db.uow import UnitOfWork
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.clock import local_today
 from biobank_desktop.core.domain.errors import ConflictError, NotFoundError, ValidationError
-from biobank_desktop.core.domain.ids import format_sample_id, normalize_scan
+from biobank_desktop.core.domain.ids import format_sample_id, looks_like_sample_id, normalize_scan, parse_sample_id
 from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.domain.text import MAX_NOTE_LENGTH, checked_reason, checked_text
 from biobank_desktop.core.domain.volumes import QUANTUM
@@ -36,6 +39,11 @@ from biobank_desktop.core.services.changes import Changes, Result
 from biobank_desktop.core.services.sprec_info import derive_fluid_code, validate_sprec
 
 DEFAULT_PREFIX = "BB"
+#: What an external barcode is: the clinic's tube label, the tube maker's 2D code, or something else.
+BARCODE_KINDS = ("clinic", "tube", "other")
+# The storage counters' barcodes (storage_layout.BARCODE_FORMATS): FRZ-0003, RCK-000012, BOX-000345.
+_CONTAINER_BARCODE_RE = re.compile(r"(BOX|RCK|FRZ)-[0-9]{4,}", re.IGNORECASE)
+_CONTAINER_WORDS = {"BOX": "box", "RCK": "rack", "FRZ": "freezer"}
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,41 @@ def new_sample_codes(session: Session, count: int, year: int | None = None) -> l
     year = year or local_today().year
     first = sequences.take(session, f"sample:{prefix}:{year}", count)
     return [format_sample_id(prefix, year, first + i) for i in range(count)]
+
+
+def refuse_internal_code(session: Session, value: str, own_code: str | None) -> None:
+    """Raise ValidationError when ``value`` is one of this biobank's own codes, not a tube's external barcode:
+    an internal sample ID (this sample's, another sample's, or a valid one not yet used, and one that only
+    looks like one), or a storage container's barcode (any the storage tables hold, or a BOX-/RCK-/FRZ- one).
+
+    A scanner fed the wrong label must not attach it to a sample: the next scan would open the wrong tube.
+    """
+    if looks_like_sample_id(value):
+        try:
+            parse_sample_id(value)
+        except ValidationError as exc:
+            raise ValidationError(f"{value} looks like a sample ID of this biobank (with a wrong check character), "
+                                  "not an external barcode; it was not added.",
+                                  hint="Scan the tube's clinic or maker's barcode, not a sample label.") from exc
+        if value == own_code:
+            raise ValidationError(f"{value} is this sample's own ID, not an external barcode; it was not added.",
+                                  hint="Scan the clinic's or the tube maker's barcode on the tube.")
+        other = session.execute(select(Sample.sample_code).where(Sample.sample_code == value)).scalar()
+        what = f"the ID of another sample ({other})" if other else "a sample ID of this biobank"
+        raise ValidationError(f"{value} is {what}, not an external barcode; it was not added.",
+                              hint="Was the next tube scanned into this field? Scan it in the scan field at the "
+                              "top (F2) instead.")
+    box = session.execute(select(StorageContainer.name, ContainerType.kind).join(ContainerType)
+                          .where(StorageContainer.barcode == value)).first()
+    if box is not None:
+        raise ValidationError(f"{value} is the barcode of the {box.kind.replace('_', ' ')} {box.name} (a storage "
+                              "container), not a tube's barcode; it was not added.",
+                              hint="Scan the clinic's or the tube maker's barcode on the tube.")
+    shaped = _CONTAINER_BARCODE_RE.fullmatch(value)
+    if shaped is not None:
+        raise ValidationError(f"{value} has the form of a {_CONTAINER_WORDS[shaped.group(1).upper()]} barcode of "
+                              "this biobank (a storage container), not a tube's barcode; it was not added.",
+                              hint="Scan the clinic's or the tube maker's barcode on the tube.")
 
 
 def sample_snapshot(sample: Sample) -> dict[str, object]:
@@ -121,6 +164,7 @@ class SampleService:
         barcodes = [checked_text(normalize_scan(b), f"Barcode {b.strip()[:20]}", 64) for b in new.external_barcodes
                     if b.strip()]
         for barcode in barcodes:
+            refuse_internal_code(s, barcode, None)
             owner = s.execute(select(Sample.sample_code).join(SampleBarcode)
                               .where(SampleBarcode.barcode == barcode)).scalar()
             if owner is not None:
@@ -188,16 +232,43 @@ class SampleService:
             return uow.commit()
 
     def add_barcode(self, actor: Actor, code: str, barcode: str, kind: str = "clinic") -> Changes:
+        """Attach an external barcode of ``kind`` (:data:`BARCODE_KINDS`) to a sample. Refuses this biobank's
+        own codes (see :func:`refuse_internal_code`) and a barcode another sample has."""
         value = checked_text(normalize_scan(barcode), "The barcode", 64, required=True)
+        if kind not in BARCODE_KINDS:
+            raise ValidationError(f"'{kind}' is not a kind of barcode ({', '.join(BARCODE_KINDS)}).")
         with UnitOfWork(self.db, actor, Permission.RECORD_SAMPLES) as uow:
             sample = self._load(uow, code, None)
+            refuse_internal_code(uow.session, value, sample.sample_code)
             owner = uow.session.execute(select(Sample.sample_code).join(SampleBarcode)
                                         .where(SampleBarcode.barcode == value)).scalar()
+            if owner == sample.sample_code:
+                raise ConflictError(f"Barcode {value} is already one of {owner}'s barcodes.")
             if owner is not None:
                 raise ConflictError(f"Barcode {value} already belongs to sample {owner}.")
             uow.session.add(SampleBarcode(sample_id=sample.id, barcode=value, kind=kind))
             uow.audit("sample.barcode_added", "sample", sample.sample_code,
-                      summary=f"Barcode {value} added to {sample.sample_code}", after={"barcode": value, "kind": kind})
+                      summary=f"Barcode {value} ({kind}) added to {sample.sample_code}",
+                      after={"barcode": value, "kind": kind})
+            return uow.commit()
+
+    def remove_barcode(self, actor: Actor, code: str, barcode: str, reason: str) -> Changes:
+        """Take a wrongly added external barcode off a sample; the reason is kept in the audit trail."""
+        if not reason.strip():
+            raise ValidationError("Give a reason for removing the barcode: it is kept in the audit trail.")
+        value = normalize_scan(barcode)
+        with UnitOfWork(self.db, actor, Permission.RECORD_SAMPLES) as uow:
+            sample = self._load(uow, code, None)
+            row = uow.session.execute(select(SampleBarcode).where(SampleBarcode.sample_id == sample.id,
+                                                                  SampleBarcode.barcode == value)).scalar_one_or_none()
+            if row is None:
+                raise NotFoundError(f"{value} is not a barcode of {sample.sample_code} (any more).",
+                                    hint="Reload the sample to see its barcodes.")
+            kind = row.kind
+            uow.session.delete(row)
+            uow.audit("sample.barcode_removed", "sample", sample.sample_code,
+                      summary=f"Barcode {value} ({kind}) removed from {sample.sample_code}",
+                      before={"barcode": value, "kind": kind}, reason=reason.strip())
             return uow.commit()
 
     def override_sprec(self, actor: Actor, code: str, sprec_code: str, reason: str) -> Changes:

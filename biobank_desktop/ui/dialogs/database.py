@@ -28,7 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from biobank_desktop.config import SSL_MODES, DatabaseSettings, Settings, default_sqlite_path, store_password
+from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.errors import BiobankError, ValidationError
+from biobank_desktop.core.domain.roles import Permission, allows
 from biobank_desktop.ui.background import JobRunner, error_text, keep_alive
 from biobank_desktop.ui.theme import ERROR, MUTED, OK, repolish
 from biobank_desktop.ui.widgets.common import button, form_layout, label
@@ -60,9 +62,17 @@ class DatabaseDialog(QDialog):
 
     saved = Signal(object, object)  # Settings, password (str | None, for this run only)
 
-    def __init__(self, settings: Settings, runner: JobRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: Settings, runner: JobRunner, parent: QWidget | None = None, *,
+                 actor: Actor | None = None) -> None:
+        """``actor``: who is logged in (None before a login: start-up, the login dialog). A logged-in user
+        whose role may not manage the database can look but not save: the database is an administrator's
+        setting."""
         super().__init__(parent)
         self.setObjectName("databaseDialog")
+        self.refusal: str | None = None
+        if actor is not None and not allows(actor.role, Permission.MANAGE_DATABASE):
+            self.refusal = self.tr("Only an administrator may change the database; {0} is {1}.").format(
+                actor.display_name, actor.role.label)
         self.setWindowTitle("Settings → Database")
         self.setMinimumWidth(680)
         self.settings = copy.deepcopy(settings)
@@ -146,6 +156,9 @@ class DatabaseDialog(QDialog):
         for widget in (self.path, self.host, self.port, self.database, self.user, self.password):
             widget.textEdited.connect(lambda _t: self._say("", None))
         self._backend_changed()
+        if self.refusal is not None:
+            self.save_button.setEnabled(False)
+            self._say(self.refusal, False)
 
     # -- the form ------------------------------------------------------------------------------------
 
@@ -236,6 +249,9 @@ class DatabaseDialog(QDialog):
         return self.message.text()
 
     def save(self) -> None:
+        if self.refusal is not None:
+            self._say(self.refusal, False)
+            return
         db = self._checked_settings()
         if db is None:
             return

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import traceback
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
-from biobank_desktop.core.domain.errors import BiobankError, DatabaseUnavailableError, SchemaVersionError
+from biobank_desktop.core.domain.errors import (
+    BiobankError,
+    DatabaseIdentityError,
+    DatabaseUnavailableError,
+    SchemaVersionError,
+)
 from biobank_desktop.ui.background import error_text
 from biobank_desktop.ui.widgets.common import button, label
 
 
 def heading_for(exc: BaseException) -> str:
+    if isinstance(exc, DatabaseIdentityError):
+        return QCoreApplication.translate("StartupErrorDialog",
+                                          "The database this workstation used is missing or was replaced")
     if isinstance(exc, SchemaVersionError):
         return "This database cannot be opened by this version"
     if isinstance(exc, DatabaseUnavailableError):
@@ -50,6 +58,14 @@ class StartupErrorDialog(QDialog):
             layout.addWidget(self.hint)
         if where:
             layout.addWidget(label(f"Database: {where}", "fieldname", wrap=True, selectable=True))
+        self.backups: QLabel | None = None
+        if isinstance(exc, DatabaseIdentityError):
+            # Where to restore from, in plain sight: the newest copies the upgrade kept (newest first).
+            text = (self.tr("Newest backups (newest first):") + "\n" + "\n".join(exc.backups) if exc.backups
+                    else self.tr("No backup copy was found beside the database file."))
+            self.backups = label(text, "mono", wrap=True, selectable=True)
+            self.backups.setObjectName("startupBackups")
+            layout.addWidget(self.backups)
         self.details: QPlainTextEdit | None = None
         if not isinstance(exc, BiobankError):
             self.details_button = button("Show details", link=True, on_click=self._toggle_details)
@@ -64,6 +80,11 @@ class StartupErrorDialog(QDialog):
         self.switch_button = button("Switch database…", on_click=lambda: self._choose("switch"))
         self.retry_button = button("Retry", primary=True, on_click=lambda: self._choose("retry"))
         self.retry_button.setDefault(True)
+        if isinstance(exc, DatabaseIdentityError):
+            # Nothing is created here: Retry only looks again (the network share is back, the file restored).
+            self.retry_button.setText(self.tr("Check again"))
+            self.retry_button.setDefault(False)
+            self.switch_button.setDefault(True)
         row.addWidget(self.quit_button)
         row.addStretch(1)
         row.addWidget(self.switch_button)

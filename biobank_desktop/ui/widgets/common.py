@@ -10,15 +10,17 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGridLayout,
     QHeaderView,
     QLabel,
-    QPlainTextEdit,
+    QLineEdit,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -120,15 +122,20 @@ def button(text: str, *, primary: bool = False, danger: bool = False, link: bool
 
 
 class ReasonDialog(QDialog):
-    """Asks why (kept in the audit trail); OK stays disabled until a reason is written.
+    """Asks why (kept in the audit trail); OK stays disabled until a reason is written (and a choice made).
 
-    ``choices``: an optional drop-down of (value, text) shown above the reason, e.g. the new status.
+    The reason is one line: Enter (or Ctrl+Enter) confirms. ``suggestions``: the common reasons as big
+    buttons (for gloved hands), each filling the reason, which stays editable (free text).
+    ``choices``: an optional drop-down of (value, text) shown above the reason, e.g. the new status;
+    ``choice_placeholder`` puts a "no choice yet" entry first, so nothing is chosen by default unless
+    ``current_choice`` names one.
     """
 
     def __init__(self, title: str, prompt: str, *, ok_text: str = "Save",
                  choices: list[tuple[str, str]] | None = None, choice_label: str = "",
                  current_choice: str | None = None, extra: QWidget | None = None,
-                 extra_label: str = "", parent: QWidget | None = None) -> None:
+                 extra_label: str = "", suggestions: Sequence[str] = (), choice_placeholder: str | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setMinimumWidth(560)
@@ -140,36 +147,69 @@ class ReasonDialog(QDialog):
         self.choice: QComboBox | None = None
         if choices is not None:
             self.choice = QComboBox()
+            self.choice.setObjectName("reasonChoice")
+            if choice_placeholder is not None:
+                self.choice.addItem(choice_placeholder, None)
             for value, text in choices:
                 self.choice.addItem(text, value)
             if current_choice is not None:
                 index = self.choice.findData(current_choice)
                 if index >= 0:
                     self.choice.setCurrentIndex(index)
+            self.choice.currentIndexChanged.connect(self._update)
             form.addRow(choice_label, self.choice)
         if extra is not None:
             form.addRow(extra_label, extra)
-        self.reason = QPlainTextEdit()
+        self.reason = QLineEdit()
+        self.reason.setObjectName("reasonInput")
         self.reason.setPlaceholderText(self.tr("Why? For example: tube cracked on thawing"))
-        self.reason.setFixedHeight(96)
-        self.reason.setTabChangesFocus(True)
+        self.reason.setMaxLength(1000)
+        self.suggestion_buttons: list[QPushButton] = []
         form.addRow(self.tr("Reason"), self.reason)
         layout.addLayout(form)
+        if suggestions:
+            self.setMinimumWidth(660)
+            layout.addWidget(label(self.tr("Common reasons: one click fills the reason (add to it if needed)"),
+                                   "fieldname", wrap=True))
+            grid = QGridLayout()
+            grid.setSpacing(6)
+            for i, text in enumerate(suggestions):
+                chip = QPushButton(text)
+                chip.setObjectName("reasonSuggestion")
+                chip.setMinimumHeight(40)
+                chip.setAutoDefault(False)
+                chip.clicked.connect(lambda _=False, t=text: self._suggest(t))
+                grid.addWidget(chip, i // 2, i % 2)
+                self.suggestion_buttons.append(chip)
+            layout.addLayout(grid)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText(ok_text)
         self.ok_button.setProperty("primary", True)
-        self.buttons.accepted.connect(self.accept)
+        self.buttons.accepted.connect(self._confirm)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         self.reason.textChanged.connect(self._update)
+        self.reason.returnPressed.connect(self._confirm)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self, self._confirm)
         self._update()
 
+    def _suggest(self, text: str) -> None:
+        self.reason.setText(text)
+        self.reason.setFocus()
+        self.reason.end(False)
+
+    def _confirm(self) -> None:
+        if self.ok_button.isEnabled():
+            self.accept()
+
     def _update(self) -> None:
-        self.ok_button.setEnabled(bool(self.reason_text()))
+        chosen = self.choice is None or self.choice.currentData() is not None
+        self.ok_button.setEnabled(bool(self.reason_text()) and chosen)
 
     def reason_text(self) -> str:
-        return self.reason.toPlainText().strip()
+        return self.reason.text().strip()
 
     def choice_value(self) -> str | None:
         return None if self.choice is None else self.choice.currentData()

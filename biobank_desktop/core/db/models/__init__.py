@@ -25,7 +25,7 @@ models and migrations agree on both backends).
 from __future__ import annotations
 
 from biobank_desktop.core.db.models.accounts import ROLES, User
-from biobank_desktop.core.db.models.audit import AuditEvent, AuditHead
+from biobank_desktop.core.db.models.audit import AuditEvent, AuditEventSample, AuditHead
 from biobank_desktop.core.db.models.base import (
     NAMING_CONVENTION,
     Base,
@@ -62,6 +62,7 @@ __all__ = [
     "ROLES",
     "SAMPLE_STATUSES",
     "AuditEvent",
+    "AuditEventSample",
     "AuditHead",
     "Base",
     "Consent",

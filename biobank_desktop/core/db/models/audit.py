@@ -1,11 +1,22 @@
-"""The append-only, hash-chained audit trail and the single row that serialises its writers."""
+"""The append-only, hash-chained audit trail, the single row that serialises its writers, and the index of
+the samples each event concerns.
+
+Why a link table (``audit_event_samples``) and not one event per sample: an event such as "label job 12
+printed" concerns every sample of the job. One event per sample would multiply the trail (a box of 81
+labels, 81 events, each hashed and chained) and lose the fact that it was one action; keeping the sample
+codes only inside the event's JSON would make "every event about BB-2026-000092" a scan of the whole
+trail. So the event stays one, its JSON keeps the codes (hashed, for the verifier), and this table
+indexes them by sample code, written by the unit of work in the same transaction as the event. The
+history of a sample (``AuditService.history``) and the audit search by ID read both its own events and
+the events linked here.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Index, Integer, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from biobank_desktop.core.db.models.base import Base, register_constraint_messages
@@ -62,3 +73,15 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditEventSample(Base):
+    """A sample an audit event concerns, when the event is about something else (a print job, a box).
+
+    Append-only like the trail (a trigger refuses UPDATE and DELETE). Keyed by sample code first, so "every
+    event about this sample" is an index range."""
+
+    __tablename__ = "audit_event_samples"
+    sample_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), ForeignKey("audit_events.seq"),
+                                     primary_key=True, index=True)

@@ -4,16 +4,13 @@ lineage and its full history; with the actions the role allows (status, barcode,
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
-    QFormLayout,
     QFrame,
     QGridLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -30,7 +27,7 @@ from biobank_desktop.core.domain.errors import ConflictError
 from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.services.audit import AuditEventInfo
 from biobank_desktop.core.services.changes import CONTAINER, PARTICIPANT, SAMPLE, Changes
-from biobank_desktop.core.services.dto import SampleDetail, SampleLink
+from biobank_desktop.core.services.dto import SampleDetail
 from biobank_desktop.core.services.samples import SAMPLE_STATUSES  # type: ignore[attr-defined]  # not re-exported yet
 from biobank_desktop.ui import formatting
 from biobank_desktop.ui.formatting import DASH, local_time, tr_n
@@ -38,49 +35,26 @@ from biobank_desktop.ui.models.audit_table import AuditEventModel
 from biobank_desktop.ui.navigation import PrintSummary
 from biobank_desktop.ui.operations.writes import run_write
 from biobank_desktop.ui.pages.base import Page
+from biobank_desktop.ui.pages.sample.parts import (
+    LIKELY_NEXT_STATUS,
+    Fields,
+    barcode_kinds,
+    barcode_removal_reasons,
+    consent_alert,
+    consent_text,
+    explained,
+    group,
+    link_text,
+    reprint_reasons,
+    status_reasons,
+    temperature,
+)
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.theme import ROW_HEIGHT, STATUS_COLOURS, repolish, status_text
 from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, fit_columns, label, table_view
 
 HISTORY_COLUMNS = (1, 2, 4, 6, 7, 8)  # When, User, Action, What happened, Changes, Reason
 RECENT_MAX = 12
-
-
-def _link_text(link: SampleLink) -> str:
-    return (f"{link.sample_code}  ·  {link.lineage_kind}, {link.sample_type}, {status_text(link.status)}, "
-            f"{formatting.volume(link.volume_ul)}")
-
-
-class _Fields(QFormLayout):
-    """Label/value rows whose values can be selected and copied."""
-
-    def __init__(self, *rows: tuple[str, str]) -> None:
-        """``rows``: (key, caption) of the rows to add now, in order."""
-        super().__init__()
-        self.setHorizontalSpacing(16)
-        self.setVerticalSpacing(6)
-        self.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        self.values: dict[str, QLabel] = {}
-        for key, caption in rows:
-            self.add(key, caption)
-
-    def add(self, key: str, caption: str) -> QLabel:
-        value = label(DASH, "value", wrap=True, selectable=True)
-        value.setObjectName(f"field_{key}")
-        self.addRow(label(caption, "fieldname"), value)
-        self.values[key] = value
-        return value
-
-    def set(self, key: str, text: str | None) -> None:
-        self.values[key].setText(text if text not in (None, "") else DASH)
-
-
-def _group(title: str, content: QFormLayout | QVBoxLayout) -> QGroupBox:
-    box = QGroupBox(title)
-    box.setLayout(content)
-    return box
-
-
 class SamplePage(Page):
     title = "Sample"
 
@@ -91,6 +65,8 @@ class SamplePage(Page):
         self._requested: str | None = None
         self._seen_seq = 0
         self._recent: list[str] = []
+        self._load_token = 0
+        self._to_top = False
         can_record = session.can(Permission.RECORD_SAMPLES)
 
         # -- header: status and actions -------------------------------------------------------------
@@ -113,6 +89,13 @@ class SamplePage(Page):
             self.header.addWidget(widget)
         self.banner.action_clicked.connect(self.reload)
 
+        # A withdrawn (or refused) consent stays in sight above everything, whatever is scrolled.
+        self.consent_alert = label("", wrap=True, selectable=True)
+        self.consent_alert.setObjectName("consentAlert")
+        self.consent_alert.setStyleSheet("QLabel#consentAlert { color: white; background: #a4161a; border-radius: 6px;"
+                                         " padding: 10px 14px; font-size: 13pt; font-weight: 700; }")
+        self.consent_alert.hide()
+        self.body.addWidget(self.consent_alert)
         self.stack = QStackedWidget()
         self.body.addWidget(self.stack, 1)
 
@@ -139,8 +122,10 @@ class SamplePage(Page):
 
         # -- the sample -----------------------------------------------------------------------------
         scroll = QScrollArea()
+        scroll.setObjectName("sampleScroll")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.sample_scroll = scroll
         content = QWidget()
         scroll.setWidget(content)
         grid = QGridLayout(content)
@@ -149,17 +134,35 @@ class SamplePage(Page):
         grid.setVerticalSpacing(10)
         self.stack.addWidget(scroll)
 
-        self.identity = _Fields()
+        self.identity = Fields()
         self.identity.add("sample_code", "Sample ID")
         self.identity.add("barcodes", "Barcodes")
         self.barcode_input = QLineEdit()
         self.barcode_input.setObjectName("barcodeInput")
-        self.barcode_input.setPlaceholderText("Scan a barcode to add it, then Enter")
+        self.barcode_input.setPlaceholderText(self.tr("Scan the tube's own barcode to add it, then Enter"))
         self.barcode_input.returnPressed.connect(self.add_barcode)
+        self.barcode_kind = QComboBox()
+        self.barcode_kind.setObjectName("barcodeKind")
+        for value, text in barcode_kinds():
+            self.barcode_kind.addItem(text, value)
+        self.barcode_kind.setToolTip(self.tr("What the barcode is: the clinic's label, the tube maker's 2D code, "
+                                             "or something else"))
+        self.remove_barcode_button = button(self.tr("Remove barcode…"), on_click=self.remove_barcode)
+        self.remove_barcode_button.setObjectName("removeBarcodeButton")
+        self.barcode_input.setMinimumWidth(220)
+        barcode_row = QVBoxLayout()
+        barcode_row.setContentsMargins(0, 0, 0, 0)
+        barcode_row.setSpacing(6)
+        barcode_row.addWidget(self.barcode_input)
+        kind_row = QHBoxLayout()
+        kind_row.addWidget(self.barcode_kind, 1)
+        kind_row.addWidget(self.remove_barcode_button)
+        barcode_row.addLayout(kind_row)
         if can_record:
-            self.identity.addRow(label("Add barcode", "fieldname"), self.barcode_input)
+            self.identity.addRow(label(self.tr("Add barcode"), "fieldname"), barcode_row)
         else:
-            self.barcode_input.hide()
+            for hidden in (self.barcode_input, self.barcode_kind, self.remove_barcode_button):
+                hidden.hide()
         self.identity.add("study", "Study")
         self.identity.add("participant", "Participant")
         self.identity.add("site", "Partner site")
@@ -172,13 +175,13 @@ class SamplePage(Page):
         if session.can(Permission.PRINT_LABELS) or session.can(Permission.REPRINT_LABELS):
             self.identity.addRow(label("Tube label", "fieldname"), label_row)
 
-        self.sample_fields = _Fields(
+        self.sample_fields = Fields(
             ("type", "Sample type"), ("material", "Material"), ("container", "Primary container"),
             ("volume", "Volume"), ("status", "Status"), ("freeze_thaw", "Freeze–thaw cycles"), ("kind", "Kind"))
 
-        self.storage = _Fields(("location", "Position"), ("box", "Box barcode"))
+        self.storage = Fields(("location", "Position"), ("box", "Box barcode"))
 
-        self.times = _Fields(
+        self.times = Fields(
             ("collected", "Collected"), ("received", "Received"), ("centrifuged", "Centrifuged"),
             ("frozen", "Frozen"), ("pre_temp", "Before centrifugation"), ("centrifugation", "Centrifugation"),
             ("second", "Second centrifugation"), ("post_temp", "After centrifugation"),
@@ -240,19 +243,25 @@ class SamplePage(Page):
         history_layout = QVBoxLayout()
         history_layout.addWidget(self.history_table)
 
-        self.times_box = _group("Pre-analytical times", self.times)
-        grid.addWidget(_group("Identity", self.identity), 0, 0)
-        grid.addWidget(_group("Sample", self.sample_fields), 1, 0)
-        grid.addWidget(_group("Storage", self.storage), 2, 0)
+        self.consents_layout = QVBoxLayout()
+        self.consents_layout.setSpacing(6)
+        self.consent_box = group(self.tr("Consent"), self.consents_layout)
+        self.consent_box.setObjectName("consentBox")
+
+        self.times_box = group("Pre-analytical times", self.times)
+        grid.addWidget(group("Identity", self.identity), 0, 0)
+        grid.addWidget(self.consent_box, 1, 0)
+        grid.addWidget(group("Sample", self.sample_fields), 2, 0)
+        grid.addWidget(group("Storage", self.storage), 3, 0)
         grid.addWidget(self.times_box, 0, 1)
-        grid.addWidget(_group("SPREC code", sprec_layout), 1, 1, 2, 1)
-        grid.addWidget(_group("Lineage", lineage_layout), 3, 0)
-        grid.addWidget(_group("Notes", notes_layout), 3, 1)
-        self.history_box = _group("History (newest first)", history_layout)
-        grid.addWidget(self.history_box, 4, 0, 1, 2)
+        grid.addWidget(group("SPREC code", sprec_layout), 1, 1, 3, 1)
+        grid.addWidget(group("Lineage", lineage_layout), 4, 0)
+        grid.addWidget(group("Notes", notes_layout), 4, 1)
+        self.history_box = group("History (newest first)", history_layout)
+        grid.addWidget(self.history_box, 5, 0, 1, 2)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
-        grid.setRowStretch(5, 1)
+        grid.setRowStretch(6, 1)
 
         QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.reload, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self._set_actions_enabled(False)
@@ -264,8 +273,9 @@ class SamplePage(Page):
         return self.detail.sample_code if self.detail else None
 
     def show_sample(self, code: str) -> None:
-        """Load and show ``code`` (an internal ID or an external barcode)."""
+        """Load and show ``code`` (an internal ID or an external barcode), scrolled to the top."""
         self._requested = code
+        self._to_top = True
         self.banner.clear()
         self.title_label.setText(f"Sample {code}")
         self._load(code)
@@ -287,6 +297,8 @@ class SamplePage(Page):
     def _load(self, code: str) -> None:
         services, actor = self.session.services, self.session.actor
         self.reload_button.setEnabled(False)
+        self._load_token += 1
+        token = self._load_token
 
         def work() -> tuple[SampleDetail, list[AuditEventInfo], int]:
             seq = services.audit.last_seq()
@@ -295,22 +307,33 @@ class SamplePage(Page):
             return detail, history, seq
 
         def failed(exc: BaseException) -> None:
+            if token != self._load_token:
+                return  # another sample was asked for meanwhile
             self.reload_button.setEnabled(True)
             if self.detail is None:
                 self.title_label.setText("Sample")
             self.show_error(exc, None)
 
-        self.session.runner.call(work, on_result=self._loaded, on_error=failed, owner=self)
+        def loaded(result: tuple[SampleDetail, list[AuditEventInfo], int]) -> None:
+            if token == self._load_token:  # an older answer (another sample) must not replace the newer one
+                self._loaded(result)
+
+        self.session.runner.call(work, on_result=loaded, on_error=failed, owner=self)
 
     def _loaded(self, result: tuple[SampleDetail, list[AuditEventInfo], int]) -> None:
         detail, history, seq = result
         self.reload_button.setEnabled(True)
+        if self.detail is not None and self.detail.sample_code != detail.sample_code:
+            self.banner.clear()  # a message about the previous sample does not belong to this one
         self._seen_seq = max(self._seen_seq, seq)
         self.detail, self.history = detail, history
         self._remember(detail.sample_code)
         self._fill(detail, history)
         self.stack.setCurrentIndex(1)
         self._set_actions_enabled(True)
+        if self._to_top:
+            self._to_top = False
+            self.sample_scroll.verticalScrollBar().setValue(0)  # the identity first, whatever was scrolled before
 
     def _remember(self, code: str) -> None:
         if code in self._recent:
@@ -323,8 +346,8 @@ class SamplePage(Page):
         self.recent.show()
 
     def _set_actions_enabled(self, enabled: bool) -> None:
-        for widget in (self.change_status_button, self.override_button, self.barcode_input, self.print_button,
-                       self.reprint_button):
+        for widget in (self.change_status_button, self.override_button, self.barcode_input, self.barcode_kind,
+                       self.remove_barcode_button, self.print_button, self.reprint_button):
             widget.setEnabled(enabled)
 
     # -- filling in ----------------------------------------------------------------------------------
@@ -346,6 +369,8 @@ class SamplePage(Page):
         ident.set("site", f"{d.site_code} — {d.site_name}" if d.site_code else None)
         ident.set("created", f"{local_time(d.created_at)}  (last change {local_time(d.updated_at)})")
 
+        self._fill_consents(d)
+
         fields = self.sample_fields
         fields.set("type", f"{d.sample_type} — {d.sample_type_meaning}")
         fields.set("material", d.material.capitalize())
@@ -366,12 +391,12 @@ class SamplePage(Page):
         times.set("received", local_time(d.received_at))
         times.set("centrifuged", local_time(d.centrifuged_at))
         times.set("frozen", local_time(d.frozen_at))
-        times.set("pre_temp", _temperature(d.pre_centrifugation_temp))
-        explained = _explained(d)
-        times.set("centrifugation", explained(d.centrifugation, 3))
-        times.set("second", explained(d.second_centrifugation, 4))
-        times.set("post_temp", _temperature(d.post_centrifugation_temp))
-        times.set("storage", explained(d.long_term_storage, 6))
+        times.set("pre_temp", temperature(d.pre_centrifugation_temp))
+        explain = explained(d)
+        times.set("centrifugation", explain(d.centrifugation, 3))
+        times.set("second", explain(d.second_centrifugation, 4))
+        times.set("post_temp", temperature(d.post_centrifugation_temp))
+        times.set("storage", explain(d.long_term_storage, 6))
 
         self.sprec_code.setText(d.sprec_code or "No SPREC code")
         note = f"SPREC {d.sprec_version}"
@@ -392,13 +417,13 @@ class SamplePage(Page):
         self.sprec_elements.setVisible(bool(d.sprec_elements))
 
         if d.parent is not None:
-            self.parent_button.setText(_link_text(d.parent))
+            self.parent_button.setText(link_text(d.parent))
             self.parent_button.setProperty("code", d.parent.sample_code)
         self.parent_button.setVisible(d.parent is not None)
         self.parent_none.setVisible(d.parent is None)
         self.children_list.clear()
         for child in d.children:
-            entry = QListWidgetItem(_link_text(child))
+            entry = QListWidgetItem(link_text(child))
             entry.setData(Qt.ItemDataRole.UserRole, child.sample_code)
             entry.setForeground(self.palette().link())
             self.children_list.addItem(entry)
@@ -412,6 +437,36 @@ class SamplePage(Page):
         self.history_model.set_events(list(reversed(history)))
         self.history_box.setTitle(tr_n("SamplePage", "History (newest first, %n event(s))", len(history)))
         repolish(self.status_chip)
+
+    def _fill_consents(self, d: SampleDetail) -> None:
+        """The participant's consents (version, scope, status, withdrawal); a withdrawal or refusal also in the
+        red line above the page, which no scrolling hides."""
+        while self.consents_layout.count():
+            item = self.consents_layout.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.setParent(None)  # out of the page at once (findChild, screen readers), deleted later
+                widget.deleteLater()
+        if d.participant is None:
+            self.consents_layout.addWidget(label(self.tr("No participant: no consent applies to this sample."),
+                                                 "fieldname", wrap=True))
+        elif not d.consents:
+            none = label(self.tr("No consent is recorded for participant {0}.").format(d.participant), wrap=True)
+            none.setObjectName("consentMissing")
+            none.setStyleSheet("color: #8a4b00; font-weight: 600;")
+            self.consents_layout.addWidget(none)
+        for consent in d.consents:
+            line = label(consent_text(consent), wrap=True, selectable=True)
+            line.setObjectName(f"consent_{consent.id}")
+            if consent.status != "given":
+                line.setStyleSheet("color: #a4161a; font-weight: 700;")
+            self.consents_layout.addWidget(line)
+        stopped = [c for c in d.consents if c.status in ("withdrawn", "refused")]
+        if stopped:
+            self.consent_alert.setText("⚠ " + "  ".join(consent_alert(c, d.participant or "") for c in stopped))
+        self.consent_alert.setVisible(bool(stopped))
+        self.consent_box.setTitle(self.tr("Consent of participant {0}").format(d.participant) if d.participant
+                                  else self.tr("Consent"))
 
     # -- navigation ---------------------------------------------------------------------------------
 
@@ -446,7 +501,9 @@ class SamplePage(Page):
         dialog = ReasonDialog(
             f"Change the status of {d.sample_code}", f"{d.sample_code} is now {status_text(d.status)}. "
             "Choose the new status and say why: the reason is kept in the audit trail.",
-            ok_text="Change status", choices=choices, choice_label="New status", parent=self)
+            ok_text="Change status", choices=choices, choice_label="New status",
+            choice_placeholder=self.tr("— choose the new status —"), current_choice=LIKELY_NEXT_STATUS.get(d.status),
+            suggestions=status_reasons(), parent=self)
         dialog.setObjectName("statusDialog")
 
         def accepted() -> None:
@@ -481,22 +538,53 @@ class SamplePage(Page):
         return ask(self, dialog, accepted)
 
     def add_barcode(self) -> None:
+        """Attach the scanned external barcode with the chosen kind. Whatever the answer, the keyboard goes back
+        to the window's scan field: the next tube scanned must open that tube, not be attached to this one."""
         d = self.detail
         value = self.barcode_input.text().strip()
         if d is None or not value:
             return
+        kind = str(self.barcode_kind.currentData())
         services, actor = self.session.services, self.session.actor
+        self.barcode_input.clear()
+        self.session.navigate.focus_scan()
 
         def done(changes: Changes) -> None:
-            self.barcode_input.clear()
-            self._changed(changes)  # refreshes; the banner keeps run_write's message
+            self.barcode_kind.setCurrentIndex(0)
+            self._changed(changes)
 
-        def failed(exc: BaseException) -> None:
-            self.barcode_input.selectAll()
-            self._action_failed(exc)
+        run_write(self, lambda: services.samples.add_barcode(actor, d.sample_code, value, kind), on_done=done,
+                  on_error=self._action_failed,
+                  done_message=self.tr("Barcode {0} ({1}) added to {2}.").format(
+                      value, self.barcode_kind.currentText(), d.sample_code))
 
-        run_write(self, lambda: services.samples.add_barcode(actor, d.sample_code, value), on_done=done,
-                  on_error=failed, done_message=f"Barcode {value} added to {d.sample_code}.")
+    def remove_barcode(self) -> QDialog | None:
+        """Take a wrongly added barcode off the sample, with a reason (kept in the audit trail)."""
+        d = self.detail
+        if d is None or not d.barcodes:
+            if d is not None:
+                self.banner.show_message(self.tr("{0} has no external barcode to remove.").format(d.sample_code),
+                                         "info")
+            return None
+        kinds = dict(barcode_kinds())
+        choices = [(code, f"{code}  ({kinds.get(kind, kind)})") for code, kind in d.barcodes]
+        dialog = ReasonDialog(
+            self.tr("Remove a barcode from {0}").format(d.sample_code),
+            self.tr("Choose the barcode that does not belong to this tube and say why: the reason is kept in the "
+                    "audit trail."), ok_text=self.tr("Remove barcode"), choices=choices,
+            choice_label=self.tr("Barcode"), choice_placeholder=None if len(choices) == 1 else self.tr("— choose —"),
+            suggestions=barcode_removal_reasons(), parent=self)
+        dialog.setObjectName("removeBarcodeDialog")
+        dialog.reason.setPlaceholderText(self.tr("Why? Choose below, or write it"))
+
+        def accepted() -> None:
+            barcode, reason = str(dialog.choice_value()), dialog.reason_text()
+            services, actor = self.session.services, self.session.actor
+            run_write(self, lambda: services.samples.remove_barcode(actor, d.sample_code, barcode, reason),
+                      on_done=self._changed, on_error=self._action_failed,
+                      done_message=self.tr("Barcode {0} removed from {1}.").format(barcode, d.sample_code))
+
+        return ask(self, dialog, accepted)
 
     def print_label(self) -> None:
         """Queue this tube's label and print it at once (Print labels…, through the session's navigator)."""
@@ -505,7 +593,8 @@ class SamplePage(Page):
             return
         self.banner.clear()
         self.print_button.setEnabled(False)
-        self.session.navigate.print_labels([d.sample_code], on_done=self._label_printed, on_error=self._label_failed)
+        self.session.navigate.print_labels([d.sample_code], on_done=lambda o: self._label_printed(o, d.sample_code),
+                                           on_error=self._label_failed)
 
     def reprint_label(self) -> QDialog | None:
         d = self.detail
@@ -514,21 +603,24 @@ class SamplePage(Page):
         dialog = ReasonDialog(f"Reprint the label of {d.sample_code}",
                               "The label is printed again on the printer the print rules choose. A reprint needs a "
                               "reason: it is kept with the print job and in the audit trail.", ok_text="Reprint",
-                              parent=self)
+                              suggestions=reprint_reasons(), parent=self)
         dialog.setObjectName("reprintLabelDialog")
-        dialog.reason.setPlaceholderText("Why? For example: label smudged, frosted off")
+        dialog.reason.setPlaceholderText(self.tr("Why? Choose below, or write it"))
 
         def accepted() -> None:
             self.banner.clear()
             self.reprint_button.setEnabled(False)
             self.session.navigate.print_labels([d.sample_code], reason=dialog.reason_text(),
-                                               on_done=self._label_printed, on_error=self._label_failed)
+                                               on_done=lambda o: self._label_printed(o, d.sample_code),
+                                               on_error=self._label_failed)
 
         return ask(self, dialog, accepted)
 
-    def _label_printed(self, outcome: PrintSummary) -> None:
+    def _label_printed(self, outcome: PrintSummary, code: str) -> None:
         self.print_button.setEnabled(self.detail is not None)
         self.reprint_button.setEnabled(self.detail is not None)
+        if self.sample_code != code:
+            return  # another sample is shown now: the Labels page keeps the outcome
         kind = "error" if outcome.error is not None else "ok" if outcome.complete else "info"
         self.banner.show_message(outcome.summary(), kind)
 
@@ -585,19 +677,3 @@ class SamplePage(Page):
         if d.parent is not None:
             related.add(d.parent.sample_code)
         return not ids or not ids.isdisjoint(related)
-
-
-def _explained(d: SampleDetail) -> Callable[[str | None, int], str | None]:
-    """'B — RT, 10–15 min, < 3000 g' for a raw code that is also SPREC element ``index`` of the sample's code."""
-
-    def explain(code: str | None, index: int) -> str | None:
-        if code and d.material == "fluid" and len(d.sprec_elements) == 7 and d.sprec_elements[index][1] == code:
-            return f"{code} — {d.sprec_elements[index][2]}"
-        return code
-
-    return explain
-
-
-def _temperature(value: str | None) -> str | None:
-    return {"RT": "Room temperature (18–28 °C)", "COLD": "Cold (2–10 °C)",
-            "BODY": "Body temperature (35–38 °C)"}.get(value or "", value)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from biobank_desktop.config import Settings
 from biobank_desktop.core.domain.actor import this_workstation
 from biobank_desktop.core.domain.errors import BiobankError
+from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.ui.dialogs.database import DatabaseDialog
 from biobank_desktop.ui.dialogs.login import ChangePasswordDialog
 from biobank_desktop.ui.pages.base import Page
@@ -61,13 +62,18 @@ class SettingsPage(Page):
         self.database_where = label(info.description, "mono", wrap=True, selectable=True)
         self.database_where.setObjectName("settingsDatabase")
         self.change_database_button = button("Change database…", on_click=self.change_database)
+        may_change = session.can(Permission.MANAGE_DATABASE)
+        self.change_database_button.setEnabled(may_change)
+        if not may_change:
+            self.change_database_button.setToolTip(self.tr("Only an administrator may change the database."))
         row = QHBoxLayout()
         row.addWidget(self.change_database_button)
         row.addStretch(1)
         database.addWidget(self.database_kind)
         database.addWidget(self.database_where)
-        database.addWidget(label("Changing the database logs you out and connects to the new one.",
-                                 "fieldname", wrap=True))
+        database.addWidget(label("Changing the database logs you out and connects to the new one." if may_change
+                                 else self.tr("The database is an administrator's setting: ask an administrator "
+                                              "to change it."), "fieldname", wrap=True))
         database.addLayout(row)
         database_box = QGroupBox("Database")
         database_box.setLayout(database)
@@ -124,8 +130,11 @@ class SettingsPage(Page):
         self.banner.show_message("Saved.", "ok")
         self.session.events.settings_changed.emit()
 
-    def change_database(self) -> DatabaseDialog:
-        dialog = DatabaseDialog(self.session.settings, self.session.runner, self)
+    def change_database(self) -> DatabaseDialog | None:
+        if not self.session.can(Permission.MANAGE_DATABASE):
+            self.banner.show_message(self.tr("Only an administrator may change the database."), "error")
+            return None
+        dialog = DatabaseDialog(self.session.settings, self.session.runner, self, actor=self.session.actor)
         dialog.saved.connect(self._database_saved)
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
