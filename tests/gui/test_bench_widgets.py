@@ -224,7 +224,7 @@ def test_the_confirmation_of_a_reprint_from_the_sample_page_stays(qtbot, pdf_win
     sample.print_label()
     qtbot.waitUntil(lambda: sample.banner.kind == "ok", timeout=WAIT)
     dialog = sample.reprint_label()
-    dialog.reason.setPlainText("label smudged")
+    dialog.reason.setText("label smudged")
     dialog.ok_button.click()
     qtbot.waitUntil(lambda: "Printed" in sample.banner.message and sample.print_button.isEnabled()
                     and sample.reprint_button.isEnabled() and not window.session.runner.busy, timeout=WAIT)

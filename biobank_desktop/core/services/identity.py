@@ -123,7 +123,7 @@ def ensure_identity(db: Database, workstation: str | None = None) -> KnownDataba
     found = read_identity(db)
     if found is None:
         found = str(uuid.uuid4())
-        with UnitOfWork(db, Actor.system("database-identity", workstation)) as uow:
+        with UnitOfWork(db, Actor.system("database-identity", workstation), bookkeeping=True) as uow:
             uow.session.merge(Setting(key=IDENTITY_KEY, value=found))
             uow.audit("database.identity_created", "database", db.info.description,
                       summary=f"Database identity {found} recorded", after={"uuid": found})
