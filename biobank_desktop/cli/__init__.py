@@ -19,6 +19,10 @@ Without a command it starts the application window. Commands::
     labels queue [--all]       this workstation's unfinished print jobs (--all: every job, every workstation)
     labels print-job JOB [--printer SPEC]             print what a job has not printed yet (a retry)
     labels reprint --reason TEXT --sample ID... [--printer SPEC] [--template NAME]
+    labels resolve JOB --printed|--not-printed POSITION...   after looking at the printer
+    labels cancel JOB --reason TEXT                   its waiting labels are not printed
+    labels release JOB --reason TEXT                  supervisor: free a job whose print stopped (crashed
+                                                      workstation); the label(s) it may have printed are flagged
     printer list | printer remove NAME | printer status NAME
     printer add NAME --kind zpl-tcp|zpl-file|cups-raw|pdf-file --address ADDR [--dpi 203]
                 [--offset-x MM] [--offset-y MM] [--darkness N]
@@ -37,7 +41,8 @@ Who acts:
   read from ``$BIOBANK_PASSWORD``, else asked for (never a command-line argument: it would show in
   the process list and the shell history). Logging in here counts as a login (audit trail, lockout).
 * New passwords come from one line of standard input (``--password-stdin``) or are asked twice.
-* ``labels print``, ``labels print-job`` and ``labels reprint`` always need ``--user NAME`` (a person
+* ``labels print``, ``labels print-job``, ``labels reprint``, ``labels resolve``, ``labels cancel`` and
+  ``labels release`` (a supervisor) always need ``--user NAME`` (a person
   prints, and the audit trail says who); ``labels render`` and ``labels queue`` need it once the
   database has accounts (they show sample data); ``labels templates`` needs none.
 * ``printer`` commands change only the ``printers`` list of this workstation's settings file

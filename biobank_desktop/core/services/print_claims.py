@@ -87,7 +87,7 @@ def busy_error(job: PrintJob, expiry: dt.timedelta) -> ConflictError:
         hint=f"Wait for it to finish. If that workstation stopped, its claim lapses at {lapses:%H:%M} UTC "
              f"({int(expiry.total_seconds() // 60)} minutes after its last label); printing the job then flags "
              "the label(s) it may have been printing. A supervisor can release it sooner "
-             "(Labels page, or 'labels release JOB --reason TEXT'), or cancel the job.")
+             f"('biobank-desktop labels release {job.id} --reason TEXT'), or the job can be cancelled.")
 
 
 def nothing_left_error(session: Session, job: PrintJob) -> ValidationError:
