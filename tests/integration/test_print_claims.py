@@ -7,6 +7,7 @@ printing flagged, never resent silently.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import subprocess
@@ -213,3 +214,40 @@ def test_a_supervisor_releases_a_stale_print_before_it_lapses(services: Services
     assert not heartbeat(services.db, job.id, claim.token, 2), "the stopped workstation's claim is gone"
     with pytest.raises(ValidationError, match="not being printed"):
         ws2.labelling.release_claim(supervisor, job.id, "again")
+
+
+def test_two_workstations_queueing_the_same_first_label_queue_it_once(services: Services, technician: Actor,
+                                                                      other_db: Database) -> None:
+    [code] = _samples(services, technician, 1)
+    stations = [build_services(services.db, "WS-1"), build_services(other_db, "WS-2")]
+    checked = threading.Barrier(2, timeout=3)
+    outcomes: list[object] = []
+
+    def meet_after_the_check(station: Services) -> None:
+        refuse = station.labelling._refuse_second_labels
+
+        def checked_then_wait(*args: object) -> None:
+            refuse(*args)  # type: ignore[arg-type]
+            # Both past the check before either writes: the race, if the check does not serialise them.
+            # A broken barrier: the other waits on the lock and never got here.
+            with contextlib.suppress(threading.BrokenBarrierError):
+                checked.wait()
+
+        station.labelling._refuse_second_labels = checked_then_wait  # type: ignore[method-assign]
+
+    def enqueue(station: Services) -> None:
+        try:
+            outcomes.append(station.labelling.enqueue(technician, [code]).value)
+        except BiobankError as exc:
+            outcomes.append(exc)
+
+    for station in stations:
+        meet_after_the_check(station)
+    threads = [threading.Thread(target=enqueue, args=(s,)) for s in stations]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(services.labelling.jobs()) == 1, "one first label per tube, whatever the timing"
+    [refused] = [o for o in outcomes if isinstance(o, BiobankError)]
+    assert "already waiting to print" in str(refused)

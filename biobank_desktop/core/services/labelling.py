@@ -359,6 +359,10 @@ class LabellingService:
         session = uow.session
         samples = self._samples(session, sample_codes)
         if reprint_reason is None:
+            # The samples' rows locked first: two workstations queueing the same tube's first label at
+            # once take turns, and the second sees the first's label (PostgreSQL; SQLite's write
+            # transaction is already exclusive).
+            session.execute(select(Sample.id).where(Sample.id.in_([s.id for s in samples])).with_for_update())
             self._refuse_second_labels(session, samples)
         catalog = self.catalog()
         groups: list[tuple[str, str | None, list[Sample]]] = []
