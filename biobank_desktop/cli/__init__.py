@@ -72,6 +72,7 @@ error messages) are in :mod:`biobank_desktop.cli.context`; the work itself is a 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -87,10 +88,12 @@ from biobank_desktop.cli.context import (
     ENV_PASSWORD,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
+    EXIT_USAGE,
     PROG,
     Context,
     configured_printers,
     fail,
+    shorten,
     workstation_name,
 )
 from biobank_desktop.config import ENV_DATABASE_URL, resolve_database_url
@@ -130,10 +133,50 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(argv: Sequence[str] | None = None) -> int:
-    """Run the command line ``argv`` (without the program name); returns the exit code."""
+    """Run the command line ``argv`` (without the program name); returns the exit code.
+
+    Never raises (but SystemExit from a handler): a refusal, a fault of the database, the disk or the
+    input is a message on stderr and exit 1 (2 for the command line itself, 130 for Ctrl+C); a closed
+    standard output (``| head``) ends quietly. Anything else is a bug, said as such on stderr
+    (``BIOBANK_DEBUG=1`` shows the traceback).
+    """
+    words = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _run(words)
+    except KeyboardInterrupt:
+        print("\nInterrupted: nothing was changed.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        quiet_stdout()
+        return EXIT_FAILED
+    except Exception as exc:
+        if os.environ.get("BIOBANK_DEBUG"):
+            raise
+        print(f"Error: an unexpected fault ({exc.__class__.__name__}: {shorten(str(exc), 300)}).\n"
+              f"{BUG_NOTE}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+BUG_NOTE = ("This is a bug in Biobank Desktop: please report it with the command you ran "
+            "(BIOBANK_DEBUG=1 shows the details).")
+
+
+def quiet_stdout() -> None:
+    """Standard output was closed by its reader (``| head``): send what is left to nowhere, so that
+    flushing it at exit does not complain."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def _run(words: list[str]) -> int:
+    refusal = unusable_argument(words)
+    if refusal is not None:
+        print(f"{PROG}: error: {refusal}", file=sys.stderr)
+        return EXIT_USAGE
     parser = build_parser()
     try:
-        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        args = parser.parse_args(words)
     except SystemExit as exc:  # --help (0) or a usage error (2): argparse has printed why
         return int(exc.code or 0)
     for name, default in (("database", None), ("user", None), ("json", False)):
@@ -159,6 +202,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nInterrupted: nothing was changed.", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        raise  # a closed standard output: see run()
     except Exception as exc:
         translated = _translate(exc, db)
         if translated is None:
@@ -167,12 +212,39 @@ def run(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     finally:
         if db is not None:
-            db.dispose()
+            with contextlib.suppress(Exception):  # a connection that is already gone
+                db.dispose()
 
 
 def entry_point() -> None:
     """The ``biobank-desktop`` console script."""
-    sys.exit(run())
+    code = run()
+    try:
+        sys.stdout.flush()  # what is still buffered goes now, where a closed pipe can be handled
+    except BrokenPipeError:
+        quiet_stdout()
+        code = code or EXIT_FAILED
+    sys.exit(code)
+
+
+def unusable_argument(words: Sequence[str]) -> str | None:
+    """Why an argument cannot be used as text, or None. Arguments come from the operating system as
+    bytes: bytes that are not UTF-8 (or a NUL) would fail deep inside the database or the output."""
+    for index, word in enumerate(words):
+        if "\x00" in word:
+            problem = "holds a NUL character"
+        elif any("\udc80" <= ch <= "\udcff" for ch in word):
+            problem = "holds bytes that are not UTF-8 text"
+        elif any("\ud800" <= ch <= "\udfff" for ch in word):
+            problem = "is not valid text"
+        else:
+            continue
+        shown = shorten(word.encode("utf-8", "surrogateescape" if problem.endswith("UTF-8 text") else "replace")
+                        .decode("ascii", "backslashreplace"), 60)
+        after = f" (after {shorten(words[index - 1], 40)})" if index and words[index - 1].startswith("-") else ""
+        return (f"argument {index + 1}{after} {problem}: '{shown}'. Type it again in plain text "
+                "(check the terminal's character encoding is UTF-8).")
+    return None
 
 
 def _start_gui(args: argparse.Namespace) -> int:
@@ -193,6 +265,13 @@ def _translate(exc: Exception, db: Database | None) -> BiobankError | None:
     if isinstance(exc, DBAPIError) and db is not None:
         translated = translate_error(exc, db.info)
         return translated or DatabaseUnavailableError(f"The database refused the operation: {exc.orig}")
+    if isinstance(exc, UnicodeError):
+        return ValidationError(f"Some text is not valid UTF-8 ({getattr(exc, 'reason', exc)}).",
+                               hint="Check the arguments, the environment variables and standard input.")
+    if isinstance(exc, OSError):  # the disk, a path the file system refuses (too long, not allowed)
+        what = f" ({shorten(str(exc.filename), 80)})" if exc.filename else ""
+        return ValidationError(f"The system refused a file operation{what}: {exc.strerror or exc}.",
+                               hint="Check the path (its length, the folder, your rights) and the free disk space.")
     return None
 
 
@@ -208,6 +287,11 @@ def _refuse_missing_file(url: str, *, creates: bool) -> None:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         return
-    if not creates and not Path(parsed.database).exists():
+    try:
+        exists = Path(parsed.database).exists()
+    except OSError as exc:  # e.g. a path longer than the file system allows
+        raise ValidationError(f"The database path {shorten(parsed.database, 80)} cannot be used "
+                              f"({exc.strerror or exc}).", hint="Check --database.") from None
+    if not creates and not exists:
         raise NotFoundError(f"There is no database file {parsed.database}.",
                             hint=f"Check --database, or create it with '{PROG} db upgrade'.")
