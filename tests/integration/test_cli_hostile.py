@@ -58,9 +58,11 @@ def _plausible(action: argparse.Action) -> str | None:
         return str(next(iter(action.choices)))
     if action.type in (None, str, Path):
         return None
+    convert = action.type
     for candidate in ("1", "1.0"):
         try:
-            action.type(candidate)  # type: ignore[misc]
+            if callable(convert):
+                convert(candidate)
             return candidate
         except (argparse.ArgumentTypeError, TypeError, ValueError):
             continue
@@ -196,8 +198,9 @@ def test_the_settings_message_names_the_key_and_a_port_written_as_text_is_kept(h
 def _command(*argv: bytes, db: str, env: dict[str, str] | None = None, **kw: object) -> subprocess.Popen[bytes]:
     environment = {**os.environ, "PYTHONPATH": str(REPO), cli.ENV_PASSWORD: PASSWORD, **(env or {})}
     environment.pop("BIOBANK_DEBUG", None)
-    return subprocess.Popen([sys.executable, "-m", "biobank_desktop", "--database", db.encode(), *argv],
-                            env=environment, **kw)  # type: ignore[call-overload]
+    process: subprocess.Popen[bytes] = subprocess.Popen(  # type: ignore[call-overload]
+        [sys.executable, "-m", "biobank_desktop", "--database", db.encode(), *argv], env=environment, **kw)
+    return process
 
 
 @pytest.mark.slow

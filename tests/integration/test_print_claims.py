@@ -86,7 +86,7 @@ def test_a_retry_racing_another_print_sends_only_what_is_still_waiting(services:
                 first.append(ws1.labelling.print_job(technician, job_id))
             return seen
 
-        ws2.labelling.job = look_while_the_other_prints  # type: ignore[method-assign]
+        ws2.labelling.job = look_while_the_other_prints  # type: ignore[method-assign,assignment]
         retry = ws2.labelling.print_job(technician, job.id, printer_name="Zebra-2")
         ws2.labelling.job = looked  # type: ignore[method-assign]
         assert _decoded(healthy) == [codes[3]], "only the label still waiting is sent"
@@ -233,7 +233,7 @@ def test_two_workstations_queueing_the_same_first_label_queue_it_once(services: 
             with contextlib.suppress(threading.BrokenBarrierError):
                 checked.wait()
 
-        station.labelling._refuse_second_labels = checked_then_wait  # type: ignore[method-assign]
+        station.labelling._refuse_second_labels = checked_then_wait  # type: ignore[method-assign,assignment]
 
     def enqueue(station: Services) -> None:
         try:
