@@ -33,6 +33,7 @@ from biobank_desktop.core.db.engine import Database
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.roles import Role
 from biobank_desktop.core.services import Services, build_services
+from tests.support.accounts import make_user  # tests import it from here too
 
 PG_ADMIN_URL = os.environ.get("BIOBANK_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -89,13 +90,18 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def pg_template() -> Iterator[str]:
+def require_pg() -> None:
+    """Skip the PostgreSQL case when no server answers, with the reason; in CI (``CI=true``) fail instead."""
     reason = pg_available()
     if reason is not None:
         if IN_CI:
             pytest.fail(f"{reason}; in CI the PostgreSQL cases must run.")
         pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    require_pg()
     name = pg_create_database()
     db = Database(_pg_url(name))
     schema.upgrade(db)
@@ -148,12 +154,6 @@ def services(database: Database) -> Services:
 
 
 SYSTEM = Actor.system("test-setup", "TEST-WS-1")
-
-
-def make_user(services: Services, username: str, role: Role) -> Actor:
-    services.accounts.add_user(SYSTEM, username, username.capitalize() + " Tester", role, PASSWORD,
-                               must_change_password=False)
-    return services.accounts.authenticate(username, PASSWORD)
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ from biobank_desktop.cli.context import (
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.errors import NotFoundError, ValidationError
 from biobank_desktop.core.domain.roles import Permission
+from biobank_desktop.core.domain.text import checked_reason
 from biobank_desktop.core.labels.printers import (
     DPI_CHOICES,
     MAX_PRINTER_NAME,
@@ -329,10 +330,8 @@ def _labels_resolve(ctx: Context) -> int:
 
 
 def _required_reason(text: str, what: str) -> str:
-    reason = text.strip()
-    if not reason:
-        raise ValidationError(f"{what} needs a reason.", hint="Give --reason TEXT (it is kept in the audit trail).")
-    return reason
+    """The reason checked by the one free-text rule, before a password is asked for."""
+    return checked_reason(text, f"{what} needs a reason: give --reason TEXT (it is kept in the audit trail).")
 
 
 def _labels_cancel(ctx: Context) -> int:

@@ -23,6 +23,7 @@ from biobank_desktop.core.services.demo import generate_demo
 from biobank_desktop.ui.background import JobRunner, ProgressDialog
 from biobank_desktop.ui.main_window import MainWindow
 from biobank_desktop.ui.session import Events, UiSession
+from tests.support.accounts import make_user
 
 PASSWORD = "correct-horse-42"
 WORKSTATION = "GUI-TEST-WS"
@@ -52,9 +53,7 @@ def runner(qapp: object) -> Iterator[JobRunner]:
 
 
 def add_account(services: Services, username: str, role: Role, *, must_change: bool = False) -> Actor:
-    services.accounts.add_user(SYSTEM, username, f"{username.capitalize()} Tester", role, PASSWORD,
-                               must_change_password=must_change)
-    return services.accounts.authenticate(username, PASSWORD)
+    return make_user(services, username, role, must_change=must_change)
 
 
 @pytest.fixture

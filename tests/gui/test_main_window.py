@@ -8,7 +8,7 @@ from PySide6.QtGui import QKeySequence
 from biobank_desktop.core.domain.errors import DatabaseUnavailableError
 from biobank_desktop.core.domain.roles import Role
 from biobank_desktop.core.services.queries import SampleCriteria
-from tests.gui.conftest import SYSTEM, add_account
+from tests.gui.conftest import add_account
 
 
 def _first_sample(services) -> str:
@@ -32,9 +32,10 @@ def test_scanning_a_sample_id_opens_it(qtbot, demo_services, open_window):
 
 
 def test_scanning_an_external_barcode_opens_its_sample(qtbot, demo_services, open_window):
-    window = open_window(demo_services, add_account(demo_services, "tom", Role.TECHNICIAN))
+    tom = add_account(demo_services, "tom", Role.TECHNICIAN)
+    window = open_window(demo_services, tom)
     code = _first_sample(demo_services)
-    demo_services.samples.add_barcode(SYSTEM, code, "CLINIC-0042-XYZ")
+    demo_services.samples.add_barcode(tom, code, "CLINIC-0042-XYZ")
     qtbot.keyClicks(window.scan.edit, "CLINIC-0042-XYZ")
     qtbot.keyClick(window.scan.edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.page("sample") is not None and window.page("sample").detail is not None,

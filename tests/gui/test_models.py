@@ -17,7 +17,7 @@ from biobank_desktop.ui.models.audit_table import AuditEventModel
 from biobank_desktop.ui.models.sample_table import COLUMNS, LOADING, SampleTableModel
 from biobank_desktop.ui.models.user_table import UserTableModel
 from biobank_desktop.ui.pages.labels.models import JobItemModel, JobTableModel, RuleTableModel
-from tests.gui.conftest import SYSTEM
+from tests.gui.conftest import add_account
 
 
 class FakeSource:
@@ -144,19 +144,20 @@ def test_audit_model_pages_by_seq(qtmodeltester, qtbot, runner):
 
 
 def test_audit_model_on_the_real_trail(qtmodeltester, qtbot, runner, gui_services):
-    gui_services.accounts.add_user(SYSTEM, "ada", "Ada", Role.ADMINISTRATOR, "correct-horse-42")
+    ada = add_account(gui_services, "ada", Role.ADMINISTRATOR)
     model = AuditEventModel(runner, page_size=200)
     with qtbot.waitSignal(model.loading_changed, timeout=5000, check_params_cb=lambda busy: not busy):
-        model.set_loader(lambda before: gui_services.audit.browse(SYSTEM, AuditFilter(), before_seq=before))
-    assert model.event_at(0) is not None and model.event_at(0).action == "user.added"
+        model.set_loader(lambda before: gui_services.audit.browse(ada, AuditFilter(), before_seq=before))
+    assert model.event_at(0) is not None and model.event_at(0).action == "login.succeeded"
+    assert model.event_at(1) is not None and model.event_at(1).action == "user.added"
     qtmodeltester.check(model)
 
 
 def test_user_model(qtmodeltester, gui_services):
-    gui_services.accounts.add_user(SYSTEM, "bob", "Bob Tech", Role.TECHNICIAN, "correct-horse-42")
-    gui_services.accounts.add_user(SYSTEM, "ada", "Ada Admin", Role.ADMINISTRATOR, "correct-horse-42")
+    ada = add_account(gui_services, "ada", Role.ADMINISTRATOR)
+    add_account(gui_services, "bob", Role.TECHNICIAN, must_change=True)
     model = UserTableModel()
-    model.set_users(gui_services.accounts.list_users(SYSTEM))
+    model.set_users(gui_services.accounts.list_users(ada))
     qtmodeltester.check(model)
     assert [model.data(model.index(r, 0)) for r in range(2)] == ["ada", "bob"]
     assert model.data(model.index(1, 2)) == "Technician"

@@ -19,6 +19,7 @@ from biobank_desktop.core.domain.roles import Role
 from biobank_desktop.core.services import Services, build_services
 from biobank_desktop.core.services.accounts import MAX_FAILED_ATTEMPTS
 from biobank_desktop.core.services.audit import AuditFilter
+from biobank_desktop.core.services.samples import NewSample
 from tests.conftest import PASSWORD
 
 
@@ -40,16 +41,23 @@ def test_login_succeeds_and_returns_the_role(services: Services, technician: Act
     assert actor.workstation == "TEST-WS-1"
 
 
-def test_wrong_password_counts_down_then_locks(services: Services, technician: Actor, admin: Actor) -> None:
-    for attempt in range(1, MAX_FAILED_ATTEMPTS):
+def test_wrong_password_counts_then_locks_without_telling_a_guesser(services: Services, technician: Actor,
+                                                                   admin: Actor) -> None:
+    messages = set()
+    for _attempt in range(MAX_FAILED_ATTEMPTS):
         with pytest.raises(AuthenticationError) as err:
             services.accounts.authenticate("tom", "wrong-password")
-        assert f"{MAX_FAILED_ATTEMPTS - attempt} attempt(s) left" in str(err.value)
-    with pytest.raises(AuthenticationError, match="locked"):
-        services.accounts.authenticate("tom", "wrong-password")
-    # Even the right password is refused while locked.
-    with pytest.raises(AuthenticationError, match="locked"):
+        messages.add(str(err.value))
+    assert next(u for u in services.accounts.list_users(admin) if u.username == "tom").is_locked
+    # Even the right password is refused while locked, and says no more than a wrong one.
+    with pytest.raises(AuthenticationError) as err:
         services.accounts.authenticate("tom", PASSWORD)
+    messages.add(str(err.value))
+    with pytest.raises(AuthenticationError) as err:
+        services.accounts.authenticate("nobody", "whatever-123")
+    messages.add(str(err.value))
+    assert len(messages) == 1, messages
+    assert "attempt(s) left" not in messages.pop()
     services.accounts.unlock(admin, "tom")
     assert services.accounts.authenticate("tom", PASSWORD).username == "tom"
     actions = [e.action for e in services.audit.browse(admin, AuditFilter(text="tom"))]
@@ -58,9 +66,83 @@ def test_wrong_password_counts_down_then_locks(services: Services, technician: A
 
 
 def test_unknown_user_gets_the_same_message_as_a_wrong_password(services: Services, admin: Actor) -> None:
-    with pytest.raises(AuthenticationError) as err:
+    with pytest.raises(AuthenticationError) as unknown:
         services.accounts.authenticate("nobody", "whatever-123")
-    assert str(err.value) == "Wrong user name or password."
+    with pytest.raises(AuthenticationError) as wrong:
+        services.accounts.authenticate(admin.username, "whatever-123")
+    assert str(unknown.value) == str(wrong.value)
+    assert unknown.value.message == "Wrong user name or password."
+
+
+def test_a_password_typed_as_the_user_name_is_not_kept(services: Services, admin: Actor) -> None:
+    """Before: "Failed login for unknown user <the text>" stayed in the trail for ever, readable by technicians."""
+    for typed in ("hunter2-secret", "Tr0ub4dor&3 secret"):
+        with pytest.raises(AuthenticationError):
+            services.accounts.authenticate(typed, "x")
+    events = services.audit.browse(admin, AuditFilter(action_prefix="login.failed"))
+    assert len(events) == 2
+    for event in events:
+        assert "unknown user name was tried" in event.summary
+        assert "hunter2" not in repr(event) and "Tr0ub4dor" not in repr(event)
+    assert services.audit.browse(admin, AuditFilter(text="hunter2")) == []
+
+
+def test_the_state_of_an_account_is_told_only_after_its_correct_password(services: Services, technician: Actor,
+                                                                         admin: Actor) -> None:
+    services.accounts.set_active(admin, "tom", False, "left the lab")
+    with pytest.raises(AuthenticationError) as wrong:
+        services.accounts.authenticate("tom", "not-the-password")
+    assert "deactivated" not in str(wrong.value)
+    with pytest.raises(AuthenticationError, match="deactivated"):
+        services.accounts.authenticate("tom", PASSWORD)
+
+
+def test_the_system_actor_is_refused_once_the_database_has_accounts(services: Services, admin: Actor) -> None:
+    """Before: Actor.system() made an administrator on any database; it exists only to set up an empty one."""
+    system = Actor.system("cli", "TEST-WS-1")
+    before = services.audit.last_seq()
+    with pytest.raises(PermissionDeniedError, match="has user accounts"):
+        services.accounts.add_user(system, "mallory", "Mallory", Role.ADMINISTRATOR, "password-123")
+    with pytest.raises(PermissionDeniedError, match="has user accounts"):
+        services.audit.browse(system, AuditFilter())
+    with pytest.raises(PermissionDeniedError, match="has user accounts"):
+        services.audit.history(system, "user", "ada")
+    assert services.audit.last_seq() == before
+    assert "mallory" not in {u.username for u in services.accounts.list_users(admin)}
+
+
+def test_the_audit_records_the_accounts_name_not_the_callers(services: Services, technician: Actor,
+                                                             admin: Actor) -> None:
+    claimed = Actor(technician.user_id, "ada", "Ada", Role.TECHNICIAN, "TEST-WS-1")
+    services.reference.add_site(admin, "CHL", "Centre Hospitalier")
+    services.samples.register(claimed, NewSample("COLON", "SER", participant="P-1"))
+    newest = services.audit.browse(admin, AuditFilter(action_prefix="sample."), limit=1)[0]
+    assert newest.username == "tom"
+
+
+def test_a_temporary_password_must_be_changed_before_anything_else(services: Services, technician: Actor,
+                                                                   admin: Actor) -> None:
+    """Before: only the front ends enforced it; a service call went through."""
+    services.accounts.reset_password(admin, "tom", "temporary-77")
+    tom = services.accounts.authenticate("tom", "temporary-77")
+    before = services.audit.last_seq()
+    with pytest.raises(PermissionDeniedError, match="temporary password"):
+        services.samples.register(tom, NewSample("COLON", "SER", participant="P-1"))
+    with pytest.raises(PermissionDeniedError, match="temporary password"):
+        services.audit.history(tom, "user", "tom")
+    assert services.audit.last_seq() == before
+    services.accounts.change_own_password(tom, "temporary-77", "my-own-secret-1")
+    services.samples.register(tom, NewSample("COLON", "SER", participant="P-1"))
+
+
+def test_a_deactivated_accounts_open_session_can_no_longer_read(services: Services, technician: Actor,
+                                                               admin: Actor, supervisor: Actor) -> None:
+    services.accounts.set_active(admin, "sam", False, "left the lab")
+    with pytest.raises(PermissionDeniedError, match="no longer active"):
+        services.audit.browse(supervisor, AuditFilter())
+    with pytest.raises(PermissionDeniedError, match="no longer active"):
+        services.audit.history(supervisor, "user", "tom")
+    assert services.audit.browse(technician, AuditFilter(), limit=1), "an active account still reads"
 
 
 @pytest.mark.parametrize("call", [

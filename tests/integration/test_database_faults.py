@@ -109,11 +109,12 @@ _WRITER = textwrap.dedent(
     from biobank_desktop.core.db.engine import Database
     from biobank_desktop.core.db.uow import UnitOfWork
     from biobank_desktop.core.domain.actor import Actor
+    from biobank_desktop.core.domain.roles import Role
     from biobank_desktop.core.services.samples import NewSample, SampleService
 
     db = Database(sys.argv[1])
     svc = SampleService(db)
-    actor = Actor.system("killer")
+    actor = Actor(int(sys.argv[2]), "tom", "Tom", Role.TECHNICIAN, "KILLER-WS")
     with UnitOfWork(db, actor) as uow:
         for i in range(100000):
             svc.register_in(uow, NewSample("COLON", "SER", participant=f"K-{i}", volume_ul=Decimal(100)))
@@ -134,7 +135,8 @@ def test_killing_the_process_mid_write_leaves_nothing_half_written(sqlite_url: s
     db.dispose()
     script = tmp_path / "writer.py"
     script.write_text(_WRITER)
-    proc = subprocess.Popen([sys.executable, str(script), sqlite_url], stdout=subprocess.PIPE, text=True,
+    proc = subprocess.Popen([sys.executable, str(script), sqlite_url, str(tech.user_id)], stdout=subprocess.PIPE,
+                            text=True,
                             cwd=Path(__file__).resolve().parents[2])
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "writing"

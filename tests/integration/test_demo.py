@@ -25,6 +25,7 @@ from biobank_desktop.core.services.demo import DEMO_ACCOUNTS, DemoReport, genera
 from biobank_desktop.core.services.samples import NewSample
 from biobank_desktop.core.services.sprec_info import derive_fluid_code, validate_sprec
 from tests.conftest import _pg_url, pg_create_database, pg_drop_database
+from tests.support.accounts import administrator
 
 SYSTEM = Actor.system("test-demo", "TEST-WS-1")
 UNTIL = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
@@ -107,6 +108,7 @@ def test_every_aliquot_has_its_parent_and_an_id_derived_from_it(demo: tuple[Data
             assert (r.study_id, r.participant_id, r.sample_type) == (
                 parent.study_id, parent.participant_id, parent.sample_type)
             children[parent.id].append(r)
+    assert sum(map(len, children.values())) > 50, "the loop saw aliquots"
     for parent_id, kids in children.items():
         parent = by_id[parent_id]
         assert [k.sample_code for k in kids] == [format_child_id(parent.sample_code, "aliquot", n)
@@ -125,6 +127,8 @@ def test_volumes_are_never_negative_and_parents_give_what_their_aliquots_hold(
             given[r.parent_id] += r.initial_volume_ul
             if r.status == "consumed":
                 assert r.volume_ul == 0
+    assert len(given) > 20, "the loop saw aliquots and the parents that gave them"
+    assert any(r.status == "consumed" and r.parent_id is not None for r in rows), "a consumed aliquot was checked"
     for r in rows:
         if r.lineage_kind == "primary":
             assert r.volume_ul == r.initial_volume_ul - given[r.id], r.sample_code
@@ -278,9 +282,13 @@ def test_cancel_leaves_the_database_unchanged(services: Services) -> None:
 
 def test_refuses_a_database_with_samples_unless_allowed(services: Services) -> None:
     first = generate_demo(services.db, SYSTEM, 200, seed=1, until=UNTIL)
+    admin = administrator(services)  # the system actor acts only on a database without accounts
+    assert admin is not None and admin.username == "admin"
+    with pytest.raises(PermissionDeniedError, match="has user accounts"):
+        generate_demo(services.db, SYSTEM, 200, seed=2, until=UNTIL, allow_existing=True)
     with pytest.raises(ValidationError, match="already holds samples"):
-        generate_demo(services.db, SYSTEM, 200, seed=2, until=UNTIL)
-    second = generate_demo(services.db, SYSTEM, 300, seed=2, until=UNTIL, allow_existing=True)
+        generate_demo(services.db, admin, 200, seed=2, until=UNTIL)
+    second = generate_demo(services.db, admin, 300, seed=2, until=UNTIL, allow_existing=True)
     assert first.accounts_created and second.accounts_created == ()
     codes = [r.sample_code for r in _rows(services.db, "SELECT sample_code FROM samples")]
     assert len(codes) == len(set(codes)) == 500
@@ -289,7 +297,9 @@ def test_refuses_a_database_with_samples_unless_allowed(services: Services) -> N
 
 
 def test_real_registrations_continue_the_demo_sequence(services: Services, technician: Actor) -> None:
-    generate_demo(services.db, SYSTEM, 300, seed=9)  # until today: this year's IDs are in use
+    admin = administrator(services)
+    assert admin is not None
+    generate_demo(services.db, admin, 300, seed=9)  # until today: this year's IDs are in use
     year = dt.datetime.now(dt.UTC).year
     used = [parse_sample_id(r.sample_code).seq for r in _rows(
         services.db, "SELECT sample_code FROM samples WHERE lineage_kind = 'primary'")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -128,3 +130,106 @@ def test_a_shared_database_with_data_is_upgraded_only_by_an_administrator(pg_url
     [event] = services.audit.browse(admin, AuditFilter(action_prefix="database."))
     assert (event.username, event.before, event.after["schema"]) == ("ada", {"schema": "0002"}, schema.head_revision())
     db.dispose()
+
+
+# -- the upgrade's audit event (issue 7) -------------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with nothing in it: a new SQLite file, or an empty PostgreSQL database."""
+    from tests.conftest import _pg_url, pg_create_database, pg_drop_database, require_pg
+
+    if request.param == "sqlite":
+        yield f"sqlite+pysqlite:///{tmp_path / 'biobank.sqlite'}"
+        return
+    require_pg()
+    name = pg_create_database()
+    yield _pg_url(name)
+    pg_drop_database(name)
+
+
+def _upgrade_events(url: str) -> list[tuple[str, str]]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [(r.username, r.summary) for r in conn.execute(
+                text("SELECT username, summary FROM audit_events WHERE action = 'database.upgraded' ORDER BY seq"))]
+    finally:
+        engine.dispose()
+
+
+def test_two_first_runs_at_once_set_up_once_and_log_it_once(empty_db_url: str) -> None:
+    """Before: both workstations logged "upgraded from nothing" (or one failed on a table that exists)."""
+    from biobank_desktop.core.services import build_services
+
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+    databases = [Database(empty_db_url) for _ in range(2)]
+
+    def first_run(db: Database) -> None:
+        try:
+            services = build_services(db, "WS")
+            barrier.wait(timeout=30)
+            services.system.upgrade()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first_run, args=(db,)) for db in databases]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    for db in databases:
+        db.dispose()
+    assert not errors, errors
+    events = _upgrade_events(empty_db_url)
+    assert [summary for _, summary in events] == [f"Schema upgraded from nothing to {schema.head_revision()}"]
+
+
+def test_the_upgrade_and_its_audit_event_are_kept_together_or_not_at_all(empty_db_url: str,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: the event was written in a second transaction; a kill between the two left an unlogged upgrade."""
+    from biobank_desktop.core.services import build_services, system
+
+    def killed(*_args: object, **_kwargs: object) -> int:
+        raise RuntimeError("the process died right after the migrations")
+
+    monkeypatch.setattr(system, "append_audit_events", killed)
+    db = Database(empty_db_url)
+    with pytest.raises(RuntimeError, match="died"):
+        build_services(db).system.upgrade()
+    status = schema.schema_status(db)
+    assert status.current is None and not status.has_tables, "the migrations were rolled back with the event"
+    monkeypatch.undo()
+    build_services(db).system.upgrade()
+    assert schema.schema_status(db).at_head
+    db.dispose()
+    assert len(_upgrade_events(empty_db_url)) == 1
+
+
+def test_a_user_named_for_an_sqlite_upgrade_is_checked_and_recorded(tmp_path: Path) -> None:
+    """Before: a user given to the upgrade of an SQLite file was ignored (on the command line, any password did)."""
+    from alembic import command
+
+    from biobank_desktop.core.domain.actor import Actor
+    from biobank_desktop.core.domain.errors import PermissionDeniedError
+    from biobank_desktop.core.domain.roles import Role
+    from biobank_desktop.core.services import build_services
+    from tests.conftest import make_user
+
+    url = f"sqlite+pysqlite:///{tmp_path / 'old.sqlite'}"
+    db = Database(url)
+    cfg = schema.alembic_config()
+    with schema.migration_connection(db) as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0002")
+    services = build_services(db)
+    tom = make_user(services, "tom", Role.TECHNICIAN)
+    with pytest.raises(PermissionDeniedError, match="not an active account"):
+        services.system.upgrade(Actor(4242, "ghost", "Ghost", Role.ADMINISTRATOR, "WS"))
+    assert schema.schema_status(db).current == "0002"
+    services.system.upgrade(Actor(tom.user_id, "claimed-name", "X", Role.ADMINISTRATOR, "WS"))
+    assert schema.schema_status(db).at_head
+    db.dispose()
+    assert [user for user, _ in _upgrade_events(url)] == ["tom"]

@@ -8,7 +8,10 @@ Every driver error that means "cannot use the database" becomes :class:`Database
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -70,6 +73,32 @@ def check_sqlite_file(path: Path) -> None:
         )
 
 
+def make_private_dir(path: Path) -> None:
+    """Create ``path`` (and its parents) if needed; the folder it creates is private to its owner (0700).
+
+    An existing folder is left as it is: it may be one the biobank shares on purpose.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, exist_ok=True)
+
+
+def make_private_file(path: Path) -> None:
+    """Before SQLite opens ``path``: create it private to its owner (0600), or tighten one of ours that others
+    may read (a file made by an older version under the umask). SQLite gives the ``-wal`` and ``-shm``
+    files the database file's mode; those of ours are tightened too. No-op on Windows (ACLs, not modes)."""
+    if os.name == "nt":
+        return
+    if not path.exists():
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(OSError):  # gone meanwhile, or not ours to change: SQLite says what it must
+            info = file.stat()
+            if info.st_uid == os.getuid() and info.st_mode & 0o077:
+                file.chmod(stat.S_IMODE(info.st_mode) & 0o700)
+
+
 def _normalise_url(url: str | URL) -> URL:
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("", "psycopg2"):
@@ -81,15 +110,23 @@ def create_database_engine(url: str | URL, *, create_sqlite_dirs: bool = True) -
     """An engine with this application's connection settings. Does not connect yet."""
     parsed = _normalise_url(url)
     if parsed.get_backend_name() == "sqlite":
+        path = None
         if parsed.database and parsed.database != ":memory:":
             path = Path(parsed.database)
             check_sqlite_file(path)
             if create_sqlite_dirs:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                make_private_dir(path.parent)
         engine = create_engine(
             parsed,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
         )
+        if path is not None:
+            file = path
+
+            def private_file(*_args: Any) -> None:
+                make_private_file(file)
+
+            event.listen(engine, "do_connect", private_file)
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine

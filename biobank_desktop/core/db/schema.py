@@ -7,11 +7,13 @@ version must not touch it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import os
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, inspect, text
 
-from biobank_desktop.core.db.engine import Database
+from biobank_desktop.core.db.engine import Database, make_private_dir, make_private_file
 from biobank_desktop.core.domain.errors import DatabaseUnavailableError, SchemaVersionError
 
 if TYPE_CHECKING:
@@ -106,28 +108,57 @@ def schema_status(db: Database) -> SchemaStatus:
 
 
 def backup_sqlite(source: Path, destination: Path) -> Path:
-    """Copy an SQLite database with the online backup API (consistent even while it is in use)."""
-    destination.parent.mkdir(parents=True, exist_ok=True)
+    """Copy an SQLite database with the online backup API (consistent even while it is in use).
+
+    The copy is private to its owner (0600; a folder it creates, 0700): it holds the password hashes.
+    It is written beside the target under a temporary name and renamed when complete, so a copy that
+    was interrupted (the process killed, the disk full) never sits at the target name, looking like a
+    backup and blocking the retry.
+    """
+    make_private_dir(destination.parent)
     if destination.exists():
         raise DatabaseUnavailableError(f"{destination} exists already; choose another backup file name.")
+    partial = destination.with_name(f".{destination.name}.{os.getpid()}.part")
     try:
-        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=10)
-        try:
-            dst = sqlite3.connect(destination)
-            try:
-                src.backup(dst)
-            finally:
-                dst.close()
-        finally:
-            src.close()
+        partial.unlink(missing_ok=True)
+        make_private_file(partial)
+        _copy_sqlite(source, partial)
+        if destination.exists():  # made meanwhile by someone else: theirs is kept
+            raise DatabaseUnavailableError(f"{destination} exists already; choose another backup file name.")
+        os.replace(partial, destination)
     except sqlite3.Error as exc:
-        destination.unlink(missing_ok=True)
         raise DatabaseUnavailableError(f"The backup to {destination} failed: {exc}.") from exc
+    except OSError as exc:
+        raise DatabaseUnavailableError(f"The backup to {destination} could not be written: {exc.strerror or exc}.",
+                                       hint="Check the folder exists, you may write to it and the disk has room."
+                                       ) from exc
+    finally:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
     return destination
 
 
-def upgrade(db: Database, *, backup_dir: Path | None = None) -> str | None:
-    """Bring the schema to head. Returns the path of the pre-upgrade backup of an SQLite file, if one was made."""
+def _copy_sqlite(source: Path, destination: Path) -> None:
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=10)
+    try:
+        dst = sqlite3.connect(destination)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+
+
+def upgrade(db: Database, *, backup_dir: Path | None = None,
+            on_migrated: Callable[[Connection, str | None, str | None], None] | None = None) -> str | None:
+    """Bring the schema to head. Returns the path of the pre-upgrade backup of an SQLite file, if one was made.
+
+    ``on_migrated(conn, from_revision, backup)`` runs inside the upgrade's own transaction, after the
+    migrations and only when this call migrated (the revision is read again under the migration lock:
+    two workstations starting at once migrate once): the place for the upgrade's audit event, which
+    is then kept exactly when the upgrade is.
+    """
     status = schema_status(db)
     if status.at_head:
         return None
@@ -141,8 +172,13 @@ def upgrade(db: Database, *, backup_dir: Path | None = None) -> str | None:
 
     cfg = alembic_config()
     with db.connect_checked(), migration_connection(db) as conn:
+        current = current_revision(conn)
+        if current == status.head:
+            return backup  # another workstation upgraded it meanwhile
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+        if on_migrated is not None:
+            on_migrated(conn, current, backup)
     return backup
 
 
@@ -162,6 +198,7 @@ def migration_connection(db: Database) -> Iterator[Connection]:
             raw = conn.connection.dbapi_connection
             assert raw is not None
             raw.execute("PRAGMA foreign_keys = OFF")
+            conn.execution_options(write_intent=True)  # BEGIN IMMEDIATE: a second upgrader waits, then sees head
             try:
                 with conn.begin():
                     yield conn

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -32,6 +33,7 @@ from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.audit import GENESIS_HASH, AuditRecord, chain_hash, to_jsonable
 from biobank_desktop.core.domain.changes import Changes
 from biobank_desktop.core.domain.errors import (
+    AuditTamperedError,
     ConflictError,
     DatabaseUnavailableError,
     PermissionDeniedError,
@@ -60,18 +62,59 @@ def require(actor: Actor, permission: Permission, role: Role | None = None) -> N
         )
 
 
-class UnitOfWork:
-    """One transaction; see the module docstring. Not re-entrant, not shared between threads."""
+def check_actor(session: Session, actor: Actor, permission: Permission | None = None, *,
+                password_change: bool = False) -> tuple[str, Role]:
+    """Who is acting, decided from the database: the account's user name and current role.
 
-    def __init__(self, db: Database, actor: Actor, permission: Permission | None = None) -> None:
+    For reads as for writes. Refused: the system actor (``Actor.system``) once the database has user
+    accounts (it exists only to set up an empty database); an account that is gone or deactivated;
+    an account whose temporary password must be changed first (unless ``password_change``); and a
+    role that does not allow ``permission``. The name and role the caller's Actor claims are ignored.
+    """
+    if actor.is_system:
+        if session.execute(select(User.id).limit(1)).first() is not None:
+            raise PermissionDeniedError(
+                "This database has user accounts, so only a logged-in account may do this.",
+                hint="Log in with your account (on the command line: --user NAME).")
+        return actor.username, actor.role
+    user = session.get(User, actor.user_id)
+    if user is None or not user.active:
+        raise PermissionDeniedError(
+            f"The account {user.username if user is not None else actor.username} is no longer active.",
+            hint="Log out; ask an administrator if you need access.",
+        )
+    if user.must_change_password and not password_change:
+        raise PermissionDeniedError(f"{user.username} has a temporary password that must be changed first.",
+                                    hint="Change your password, then try again.")
+    role = Role(user.role)
+    if permission is not None:
+        require(Actor(user.id, user.username, user.display_name, role, actor.workstation), permission, role)
+    return user.username, role
+
+
+class UnitOfWork:
+    """One transaction; see the module docstring. Not re-entrant, not shared between threads.
+
+    Who acts is decided from the database, not from the :class:`Actor` handed in (see :func:`check_actor`).
+    ``password_change`` admits an account whose temporary password must be changed (for that change only).
+    ``bookkeeping`` is for the core's own records made without a logged-in user (a login attempt, a schema
+    upgrade, the first account of an empty database): the actor is then recorded as given, unchecked.
+    Services use it for exactly those; a front end never does.
+    """
+
+    def __init__(self, db: Database, actor: Actor, permission: Permission | None = None, *,
+                 password_change: bool = False, bookkeeping: bool = False) -> None:
         self.db = db
         self.actor = actor
         self.permission = permission
+        self._password_change = password_change
+        self._bookkeeping = bookkeeping
         self._events: list[_PendingEvent] = []
         self._session: Session | None = None
         self._committed = False
         self._last_seq = 0
         self.current_role: Role = actor.role  # re-read from the database on entry
+        self.username: str = actor.username  # the name the audit records: the database's, re-read on entry
 
     @property
     def session(self) -> Session:
@@ -92,17 +135,10 @@ class UnitOfWork:
         return self
 
     def _check_actor(self) -> None:
-        if self.actor.is_system:
+        if self._bookkeeping:
             return
-        user = self.session.get(User, self.actor.user_id)
-        if user is None or not user.active:
-            raise PermissionDeniedError(
-                f"The account {self.actor.username} is no longer active.",
-                hint="Log out; ask an administrator if you need access.",
-            )
-        self.current_role = Role(user.role)
-        if self.permission is not None:
-            require(self.actor, self.permission, self.current_role)
+        self.username, self.current_role = check_actor(self.session, self.actor, self.permission,
+                                                       password_change=self._password_change)
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
@@ -130,8 +166,8 @@ class UnitOfWork:
               before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
               reason: str | None = None) -> None:
         """Record an audit event; it is written, chained, with the commit."""
-        self._events.append(_PendingEvent(action, entity_type, str(entity_id), summary,
-                                          to_jsonable(before), to_jsonable(after), reason))
+        self._events.append(pending_event(action, entity_type, entity_id, summary=summary, before=before,
+                                          after=after, reason=reason))
 
     def flush(self) -> None:
         """Send pending changes now, so a constraint violation surfaces as a clear message here."""
@@ -181,29 +217,72 @@ class UnitOfWork:
         return Changes.of(((ev.entity_type, ev.entity_id) for ev in self._events), self._last_seq)
 
     def _write_audit(self, session: Session) -> None:
-        # SELECT ... FOR UPDATE on PostgreSQL; SQLite already holds the write lock (BEGIN IMMEDIATE).
-        head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
-        if head is None:
-            head = AuditHead(id=1, last_seq=0, last_hash=GENESIS_HASH)
-            session.add(head)
-        seq, prev = head.last_seq, head.last_hash
-        now = utcnow()
-        for offset, ev in enumerate(self._events):
-            seq += 1
-            occurred = now + dt.timedelta(microseconds=offset)
-            record = AuditRecord(seq, occurred, self.actor.username, self.actor.workstation, ev.action,
-                                 ev.entity_type, ev.entity_id, ev.summary, ev.before, ev.after, ev.reason)
-            digest = chain_hash(record, prev)
-            session.add(AuditEvent.from_record(record, prev, digest))
-            prev = digest
-        head.last_seq, head.last_hash = seq, prev
-        session.flush()
-        self._last_seq = seq
+        self._last_seq = append_audit_events(session, self.username, self.actor.workstation, self._events)
 
     def _conflict(self, exc: IntegrityError) -> ConflictError:
         from biobank_desktop.core.db.conflicts import explain_integrity_error
 
         return explain_integrity_error(exc)
+
+
+def pending_event(action: str, entity_type: str, entity_id: str | int, *, summary: str,
+                  before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
+                  reason: str | None = None) -> _PendingEvent:
+    """An audit event for :func:`append_audit_events` (what :meth:`UnitOfWork.audit` records)."""
+    return _PendingEvent(action, entity_type, str(entity_id), summary, to_jsonable(before), to_jsonable(after), reason)
+
+
+def append_audit_events(session: Session, username: str, workstation: str, events: Sequence[_PendingEvent]) -> int:
+    """Chain ``events`` onto the trail in ``session``'s transaction; the new head's seq.
+
+    Takes the head row's lock (SELECT ... FOR UPDATE on PostgreSQL; SQLite holds the write lock from
+    BEGIN IMMEDIATE), so writers from several workstations append one after the other, and refuses a
+    trail found tampered (AuditTamperedError). Used by the unit of work and by the schema upgrade,
+    whose event belongs in the upgrade's own transaction.
+    """
+    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
+    _refuse_a_tampered_head(session, head)
+    if head is None:
+        head = AuditHead(id=1, last_seq=0, last_hash=GENESIS_HASH)
+        session.add(head)
+    seq, prev = head.last_seq, head.last_hash
+    now = utcnow()
+    for offset, ev in enumerate(events):
+        seq += 1
+        occurred = now + dt.timedelta(microseconds=offset)
+        record = AuditRecord(seq, occurred, username, workstation, ev.action,
+                             ev.entity_type, ev.entity_id, ev.summary, ev.before, ev.after, ev.reason)
+        digest = chain_hash(record, prev)
+        session.add(AuditEvent.from_record(record, prev, digest))
+        prev = digest
+    head.last_seq, head.last_hash = seq, prev
+    session.flush()
+    return seq
+
+
+def _refuse_a_tampered_head(session: Session, head: AuditHead | None) -> None:
+    """The head must name the newest event, with its hash: anything else was done behind the application's
+    back, and writing on would hide it (or fail on a duplicate ``seq`` with a misleading message).
+
+    Two primary-key lookups under the head's lock; the full check is :meth:`AuditService.verify`.
+    """
+    last_seq = head.last_seq if head is not None else 0
+    after = session.execute(select(AuditEvent.seq).where(AuditEvent.seq > last_seq)
+                            .order_by(AuditEvent.seq).limit(1)).scalar()
+    if head is None and after is not None:
+        found = "the audit head row was deleted"
+    elif after is not None:
+        found = f"event {after} was written after the newest event the audit head records ({last_seq})"
+    elif head is not None and last_seq > 0 and session.execute(
+            select(AuditEvent.hash).where(AuditEvent.seq == last_seq)).scalar() != head.last_hash:
+        found = f"the audit head's record of event {last_seq} does not match the event"
+    else:
+        return
+    raise AuditTamperedError(
+        f"The audit trail was changed outside Biobank Desktop ({found}). To protect the evidence nothing more "
+        "is saved to this database, and nothing was saved now.",
+        hint="Tell your administrator: 'biobank-desktop db verify-audit' names what was changed; restore the "
+             "database from a backup or have the trail examined before work goes on.")
 
 
 def _safe_rollback(session: Session) -> None:

@@ -10,12 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from biobank_desktop.core.domain.errors import ValidationError
+
 GENESIS_HASH = "0" * 64
+_ANCHOR_RE = re.compile(r"([0-9]{1,18}):([0-9a-f]{64})")
 
 
 def to_jsonable(value: Any) -> Any:
@@ -87,3 +91,31 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any],
     """Only the keys whose values differ, as (before, after) pairs for an audit event."""
     keys = [k for k in after if to_jsonable(before.get(k)) != to_jsonable(after.get(k))]
     return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
+
+
+@dataclass(frozen=True)
+class AuditAnchor:
+    """The newest event's number and hash, written down outside the database (``SEQ:HASH``).
+
+    The chain alone cannot show a consistent rewrite of its tail (every hash recomputed, the head
+    moved to match); an anchor kept on paper, in a ticket or in another system can.
+    """
+
+    seq: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"
+
+    @classmethod
+    def parse(cls, text: str) -> AuditAnchor:
+        """``SEQ:HASH`` as ``verify-audit`` prints it; ValidationError saying what is wrong otherwise."""
+        cleaned = text.strip().lower()
+        match = _ANCHOR_RE.fullmatch(cleaned)
+        if match is None or int(match.group(1)) < 1:
+            shown = cleaned if len(cleaned) <= 80 else cleaned[:77] + "..."
+            raise ValidationError(
+                f"'{shown}' is not an audit anchor.",
+                hint="Give it as SEQ:HASH, the event number and its 64-character hash, exactly as "
+                     "'db verify-audit' printed them.")
+        return cls(int(match.group(1)), match.group(2))

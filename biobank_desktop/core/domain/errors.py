@@ -60,3 +60,7 @@ class OperationCancelledError(BiobankError):
 
 class PrinterError(BiobankError):
     """A printer refused, did not answer or dropped the connection."""
+
+
+class AuditTamperedError(BiobankError):
+    """The audit trail in the database was changed behind the application's back; nothing more is written to it."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import unicodedata
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -27,12 +28,13 @@ from biobank_desktop.core.domain.errors import (
     ValidationError,
 )
 from biobank_desktop.core.domain.roles import Permission, Role
-from biobank_desktop.core.domain.text import checked_text
+from biobank_desktop.core.domain.text import MAX_NAME_LENGTH, checked_reason, checked_text
 from biobank_desktop.core.services.changes import Changes, Result
 
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT_MINUTES = 15
 MIN_PASSWORD_LENGTH = 8
+UNKNOWN_USER = "(unknown)"  # who the audit trail names for a login with a name that is no account
 
 # argon2id, 64 MiB, 3 passes: about 50–100 ms on a lab workstation; an attacker pays the same per guess.
 _HASHER = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=2)
@@ -75,6 +77,9 @@ def check_password_policy(password: str) -> None:
         raise ValidationError(f"The password is too short: use at least {MIN_PASSWORD_LENGTH} characters.")
     if password.strip() != password:
         raise ValidationError("The password must not begin or end with a space.")
+    if any(unicodedata.category(c) in ("Cs", "Cc") for c in password):
+        raise ValidationError("The password contains a control character or bytes that are not valid text (UTF-8).",
+                              hint="Use letters, digits, spaces and punctuation.")
 
 
 def normalise_username(username: str) -> str:
@@ -94,67 +99,71 @@ class AccountService:
     # -- logging in ---------------------------------------------------------------------------
 
     def authenticate(self, username: str, password: str) -> Actor:
-        """The Actor for a correct user name and password; AuthenticationError (and an audit event) otherwise."""
+        """The Actor for a correct user name and password; AuthenticationError (and an audit event) otherwise.
+
+        Every failure reads the same ("Wrong user name or password.", one hint about lockout), whether
+        the name is unknown, the password wrong or the account locked, and costs the same time: the
+        login screen tells nobody which names exist. An account's state (deactivated) is told only
+        after its correct password. A locked account says nothing more even then, or the lockout would
+        let a guesser test passwords without limit. A name that is not an account is recorded as such,
+        never as typed (it may be a password typed into the wrong field).
+        """
+        failure = AuthenticationError(
+            "Wrong user name or password.",
+            hint=f"After {MAX_FAILED_ATTEMPTS} wrong passwords in a row an account is locked for {LOCKOUT_MINUTES} "
+                 "minutes; an administrator can unlock it sooner.")
         try:
             name = normalise_username(username)
-        except ValidationError as exc:
-            raise AuthenticationError("Wrong user name or password.") from exc
-        attempt = Actor(None, name, name, Role.TECHNICIAN, self.workstation)
-        with UnitOfWork(self.db, attempt) as uow:
+        except ValidationError:
+            name = ""
+        attempt = Actor(None, UNKNOWN_USER, "Unknown user", Role.TECHNICIAN, self.workstation)
+        with UnitOfWork(self.db, attempt, bookkeeping=True) as uow:
             # The row lock makes parallel wrong guesses count one after the other (no lockout bypass).
             user = uow.session.execute(select(User).where(User.username == name).with_for_update()
-                                       ).scalar_one_or_none()
+                                       ).scalar_one_or_none() if name else None
             if user is None:
                 _verify(_dummy_hash(), password)  # same cost as a real check: no user-name probing by timing
-                uow.audit("login.failed", "user", name, summary=f"Failed login for unknown user {name}")
+                uow.audit("login.failed", "user", UNKNOWN_USER, summary="Failed login: an unknown user name was tried")
                 uow.commit()
-                raise AuthenticationError("Wrong user name or password.")
+                raise failure
+            uow.username = user.username
             now = utcnow()
-            if not user.active:
-                uow.audit("login.refused", "user", name, summary=f"Login refused: {name} is deactivated")
-                uow.commit()
-                raise AuthenticationError(
-                    f"The account {name} is deactivated.", hint="Ask an administrator to reactivate it."
-                )
+            correct = _verify(user.password_hash, password)
             if user.locked_until is not None and user.locked_until > now:
-                minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-                uow.audit("login.refused", "user", name, summary=f"Login refused: {name} is locked")
+                uow.audit("login.refused", "user", user.username, summary=f"Login refused: {user.username} is locked")
                 uow.commit()
-                raise AuthenticationError(
-                    f"The account {name} is locked after too many wrong passwords.",
-                    hint=f"Try again in {minutes} minute(s), or ask an administrator to unlock it.",
-                )
-            if not _verify(user.password_hash, password):
+                raise failure
+            if not correct:
                 user.failed_attempts += 1
-                message = "Wrong user name or password."
-                hint = None
                 if user.failed_attempts >= MAX_FAILED_ATTEMPTS:
                     user.locked_until = now + dt.timedelta(minutes=LOCKOUT_MINUTES)
                     user.failed_attempts = 0
-                    uow.audit("account.locked", "user", name,
-                              summary=f"{name} locked for {LOCKOUT_MINUTES} min after "
+                    uow.audit("account.locked", "user", user.username,
+                              summary=f"{user.username} locked for {LOCKOUT_MINUTES} min after "
                                       f"{MAX_FAILED_ATTEMPTS} wrong passwords")
-                    hint = f"The account is now locked for {LOCKOUT_MINUTES} minutes."
-                else:
-                    left = MAX_FAILED_ATTEMPTS - user.failed_attempts
-                    hint = f"{left} attempt(s) left before the account is locked."
-                uow.audit("login.failed", "user", name, summary=f"Wrong password for {name}")
+                uow.audit("login.failed", "user", user.username, summary=f"Wrong password for {user.username}")
                 uow.commit()
-                raise AuthenticationError(message, hint=hint)
+                raise failure
+            if not user.active:
+                uow.audit("login.refused", "user", user.username,
+                          summary=f"Login refused: {user.username} is deactivated")
+                uow.commit()
+                raise AuthenticationError(f"The account {user.username} is deactivated.",
+                                          hint="Ask an administrator to reactivate it.")
             if _HASHER.check_needs_rehash(user.password_hash):
                 user.password_hash = _HASHER.hash(password)
             user.failed_attempts = 0
             user.locked_until = None
             user.last_login_at = now
-            uow.audit("login.succeeded", "user", name, summary=f"{name} logged in")
+            uow.audit("login.succeeded", "user", user.username, summary=f"{user.username} logged in")
             uow.commit()
             return Actor(user.id, user.username, user.display_name, Role(user.role), self.workstation,
                          must_change_password=user.must_change_password)
 
     def change_own_password(self, actor: Actor, old_password: str, new_password: str) -> Changes:
         check_password_policy(new_password)
-        with UnitOfWork(self.db, actor) as uow:
-            user = self._get(uow, actor.username)
+        with UnitOfWork(self.db, actor, password_change=True) as uow:
+            user = self._get(uow, uow.username)
             if not _verify(user.password_hash, old_password):
                 raise AuthenticationError("The current password is wrong; the password was not changed.")
             user.password_hash = hash_password(new_password)
@@ -173,7 +182,7 @@ class AccountService:
                  *, must_change_password: bool = True) -> Result[UserInfo]:
         name = normalise_username(username)
         check_password_policy(password)
-        display_name = checked_text(display_name, "The person's full name", 200, required=True)
+        display_name = checked_text(display_name, "The person's full name", MAX_NAME_LENGTH, required=True)
         with UnitOfWork(self.db, actor, Permission.MANAGE_USERS) as uow:
             exists = uow.session.execute(select(User.id).where(User.username == name)).first()
             if exists:
@@ -191,8 +200,8 @@ class AccountService:
         inside the transaction, so a set-up dialog left open elsewhere cannot add a second one later."""
         name = normalise_username(username)
         check_password_policy(password)
-        display_name = checked_text(display_name, "The person's full name", 200, required=True)
-        with UnitOfWork(self.db, Actor.system("first-run", self.workstation)) as uow:
+        display_name = checked_text(display_name, "The person's full name", MAX_NAME_LENGTH, required=True)
+        with UnitOfWork(self.db, Actor.system("first-run", self.workstation), bookkeeping=True) as uow:
             if self.db.backend == "postgresql":
                 uow.session.execute(text("LOCK TABLE users IN EXCLUSIVE MODE"))
             if uow.session.execute(select(User.id).limit(1)).first() is not None:
@@ -215,12 +224,11 @@ class AccountService:
             user.failed_attempts = 0
             user.locked_until = None
             uow.audit("user.password_reset", "user", user.username,
-                      summary=f"Password of {user.username} reset by {actor.username}")
+                      summary=f"Password of {user.username} reset by {uow.username}")
             return uow.commit()
 
     def set_active(self, actor: Actor, username: str, active: bool, reason: str) -> Result[UserInfo]:
-        if not reason.strip():
-            raise ValidationError("Give a reason: it is kept in the audit trail.")
+        reason = checked_reason(reason)
         with UnitOfWork(self.db, actor, Permission.MANAGE_USERS) as uow:
             user = self._get(uow, username)
             if not active and user.id == actor.user_id:
@@ -235,8 +243,7 @@ class AccountService:
             return Result(_info(user), uow.commit())
 
     def set_role(self, actor: Actor, username: str, role: Role, reason: str) -> Result[UserInfo]:
-        if not reason.strip():
-            raise ValidationError("Give a reason: it is kept in the audit trail.")
+        reason = checked_reason(reason)
         with UnitOfWork(self.db, actor, Permission.MANAGE_USERS) as uow:
             user = self._get(uow, username)
             if user.role == Role.ADMINISTRATOR and role != Role.ADMINISTRATOR:
@@ -289,5 +296,5 @@ class AccountService:
 def _verify(password_hash: str, password: str) -> bool:
     try:
         return _HASHER.verify(password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
+    except (VerifyMismatchError, VerificationError, InvalidHashError, UnicodeError):  # not valid text: never set
         return False

@@ -57,6 +57,7 @@ from biobank_desktop.core.domain.errors import (
 )
 from biobank_desktop.core.domain.ids import normalize_scan, parse_sample_id
 from biobank_desktop.core.domain.roles import Permission
+from biobank_desktop.core.domain.text import checked_reason
 from biobank_desktop.core.domain.volumes import format_volume
 from biobank_desktop.core.jobs import CancelledFn, ProgressFn
 from biobank_desktop.core.labels.layout import SAMPLE_LABEL_DATA, LabelLayout, layout_label
@@ -80,11 +81,9 @@ DEFAULT_TEMPLATE = "cryovial-25x13"
 
 
 def checked_reprint_reason(reason: str) -> str:
-    """The reason for a reprint, trimmed; ValidationError when there is none (a reprint is always explained)."""
-    text = reason.strip()
-    if not text:
-        raise ValidationError("A reprint needs a reason (e.g. 'label smudged', 'frosted off').")
-    return text
+    """The reason for a reprint, checked by the one free-text rule (:func:`checked_reason`): required, one line,
+    no invisible characters, at most 500 characters (a reprint is always explained)."""
+    return checked_reason(reason, "A reprint needs a reason (e.g. 'label smudged', 'frosted off').")
 
 
 @dataclass(frozen=True)
@@ -237,6 +236,7 @@ class LabellingService:
             return uow.commit()
 
     def delete_template(self, actor: Actor, name: str, reason: str) -> Changes:
+        reason = checked_reason(reason, "Give a reason for deleting the template: it is kept in the audit trail.")
         with UnitOfWork(self.db, actor, Permission.MANAGE_REFERENCE) as uow:
             record = uow.session.execute(select(LabelTemplateRecord)
                                          .where(LabelTemplateRecord.name == name)).scalar_one_or_none()
@@ -355,6 +355,8 @@ class LabellingService:
         Without an explicit template/printer the print rules choose per sample; consecutive samples
         with the same choice go into one job, so the order is kept.
         """
+        if reprint_reason is not None:
+            reprint_reason = checked_reprint_reason(reprint_reason)
         require(uow.actor, Permission.REPRINT_LABELS if reprint_reason else Permission.PRINT_LABELS)
         session = uow.session
         samples = self._samples(session, sample_codes)
@@ -447,8 +449,7 @@ class LabellingService:
     def cancel_job(self, actor: Actor, job_id: int, reason: str) -> Result[JobInfo]:
         """Cancel a job: its waiting labels are skipped. Accepted while another workstation prints it: that
         print stops at its next label, and the labels its printer confirmed are recorded as printed."""
-        if not reason.strip():
-            raise ValidationError("Give a reason for cancelling the print job.")
+        reason = checked_reason(reason, "Give a reason for cancelling the print job.")
         with UnitOfWork(self.db, actor, Permission.PRINT_LABELS) as uow:
             job = print_claims.lock_job(uow.session, job_id)
             if job.status in ("printed", "cancelled"):
@@ -461,7 +462,7 @@ class LabellingService:
                     item.status = "skipped"
             uow.audit("labels.job_cancelled", "print_job", job_id,
                       summary=f"Print job {job_id} cancelled" + (f" while {printing}" if printing else ""),
-                      before=before, after={"status": "cancelled"}, reason=reason.strip())
+                      before=before, after={"status": "cancelled"}, reason=reason)
             done = uow.commit()
         return Result(self.job(job_id), done)
 
@@ -469,14 +470,13 @@ class LabellingService:
         """A supervisor's way out of a print that will not finish (its workstation crashed) before the claim
         lapses on its own: the labels its printer confirmed are printed, the one(s) it may have been
         printing are flagged "may have printed", the rest wait again."""
-        if not reason.strip():
-            raise ValidationError("Give a reason for releasing the print job (e.g. 'workstation 3 crashed').")
+        reason = checked_reason(reason, "Give a reason for releasing the print job (e.g. 'workstation 3 crashed').")
         with UnitOfWork(self.db, actor, Permission.MANAGE_REFERENCE) as uow:
             job = print_claims.lock_job(uow.session, job_id)
             if job.status != "printing":
                 raise ValidationError(f"Print job {job_id} is {job.status}, not being printed: there is nothing "
                                       "to release.")
-            print_claims.settle_abandoned(uow, job, why="was released by a supervisor", reason=reason.strip())
+            print_claims.settle_abandoned(uow, job, why="was released by a supervisor", reason=reason)
             done = uow.commit()
         return Result(self.job(job_id), done)
 

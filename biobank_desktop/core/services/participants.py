@@ -17,7 +17,7 @@ from biobank_desktop.core.db.uow import UnitOfWork
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.errors import NotFoundError, ValidationError
 from biobank_desktop.core.domain.roles import Permission
-from biobank_desktop.core.domain.text import checked_text
+from biobank_desktop.core.domain.text import checked_reason, checked_text
 from biobank_desktop.core.services.changes import Changes, Result
 
 
@@ -51,9 +51,8 @@ class ParticipantService:
             return Result(consent.id, uow.commit())
 
     def withdraw_consent(self, actor: Actor, consent_id: int, withdrawn_on: dt.date, reason: str) -> Changes:
-        if not reason.strip():
-            raise ValidationError("Give the reason or the reference of the withdrawal: it is kept in the audit trail.")
-        reason = checked_text(reason, "The reason", 2000, multiline=True)
+        reason = checked_reason(reason, "Give the reason or the reference of the withdrawal: it is kept in the audit "
+                                        "trail.")
         with UnitOfWork(self.db, actor, Permission.RECORD_SAMPLES) as uow:
             consent = uow.session.get(Consent, consent_id)
             if consent is None:

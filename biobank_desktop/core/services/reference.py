@@ -10,7 +10,12 @@ from biobank_desktop.core.db.uow import UnitOfWork
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.errors import ConflictError, ValidationError
 from biobank_desktop.core.domain.roles import Permission
-from biobank_desktop.core.domain.text import checked_text
+from biobank_desktop.core.domain.text import (
+    MAX_NAME_LENGTH,
+    MAX_NOTE_LENGTH,
+    MAX_SHORT_TEXT_LENGTH,
+    checked_text,
+)
 from biobank_desktop.core.services.changes import Result
 from biobank_desktop.core.services.dto import SiteInfo, StudyInfo
 
@@ -42,8 +47,9 @@ class ReferenceService:
 
     def add_study(self, actor: Actor, code: str, name: str, programme: str, description: str = "") -> Result[StudyInfo]:
         code = _code(code, "study")
-        name = checked_text(name, "The study's name", 200, required=True)
-        programme = checked_text(programme, "The programme", 100, required=True)
+        name = checked_text(name, "The study's name", MAX_NAME_LENGTH, required=True)
+        programme = checked_text(programme, "The programme", MAX_SHORT_TEXT_LENGTH, required=True)
+        description = checked_text(description, "The study's description", MAX_NOTE_LENGTH, multiline=True)
         with UnitOfWork(self.db, actor, Permission.MANAGE_REFERENCE) as uow:
             if uow.session.execute(select(Study.id).where(Study.code == code)).first():
                 raise ConflictError(f"A study with code {code} exists already.")
@@ -56,8 +62,8 @@ class ReferenceService:
 
     def add_site(self, actor: Actor, code: str, name: str, city: str = "", country: str = "LU") -> Result[SiteInfo]:
         code = _code(code, "partner site")
-        name = checked_text(name, "The partner site's name", 200, required=True)
-        city = checked_text(city, "The city", 100)
+        name = checked_text(name, "The partner site's name", MAX_NAME_LENGTH, required=True)
+        city = checked_text(city, "The city", MAX_SHORT_TEXT_LENGTH)
         if len(country.strip()) != 2:
             raise ValidationError("Give the country as a two-letter code, e.g. LU, FR, DE, BE.")
         with UnitOfWork(self.db, actor, Permission.MANAGE_REFERENCE) as uow:

@@ -30,7 +30,7 @@ from biobank_desktop.core.domain.clock import local_today
 from biobank_desktop.core.domain.errors import ConflictError, NotFoundError, ValidationError
 from biobank_desktop.core.domain.ids import format_sample_id, normalize_scan
 from biobank_desktop.core.domain.roles import Permission
-from biobank_desktop.core.domain.text import checked_text
+from biobank_desktop.core.domain.text import MAX_NOTE_LENGTH, checked_reason, checked_text
 from biobank_desktop.core.domain.volumes import QUANTUM
 from biobank_desktop.core.services.changes import Changes, Result
 from biobank_desktop.core.services.sprec_info import derive_fluid_code, validate_sprec
@@ -106,7 +106,7 @@ class SampleService:
                 raise ValidationError("A volume cannot be negative.")
             # Stored and audited at the same precision (0.01 µL) on both backends.
             volume = Decimal(new.volume_ul).quantize(QUANTUM, rounding=ROUND_HALF_UP)
-        notes = checked_text(new.notes, "The note", 10_000, multiline=True)
+        notes = checked_text(new.notes, "The note", MAX_NOTE_LENGTH, multiline=True)
         study = s.execute(select(Study).where(Study.code == new.study_code.upper())).scalar_one_or_none()
         if study is None:
             raise NotFoundError(f"There is no study {new.study_code}.")
@@ -175,8 +175,7 @@ class SampleService:
                       expected_version: int | None = None) -> Changes:
         if status not in SAMPLE_STATUSES:
             raise ValidationError(f"'{status}' is not a sample status.")
-        if not reason.strip():
-            raise ValidationError("Give a reason for the status change: it is kept in the audit trail.")
+        reason = checked_reason(reason, "Give a reason for the status change: it is kept in the audit trail.")
         with UnitOfWork(self.db, actor, Permission.RECORD_SAMPLES) as uow:
             sample = self._load(uow, code, expected_version)
             if sample.status == status:
@@ -203,8 +202,7 @@ class SampleService:
 
     def override_sprec(self, actor: Actor, code: str, sprec_code: str, reason: str) -> Changes:
         """A supervisor corrects the derived SPREC code; the reason goes into the audit trail."""
-        if not reason.strip():
-            raise ValidationError("Give a reason for overriding the SPREC code.")
+        reason = checked_reason(reason, "Give a reason for overriding the SPREC code.")
         with UnitOfWork(self.db, actor, Permission.OVERRIDE_SPREC) as uow:
             sample = self._load(uow, code, None)
             value = sprec_code.strip().upper()
@@ -217,7 +215,7 @@ class SampleService:
             return uow.commit()
 
     def update_notes(self, actor: Actor, code: str, notes: str, expected_version: int | None = None) -> Changes:
-        notes = checked_text(notes, "The note", 10_000, multiline=True)
+        notes = checked_text(notes, "The note", MAX_NOTE_LENGTH, multiline=True)
         with UnitOfWork(self.db, actor, Permission.RECORD_SAMPLES) as uow:
             sample = self._load(uow, code, expected_version)
             before = {"notes": sample.notes}

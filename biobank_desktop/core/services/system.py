@@ -5,16 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
+from sqlalchemy.orm import Session
 
 from biobank_desktop.core.db import schema
 from biobank_desktop.core.db.engine import Database, DatabaseInfo
-from biobank_desktop.core.db.uow import UnitOfWork
+from biobank_desktop.core.db.uow import append_audit_events, pending_event
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.errors import PermissionDeniedError, SchemaVersionError, ValidationError
 from biobank_desktop.core.domain.roles import Permission, Role, allows
 from biobank_desktop.core.services.audit import AuditService
-from biobank_desktop.core.services.changes import NO_CHANGES, Result
+from biobank_desktop.core.services.changes import DATABASE, NO_CHANGES, Changes, Result
 
 
 @dataclass
@@ -47,14 +48,36 @@ class SystemService:
             return Result(None, NO_CHANGES)
         if self.db.backend == "postgresql" and not status.is_empty:
             self._require_administrator(actor, status.current, status.head)
-        backup = schema.upgrade(self.db)
+        if actor is not None and not actor.is_system and status.current is None:
+            raise ValidationError("This database is empty: it has no accounts yet, so no user can be checked.",
+                                  hint="Set it up without a user name; then create the first administrator.")
         who = actor or Actor.system("schema-upgrade")
-        with UnitOfWork(self.db, who) as uow:
-            uow.audit("database.upgraded", "database", self.db.info.description,
-                      summary=f"Schema upgraded from {status.current or 'nothing'} to {status.head}",
-                      before={"schema": status.current}, after={"schema": status.head, "backup": backup})
-            changes = uow.commit()
-        return Result(backup, changes)
+        username = self._account_name(actor) if actor is not None and not actor.is_system else who.username
+        written: list[int] = []
+
+        def audit(conn: Connection, current: str | None, backup: str | None) -> None:
+            # In the upgrade's own transaction: no upgrade without its event, no event without its upgrade.
+            with Session(bind=conn) as session:
+                event = pending_event("database.upgraded", "database", self.db.info.description,
+                                      summary=f"Schema upgraded from {current or 'nothing'} to {status.head}",
+                                      before={"schema": current}, after={"schema": status.head, "backup": backup})
+                written.append(append_audit_events(session, username, who.workstation, [event]))
+
+        backup = schema.upgrade(self.db, on_migrated=audit)
+        if not written:
+            return Result(backup, NO_CHANGES)
+        return Result(backup, Changes.of([(DATABASE, self.db.info.description)], written[0]))
+
+    def _account_name(self, actor: Actor) -> str:
+        """The name of the account ``actor`` claims, checked in the database (active), with plain SQL: the
+        ORM models describe the new schema, not the one being upgraded."""
+        with self.db.connect_checked(), self.db.engine.connect() as conn:
+            row = conn.execute(text("SELECT username, active FROM users WHERE id = :id"),
+                               {"id": actor.user_id}).first()
+        if row is None or not row.active:
+            raise PermissionDeniedError(f"The account {actor.username} is not an active account of this database.",
+                                        hint="Give the user name of an active account with --user, or none.")
+        return str(row.username)
 
     def _require_administrator(self, actor: Actor | None, current: str | None, head: str) -> None:
         hint = ("Close Biobank Desktop on every workstation, then an administrator runs "

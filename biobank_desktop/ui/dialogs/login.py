@@ -1,8 +1,8 @@
 """Logging in: the login dialog, the forced password change, the first administrator of a new database.
 
 Checking a password takes a moment (argon2id, on purpose) and reads the database, so it runs on a
-worker; the dialog stays responsive and shows the service's message (wrong password, N attempts
-left, locked for 15 minutes, deactivated) under the fields.
+worker; the dialog stays responsive and shows the service's message (wrong user name or
+password, with the lockout rule; deactivated only after the correct password) under the fields.
 """
 
 from __future__ import annotations

@@ -181,7 +181,12 @@ def test_ui_lists() -> None:
     ],
 )
 def test_valid_codes(version: str, code: str, kind: str) -> None:
-    load_sprec_tables(version).validate(code, kind)  # type: ignore[arg-type]
+    tables = load_sprec_tables(version)
+    assert tables.validate(code, kind) is None  # type: ignore[arg-type]  # no ValidationError
+    assert tables.kind_of(code) == kind
+    described = tables.describe(code, kind)  # type: ignore[arg-type]
+    assert [part for _name, part, _meaning in described] == code.strip().upper().split("-")
+    assert all(meaning for _name, _part, meaning in described), "every element has a meaning"
 
 
 @pytest.mark.parametrize(
