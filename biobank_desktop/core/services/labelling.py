@@ -512,15 +512,11 @@ class LabellingService:
         return self.template(template_name), pairs
 
     def _nothing_to_print(self, job_id: int) -> NoReturn:
-        info = self.job(job_id)
-        doubtful = [i.sample_code for i in info.items if i.status == "failed"]
-        if doubtful:
-            raise ValidationError(
-                f"Print job {job_id}: {len(doubtful)} label(s) may or may not have printed "
-                f"({', '.join(doubtful[:3])}{'…' if len(doubtful) > 3 else ''}).",
-                hint="Look at the printer, then mark them as printed or to print again.")
-        raise ValidationError(f"Print job {job_id} has nothing left to print.",
-                              hint="Use Reprint (with a reason) to print labels again.")
+        with self.db.connect_checked(), self.db.new_session(write=False) as s:
+            job = s.get(PrintJob, job_id)
+            if job is None:
+                raise NotFoundError(f"There is no print job {job_id}.")
+            raise print_claims.nothing_left_error(s, job)
 
     def _claim(self, actor: Actor, job_id: int, printer: str, *, window: int | None = None) -> Claim:
         """Take the job and read the labels to print, in one transaction (see :mod:`print_claims`).
