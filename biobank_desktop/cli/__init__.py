@@ -7,7 +7,8 @@ Without a command it starts the application window. Commands::
     db upgrade                 bring the schema to this version (an SQLite file is backed up first)
     db check                   schema at head, integrity (SQLite), audit chain; exit 1 on a problem
     db backup FILE             copy an SQLite database while it may be in use (PostgreSQL: use pg_dump)
-    db verify-audit            recompute the audit hash chain; exit 1 and name the first broken event
+    db verify-audit [--expect SEQ:HASH | --expect-file F]   recompute the audit hash chain, check anchors
+                               recorded outside the database; exit 1 and name the first broken event
     demo [--samples N]         upgrade, then fill an empty database with demo data (progress on stderr)
     user add NAME --name "Full Name" --role technician|supervisor|administrator [--password-stdin]
     user passwd NAME [--password-stdin]
