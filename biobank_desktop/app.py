@@ -347,8 +347,11 @@ class BiobankApp(QObject):
         from biobank_desktop.ui.dialogs.login import LoginDialog
 
         self.runner.parent_widget = None
+        # Only a just-created first administrator is filled in: after a logout the next person types their
+        # own name (a shared bench: the last user's name must not invite the next one to log in as them).
+        username, self._last_username = self._last_username, ""
         dialog = LoginDialog(self.services, self.runner, database=self._database_text(),
-                             demo_accounts=self._demo_accounts(), username=self._last_username)
+                             demo_accounts=self._demo_accounts(), username=username)
         dialog.logged_in.connect(self._logged_in)
 
         def closed(code: int) -> None:
@@ -371,7 +374,6 @@ class BiobankApp(QObject):
         return demo_accounts() if self.opened is not None and self.services is not None and self.opened.demo else []
 
     def _logged_in(self, result: LoginResult) -> None:
-        self._last_username = result.actor.username
         if result.must_change_password:
             from biobank_desktop.ui.dialogs.login import ChangePasswordDialog
 
@@ -398,12 +400,7 @@ class BiobankApp(QObject):
         window.database_change_requested.connect(self.reconnect)
         window.closed.connect(self._window_closed)
         self.window = window
-        screen = self.qapp.primaryScreen()
-        if screen is not None and screen.availableGeometry().width() < 1600:
-            window.showMaximized()
-        else:
-            window.resize(1600, 950)
-            window.show()
+        window.place_on_screen()
         window.start()
         self.main_window_shown.emit(window)
         return window

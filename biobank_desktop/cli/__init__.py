@@ -98,7 +98,7 @@ from biobank_desktop.cli.context import (
     workstation_name,
 )
 from biobank_desktop.config import ENV_DATABASE_URL, resolve_database_url
-from biobank_desktop.core.db.engine import Database, sqlite_url, translate_error
+from biobank_desktop.core.db.engine import Database, password_in_url_warning, sqlite_url, translate_error
 from biobank_desktop.core.domain.errors import (
     BiobankError,
     DatabaseUnavailableError,
@@ -191,6 +191,9 @@ def _run(words: list[str]) -> int:
             local: Callable[[argparse.Namespace], int] = args.handler
             return local(args)
         url = _database_url(args.database)
+        warning = password_in_url_warning(args.database or "")
+        if warning is not None:
+            print(warning, file=sys.stderr)
         _refuse_missing_file(url, creates=args.creates_database)
         db = Database(url)
         services = build_services(db, workstation_name(), printers=configured_printers)

@@ -39,8 +39,12 @@ def register(subparsers: Subparsers) -> None:
 def _db_upgrade(ctx: Context) -> int:
     system = ctx.services.system
     before = _schema_revision(ctx)
-    # A shared PostgreSQL database with data is upgraded by an administrator (the service checks it).
-    actor = login(ctx) if ctx.db.backend == "postgresql" and ctx.args.user else None
+    # A shared PostgreSQL database with data is upgraded by an administrator (the service checks it); a user
+    # named for an SQLite file is checked too (password here, account in the service), never silently ignored.
+    if ctx.args.user and before is None:
+        raise ValidationError("This database is empty: it has no accounts yet, so --user cannot be checked.",
+                              hint="Run 'db upgrade' without --user to set it up.")
+    actor = login(ctx) if ctx.args.user else None
     backup = system.upgrade(actor).value
     after = _schema_revision(ctx)
     done = f"Schema {after} is current." if before == after else f"Schema upgraded from {before or 'none'} to {after}."

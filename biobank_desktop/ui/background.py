@@ -183,11 +183,11 @@ class ProgressDialog(QDialog):
         heading = QLabel(job.title or "Working…")
         heading.setProperty("role", "title")
         heading.setWordWrap(True)
-        self.text = QLabel("Starting…")
+        self.text = QLabel(self.tr("Starting…"))
         self.text.setWordWrap(True)
         self.bar = QProgressBar()
         self.bar.setRange(0, 0)  # busy until the first estimate arrives
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(self.tr("Cancel"))
         self.cancel_button.setMinimumWidth(140)
         # A barcode scanner types + Enter: a scan arriving while this dialog has the focus must never
         # press Cancel (it would stop a print or an import the technician did not mean to stop).
@@ -222,7 +222,7 @@ class ProgressDialog(QDialog):
     def _cancel(self) -> None:
         self.job.cancel()
         self.cancel_button.setEnabled(False)
-        self.cancel_button.setText("Cancelling…")
+        self.cancel_button.setText(self.tr("Cancelling…"))
         self.text.setText(self.job.cancel_note)
 
     def reject(self) -> None:  # Esc and the window's close button cancel too

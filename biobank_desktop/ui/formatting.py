@@ -9,9 +9,77 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from PySide6.QtCore import QCoreApplication
+
 from biobank_desktop.core.domain.volumes import format_volume
 
 DASH = "—"
+
+#: What each audit action is called on screen. The trail keeps the internal name (``sample.status_changed``);
+#: people read these. An action missing here is shown from its name ("sample.box_moved" -> "Sample: box moved").
+ACTION_TEXTS: dict[str, str] = {
+    "account.locked": "Account locked",
+    "consent.recorded": "Consent recorded",
+    "consent.withdrawn": "Consent withdrawn",
+    "database.upgraded": "Database upgraded",
+    "demo.generated": "Demo data generated",
+    "label_template.added": "Label template added",
+    "label_template.changed": "Label template changed",
+    "label_template.deleted": "Label template deleted",
+    "labels.doubtful_resolved": "Doubtful labels resolved",
+    "labels.job_cancelled": "Print job cancelled",
+    "labels.print_started": "Printing started",
+    "labels.printed": "Labels printed",
+    "labels.queued": "Labels queued",
+    "labels.reprint_queued": "Reprint queued",
+    "labels.reprinted": "Labels reprinted",
+    "login.failed": "Login failed",
+    "login.refused": "Login refused",
+    "login.succeeded": "Logged in",
+    "participant.added": "Participant added",
+    "print_rule.added": "Print rule added",
+    "print_rule.deleted": "Print rule deleted",
+    "sample.barcode_added": "Barcode added",
+    "sample.notes_changed": "Notes changed",
+    "sample.registered": "Sample registered",
+    "sample.sprec_overridden": "SPREC code corrected",
+    "sample.status_changed": "Status changed",
+    "sample.update": "Sample changed",
+    "site.added": "Partner site added",
+    "study.added": "Study added",
+    "user.added": "User added",
+    "user.deactivated": "User deactivated",
+    "user.password_changed": "Password changed",
+    "user.password_reset": "Password reset",
+    "user.reactivated": "User reactivated",
+    "user.role_changed": "Role changed",
+    "user.unlocked": "Account unlocked",
+}
+
+
+def action_text(action: str) -> str:
+    """An audit action as people read it: 'Status changed' for ``sample.status_changed``."""
+    known = ACTION_TEXTS.get(action)
+    if known is not None:
+        return QCoreApplication.translate("formatting", known)
+    area, _, verb = action.partition(".")
+    if not verb:
+        return action.replace("_", " ").capitalize()
+    return f"{area.replace('_', ' ').capitalize()}: {verb.replace('_', ' ')}"
+
+
+def tr(context: str, text: str) -> str:
+    """``QCoreApplication.translate`` for code outside a QObject (a dataclass, a module function)."""
+    return QCoreApplication.translate(context, text)
+
+
+def tr_n(context: str, text: str, n: int) -> str:
+    """``text`` with ``%n`` replaced by ``n``, in the singular or plural the translation chooses
+    (``tr_n("search", "%n sample(s)", 1)`` -> "1 sample"; the English plural forms live in the source text)."""
+    translated = QCoreApplication.translate(context, text, "", n)
+    if translated == text.replace("%n", str(n)):  # no translation loaded: English singular/plural from "(s)"
+        return text.replace("(s)", "" if n == 1 else "s").replace("%n", f"{n:,}")
+    return translated
 
 
 def local_time(value: dt.datetime | None, *, seconds: bool = False) -> str:
@@ -37,7 +105,10 @@ def count(n: int, exact: bool = True) -> str:
 
 
 def plural(n: int, word: str, exact: bool = True) -> str:
-    return f"{count(n, exact)} {word}{'' if n == 1 and exact else 's'}"
+    """'1 sample', '2 samples', '10,000+ samples' (``word`` is an English noun with a regular plural)."""
+    if not exact:
+        return f"{count(n, exact)} {word}s"
+    return tr_n("formatting", f"%n {word}(s)", n)
 
 
 def audit_value(value: Any) -> str:

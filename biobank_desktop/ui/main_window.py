@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from biobank_desktop.config import config_dir
 from biobank_desktop.core.domain.errors import BiobankError
 from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.services.changes import LABEL_JOB, Changes
@@ -57,6 +58,13 @@ if TYPE_CHECKING:
 
 PING_MS = 15_000
 POLL_MS = 4_000
+GEOMETRY_KEY = "main_window/geometry"
+
+
+def window_state() -> QSettings:
+    """Where this workstation keeps the window's place and size (next to its settings file, not per user
+    account of the application: every technician at this bench finds the window where it was left)."""
+    return QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
 
 
 @dataclass(frozen=True)
@@ -94,9 +102,9 @@ class HealthIndicator(QWidget):
         layout.setSpacing(8)
         self.dot = QLabel()
         self.dot.setFixedSize(16, 16)
-        self.text = QLabel("Connecting…")
+        self.text = QLabel(self.tr("Connecting…"))
         self.text.setObjectName("healthText")
-        self.retry = button("Retry", on_click=self.retry_clicked.emit)
+        self.retry = button(self.tr("Retry"), on_click=self.retry_clicked.emit)
         self.retry.setMinimumHeight(30)
         self.retry.hide()
         layout.addWidget(self.dot)
@@ -110,21 +118,21 @@ class HealthIndicator(QWidget):
 
     def set_checking(self) -> None:
         if self.healthy is False:
-            self.text.setText("Reconnecting…")
+            self.text.setText(self.tr("Reconnecting…"))
             self.retry.setEnabled(False)
 
     def set_healthy(self) -> None:
         self.healthy = True
         self._paint(OK)
-        self.text.setText("Connected")
+        self.text.setText(self.tr("Connected"))
         self.text.setStyleSheet(f"color: {OK}; font-weight: 600;")
-        self.setToolTip("The database answered the last check.")
+        self.setToolTip(self.tr("The database answered the last check."))
         self.retry.hide()
 
     def set_unhealthy(self, reason: str) -> None:
         self.healthy = False
         self._paint(ERROR)
-        self.text.setText(f"Connection lost: {reason}")
+        self.text.setText(self.tr("Connection lost: {reason}").format(reason=reason))
         self.text.setStyleSheet(f"color: {ERROR}; font-weight: 600;")
         self.setToolTip(reason)
         self.retry.setEnabled(True)
@@ -140,8 +148,8 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.session = session
         self.setObjectName("mainWindow")
-        self.setWindowTitle("Biobank Desktop")
-        self.setMinimumSize(1200, 700)
+        self.setWindowTitle(self.tr("Biobank Desktop"))
+        self.setMinimumSize(1024, 600)  # the content decides beyond that; a 1366x768 screen less its taskbar fits
         session.runner.parent_widget = self
         session.navigate = self
         self.pages: dict[str, Page] = {}
@@ -149,6 +157,7 @@ class MainWindow(QMainWindow):
         self._ping_running = False
         self._poll_running = False
         self._label_printer: LabelPrinter | None = None
+        self._scan_navigating = False  # a scan is opening a page: its answer stays
 
         # -- top bar: the scan field ------------------------------------------------------------------
         top = QFrame()
@@ -156,10 +165,11 @@ class MainWindow(QMainWindow):
         top_layout = QHBoxLayout(top)
         top_layout.setContentsMargins(16, 10, 16, 10)
         top_layout.setSpacing(14)
-        brand = label("Biobank Desktop", "title")
+        brand = label(self.tr("Biobank Desktop"), "title")
         brand.setMinimumWidth(190)
-        self.scan = ScanField("Scan a tube, or type an ID  (F2)", sound=session.settings.scan_sound)
-        self.logout_button = button(f"Log out {session.actor.username}", on_click=self.logout_requested.emit)
+        self.scan = ScanField(self.tr("Scan a tube, or type an ID  (F2)"), sound=session.settings.scan_sound)
+        self.logout_button = button(self.tr("Log out {user}").format(user=session.actor.username),
+                                    on_click=self.logout_requested.emit)
         self.logout_button.setToolTip(f"{session.actor.display_name} ({session.actor.role.label})")
         top_layout.addWidget(brand)
         top_layout.addWidget(self.scan, 1)
@@ -193,14 +203,14 @@ class MainWindow(QMainWindow):
 
         # -- status bar ------------------------------------------------------------------------------
         info = session.services.system.info
-        kind = "SQLite file" if info.backend == "sqlite" else "PostgreSQL"
+        kind = self.tr("SQLite file") if info.backend == "sqlite" else "PostgreSQL"
         self.health = HealthIndicator()
         self.health.retry_clicked.connect(self.check_connection)
         self.database_label = label(f"{kind}: {info.description}")
         self.database_label.setObjectName("databaseLabel")
         self.database_label.setToolTip(info.url_without_password)
-        self.who_label = label(f"{session.actor.display_name} ({session.actor.role.label}) "
-                               f"at {session.actor.workstation}")
+        self.who_label = label(self.tr("{name} ({role}) at {workstation}").format(
+            name=session.actor.display_name, role=session.actor.role.label, workstation=session.actor.workstation))
         self.who_label.setObjectName("whoLabel")
         status = QStatusBar()
         status.setSizeGripEnabled(False)
@@ -237,7 +247,22 @@ class MainWindow(QMainWindow):
         self.ping_timer.stop()
         self.poll_timer.stop()
 
+    def place_on_screen(self) -> None:
+        """Show the window: maximised on the first run at this workstation, afterwards where and as large as
+        it was left (also across logouts)."""
+        stored = window_state().value(GEOMETRY_KEY)
+        if stored and self.restoreGeometry(stored):
+            self.show()
+        else:
+            self.showMaximized()
+
+    def remember_geometry(self) -> None:
+        state = window_state()
+        state.setValue(GEOMETRY_KEY, self.saveGeometry())
+        state.sync()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.remember_geometry()
         self.stop()
         super().closeEvent(event)
         self.closed.emit()
@@ -269,6 +294,7 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(page)
             if key == "settings":
                 page.database_change_requested.connect(self.database_change_requested)
+        self._leaving(page)
         self.stack.setCurrentWidget(page)
         for row in range(self.nav.count()):
             item = self.nav.item(row)
@@ -282,6 +308,16 @@ class MainWindow(QMainWindow):
     def _nav_changed(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
         if current is not None:
             self.open_page(current.data(Qt.ItemDataRole.UserRole))
+
+    def _leaving(self, page: Page) -> None:
+        """The technician goes to another page: the answers and messages of what they did before go."""
+        previous = self.stack.currentWidget()
+        if previous is page:
+            return
+        if isinstance(previous, Page):
+            previous.banner.clear()
+        if not self._scan_navigating:
+            self.scan.clear_feedback()
 
     # -- the Navigator pages use (session.navigate) ----------------------------------------------------
 
@@ -305,9 +341,10 @@ class MainWindow(QMainWindow):
 
         def answered(result: ScanResult) -> None:
             if result.kind == "container":
-                self.scan.show_feedback("info", f"{result.display}. Scan a tube to open its sample.")
+                self.scan.show_feedback("info", self.tr("{box}. Scan a tube to open its sample.").format(
+                    box=result.display))
             else:
-                self.scan.show_feedback("error", f"✖ {code} is not a known box.")
+                self.scan.show_feedback("error", self.tr("✖ {code} is not a known box.").format(code=code))
 
         self.session.runner.call(lambda: queries.lookup(code), on_result=answered, on_error=self._scan_failed,
                                  owner=self)
@@ -335,25 +372,35 @@ class MainWindow(QMainWindow):
     # -- the scan field ----------------------------------------------------------------------------
 
     def lookup(self, text: str) -> None:
+        """A scan (or typed code + Enter) in the global field: the current page's old message goes, then the
+        code is looked up on a worker and answered (a sample opens, a box opens, a participant is listed)."""
+        page = self.stack.currentWidget()
+        if isinstance(page, Page):
+            page.banner.clear()
         queries = self.session.services.queries
-        self.session.runner.call(lambda: queries.lookup(text), on_result=self._scan_answered,
+        self.session.runner.call(lambda: queries.lookup(text), on_result=lambda r: self._scan_answered(r, text),
                                  on_error=self._scan_failed, owner=self)
 
-    def _scan_answered(self, result: ScanResult) -> None:
-        if result.kind == "sample":
-            self.scan.show_feedback("ok", f"✔ {result.display}")
-            self.open_sample(result.key)
-        elif result.kind == "participant":
-            study, _, pseudonym = result.key.partition("/")
-            several = len(result.candidates) > 1
-            where = f"in {len(result.candidates)} studies" if several else f"in {study}"
-            self.scan.show_feedback("ok", f"✔ {result.display} ({where}): samples listed below")
-            self.open_participant(pseudonym, None if several else study)
-        elif result.kind == "container":
-            self.scan.show_feedback("info", f"{result.display} is a storage container, not a tube. "
-                                            "Scan a tube to open its sample.")
-        else:
-            self.scan.show_feedback("error", f"✖ {result.display}")
+    def _scan_answered(self, result: ScanResult, text: str = "") -> None:
+        self._scan_navigating = True
+        try:
+            if result.kind == "sample":
+                self.scan.show_feedback("ok", f"✔ {result.display}")
+                self.open_sample(result.key)
+            elif result.kind == "participant":
+                study, _, pseudonym = result.key.partition("/")
+                several = len(result.candidates) > 1
+                where = (self.tr("in %n studies", "", len(result.candidates)) if several
+                         else self.tr("in {study}").format(study=study))
+                self.scan.show_feedback("ok", self.tr("✔ {who} ({where}): samples listed below").format(
+                    who=result.display, where=where))
+                self.open_participant(pseudonym, None if several else study)
+            elif result.kind == "container":
+                self.session.navigate.open_box(text or result.key)
+            else:
+                self.scan.show_feedback("error", f"✖ {result.display}")
+        finally:
+            self._scan_navigating = False
 
     def _scan_failed(self, exc: BaseException) -> None:
         message, hint = error_text(exc)
@@ -361,7 +408,7 @@ class MainWindow(QMainWindow):
         if not isinstance(exc, BiobankError):
             self.session.runner.report(exc)
         elif hint:
-            self.scan.feedback.setToolTip(hint)
+            self.scan.set_hint(hint)
 
     # -- connection health and changes from elsewhere --------------------------------------------------
 

@@ -120,6 +120,7 @@ QLineEdit#scanField {{
 }}
 QLineEdit#scanField[state="error"] {{ border-color: {ERROR}; background: {ERROR_SOFT}; }}
 QLineEdit#scanField[state="ok"] {{ border-color: {OK}; background: {OK_SOFT}; }}
+QLineEdit#dateEdit[state="error"] {{ border-color: {ERROR}; background: {ERROR_SOFT}; }}
 QLabel#scanFeedback {{ font-size: 12pt; font-weight: 600; }}
 QLabel#scanFeedback[state="error"] {{ color: {ERROR}; }}
 QLabel#scanFeedback[state="ok"] {{ color: {OK}; }}

@@ -1,6 +1,8 @@
 """Render every window and page of the GUI to PNG files, offscreen, at lab screen sizes.
 
 Usage: .venv/bin/python tests/gui/render_screenshots.py DATABASE_URL OUT_DIR [--readme PATH] [--labels-readme PATH]
+       .venv/bin/python tests/gui/render_screenshots.py DATABASE_URL OUT_DIR --resources
+         (--resources: the README's shots, resources/screenshots/main-window.png and labels.png, at 1366 x 768)
 
 The database should hold demo data (``biobank-desktop --database URL demo --samples 5000``); the
 Labels page's shots add print jobs to it (printed, partly printed, printer off, may have printed),
@@ -24,7 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests.support
 from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
-SIZES = ((1366, 768), (1920, 1080))
+SIZES = ((1366, 768), (1280, 720), (1920, 1080))
+RESOURCES = Path(__file__).resolve().parents[2] / "resources" / "screenshots"
 
 
 def settle(app: QApplication, until: Callable[[], bool] = lambda: True, timeout_ms: int = 15000) -> None:
@@ -87,6 +90,8 @@ def main(argv: list[str]) -> int:
     url, out = argv[0], Path(argv[1])
     readme = Path(argv[argv.index("--readme") + 1]) if "--readme" in argv else None
     labels_readme = Path(argv[argv.index("--labels-readme") + 1]) if "--labels-readme" in argv else None
+    if "--resources" in argv:
+        readme, labels_readme = RESOURCES / "main-window.png", RESOURCES / "labels.png"
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication([])
     from biobank_desktop.app import apply_theme

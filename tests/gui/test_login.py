@@ -96,4 +96,4 @@ def test_forced_password_change(qtbot, gui_services, runner):
         qtbot.keyClick(change.repeat, Qt.Key.Key_Return)
     nina = gui_services.accounts.authenticate("nina", "a-much-better-one")
     assert nina.username == "nina"
-    assert not any(u.must_change_password for u in gui_services.accounts.login_hints() if u.username == "nina")
+    assert not nina.must_change_password

@@ -142,6 +142,10 @@ def test_a_deactivated_accounts_open_session_can_no_longer_read(services: Servic
         services.audit.browse(supervisor, AuditFilter())
     with pytest.raises(PermissionDeniedError, match="no longer active"):
         services.audit.history(supervisor, "user", "tom")
+    code = services.samples.register(technician, NewSample("COLON", "SER", participant="P-1")).value
+    assert services.queries.detail(code, technician).sample_code == code
+    with pytest.raises(PermissionDeniedError, match="no longer active"):
+        services.queries.detail(code, supervisor)
     assert services.audit.browse(technician, AuditFilter(), limit=1), "an active account still reads"
 
 

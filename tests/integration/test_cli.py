@@ -340,3 +340,26 @@ def test_as_a_process_errors_are_one_message_and_exit_codes(tmp_path: Path) -> N
     usage = _process("db", "explode")
     assert usage.returncode == 2 and "usage:" in usage.stderr
     assert _process("--help").returncode == 0
+
+
+# -- issue 7: --user on an upgrade, a password inside the URL ---------------------------------------------------
+
+
+def test_db_upgrade_checks_a_given_user_on_every_backend(run_cli: Cli, db_url: str, empty_url: str) -> None:
+    """Before: on SQLite --user was ignored, so a wrong password 'succeeded'."""
+    _bootstrap_admin(run_cli, db_url)
+    wrong = run_cli("--database", db_url, "db", "upgrade", "--user", "ada", password="not-the-password")
+    assert wrong.code == 1 and "Wrong user name or password" in wrong.err and "Traceback" not in wrong.err
+    right = run_cli("--database", db_url, "db", "upgrade", "--user", "ada", password=ADMIN_PASSWORD)
+    assert right.code == 0, right.err
+    empty = run_cli("--database", empty_url, "db", "upgrade", "--user", "ada", password=ADMIN_PASSWORD)
+    assert empty.code == 1 and "no accounts yet" in empty.err
+
+
+def test_a_password_inside_the_database_url_is_warned_about(run_cli: Cli, pg_url: str) -> None:
+    with_password = sa.make_url(pg_url).set(password="visible-in-ps").render_as_string(hide_password=False)
+    result = run_cli("--database", with_password, "db", "check")
+    assert result.code == 0, result.err
+    assert "process list" in result.err and ".pgpass" in result.err and "visible-in-ps" not in result.err
+    quiet = run_cli("--database", pg_url, "db", "check")
+    assert "process list" not in quiet.err

@@ -183,6 +183,9 @@ def test_biobank_templates_are_shared_copies_and_shipped_ones_stay(services: Ser
     other_tech = make_user(services, "tina", Role.TECHNICIAN)
     with pytest.raises(PermissionDeniedError):
         services.labelling.save_template(other_tech, replace(copy, description="changed by someone else"))
+    posing = Actor(other_tech.user_id, technician.username, "Tom", Role.TECHNICIAN, "TEST-WS-1")  # issue 7
+    with pytest.raises(PermissionDeniedError):
+        services.labelling.save_template(posing, replace(copy, description="changed by someone posing as tom"))
     supervisor = make_user(services, "sue", Role.SUPERVISOR)
     services.labelling.save_template(supervisor, replace(copy, description="reviewed"))
     assert services.labelling.template("colon-vial").description == "reviewed"

@@ -88,6 +88,9 @@ def test_a_tree_gets_counter_barcodes_depth_first_and_its_shape(services: Servic
     ("F-01", [NewContainer(RACK.name, "Rack 1")], "already a container named Rack 1"),
     (None, [_freezer("F-02", racks=1, boxes=5)], "holds at most 4"),
     (None, [_freezer("F-02"), _freezer("F-02")], "already a container named F-02"),
+    ("F-01", [NewContainer(RACK.name, "Rack\u202e9")], "changes the direction of the text"),  # issue 7
+    ("F-01", [NewContainer(RACK.name, "Rack\x00")], "control character"),
+    ("F-01", [NewContainer(RACK.name, "R" * 101)], "at most 100 fit"),
 ])
 def test_a_broken_rule_is_refused_before_anything_is_written(
         services: Services, admin: Actor, parent: str | None, containers: list[NewContainer], message: str) -> None:

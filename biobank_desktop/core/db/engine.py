@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sqlite3
 import stat
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from biobank_desktop.core.domain.errors import (
@@ -42,6 +43,28 @@ class DatabaseInfo:
     backend: str  # "sqlite" | "postgresql"
     description: str  # the file path, or user@host:port/db
     url_without_password: str
+
+
+_MISSING_ROLE = re.compile(r'role "([^"]{1,100})" does not exist')
+
+
+def password_in_url_warning(url: str | URL) -> str | None:
+    """A warning when a PostgreSQL URL carries its password, else None.
+
+    A password given on the command line (``--database postgresql://user:secret@host/db``) is visible
+    to every local user in the process list and stays in the shell's history. psycopg (libpq) reads it
+    from ``~/.pgpass`` (``%APPDATA%\\postgresql\\pgpass.conf`` on Windows) or the file named by
+    ``PGPASSFILE`` instead.
+    """
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):  # not a URL: opening it reports that
+        return None
+    if parsed.get_backend_name() != "postgresql" or not parsed.password:
+        return None
+    return ("Warning: the database URL contains a password, which other users of this computer can see in the "
+            "process list and which stays in the shell history. Put it in ~/.pgpass (or the file named by "
+            "PGPASSFILE) and leave it out of the URL.")
 
 
 def sqlite_url(path: Path) -> str:
@@ -210,6 +233,36 @@ def translate_error(exc: BaseException, info: DatabaseInfo) -> BiobankError | No
                 hint="Check the folder exists and you may write to it.",
             )
         return None
+    role = _MISSING_ROLE.search(text)
+    if role is not None:
+        return DatabaseUnavailableError(
+            f"The PostgreSQL server at {info.description} has no login role named {role.group(1)}.",
+            hint="Check the user name in Settings → Database (or --database), or ask your administrator to create "
+                 "the role.",
+        )
+    if "no pg_hba.conf entry" in text:
+        return DatabaseUnavailableError(
+            f"The PostgreSQL server at {info.description} does not accept this user from this computer "
+            "(its pg_hba.conf has no entry for it).",
+            hint="Ask your administrator to allow this workstation, or check the user and database names.",
+        )
+    if "invalid sslmode value" in text:
+        return DatabaseUnavailableError(
+            f"The connection settings for {info.description} name an sslmode PostgreSQL does not know.",
+            hint="Use one of: disable, allow, prefer, require, verify-ca, verify-full (Settings → Database).",
+        )
+    if "server does not support ssl" in text:
+        return DatabaseUnavailableError(
+            f"The PostgreSQL server at {info.description} does not offer an encrypted (SSL) connection, which the "
+            "sslmode setting requires.",
+            hint="Ask your administrator to enable SSL on the server; or, on a trusted network only, choose sslmode "
+                 "'prefer' in Settings → Database.",
+        )
+    if "certificate" in text and ("verify" in text or "root" in text):
+        return DatabaseUnavailableError(
+            f"The certificate of the PostgreSQL server at {info.description} could not be verified.",
+            hint="Ask your administrator for the server's root certificate (PGSSLROOTCERT), or check the host name.",
+        )
     if "password authentication failed" in text or "no password supplied" in text:
         return DatabaseUnavailableError(
             f"The PostgreSQL server at {info.description} refused the user name or password.",

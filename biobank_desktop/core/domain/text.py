@@ -88,3 +88,12 @@ def optional_text(value: str | None, what: str, max_length: int, *, multiline: b
     if value is None:
         return None
     return checked_text(value, what, max_length, multiline=multiline) or None
+
+
+def sanitized_text(value: str, max_length: int) -> str:
+    """Text that comes from a device or a library, not a person (a printer's or spooler's error message): kept,
+    with every character :func:`checked_text` would refuse shown as U+FFFD and line breaks as spaces, cut to
+    ``max_length`` characters. It is nobody's input to send back, but it lands in the audit trail too."""
+    cleaned = "".join(" " if char in "\r\n\t" else ("\ufffd" if _refusal(char, "") else char) for char in value)
+    cleaned = " ".join(cleaned.split())
+    return cleaned if len(cleaned) <= max_length else cleaned[:max_length - 1] + "…"

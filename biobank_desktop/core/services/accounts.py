@@ -286,12 +286,6 @@ class AccountService:
         with self.db.connect_checked(), self.db.new_session(write=False) as session:
             return session.execute(select(User.id).limit(1)).first() is not None
 
-    def login_hints(self) -> list[UserInfo]:
-        """Active accounts (no secrets), for the login dialog's user list."""
-        with self.db.connect_checked(), self.db.new_session(write=False) as session:
-            users = session.execute(select(User).where(User.active.is_(True)).order_by(User.username)).scalars()
-            return [_info(u) for u in users]
-
 
 def _verify(password_hash: str, password: str) -> bool:
     try:

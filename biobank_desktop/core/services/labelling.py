@@ -57,7 +57,7 @@ from biobank_desktop.core.domain.errors import (
 )
 from biobank_desktop.core.domain.ids import normalize_scan, parse_sample_id
 from biobank_desktop.core.domain.roles import Permission
-from biobank_desktop.core.domain.text import checked_reason
+from biobank_desktop.core.domain.text import MAX_MESSAGE_LENGTH, checked_reason, sanitized_text
 from biobank_desktop.core.domain.volumes import format_volume
 from biobank_desktop.core.jobs import CancelledFn, ProgressFn
 from biobank_desktop.core.labels.layout import SAMPLE_LABEL_DATA, LabelLayout, layout_label
@@ -222,13 +222,13 @@ class LabellingService:
         with UnitOfWork(self.db, actor, Permission.PRINT_LABELS) as uow:
             record = uow.session.execute(select(LabelTemplateRecord)
                                          .where(LabelTemplateRecord.name == template.name)).scalar_one_or_none()
-            if record is not None and record.created_by != actor.username:
+            if record is not None and record.created_by != uow.username:
                 # Anyone who prints may make a copy; changing one others print with is a supervisor's call.
                 require(actor, Permission.MANAGE_REFERENCE, uow.current_role)
             action = "label_template.changed" if record else "label_template.added"
             before = {"definition": record.definition} if record else None
             if record is None:
-                uow.session.add(LabelTemplateRecord(name=template.name, definition=text, created_by=actor.username))
+                uow.session.add(LabelTemplateRecord(name=template.name, definition=text, created_by=uow.username))
             else:
                 record.definition = text
             uow.audit(action, "label_template", template.name, summary=f"Label template {template.name} saved",
@@ -273,7 +273,7 @@ class LabellingService:
             rule = PrintRule(study_code=(study_code or None) and study_code.upper(),
                              sample_type=(sample_type or None) and sample_type.upper(),
                              workstation=workstation or None, template_name=template_name,
-                             printer_name=printer_name or None, created_by=actor.username)
+                             printer_name=printer_name or None, created_by=uow.username)
             uow.session.add(rule)
             uow.flush()
             uow.audit("print_rule.added", "print_rule", rule.id,
@@ -383,7 +383,7 @@ class LabellingService:
             from biobank_desktop.core.labels.layout import printable_layouts
 
             printable_layouts(tpl, [self._data_for(session, m) for m in members])
-            job = PrintJob(created_by=uow.actor.username, workstation=self.workstation, source=source,
+            job = PrintJob(created_by=uow.username, workstation=self.workstation, source=source,
                            template_name=template, printer_name=printer, status="queued",
                            is_reprint=reprint_reason is not None, reason=reprint_reason,
                            items=[PrintJobItem(position=i + 1, sample_id=m.id) for i, m in enumerate(members)])
@@ -558,9 +558,8 @@ class LabellingService:
                   progress: ProgressFn | None = None, cancelled: CancelledFn | None = None) -> PrintResult:
         """Print the labels of a job that are not yet confirmed; see the module docstring for the guarantees.
 
-        The labels sent are the ones read when the job was claimed (one transaction); after each label
-        the printer confirms, the claim's heartbeat is recorded, and a cancel (or a takeover) seen there
-        stops the print before the next label."""
+        The labels sent are the ones read when the job was claimed (one transaction); a heartbeat after each
+        label the printer confirms sees a cancel (or a takeover) and stops the print before the next label."""
         require(actor, Permission.PRINT_LABELS)
         info = self.job(job_id)
         if not any(i.status == "queued" for i in info.items):
@@ -629,6 +628,7 @@ class LabellingService:
 
     def _finish(self, actor: Actor, claim: Claim, labels: list[tuple[int, LabelData]], *,
                 confirmed: int, unconfirmed: int, message: str) -> tuple[Changes, str | None]:
+        message = sanitized_text(message, MAX_MESSAGE_LENGTH)  # a device's words, kept on the job and audited
         with UnitOfWork(self.db, actor) as uow:
             lost = print_claims.record_outcome(uow, claim, labels, confirmed=confirmed, unconfirmed=unconfirmed,
                                                message=message)

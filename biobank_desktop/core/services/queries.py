@@ -25,9 +25,12 @@ from biobank_desktop.core.db.models import (
     StorageContainer,
     Study,
 )
+from biobank_desktop.core.db.uow import check_actor
+from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.clock import local_midnight_utc
 from biobank_desktop.core.domain.errors import NotFoundError
 from biobank_desktop.core.domain.ids import normalize_scan
+from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.services.dto import (
     ConsentInfo,
     LocationInfo,
@@ -196,9 +199,13 @@ class QueryService:
 
     # -- detail ---------------------------------------------------------------------------------
 
-    def detail(self, sample_code: str) -> SampleDetail:
+    def detail(self, sample_code: str, actor: Actor | None = None) -> SampleDetail:
+        """One sample with its lineage, location and consents. With ``actor`` (the window passes its session's),
+        who reads is checked in the database first: a deactivated account's open window reads nothing."""
         code = normalize_scan(sample_code)
         with self.db.connect_checked(), self.db.new_session(write=False) as s:
+            if actor is not None:
+                check_actor(s, actor, Permission.VIEW_SAMPLES)
             sample = s.execute(select(Sample).where(Sample.sample_code == code.upper())).scalar_one_or_none()
             if sample is None:
                 sid = s.execute(select(SampleBarcode.sample_id).where(SampleBarcode.barcode == code)).scalar()

@@ -33,9 +33,11 @@ from biobank_desktop.core.db import bulk, sequences
 from biobank_desktop.core.db.models import ContainerType, StorageContainer
 from biobank_desktop.core.db.types import utcnow
 from biobank_desktop.core.domain.errors import NotFoundError, ValidationError
+from biobank_desktop.core.domain.text import checked_text
 
 # Counters for container barcodes: BOX-000123, RCK-000012, FRZ-0003.
 BOX_BARCODE_SEQUENCE = "barcode:BOX"
+MAX_CONTAINER_NAME_LENGTH = 100  # the column's length, the same refusal on both backends
 RACK_BARCODE_SEQUENCE = "barcode:RCK"
 FREEZER_BARCODE_SEQUENCE = "barcode:FRZ"
 
@@ -222,6 +224,7 @@ def _check(types: dict[str, TypeInfo], containers: Sequence[NewContainer], *, pa
                                   hint="Choose a container that can hold it.")
         if not new.name.strip():
             raise ValidationError("Every container needs a name.")
+        checked_text(new.name, f"The container name {new.name[:30]!r}", MAX_CONTAINER_NAME_LENGTH)
         if new.name in names:
             raise ValidationError(f"There is already a container named {new.name} in {parent_name}.",
                                   hint="Choose another name.")

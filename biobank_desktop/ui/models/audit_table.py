@@ -14,13 +14,13 @@ from PySide6.QtCore import QModelIndex, Qt
 
 from biobank_desktop.core.services.audit import AuditEventInfo
 from biobank_desktop.ui.background import JobRunner
-from biobank_desktop.ui.formatting import DASH, audit_changes, local_time
+from biobank_desktop.ui.formatting import DASH, action_text, audit_changes, local_time
 from biobank_desktop.ui.models.base import AnyIndex, PagedTableModel
 
 PageLoader = Callable[[int | None], Sequence[AuditEventInfo]]
 
 HEADERS = ("#", "When", "User", "Workstation", "Action", "Record", "What happened", "Changes", "Reason")
-WIDTHS = (70, 170, 110, 140, 190, 200, 320, 360, 240)
+WIDTHS = (64, 170, 110, 140, 170, 170, 320, 360, 240)
 
 
 def _cell(ev: AuditEventInfo, column: int) -> str:
@@ -33,7 +33,7 @@ def _cell(ev: AuditEventInfo, column: int) -> str:
     if column == 3:
         return ev.workstation
     if column == 4:
-        return ev.action
+        return action_text(ev.action)
     if column == 5:
         return f"{ev.entity_type} {ev.entity_id}"
     if column == 6:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 T = TypeVar("T")
@@ -62,7 +62,7 @@ class ReadOnlyTableModel(QAbstractTableModel, Generic[T]):
             return None
         titles = self.titles()
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(titles):
-            return titles[section]
+            return QCoreApplication.translate("TableHeaders", titles[section])
         if orientation == Qt.Orientation.Vertical and self.ROW_NUMBERS:
             return section + 1
         return None

@@ -13,7 +13,7 @@ from biobank_desktop.ui.formatting import DASH, local_time
 from biobank_desktop.ui.models.base import ReadOnlyTableModel
 from biobank_desktop.ui.theme import ERROR, MUTED, OK
 
-WIDTHS = (150, 270, 140, 200, 160, 170)
+WIDTHS = (140, 260, 130, 150, 120, 170)
 
 
 def account_state(user: UserInfo) -> str:

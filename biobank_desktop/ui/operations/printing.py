@@ -38,6 +38,7 @@ from biobank_desktop.core.services.changes import NO_CHANGES, Changes
 from biobank_desktop.core.services.label_printing import UNFINISHED_JOB_STATUSES, PrinterCheck
 from biobank_desktop.core.services.labelling import JobInfo, LabellingService, PrintResult
 from biobank_desktop.ui.background import keep_alive, show_error
+from biobank_desktop.ui.formatting import tr, tr_n
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.widgets.label_preview import label_font_family, paint_label
 
@@ -92,17 +93,18 @@ class PrintOutcome:
 
     def summary(self) -> str:
         count = sum(job.total for job in self.jobs)
-        labels = f"{count} label{'s' if count != 1 else ''}"
+        labels = tr_n("PrintOutcome", "%n label(s)", count)
         if self.queued_only:
             return (f"Queued {labels}. No printer is set up on this workstation: add one in Settings → Printers, "
                     "then print the job from Labels → Print queue.")
         if self.error is not None:
             return f"Not printed: {self.error.message} The job stays in the print queue."
         if self.stopped and not self.complete:
-            return (f"Printing stopped: {self.printed} label{'s' if self.printed != 1 else ''} printed; "
-                    "the rest wait in the print queue.")
-        return f"Printed {labels} on {self.printer}." if self.complete else \
-            f"{self.printed} label{'s' if self.printed != 1 else ''} printed on {self.printer}."
+            return tr_n("PrintOutcome", "Printing stopped: %n label(s) printed; the rest wait in the print queue.",
+                        self.printed)
+        if self.complete:
+            return tr("PrintOutcome", "Printed {labels} on {printer}.").format(labels=labels, printer=self.printer)
+        return tr_n("PrintOutcome", "%n label(s) printed on {printer}.", self.printed).format(printer=self.printer)
 
 
 def printer_message(job: JobInfo) -> str:
@@ -194,7 +196,8 @@ def print_on_system_printer(labelling: LabellingService, actor: Actor, job_id: i
     positions = [position for position, _ in pending]
     try:
         device = system_qprinter(printer.address)
-        progress(0.0, f"Preparing {len(pending)} label(s) for {printer.name}")
+        progress(0.0, tr_n("printing", "Preparing %n label(s) for {printer}", len(pending)).format(
+            printer=printer.name))
         done = paint_labels(device, template, [data for _, data in pending], dpi=printer.dpi,
                             offset_x_mm=printer.offset_x_mm, offset_y_mm=printer.offset_y_mm,
                             title=f"Print job {job_id}", progress=progress, cancelled=cancelled)
@@ -317,7 +320,7 @@ class LabelPrinter(QObject):
 
         def work(progress: ProgressFn, cancelled: CancelledFn) -> PrintOutcome:
             labelling = services.labelling
-            progress(-1.0, f"Queueing {len(chosen)} label(s)")
+            progress(-1.0, tr_n("printing", "Queueing %n label(s)", len(chosen)))
             if reason is not None:
                 queued = labelling.reprint(actor, chosen, reason, template_name=template_name,
                                            printer_name=printer_name)

@@ -27,7 +27,7 @@ from PySide6.QtCore import QObject
 from biobank_desktop.core.services.changes import Changes, Result
 from biobank_desktop.ui.background import Job
 from biobank_desktop.ui.session import UiSession
-from biobank_desktop.ui.widgets.common import Banner
+from biobank_desktop.ui.widgets.message_banner import MessageBanner
 
 T = TypeVar("T")
 
@@ -36,7 +36,7 @@ class WritingPage(Protocol):
     """What :func:`run_write` needs of the page that starts a write (every ``Page`` has it)."""
 
     session: UiSession
-    banner: Banner
+    banner: MessageBanner
 
     def show_error(self, exc: BaseException, action: str | None = None) -> None: ...
 

@@ -7,7 +7,8 @@ from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 from biobank_desktop.core.domain.errors import BiobankError
 from biobank_desktop.core.services.changes import Changes
 from biobank_desktop.ui.session import UiSession
-from biobank_desktop.ui.widgets.common import Banner, label
+from biobank_desktop.ui.widgets.common import label
+from biobank_desktop.ui.widgets.message_banner import MessageBanner
 
 
 class Page(QWidget):
@@ -33,7 +34,7 @@ class Page(QWidget):
             titles.addWidget(self.subtitle_label)
         self.header.addLayout(titles, 1)
         outer.addLayout(self.header)
-        self.banner = Banner()
+        self.banner = MessageBanner()
         outer.addWidget(self.banner)
         self.body = QVBoxLayout()
         self.body.setSpacing(10)

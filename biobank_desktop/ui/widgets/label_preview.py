@@ -305,17 +305,17 @@ class LabelPreviewPanel(QFrame):
         self.toolbar.setSpacing(6)
         self.dpi = QComboBox()
         self.dpi.setObjectName("previewDpi")
-        self.dpi.setToolTip("The printer's resolution: barcodes are made of whole printer dots.")
+        self.dpi.setToolTip(self.tr("The printer's resolution: barcodes are made of whole printer dots."))
         for dpi in PREVIEW_DPIS:
-            self.dpi.addItem(f"{dpi} dpi", dpi)
+            self.dpi.addItem(self.tr("{dpi} dpi").format(dpi=dpi), dpi)
         self.zoom_group = QButtonGroup(self)
         self.zoom_group.setExclusive(True)
         dpi_row = QHBoxLayout()
-        dpi_row.addWidget(label("Printer", "fieldname"))
+        dpi_row.addWidget(label(self.tr("Printer"), "fieldname"))
         dpi_row.addWidget(self.dpi, 1)
         zoom_row = QHBoxLayout()
         zoom_row.setSpacing(6)
-        zoom_row.addWidget(label("Zoom", "fieldname"))
+        zoom_row.addWidget(label(self.tr("Zoom"), "fieldname"))
         for zoom in ZOOMS:
             zoom_button = QPushButton(f"{zoom}×")
             zoom_button.setCheckable(True)
@@ -328,10 +328,18 @@ class LabelPreviewPanel(QFrame):
         self.toolbar.addLayout(dpi_row)
         self.toolbar.addLayout(zoom_row)
         self.toolbar.addWidget(self.scale_note)
-        controls = QWidget()
-        controls.setLayout(self.toolbar)
-        controls.setFixedWidth(290)
-        self.toolbar.setContentsMargins(0, 0, 0, 0)
+        controls_widget = QWidget()
+        controls_widget.setLayout(self.toolbar)
+        self.toolbar.setContentsMargins(0, 0, 4, 0)
+        # On a short screen the column scrolls rather than squeezing its buttons over one another.
+        controls = QScrollArea()
+        controls.setObjectName("previewControls")
+        controls.setWidget(controls_widget)
+        controls.setWidgetResizable(True)
+        controls.setFrameShape(QFrame.Shape.NoFrame)
+        controls.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        controls.setFixedWidth(300)
+        controls.setMinimumHeight(60)
 
         self.canvas = LabelPreview()
         self.scroller = QScrollArea()
@@ -378,7 +386,7 @@ class LabelPreviewPanel(QFrame):
     def set_dpi(self, dpi: int) -> None:
         index = self.dpi.findData(dpi)
         if index < 0:
-            self.dpi.addItem(f"{dpi} dpi", dpi)
+            self.dpi.addItem(self.tr("{dpi} dpi").format(dpi=dpi), dpi)
             index = self.dpi.count() - 1
         self.dpi.setCurrentIndex(index)
 

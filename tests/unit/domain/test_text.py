@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from biobank_desktop.core.domain.errors import ValidationError
-from biobank_desktop.core.domain.text import MAX_REASON_LENGTH, checked_reason, checked_text, optional_text
+from biobank_desktop.core.domain.text import (
+    MAX_REASON_LENGTH,
+    checked_reason,
+    checked_text,
+    optional_text,
+    sanitized_text,
+)
 
 HOSTILE = {
     "NUL": "ok\x00",
@@ -61,3 +67,11 @@ def test_a_required_reason_names_what_is_missing() -> None:
         checked_reason("   ", missing="Give a reason for the reprint.")
     assert optional_text(None, "The city", 100) is None
     assert optional_text("  ", "The city", 100) is None
+
+
+def test_a_devices_message_is_kept_readable_and_bounded() -> None:
+    raw = "Zebra-1: \x1b[31mhead open\x00\r\nmedia out \u202e" + "x" * 5000
+    kept = sanitized_text(raw, 200)
+    assert kept.startswith("Zebra-1: \ufffd[31mhead open\ufffd media out \ufffd")
+    assert len(kept) == 200 and kept.endswith("…")
+    assert sanitized_text("printer off", 200) == "printer off"

@@ -20,12 +20,13 @@ from biobank_desktop.core.domain.errors import OperationCancelledError
 from biobank_desktop.core.jobs import CancelledFn, ProgressFn
 from biobank_desktop.core.services.audit import AuditEventInfo, AuditFilter, VerifyResult
 from biobank_desktop.core.services.changes import Changes
-from biobank_desktop.ui.formatting import DASH, audit_value, field_name, local_time
+from biobank_desktop.ui.formatting import DASH, action_text, audit_value, field_name, local_time, tr, tr_n
 from biobank_desktop.ui.models.audit_table import AuditEventModel
 from biobank_desktop.ui.pages.base import Page
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.theme import ROW_HEIGHT
-from biobank_desktop.ui.widgets.common import OptionalDateEdit, button, label, table_view
+from biobank_desktop.ui.widgets.common import button, fit_columns, label, table_view
+from biobank_desktop.ui.widgets.date_field import DateField
 
 ACTIONS = (
     ("sample.", "Samples"), ("login.", "Logins"), ("user.", "User accounts"), ("account.", "Lockouts"),
@@ -34,6 +35,7 @@ ACTIONS = (
 ENTITY_TYPES = (("sample", "Sample"), ("user", "User"), ("participant", "Participant"), ("study", "Study"),
                 ("site", "Partner site"))
 PAGE_SIZE = 200
+TABLE_COLUMNS = (0, 1, 2, 4, 5, 6, 8)  # #, When, User, Action, Record, What happened, Reason
 
 
 def _escape(text: str) -> str:
@@ -43,17 +45,21 @@ def _escape(text: str) -> str:
 def event_html(ev: AuditEventInfo) -> str:
     """One event written out in full, for the detail pane."""
     rows = [
-        ("When", local_time(ev.occurred_at, seconds=True)), ("Who", f"{ev.username} at {ev.workstation}"),
-        ("Action", ev.action), ("Record", f"{ev.entity_type} {ev.entity_id}"), ("What", ev.summary),
-        ("Reason", ev.reason or DASH),
+        (tr("AuditPage", "When"), local_time(ev.occurred_at, seconds=True)),
+        (tr("AuditPage", "Who"), tr("AuditPage", "{user} at {workstation}").format(user=ev.username,
+                                                                                   workstation=ev.workstation)),
+        (tr("AuditPage", "Action"), f"{action_text(ev.action)} ({ev.action})"),
+        (tr("AuditPage", "Record"), f"{ev.entity_type} {ev.entity_id}"), (tr("AuditPage", "What"), ev.summary),
+        (tr("AuditPage", "Reason"), ev.reason or DASH),
     ]
     html = ["<table cellpadding='3'>"]
     html += [f"<tr><td style='color:#4a5361'>{k}</td><td><b>{_escape(v)}</b></td></tr>" for k, v in rows]
     html.append("</table>")
     keys = list(dict.fromkeys([*(ev.before or {}).keys(), *(ev.after or {}).keys()]))
     if keys:
-        html.append("<table cellpadding='4' style='margin-top:8px' border='0'>"
-                    "<tr><th align='left'>Field</th><th align='left'>Before</th><th align='left'>After</th></tr>")
+        html.append("<table cellpadding='4' style='margin-top:8px' border='0'><tr>"
+                    + "".join(f"<th align='left'>{tr('AuditPage', h)}</th>" for h in ("Field", "Before", "After"))
+                    + "</tr>")
         for key in keys:
             before = audit_value((ev.before or {}).get(key)) if ev.before and key in ev.before else DASH
             after = audit_value((ev.after or {}).get(key)) if ev.after and key in ev.after else DASH
@@ -70,27 +76,28 @@ class AuditPage(Page):
     def __init__(self, session: UiSession, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
         self._newest_shown = 0
-        self.verify_button = button("Verify chain", on_click=self.verify)
-        self.verify_button.setToolTip("Recompute the hash chain of the whole trail to prove nothing was altered")
+        self.verify_button = button(self.tr("Verify chain"), on_click=self.verify)
+        self.verify_button.setToolTip(
+            self.tr("Recompute the hash chain of the whole trail to prove nothing was altered"))
         self.header.addWidget(self.verify_button)
 
         self.text = QLineEdit()
-        self.text.setPlaceholderText("Sample ID, user name or words from the summary")
+        self.text.setPlaceholderText(self.tr("Sample ID, user name or words from the summary"))
         self.text.setClearButtonEnabled(True)
         self.user = QLineEdit()
-        self.user.setPlaceholderText("User name")
+        self.user.setPlaceholderText(self.tr("User name"))
         self.user.setMaximumWidth(180)
         self.action = QComboBox()
-        self.action.addItem("All actions", None)
+        self.action.addItem(self.tr("All actions"), None)
         for prefix, text in ACTIONS:
             self.action.addItem(text, prefix)
         self.entity = QComboBox()
-        self.entity.addItem("All records", None)
+        self.entity.addItem(self.tr("All records"), None)
         for value, text in ENTITY_TYPES:
             self.entity.addItem(text, value)
-        self.since = OptionalDateEdit()
-        self.until = OptionalDateEdit()
-        self.search_button = button("Search", primary=True, on_click=self.search)
+        self.since = DateField()
+        self.until = DateField()
+        self.search_button = button(self.tr("Search"), primary=True, on_click=self.search)
         row1 = QHBoxLayout()
         row1.setSpacing(8)
         row1.addWidget(self.text, 3)
@@ -99,31 +106,35 @@ class AuditPage(Page):
         row1.addWidget(self.entity, 1)
         row2 = QHBoxLayout()
         row2.setSpacing(8)
-        row2.addWidget(label("From", "fieldname"))
+        row2.addWidget(label(self.tr("From"), "fieldname"))
         row2.addWidget(self.since)
-        row2.addWidget(label("to", "fieldname"))
+        row2.addWidget(label(self.tr("to"), "fieldname"))
         row2.addWidget(self.until)
         self.count_label = label("", "fieldname")
         row2.addSpacing(16)
         row2.addWidget(self.count_label, 1)
-        self.refresh_button = button("Refresh (F5)", on_click=self.search)
+        self.refresh_button = button(self.tr("Refresh (F5)"), on_click=self.search)
         row2.addWidget(self.refresh_button)
         row2.addWidget(self.search_button)
         self.body.addLayout(row1)
         self.body.addLayout(row2)
 
-        self.model = AuditEventModel(session.runner, page_size=PAGE_SIZE)
+        # The workstation and the before/after values are read in the detail pane below: the table keeps to
+        # what finds an event, and its text columns share the width (no sideways scrolling at 1366).
+        self.model = AuditEventModel(session.runner, page_size=PAGE_SIZE, columns=TABLE_COLUMNS)
         self.table = table_view("auditTable", self.model, row_height=ROW_HEIGHT,
                                 widths=[self.model.column_width(c) for c in range(self.model.columnCount())])
+        fit_columns(self.table, stretch=(TABLE_COLUMNS.index(6), TABLE_COLUMNS.index(8)))
         self.details = QTextBrowser()
         self.details.setObjectName("auditDetails")
-        self.details.setPlaceholderText("Select an event to see it in full.")
+        self.details.setPlaceholderText(self.tr("Select an event to see it in full."))
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
         splitter.addWidget(self.details)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([600, 300])
+        self.details.setMinimumHeight(160)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([500, 400])
         splitter.setChildrenCollapsible(False)
         self.body.addWidget(splitter, 1)
 
@@ -137,7 +148,7 @@ class AuditPage(Page):
         for combo in (self.action, self.entity):
             combo.currentIndexChanged.connect(lambda _i: self.search())
         for date in (self.since, self.until):
-            date.dateChanged.connect(lambda _d: self.search())
+            date.value_changed.connect(lambda _d: self.search())
         self.table.selectionModel().selectionChanged.connect(self._selected)
         self.model.loading_changed.connect(self._loading)
         self.model.load_failed.connect(lambda exc: self.show_error(exc, "Retry"))
@@ -155,20 +166,21 @@ class AuditPage(Page):
 
     def search(self) -> None:
         self._timer.stop()
-        self.banner.hide()
+        self.banner.clear()
         self.details.clear()
         flt, audit, actor = self.current_filter(), self.session.services.audit, self.session.actor
         self.model.set_loader(lambda before: audit.browse(actor, flt, before_seq=before, limit=PAGE_SIZE))
 
     def _loading(self, busy: bool) -> None:
         if busy:
-            self.count_label.setText("Loading…")
+            self.count_label.setText(self.tr("Loading…"))
             return
         rows = self.model.rowCount()
         if rows:
             self._newest_shown = max(self._newest_shown, self.model.events[0].seq)
-        more = "" if self.model.exhausted else " — scroll down for older ones"
-        self.count_label.setText(f"{rows:,} events shown{more}" if rows else "No event matches.")
+        more = "" if self.model.exhausted else self.tr(" — scroll down for older ones")
+        self.count_label.setText(tr_n("AuditPage", "%n event(s) shown", rows) + more if rows
+                                 else self.tr("No event matches."))
 
     def _selected(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         indexes = selected.indexes()
@@ -188,25 +200,28 @@ class AuditPage(Page):
             def step(checked: int, total: int) -> None:
                 if cancelled():
                     raise OperationCancelledError("The check was cancelled; nothing was changed.")
-                progress(checked / total if total else 1.0, f"{checked:,} of {total:,} events checked")
+                progress(checked / total if total else 1.0,
+                         tr_n("AuditPage", "{checked} of %n event(s) checked", total).format(checked=f"{checked:,}"))
 
             return audit.verify(progress=step)
 
         def done(result: VerifyResult) -> None:
             self.verify_button.setEnabled(True)
             if result.ok:
-                self.banner.show_message(
-                    f"The audit trail is intact: all {result.checked:,} events link up and none was altered "
-                    f"(newest is #{result.last_seq:,}).", "ok")
+                self.banner.show_message(self.tr(
+                    "The audit trail is intact: all {checked} events link up and none was altered "
+                    "(newest is #{last}).").format(checked=f"{result.checked:,}", last=f"{result.last_seq:,}"), "ok")
             else:
-                where = f" First broken event: #{result.first_broken_seq:,}." if result.first_broken_seq else ""
+                where = (self.tr(" First broken event: #{seq}.").format(seq=f"{result.first_broken_seq:,}")
+                         if result.first_broken_seq else "")
                 self.banner.show_message(
-                    f"The audit trail has been tampered with: {result.problem}.{where} "
-                    f"{result.checked:,} events were verified before it. Tell your administrator.", "error")
+                    self.tr("The audit trail has been tampered with: {problem}.{where} {checked} events were "
+                            "verified before it. Tell your administrator.").format(
+                        problem=result.problem, where=where, checked=f"{result.checked:,}"), "error")
 
         def stopped() -> None:
             self.verify_button.setEnabled(True)
-            self.banner.show_message("The check was cancelled.", "info")
+            self.banner.show_message(self.tr("The check was cancelled."), "info")
 
         def failed(exc: BaseException) -> None:
             self.verify_button.setEnabled(True)

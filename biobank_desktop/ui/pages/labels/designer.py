@@ -82,12 +82,12 @@ class ElementDelegate(QStyledItemDelegate):
             spin.setSingleStep(0.1)
             spin.setRange(0.0, MAX_FONT_PT if key == "font_size_pt" else MAX_LABEL_MM)
             if key in ("width_mm", "height_mm"):
-                spin.setSpecialValueText("auto")
+                spin.setSpecialValueText(self.tr("auto"))
             return spin
         if key == "max_chars":
             count = QSpinBox(parent)
             count.setRange(0, 500)
-            count.setSpecialValueText("no limit")
+            count.setSpecialValueText(self.tr("no limit"))
             return count
         return super().createEditor(parent, option, index)
 
@@ -118,26 +118,26 @@ class CopyDialog(QDialog):
     def __init__(self, source: LabelTemplate, taken: set[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("copyTemplateDialog")
-        self.setWindowTitle(f"Copy {source.name}")
+        self.setWindowTitle(self.tr("Copy {source_name}").format(source_name=source.name))
         self.setMinimumWidth(560)
         self.source = source
         self.taken = taken
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 18)
-        layout.addWidget(label(f"The copy is the biobank's: every workstation can print with it. You can change "
-                               f"it later (a copy someone else made needs a supervisor). {source.name} itself "
-                               "stays as it is.", wrap=True))
+        layout.addWidget(label(self.tr("The copy is the biobank's: every workstation can print with it. You can "
+                                       "change it later (a copy someone else made needs a supervisor). {source_name} "
+                                       "itself stays as it is.").format(source_name=source.name), wrap=True))
         form = form_layout()
         self.name_edit = QLineEdit(self._free_name(f"{source.name}-lab"))
         self.name_edit.setObjectName("copyName")
-        form.addRow("Name of the copy", self.name_edit)
+        form.addRow(self.tr("Name of the copy"), self.name_edit)
         layout.addLayout(form)
         self.message = label("", wrap=True)
         self.message.setStyleSheet(f"color: {ERROR}; font-weight: 600;")
         layout.addWidget(self.message)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("Make the copy")
+        self.ok_button.setText(self.tr("Make the copy"))
         self.ok_button.setProperty("primary", True)
         buttons.accepted.connect(self._try_accept)
         buttons.rejected.connect(self.reject)
@@ -153,7 +153,8 @@ class CopyDialog(QDialog):
     def _try_accept(self) -> None:
         name = self.name_edit.text().strip()
         if name in self.taken:
-            self.message.setText(f"There is a template called {name} already: choose another name.")
+            self.message.setText(self.tr("There is a template called {name} already: choose another name.").format(
+                                             name=name))
             return
         try:
             self.copy = replace(self.source, name=name, source=None)
@@ -185,21 +186,21 @@ class DesignerTab(QWidget):
         self.templates.setMaxVisibleItems(20)
         self.templates.currentIndexChanged.connect(self._template_chosen)
         self._shown_index = -1
-        self.copy_button = button("Copy…", on_click=self.copy_template)
-        self.copy_button.setToolTip("Make an editable copy of this template under a new name")
-        self.delete_button = button("Delete copy…", danger=True, on_click=self.delete_copy)
+        self.copy_button = button(self.tr("Copy…"), on_click=self.copy_template)
+        self.copy_button.setToolTip(self.tr("Make an editable copy of this template under a new name"))
+        self.delete_button = button(self.tr("Delete copy…"), danger=True, on_click=self.delete_copy)
         if not can_delete:
-            self.delete_button.setToolTip("Only supervisors delete templates.")
+            self.delete_button.setToolTip(self.tr("Only supervisors delete templates."))
         self.kind_note = label("", "fieldname", wrap=True)
         self.kind_note.setObjectName("templateKind")
         self.save_state = label("", "fieldname", wrap=True)
         self.save_state.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.save_state.setObjectName("saveState")
-        self.save_button = button("Save", primary=True, on_click=self.save)
+        self.save_button = button(self.tr("Save"), primary=True, on_click=self.save)
         self.save_button.setMinimumWidth(120)
         title_row = QHBoxLayout()
         title_row.setSpacing(10)
-        title_row.addWidget(label("Template", "fieldname"))
+        title_row.addWidget(label(self.tr("Template"), "fieldname"))
         title_row.addWidget(self.templates)
         title_row.addWidget(self.copy_button)
         title_row.addWidget(self.delete_button)
@@ -214,9 +215,9 @@ class DesignerTab(QWidget):
             self.shape.addItem(text, value)
         self.default_dpi = QComboBox()
         for dpi in SUPPORTED_DPI:
-            self.default_dpi.addItem(f"{dpi} dpi", dpi)
+            self.default_dpi.addItem(self.tr("{dpi} dpi").format(dpi=dpi), dpi)
         self.description = QLineEdit()
-        self.description.setPlaceholderText("What the label is for, and its stock")
+        self.description.setPlaceholderText(self.tr("What the label is for, and its stock"))
         props = QHBoxLayout()
         props.setSpacing(8)
         for caption, widget in (("Width", self.width_mm), ("Height", self.height_mm), ("Shape", self.shape),
@@ -225,7 +226,7 @@ class DesignerTab(QWidget):
                 props.addSpacing(6)
             props.addWidget(label(caption, "fieldname"))
             props.addWidget(widget, 1 if widget is self.description else 0)
-        self.default_dpi.setToolTip("The resolution the template is made for (its default printer resolution)")
+        self.default_dpi.setToolTip(self.tr("The resolution the template is made for (its default printer resolution)"))
 
         self.elements = ElementTableModel()
         self.table = QTableView()
@@ -249,10 +250,10 @@ class DesignerTab(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         for column, (_key, _header, width) in enumerate(ELEMENT_COLUMNS):
             self.table.setColumnWidth(column, width)
-        self.add_button = button("Add", on_click=self.add_element)
-        self.add_button.setToolTip("Add an element (a field as text or barcode)")
-        self.remove_button = button("Remove", on_click=self.remove_element)
-        self.remove_button.setToolTip("Remove the selected element")
+        self.add_button = button(self.tr("Add"), on_click=self.add_element)
+        self.add_button.setToolTip(self.tr("Add an element (a field as text or barcode)"))
+        self.remove_button = button(self.tr("Remove"), on_click=self.remove_element)
+        self.remove_button.setToolTip(self.tr("Remove the selected element"))
         element_buttons = QVBoxLayout()
         element_buttons.addWidget(self.add_button)
         element_buttons.addWidget(self.remove_button)
@@ -272,15 +273,15 @@ class DesignerTab(QWidget):
         # -- the preview --------------------------------------------------------------------------------------
         labelling = self.session.services.labelling
         self.preview = LabelPreviewPanel(labelling.preview)
-        self.sample_scan = ScanField("Scan a sample to preview", sound=self.session.settings.scan_sound)
+        self.sample_scan = ScanField(self.tr("Scan a sample to preview"), sound=self.session.settings.scan_sound)
         self.sample_scan.setObjectName("designerSampleScan")
         self.sample_scan.edit.setMinimumWidth(200)
         scan_layout = self.sample_scan.layout()
         if isinstance(scan_layout, QBoxLayout):  # the answer under the field, in this narrow column
             scan_layout.setDirection(QBoxLayout.Direction.TopToBottom)
             scan_layout.setSpacing(4)
-        self.example_button = button("Show the example sample", on_click=self.use_example)
-        self.preview.add_control(label("Preview with", "fieldname"))
+        self.example_button = button(self.tr("Show the example sample"), on_click=self.use_example)
+        self.preview.add_control(label(self.tr("Preview with"), "fieldname"))
         self.preview.add_control(self.sample_scan)
         self.preview.add_control(self.example_button)
         self.sample_scan.scanned.connect(self.preview_sample)
@@ -417,9 +418,9 @@ class DesignerTab(QWidget):
             if template is None:
                 self.kind_note.setText("")
             elif editable:
-                self.kind_note.setText("Biobank copy: you can change it.")
+                self.kind_note.setText(self.tr("Biobank copy: you can change it."))
             else:
-                self.kind_note.setText("Shipped, read-only: copy it to change it.")
+                self.kind_note.setText(self.tr("Shipped, read-only: copy it to change it."))
             for widget in (self.width_mm, self.height_mm, self.shape, self.default_dpi, self.description):
                 widget.setEnabled(editable)
             if template is not None:
@@ -534,7 +535,8 @@ class DesignerTab(QWidget):
 
         def shown(data: list[LabelData]) -> None:
             self.data = data[0]
-            self.sample_scan.show_feedback("ok", f"✔ Showing {self.data.sample_id}")
+            self.sample_scan.show_feedback("ok", self.tr("✔ Showing {data_sample_id}").format(
+                                                             data_sample_id=self.data.sample_id))
             self._edited()
 
         def failed(exc: BaseException) -> None:
@@ -545,7 +547,7 @@ class DesignerTab(QWidget):
 
     def use_example(self) -> None:
         self.data = SAMPLE_LABEL_DATA
-        self.sample_scan.show_feedback("info", "Showing the example sample")
+        self.sample_scan.show_feedback("info", self.tr("Showing the example sample"))
         self._edited()
 
     # -- actions ------------------------------------------------------------------------------------------------
@@ -566,7 +568,8 @@ class DesignerTab(QWidget):
             assert copy is not None
 
             def saved(_r: object) -> None:
-                self.page.banner.show_message(f"{copy.name} made from {source.name}: you can change it now.", "ok")
+                self.page.banner.show_message(self.tr("{copy} made from {source}: you can change it now.").format(
+                    copy=copy.name, source=source.name), "ok")
                 self.current = None  # nothing to keep: the list selects the copy
                 self.reload(copy.name)
 
@@ -587,7 +590,8 @@ class DesignerTab(QWidget):
         self.save_button.setEnabled(False)
 
         def saved(_r: object) -> None:
-            self.page.banner.show_message(f"Template {template.name} saved.", "ok")
+            self.page.banner.show_message(self.tr("Template {template_name} saved.").format(
+                                                      template_name=template.name), "ok")
             self.current = template
             self.reload(template.name)
 
@@ -602,9 +606,10 @@ class DesignerTab(QWidget):
         if self.current is None or not self.editable:
             return None
         name = self.current.name
-        dialog = ReasonDialog(f"Delete the template {name}", f"{name} is deleted for every workstation. Print rules "
-                              "that name it stop working. Say why: the reason is kept in the audit trail.",
-                              ok_text="Delete template", parent=self)
+        dialog = ReasonDialog(self.tr("Delete the template {name}").format(name=name),
+                              self.tr("{name} is deleted for every workstation. Print rules that name it stop working. "
+                                      "Say why: the reason is kept in the audit trail.").format(name=name),
+                              ok_text=self.tr("Delete template"), parent=self)
         dialog.setObjectName("deleteTemplateDialog")
         labelling, actor = self.session.services.labelling, self.session.actor
 
@@ -612,13 +617,14 @@ class DesignerTab(QWidget):
             reason = dialog.reason_text()
 
             def deleted(_r: object) -> None:
-                self.page.banner.show_message(f"Template {name} deleted.", "ok")
+                self.page.banner.show_message(self.tr("Template {name} deleted.").format(name=name), "ok")
                 self.current = None
                 self.reload()
 
             def refused(exc: BaseException) -> None:
                 if isinstance(exc, BiobankError):
-                    self.page.banner.show_message(f"{name} was not deleted: {exc}", "error")
+                    self.page.banner.show_message(self.tr("{name} was not deleted: {exc}").format(
+                                                              name=name, exc=exc), "error")
                 else:
                     self.page.show_error(exc)
 

@@ -59,7 +59,7 @@ class LabelsPage(Page):
 
     def _tab_changed(self, index: int) -> None:
         self.stack.setCurrentIndex(index)
-        self.banner.hide()
+        self.banner.clear()
         if index == self.QUEUE:
             self.queue.fill_printers()
             self.queue.reload()
@@ -77,7 +77,7 @@ class LabelsPage(Page):
             self.tabs.setCurrentIndex(index)
 
     def _retry(self) -> None:
-        self.banner.hide()
+        self.banner.clear()
         self._tab_changed(self.tabs.currentIndex())
 
     def page_shown(self) -> None:

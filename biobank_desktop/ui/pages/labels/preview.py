@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from biobank_desktop.core.labels.model import LabelData, LabelTemplate
 from biobank_desktop.core.services.labelling import JobInfo
 from biobank_desktop.ui.background import error_text
+from biobank_desktop.ui.formatting import tr_n
 from biobank_desktop.ui.operations.printing import ITEM_STATUS_TEXT
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.widgets.common import label
@@ -42,8 +43,10 @@ class JobPreviewDialog(QDialog):
         self.labels: list[tuple[int, LabelData]] = []
         labelling = session.services.labelling
 
-        self.heading = label(f"Job {job.id}: {job.total} label{'s' if job.total != 1 else ''}, {job.template_name}"
-                             f"{' on ' + job.printer_name if job.printer_name else ''}. Loading…", "value", wrap=True)
+        on_printer = self.tr(" on {printer}").format(printer=job.printer_name) if job.printer_name else ""
+        self.heading = label(tr_n("JobPreviewDialog", "Job {job}: %n label(s), {template}{on_printer}. Loading…",
+                                  job.total).format(job=job.id, template=job.template_name, on_printer=on_printer),
+                             "value", wrap=True)
         self.list = QListWidget()
         self.list.setObjectName("previewLabelList")
         self.list.setFixedWidth(270)
@@ -72,9 +75,10 @@ class JobPreviewDialog(QDialog):
                 entry = QListWidgetItem(f"#{position}  {data.sample_id}\n{status}")
                 entry.setData(Qt.ItemDataRole.UserRole, position)
                 self.list.addItem(entry)
-            self.heading.setText(f"Job {job.id}: {len(self.labels)} label{'s' if len(self.labels) != 1 else ''} "
-                                 f"on {self.template.name} ({self.template.width_mm:g} × {self.template.height_mm:g} "
-                                 "mm), in placement order.")
+            self.heading.setText(tr_n("JobPreviewDialog", "Job {job}: %n label(s) on {template} ({width:g} × "
+                                      "{height:g} mm), in placement order.", len(self.labels)).format(
+                job=job.id, template=self.template.name, width=self.template.width_mm,
+                height=self.template.height_mm))
             if self.labels:
                 self.list.setCurrentRow(0)
 

@@ -30,7 +30,7 @@ from biobank_desktop.core.services.changes import Result
 from biobank_desktop.core.services.label_printing import UNFINISHED_JOB_STATUSES
 from biobank_desktop.core.services.labelling import JobInfo
 from biobank_desktop.ui.background import error_text
-from biobank_desktop.ui.formatting import local_time
+from biobank_desktop.ui.formatting import local_time, tr_n
 from biobank_desktop.ui.operations.printing import (
     JOB_STATUS_TEXT,
     LabelPrinter,
@@ -63,30 +63,34 @@ class QueueTab(QWidget):
         can_reprint = self.session.can(Permission.REPRINT_LABELS)
 
         # -- the scan field and the printer ------------------------------------------------------------
-        self.scan = ScanField("Scan a tube to print its label", sound=self.session.settings.scan_sound)
+        self.scan = ScanField(self.tr("Scan a tube to print its label"), sound=self.session.settings.scan_sound,
+                              banner=page.banner)
         self.scan.setObjectName("labelScan")
         self.printer_choice = QComboBox()
         self.printer_choice.setObjectName("printerChoice")
         self.printer_choice.setMinimumWidth(230)
-        self.printer_choice.setToolTip("The printer for this print. 'As the rules say' uses the job's printer.")
+        # grows with the printers' names (they arrive later, from Settings): never "ench-PDF"
+        self.printer_choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.printer_choice.setToolTip(
+            self.tr("The printer for this print. 'As the rules say' uses the job's printer."))
         top = QHBoxLayout()
         top.setSpacing(10)
         top.addWidget(self.scan, 1)
-        top.addWidget(label("Print on", "fieldname"))
+        top.addWidget(label(self.tr("Print on"), "fieldname"))
         top.addWidget(self.printer_choice)
 
         # -- the jobs ------------------------------------------------------------------------------------
-        self.show_finished = QCheckBox("Also printed and cancelled jobs")
-        self.refresh_button = button("Refresh", on_click=self.reload)
+        self.show_finished = QCheckBox(self.tr("Also printed and cancelled jobs"))
+        self.refresh_button = button(self.tr("Refresh"), on_click=self.reload)
         jobs_header = QHBoxLayout()
-        jobs_header.addWidget(label("This workstation's print jobs, newest first", "fieldname"), 1)
+        jobs_header.addWidget(label(self.tr("This workstation's print jobs, newest first"), "fieldname"), 1)
         jobs_header.addWidget(self.show_finished)
         jobs_header.addWidget(self.refresh_button)
         self.jobs = JobTableModel()
         self.jobs_table = _table("jobTable")
         self.jobs_table.setModel(self.jobs)
         self.jobs_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.jobs_table.setMinimumHeight(120)
+        self.jobs_table.setMinimumHeight(self.jobs_table.verticalHeader().defaultSectionSize() * 5 + 40)
         for column, width in enumerate(JobTableModel.WIDTHS):
             self.jobs_table.setColumnWidth(column, width)
         jobs_box = QVBoxLayout()
@@ -105,21 +109,22 @@ class QueueTab(QWidget):
         self.items_table.setMinimumHeight(110)
         for column, width in enumerate(JobItemModel.WIDTHS):
             self.items_table.setColumnWidth(column, width)
-        self.reprint_button = button("Reprint selected…", on_click=self.reprint_selected)
+        self.reprint_button = button(self.tr("Reprint selected…"), on_click=self.reprint_selected)
         self.reprint_button.setVisible(can_reprint)
-        self.reprint_button.setToolTip("Print the selected labels again (a reason is asked)")
+        self.reprint_button.setToolTip(self.tr("Print the selected labels again (a reason is asked)"))
         items_box = QVBoxLayout()
         items_box.setContentsMargins(0, 0, 0, 0)
         items_box.setSpacing(6)
         items_header = QHBoxLayout()
-        items_header.addWidget(label("Its labels, in placement order (select some to reprint them)", "fieldname"), 1)
+        items_header.addWidget(label(self.tr("Its labels, in placement order (select some to reprint them)"),
+                                     "fieldname"), 1)
         items_header.addWidget(self.reprint_button)
         items_box.addLayout(items_header)
         items_box.addWidget(self.items_table, 1)
         items_widget = QWidget()
         items_widget.setLayout(items_box)
 
-        self.job_title = label("Select a job to see its labels.", "value", wrap=True)
+        self.job_title = label(self.tr("Select a job to see its labels."), "value", wrap=True)
         self.job_title.setObjectName("jobTitle")
         self.job_details = label("", "fieldname", wrap=True)
         self.job_details.setObjectName("jobDetails")
@@ -128,12 +133,12 @@ class QueueTab(QWidget):
         self.job_message.setStyleSheet(f"QLabel#jobMessage {{ color: {ERROR}; background: {ERROR_SOFT}; "
                                        f"border: 1px solid {ERROR}; border-radius: 6px; padding: 6px 8px; }}")
         self.job_message.hide()
-        self.print_button = button("Print job", primary=True, on_click=self.print_selected_job)
+        self.print_button = button(self.tr("Print job"), primary=True, on_click=self.print_selected_job)
         self.print_button.setMinimumWidth(130)
-        self.print_button.setToolTip("Print the labels of this job that are not printed yet")
-        self.preview_button = button("Preview…", on_click=self.preview_job)
-        self.cancel_button = button("Cancel job…", danger=True, on_click=self.cancel_job)
-        self.release_button = button("Release…", on_click=self.release_job)
+        self.print_button.setToolTip(self.tr("Print the labels of this job that are not printed yet"))
+        self.preview_button = button(self.tr("Preview…"), on_click=self.preview_job)
+        self.cancel_button = button(self.tr("Cancel job…"), danger=True, on_click=self.cancel_job)
+        self.release_button = button(self.tr("Release…"), on_click=self.release_job)
         self.release_button.setToolTip(self.tr("Supervisor: free a job whose workstation stopped while printing it"))
         job_actions = QHBoxLayout()
         job_actions.addWidget(self.print_button)
@@ -148,8 +153,8 @@ class QueueTab(QWidget):
                                     " border-radius: 6px; }")
         self.doubtful_text = label("", wrap=True)
         self.doubtful_text.setStyleSheet(f"color: {WARN}; font-weight: 600; border: none;")
-        self.they_printed_button = button("They printed", on_click=lambda: self.resolve_doubtful(True))
-        self.print_again_button = button("Print them again", on_click=lambda: self.resolve_doubtful(False))
+        self.they_printed_button = button(self.tr("They printed"), on_click=lambda: self.resolve_doubtful(True))
+        self.print_again_button = button(self.tr("Print them again"), on_click=lambda: self.resolve_doubtful(False))
         strip = QVBoxLayout(self.doubtful)
         strip.setContentsMargins(10, 8, 10, 8)
         strip.addWidget(self.doubtful_text)
@@ -176,6 +181,7 @@ class QueueTab(QWidget):
         panel_scroll.setWidgetResizable(True)
         panel_scroll.setFrameShape(QFrame.Shape.NoFrame)
         panel_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        panel_scroll.setMinimumWidth(450)  # the job's buttons side by side, none cut off
 
         details = QSplitter(Qt.Orientation.Horizontal)
         details.addWidget(items_widget)
@@ -188,8 +194,9 @@ class QueueTab(QWidget):
         splitter.addWidget(jobs_widget)
         splitter.addWidget(details)
         splitter.setChildrenCollapsible(False)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 1)
+        # The jobs are what is read first: they get the larger share (at least five rows).
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
         self.splitter = splitter
 
         outer = QVBoxLayout(self)
@@ -218,9 +225,10 @@ class QueueTab(QWidget):
             self.page.show_error(exc)
         self.printer_choice.blockSignals(True)
         self.printer_choice.clear()
-        self.printer_choice.addItem("As the rules say", None)
+        self.printer_choice.addItem(self.tr("As the rules say"), None)
         for printer in self._printers:
-            self.printer_choice.addItem(f"{printer.name} ({printer.dpi} dpi)", printer.name)
+            self.printer_choice.addItem(self.tr("{printer_name} ({printer_dpi} dpi)").format(
+                                                    printer_name=printer.name, printer_dpi=printer.dpi), printer.name)
         index = self.printer_choice.findData(current)
         self.printer_choice.setCurrentIndex(max(0, index))
         self.printer_choice.blockSignals(False)
@@ -296,12 +304,15 @@ class QueueTab(QWidget):
             self.job_message.hide()
             self.doubtful.hide()
         else:
-            what = "Reprint" if job.is_reprint else "Job"
+            what = self.tr("Reprint") if job.is_reprint else self.tr("Job")
             status = JOB_STATUS_TEXT.get(job.status, job.status)
-            self.job_title.setText(f"{what} {job.id}: {status}, {job.sent} of {job.total} printed")
-            reason = f" · reason: {job.reason}" if job.reason else ""
-            self.job_details.setText(f"{job.template_name} on {job.printer_name or 'no printer yet'} · "
-                                     f"{job.source}, queued {local_time(job.created_at)} by {job.created_by}{reason}")
+            self.job_title.setText(self.tr("{what} {job}: {status}, {sent} of {total} printed").format(
+                what=what, job=job.id, status=status, sent=job.sent, total=job.total))
+            reason = self.tr(" · reason: {reason}").format(reason=job.reason) if job.reason else ""
+            self.job_details.setText(self.tr("{template} on {printer} · {source}, queued {when} by {who}{reason}")
+                                     .format(
+                template=job.template_name, printer=job.printer_name or self.tr("no printer yet"), source=job.source,
+                when=local_time(job.created_at), who=job.created_by, reason=reason))
             doubtful = [i for i in job.items if i.status == "failed"]
             message = printer_message(job)
             # With labels that may have printed, the strip below is what matters; the printer's words are its tooltip.
@@ -311,9 +322,10 @@ class QueueTab(QWidget):
             if doubtful:
                 which = ", ".join(f"#{i.position}" for i in doubtful[:6]) + ("…" if len(doubtful) > 6 else "")
                 self.doubtful_text.setText(
-                    f"{'Label' if len(doubtful) == 1 else 'Labels'} {which} may have printed. Look at the printer, "
-                    "then:")
-                self.doubtful.setToolTip(f"The printer said: {message}" if message else "")
+                    tr_n("QueueTab", "Label(s) {which} may have printed. Look at the printer, then:",
+                         len(doubtful)).format(which=which))
+                said = self.tr("The printer said: {message}").format(message=message)
+                self.doubtful.setToolTip(said if message else "")
             self.doubtful.setVisible(bool(doubtful))
         self._update_actions()
 
@@ -339,18 +351,22 @@ class QueueTab(QWidget):
 
     def print_scanned(self, code: str) -> None:
         """Scan + Enter: queue this sample's label and print it at once (the fastest path at the bench)."""
-        self.scan.show_feedback("busy", f"Printing the label of {code}…")
+        self.scan.show_feedback("busy", self.tr("Printing the label of {code}…").format(code=code))
 
         def done(outcome: PrintOutcome) -> None:
             if outcome.queued_only:
-                self.scan.show_feedback("info", f"Queued {code}: no printer is set up here (Settings → Printers).")
+                self.scan.show_feedback("info", self.tr("Queued {code}: no printer is set up here (Settings → "
+                                                        "Printers).").format(code=code))
             elif outcome.error is not None and any(i.status == "failed" for j in outcome.jobs for i in j.items):
-                self.scan.show_feedback("error", f"⚠ {code} may have printed — look at the printer before anything "
-                                                 f"else: {outcome.error.message}")
+                self.scan.show_feedback("error", self.tr("⚠ {code} may have printed — look at the printer before "
+                                                         "anything else: {message}").format(
+                    code=code, message=outcome.error.message))
             elif outcome.error is not None:
-                self.scan.show_feedback("error", f"✖ Not printed, kept in the queue: {outcome.error.message}")
+                self.scan.show_feedback("error", self.tr("✖ Not printed, kept in the queue: {message}").format(
+                    message=outcome.error.message))
             elif outcome.complete:
-                self.scan.show_feedback("ok", f"✔ {code} printed on {outcome.printer}")
+                self.scan.show_feedback("ok", self.tr("✔ {code} printed on {outcome_printer}").format(
+                                                          code=code, outcome_printer=outcome.printer))
             else:
                 self.scan.show_feedback("info", outcome.summary())
             self.reload(outcome.jobs[0].id if outcome.jobs else None)
@@ -358,7 +374,7 @@ class QueueTab(QWidget):
         def failed(exc: BaseException) -> None:
             message, hint = error_text(exc)
             self.scan.show_feedback("error", f"✖ {message}")
-            self.scan.feedback.setToolTip(hint or "")
+            self.scan.set_hint(hint or "")
             if not isinstance(exc, BiobankError):
                 self.session.runner.report(exc)
 
@@ -377,7 +393,7 @@ class QueueTab(QWidget):
         job = self.job
         if job is None:
             return
-        self.page.banner.hide()
+        self.page.banner.clear()
         self.print_button.setEnabled(False)
         self.printer.print_job_ids([job.id], printer_name=self.chosen_printer(), on_done=self._printed,
                                    on_error=self._failed)
@@ -391,9 +407,10 @@ class QueueTab(QWidget):
         if job is None:
             return None
         waiting = sum(1 for i in job.items if i.status in ("queued", "failed"))
-        dialog = ReasonDialog(f"Cancel print job {job.id}",
-                              f"The {waiting} label{'s' if waiting != 1 else ''} not printed yet will not be printed. "
-                              "Say why: the reason is kept in the audit trail.", ok_text="Cancel job", parent=self)
+        dialog = ReasonDialog(self.tr("Cancel print job {job}").format(job=job.id),
+                              tr_n("QueueTab", "The %n label(s) not printed yet will not be printed. "
+                                   "Say why: the reason is kept in the audit trail.", waiting),
+                              ok_text=self.tr("Cancel job"), parent=self)
         dialog.setObjectName("cancelJobDialog")
         labelling, actor = self.session.services.labelling, self.session.actor
 
@@ -402,7 +419,7 @@ class QueueTab(QWidget):
 
             def cancelled(result: Result[JobInfo]) -> None:
                 info = result.value
-                self.page.banner.show_message(f"Print job {info.id} cancelled.", "ok")
+                self.page.banner.show_message(self.tr("Print job {info_id} cancelled.").format(info_id=info.id), "ok")
                 self.reload(info.id)
 
             run_write(self.page, lambda: labelling.cancel_job(actor, job.id, reason), on_done=cancelled,
@@ -417,7 +434,7 @@ class QueueTab(QWidget):
         job = self.job
         if job is None or job.status != "printing":
             return None
-        dialog = ReasonDialog(self.tr("Release print job %1").replace("%1", str(job.id)),
+        dialog = ReasonDialog(self.tr("Release print job {job}").format(job=job.id),
                               self.tr("Do this only when the workstation printing it has stopped (crashed, switched "
                                       "off). The label it may have been printing is flagged for a look at the "
                                       "printer; the others wait to be printed again. Say why: the reason is kept in "
@@ -432,8 +449,8 @@ class QueueTab(QWidget):
             def released(result: Result[JobInfo]) -> None:
                 info = result.value
                 self.page.banner.show_message(
-                    self.tr("Print job %1 released: %2.").replace("%1", str(info.id))
-                    .replace("%2", JOB_STATUS_TEXT.get(info.status, info.status)), "ok")
+                    self.tr("Print job {job} released: {status}.").format(
+                        job=info.id, status=JOB_STATUS_TEXT.get(info.status, info.status)), "ok")
                 self.reload(info.id)
 
             run_write(self.page, lambda: labelling.release_claim(actor, job.id, reason), on_done=released,
@@ -449,12 +466,13 @@ class QueueTab(QWidget):
             return None
         codes = [i.sample_code for i in job.items if i.position in positions]
         shown = ", ".join(codes[:3]) + (f" and {len(codes) - 3} more" if len(codes) > 3 else "")
-        dialog = ReasonDialog(f"Reprint {len(codes)} label{'s' if len(codes) != 1 else ''}",
-                              f"Print again the label{'s' if len(codes) != 1 else ''} of {shown} "
-                              f"({job.template_name}). A reprint needs a reason: it is kept with the job and in the "
-                              "audit trail.", ok_text="Reprint", parent=self)
+        dialog = ReasonDialog(tr_n("QueueTab", "Reprint %n label(s)", len(codes)),
+                              tr_n("QueueTab", "Print again the label(s) of {shown} ({template}). A reprint needs a "
+                                   "reason: it is kept with the job and in the audit trail.", len(codes)).format(
+                                  shown=shown, template=job.template_name),
+                              ok_text=self.tr("Reprint"), parent=self)
         dialog.setObjectName("reprintDialog")
-        dialog.reason.setPlaceholderText("Why? For example: label smudged, frosted off")
+        dialog.reason.setPlaceholderText(self.tr("Why? For example: label smudged, frosted off"))
         printer_name = self.chosen_printer() or job.printer_name
 
         def accepted() -> None:
@@ -478,7 +496,8 @@ class QueueTab(QWidget):
         def resolved(result: Result[JobInfo]) -> None:
             info = result.value
             if printed:
-                self.page.banner.show_message(f"{len(chosen)} label(s) of job {info.id} marked as printed.", "ok")
+                self.page.banner.show_message(tr_n("QueueTab", "%n label(s) of job {job} marked as printed.",
+                                                   len(chosen)).format(job=info.id), "ok")
                 self.reload(info.id)
             else:
                 self.printer.print_job_ids([info.id], printer_name=self.chosen_printer(), on_done=self._printed,

@@ -56,40 +56,41 @@ class RulesTab(QWidget):
         self.can_manage = self.session.can(Permission.MANAGE_REFERENCE)
         self.loaded = False
 
-        intro = label("A label uses the most specific rule that matches its sample: a rule for this workstation "
-                      "beats one for any workstation, then a study beats any study, then a sample type. Without a "
-                      "rule, labels use "
-                      f"{DEFAULT_TEMPLATE} on this workstation's first printer.", "fieldname", wrap=True)
-        self.read_only_note = label("Only supervisors change print rules; you see them read-only.", "value")
+        intro = label(self.tr("A label uses the most specific rule that matches its sample: a rule for this "
+                              "workstation beats one for any workstation, then a study beats any study, then a sample"
+                              " type. Without a rule, labels use {default_template} on this workstation's first "
+                              "printer.").format(default_template=DEFAULT_TEMPLATE), "fieldname", wrap=True)
+        self.read_only_note = label(self.tr("Only supervisors change print rules; you see them read-only."), "value")
         self.read_only_note.setObjectName("rulesReadOnly")
         self.read_only_note.setVisible(not self.can_manage)
 
         self.model = RuleTableModel()
         self.table = table_view("ruleTable", self.model, widths=RuleTableModel.WIDTHS)
-        self.delete_button = button("Delete rule…", danger=True, on_click=self.delete_rule)
-        self.refresh_button = button("Refresh", on_click=self.reload)
+        self.delete_button = button(self.tr("Delete rule…"), danger=True, on_click=self.delete_rule)
+        self.refresh_button = button(self.tr("Refresh"), on_click=self.reload)
         table_actions = QHBoxLayout()
         table_actions.addStretch(1)
         table_actions.addWidget(self.refresh_button)
         table_actions.addWidget(self.delete_button)
 
         self.study = _combo()
-        self.study.addItem("Any study", None)
+        self.study.addItem(self.tr("Any study"), None)
         self.sample_type = _combo()
         self.sample_type.setEditable(True)
-        self.sample_type.addItem("Any type", None)
+        self.sample_type.addItem(self.tr("Any type"), None)
         for code, meaning in (*sprec.fluid_sample_types(), *sprec.solid_sample_types()):
             self.sample_type.addItem(f"{code} — {meaning}", code)
-        _line_edit(self.sample_type).setPlaceholderText("Any type")
+        _line_edit(self.sample_type).setPlaceholderText(self.tr("Any type"))
         self.workstation = QLineEdit(self.session.services.workstation)
-        self.workstation.setPlaceholderText("Any workstation")
+        self.workstation.setPlaceholderText(self.tr("Any workstation"))
         self.workstation.setClearButtonEnabled(True)
         self.template = _combo()
         self.printer = _combo()
         self.printer.setEditable(True)
-        _line_edit(self.printer).setPlaceholderText("First printer")
-        self.printer.setToolTip("A printer of the workstation that prints; empty: that workstation's first printer")
-        self.add_button = button("Add rule", primary=True, on_click=self.add_rule)
+        _line_edit(self.printer).setPlaceholderText(self.tr("First printer"))
+        self.printer.setToolTip(
+            self.tr("A printer of the workstation that prints; empty: that workstation's first printer"))
+        self.add_button = button(self.tr("Add rule"), primary=True, on_click=self.add_rule)
         form = QGridLayout()
         form.setHorizontalSpacing(10)
         form.setVerticalSpacing(4)
@@ -100,7 +101,7 @@ class RulesTab(QWidget):
             form.addWidget(widget, 1, column)
             form.setColumnStretch(column, 1)
         form.addWidget(self.add_button, 1, 5)
-        add_box = QGroupBox("Add a rule")
+        add_box = QGroupBox(self.tr("Add a rule"))
         add_box.setLayout(form)
         self.add_box = add_box
         self.controls: list[QWidget] = [self.study, self.sample_type, self.workstation, self.template, self.printer,
@@ -178,7 +179,7 @@ class RulesTab(QWidget):
         """Add the rule the form describes; the service refuses a role that may not (shown in the banner)."""
         template = self._choice(self.template)
         if not template:
-            self.page.banner.show_message("Choose the template the rule prints with.", "error")
+            self.page.banner.show_message(self.tr("Choose the template the rule prints with."), "error")
             return
         study, sample_type = self._choice(self.study), self._choice(self.sample_type)
         workstation, printer = self.workstation.text().strip() or None, self._choice(self.printer)
@@ -186,8 +187,10 @@ class RulesTab(QWidget):
 
         def added(_result: Result[int]) -> None:
             self.page.banner.show_message(
-                f"Rule added: {study or 'any study'} / {sample_type or 'any type'} / "
-                f"{workstation or 'any workstation'} → {template} on {printer or 'the first printer'}.", "ok")
+                self.tr("Rule added: {study} / {sample_type} / {workstation} → {template} on {printer}.").format(
+                    study=study or self.tr("any study"), sample_type=sample_type or self.tr("any type"),
+                    workstation=workstation or self.tr("any workstation"), template=template,
+                    printer=printer or self.tr("the first printer")), "ok")
             self.reload()
 
         run_write(self.page, lambda: labelling.add_rule(actor, template_name=template, printer_name=printer,
@@ -197,7 +200,7 @@ class RulesTab(QWidget):
 
     def _refused(self, exc: BaseException) -> None:
         if isinstance(exc, BiobankError):
-            self.page.banner.show_message(f"The print rules were not changed: {exc}", "error")
+            self.page.banner.show_message(self.tr("The print rules were not changed: {exc}").format(exc=exc), "error")
         else:
             self.page.show_error(exc)
 
@@ -216,7 +219,7 @@ class RulesTab(QWidget):
         labelling, actor = self.session.services.labelling, self.session.actor
 
         def deleted(_r: object) -> None:
-            self.page.banner.show_message("Rule deleted.", "ok")
+            self.page.banner.show_message(self.tr("Rule deleted."), "ok")
             self.reload()
 
         def answered(_r: int) -> None:

@@ -33,14 +33,14 @@ from biobank_desktop.core.services.changes import CONTAINER, PARTICIPANT, SAMPLE
 from biobank_desktop.core.services.dto import SampleDetail, SampleLink
 from biobank_desktop.core.services.samples import SAMPLE_STATUSES  # type: ignore[attr-defined]  # not re-exported yet
 from biobank_desktop.ui import formatting
-from biobank_desktop.ui.formatting import DASH, local_time
+from biobank_desktop.ui.formatting import DASH, local_time, tr_n
 from biobank_desktop.ui.models.audit_table import AuditEventModel
 from biobank_desktop.ui.navigation import PrintSummary
 from biobank_desktop.ui.operations.writes import run_write
 from biobank_desktop.ui.pages.base import Page
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.theme import ROW_HEIGHT, STATUS_COLOURS, repolish, status_text
-from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, label, table_view
+from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, fit_columns, label, table_view
 
 HISTORY_COLUMNS = (1, 2, 4, 6, 7, 8)  # When, User, Action, What happened, Changes, Reason
 RECENT_MAX = 12
@@ -235,6 +235,7 @@ class SamplePage(Page):
         self.history_model = AuditEventModel(columns=HISTORY_COLUMNS)
         self.history_table = table_view("historyTable", self.history_model, row_height=ROW_HEIGHT, widths=[
             self.history_model.column_width(c) for c in range(len(HISTORY_COLUMNS))])
+        fit_columns(self.history_table, stretch=(HISTORY_COLUMNS.index(6), HISTORY_COLUMNS.index(8)))
         self.history_table.setMinimumHeight(260)
         history_layout = QVBoxLayout()
         history_layout.addWidget(self.history_table)
@@ -265,14 +266,22 @@ class SamplePage(Page):
     def show_sample(self, code: str) -> None:
         """Load and show ``code`` (an internal ID or an external barcode)."""
         self._requested = code
-        self.banner.hide()
+        self.banner.clear()
         self.title_label.setText(f"Sample {code}")
         self._load(code)
 
     def reload(self) -> None:
+        """The technician asked to read the sample again (F5, Reload): the old message goes."""
         code = self.sample_code or self._requested
         if code:
-            self.banner.hide()
+            self.banner.clear()
+            self._load(code)
+
+    def _refresh(self) -> None:
+        """Show the latest state after a change (this page's own, or another workstation's). The banner keeps
+        what the last action said: a confirmation stays until the next action."""
+        code = self.sample_code or self._requested
+        if code:
             self._load(code)
 
     def _load(self, code: str) -> None:
@@ -281,7 +290,7 @@ class SamplePage(Page):
 
         def work() -> tuple[SampleDetail, list[AuditEventInfo], int]:
             seq = services.audit.last_seq()
-            detail = services.queries.detail(code)
+            detail = services.queries.detail(code, actor)  # who reads is checked in the database
             history = services.audit.history(actor, "sample", detail.sample_code)
             return detail, history, seq
 
@@ -401,7 +410,7 @@ class SamplePage(Page):
         self.notes.blockSignals(False)
         self.save_notes_button.setEnabled(False)
         self.history_model.set_events(list(reversed(history)))
-        self.history_box.setTitle(f"History (newest first, {len(history)} events)")
+        self.history_box.setTitle(tr_n("SamplePage", "History (newest first, %n event(s))", len(history)))
         repolish(self.status_chip)
 
     # -- navigation ---------------------------------------------------------------------------------
@@ -421,7 +430,7 @@ class SamplePage(Page):
     def _changed(self, changes: Changes) -> None:
         """This page's own write is saved: show it (run_write then tells the other pages)."""
         self._seen_seq = max(self._seen_seq, changes.last_audit_seq)
-        self.reload()
+        self._refresh()
 
     def _action_failed(self, exc: BaseException) -> None:
         if isinstance(exc, ConflictError):
@@ -480,7 +489,7 @@ class SamplePage(Page):
 
         def done(changes: Changes) -> None:
             self.barcode_input.clear()
-            self._changed(changes)  # reloads, which hides the banner: run_write says it after
+            self._changed(changes)  # refreshes; the banner keeps run_write's message
 
         def failed(exc: BaseException) -> None:
             self.barcode_input.selectAll()
@@ -494,7 +503,7 @@ class SamplePage(Page):
         d = self.detail
         if d is None:
             return
-        self.banner.hide()
+        self.banner.clear()
         self.print_button.setEnabled(False)
         self.session.navigate.print_labels([d.sample_code], on_done=self._label_printed, on_error=self._label_failed)
 
@@ -510,7 +519,7 @@ class SamplePage(Page):
         dialog.reason.setPlaceholderText("Why? For example: label smudged, frosted off")
 
         def accepted() -> None:
-            self.banner.hide()
+            self.banner.clear()
             self.reprint_button.setEnabled(False)
             self.session.navigate.print_labels([d.sample_code], reason=dialog.reason_text(),
                                                on_done=self._label_printed, on_error=self._label_failed)
@@ -562,7 +571,7 @@ class SamplePage(Page):
             self.banner.show_message("Something changed in the database while you were editing the notes. "
                                      "Save them, or Reload to see the latest state.", "warn", "Reload")
         else:
-            self.reload()
+            self._refresh()
 
     @staticmethod
     def _concerns(d: SampleDetail, changes: Changes) -> bool:

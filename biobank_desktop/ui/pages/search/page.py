@@ -26,7 +26,8 @@ from biobank_desktop.ui.models.sample_table import COLUMNS, SampleTableModel
 from biobank_desktop.ui.pages.base import Page
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.theme import ROW_HEIGHT, status_text
-from biobank_desktop.ui.widgets.common import OptionalDateEdit, button, label, table_view
+from biobank_desktop.ui.widgets.common import button, label, table_view
+from biobank_desktop.ui.widgets.date_field import DateField
 
 TEXT_PAUSE_MS = 450
 
@@ -54,19 +55,19 @@ class SearchPage(Page):
 
         # -- filters --------------------------------------------------------------------------------
         self.text = QLineEdit()
-        self.text.setPlaceholderText("ID, barcode or pseudonym")
+        self.text.setPlaceholderText(self.tr("ID, barcode or pseudonym"))
         self.text.setClearButtonEnabled(True)
         self.study = _combo("All studies", [])
         self.sample_type = _combo("All sample types",
                                   [(code, f"{code} — {meaning}") for code, meaning in sprec.fluid_sample_types()])
         self.status = _combo("All statuses", [(s, status_text(s)) for s in SAMPLE_STATUSES])
         self.site = _combo("All partner sites", [])
-        self.collected_from = OptionalDateEdit()
-        self.collected_to = OptionalDateEdit()
-        self.received_from = OptionalDateEdit()
-        self.received_to = OptionalDateEdit()
-        self.clear_button = button("Clear filters", on_click=self.clear_filters)
-        self.search_button = button("Search", primary=True, on_click=self.search)
+        self.collected_from = DateField()
+        self.collected_to = DateField()
+        self.received_from = DateField()
+        self.received_to = DateField()
+        self.clear_button = button(self.tr("Clear filters"), on_click=self.clear_filters)
+        self.search_button = button(self.tr("Search"), primary=True, on_click=self.search)
 
         filters = QHBoxLayout()
         filters.setSpacing(10)
@@ -75,18 +76,16 @@ class SearchPage(Page):
             filters.addWidget(combo, 2)
         dates = QHBoxLayout()
         dates.setSpacing(8)
-        dates.addWidget(label("Collected", "fieldname"))
+        dates.addWidget(label(self.tr("Collected"), "fieldname"))
         dates.addWidget(self.collected_from)
-        dates.addWidget(label("to"))
+        dates.addWidget(label(self.tr("to")))
         dates.addWidget(self.collected_to)
         dates.addSpacing(16)
-        dates.addWidget(label("Received", "fieldname"))
+        dates.addWidget(label(self.tr("Received"), "fieldname"))
         dates.addWidget(self.received_from)
-        dates.addWidget(label("to"))
+        dates.addWidget(label(self.tr("to")))
         dates.addWidget(self.received_to)
         dates.addStretch(1)
-        dates.addWidget(self.clear_button)
-        dates.addWidget(self.search_button)
         self.body.addLayout(filters)
         self.body.addLayout(dates)
 
@@ -94,11 +93,13 @@ class SearchPage(Page):
         summary = QHBoxLayout()
         self.count_label = label("", "value")
         self.loading_label = label("", "fieldname")
-        self.refresh_button = button("Refresh (F5)", on_click=self.search)
+        self.refresh_button = button(self.tr("Refresh (F5)"), on_click=self.search)
         summary.addWidget(self.count_label)
         summary.addSpacing(12)
         summary.addWidget(self.loading_label, 1)
         summary.addWidget(self.refresh_button)
+        summary.addWidget(self.clear_button)
+        summary.addWidget(self.search_button)
         self.body.addLayout(summary)
 
         self.model = SampleTableModel(session.services.queries, session.runner)
@@ -118,7 +119,7 @@ class SearchPage(Page):
         for combo in (self.study, self.sample_type, self.status, self.site):
             combo.currentIndexChanged.connect(lambda _i: self.search())
         for date in (self.collected_from, self.collected_to, self.received_from, self.received_to):
-            date.dateChanged.connect(lambda _d: self.search())
+            date.value_changed.connect(lambda _d: self.search())
         self.model.loading_changed.connect(self._loading)
         self.model.load_failed.connect(lambda exc: self.show_error(exc, "Retry"))
         self.banner.action_clicked.connect(self.search)
@@ -195,20 +196,20 @@ class SearchPage(Page):
         self._run(self.criteria())
 
     def _run(self, criteria: SampleCriteria) -> None:
-        self.banner.hide()
+        self.banner.clear()
         self.model.set_criteria(criteria)
         self._count(criteria)
 
     def _count(self, criteria: SampleCriteria) -> None:
         self._count_generation += 1
         generation = self._count_generation
-        self.count_label.setText("Counting…")
+        self.count_label.setText(self.tr("Counting…"))
         queries = self.session.services.queries
 
         def shown(result: tuple[int, bool]) -> None:
             if generation == self._count_generation:
                 n, exact = result
-                self.count_label.setText(formatting.plural(n, "sample", exact) if n else "No sample matches.")
+                self.count_label.setText(formatting.plural(n, "sample", exact) if n else self.tr("No sample matches."))
 
         self.session.runner.call(lambda: queries.count(criteria), on_result=shown,
                                  on_error=lambda exc: self._count_failed(generation, exc), owner=self)
@@ -220,11 +221,11 @@ class SearchPage(Page):
 
     def _loading(self, busy: bool) -> None:
         if busy:
-            self.loading_label.setText("Loading…")
+            self.loading_label.setText(self.tr("Loading…"))
         else:
             rows = self.model.rowCount()
-            more = "" if self.model.exhausted else " — scroll down for more"
-            self.loading_label.setText(f"Showing {rows:,}{more}" if rows else "")
+            more = "" if self.model.exhausted else self.tr(" — scroll down for more")
+            self.loading_label.setText(self.tr("Showing {rows}").format(rows=f"{rows:,}") + more if rows else "")
 
     def _activated(self, index: QModelIndex) -> None:
         code = self.model.sample_code(index.row())

@@ -79,7 +79,7 @@ class PrinterDialog(QDialog):
         layout.setContentsMargins(24, 20, 24, 18)
         form = form_layout()
         self.name = QLineEdit(current.name if current else "")
-        self.name.setPlaceholderText("e.g. Bench-3-Zebra")
+        self.name.setPlaceholderText(self.tr("e.g. Bench-3-Zebra"))
         self.kind = QComboBox()
         for kind in PRINTER_KINDS:
             self.kind.addItem(KIND_TEXT[kind], kind)
@@ -88,29 +88,30 @@ class PrinterDialog(QDialog):
         self.installed = label("", "fieldname", wrap=True)
         self.dpi = QComboBox()
         for dpi in DPI_CHOICES:
-            self.dpi.addItem(f"{dpi} dpi", dpi)
+            self.dpi.addItem(self.tr("{dpi} dpi").format(dpi=dpi), dpi)
         self.dpi.setCurrentIndex(max(0, self.dpi.findData(current.dpi if current else 203)))
         self.offset_x = self._offset(current.offset_x_mm if current else 0.0)
         self.offset_y = self._offset(current.offset_y_mm if current else 0.0)
         self.darkness = QSpinBox()
         self.darkness.setRange(-1, 30)
-        self.darkness.setSpecialValueText("The printer's own")
+        self.darkness.setSpecialValueText(self.tr("The printer's own"))
         self.darkness.setValue(-1 if current is None or current.darkness is None else current.darkness)
         offsets = QHBoxLayout()
-        offsets.addWidget(label("x", "fieldname"))
+        offsets.addWidget(label(self.tr("x"), "fieldname"))
         offsets.addWidget(self.offset_x)
         offsets.addSpacing(12)
-        offsets.addWidget(label("y", "fieldname"))
+        offsets.addWidget(label(self.tr("y"), "fieldname"))
         offsets.addWidget(self.offset_y)
         offsets.addSpacing(12)
-        form.addRow("Name", self.name)
-        form.addRow("Kind", self.kind)
-        form.addRow("Address", self.address)
+        form.addRow(self.tr("Name"), self.name)
+        form.addRow(self.tr("Kind"), self.kind)
+        form.addRow(self.tr("Address"), self.address)
         form.addRow("", self.installed)
-        form.addRow("Resolution", self.dpi)
-        form.addRow("Calibration offset", offsets)
-        offsets.addWidget(label("+x right, +y down", "fieldname"))
-        form.addRow("Darkness (ZPL)", self.darkness)
+        form.addRow(self.tr("Resolution"), self.dpi)
+        form.addRow(self.tr("Calibration offset"), offsets)
+        offsets.addWidget(label(self.tr("+x right, +y down"), "fieldname"))
+        form.addRow(self.tr("Darkness (ZPL)"), self.darkness)
+        self.form = form
         layout.addLayout(form)
         self.message = label("", wrap=True)
         self.message.setObjectName("printerMessage")
@@ -118,7 +119,7 @@ class PrinterDialog(QDialog):
         layout.addWidget(self.message)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("Save printer")
+        self.ok_button.setText(self.tr("Save printer"))
         self.ok_button.setProperty("primary", True)
         buttons.accepted.connect(self._try_accept)
         buttons.rejected.connect(self.reject)
@@ -142,6 +143,7 @@ class PrinterDialog(QDialog):
         self.address.setPlaceholderText(ADDRESS_HINTS[kind])
         zpl = kind in ("zpl-tcp", "zpl-file", "cups-raw")
         self.darkness.setEnabled(zpl)
+        self.form.setRowVisible(self.darkness, zpl)  # a PDF or system printer has no ZPL darkness
         if kind == "system":
             names = system_printer_names()
             self.installed.setText("Printers of this computer: " + (", ".join(names) if names else "none found"))
@@ -174,22 +176,23 @@ class CalibrationDialog(QDialog):
     def __init__(self, printer: PrinterConfig, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("calibrationDialog")
-        self.setWindowTitle(f"Calibration label on {printer.name}")
+        self.setWindowTitle(self.tr("Calibration label on {printer_name}").format(printer_name=printer.name))
         self.setMinimumWidth(560)
         self.templates: list[LabelTemplate] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 18)
-        layout.addWidget(label(f"One label with the example sample is printed on {printer.name} (it is not queued "
-                               "and not about a real sample). Choose the label stock loaded in the printer.",
+        layout.addWidget(label(self.tr("One label with the example sample is printed on {printer_name} (it is not "
+                                       "queued and not about a real sample). Choose the label stock loaded in the "
+                                       "printer.").format(printer_name=printer.name),
                                wrap=True))
         form = form_layout()
         self.template = QComboBox()
-        self.template.addItem("Loading the templates…", None)
-        form.addRow("Template", self.template)
+        self.template.addItem(self.tr("Loading the templates…"), None)
+        form.addRow(self.tr("Template"), self.template)
         layout.addLayout(form)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("Print calibration label")
+        self.ok_button.setText(self.tr("Print calibration label"))
         self.ok_button.setProperty("primary", True)
         self.ok_button.setEnabled(False)
         buttons.accepted.connect(self.accept)
@@ -200,7 +203,8 @@ class CalibrationDialog(QDialog):
         self.templates = templates
         self.template.clear()
         for template in templates:
-            self.template.addItem(f"{template.name} ({template.width_mm:g} × {template.height_mm:g} mm)", template.name)
+            self.template.addItem(self.tr("{name} ({width:g} × {height:g} mm)").format(
+                name=template.name, width=template.width_mm, height=template.height_mm), template.name)
         self.template.setCurrentIndex(max(0, self.template.findData(preferred)))
         self.ok_button.setEnabled(bool(templates))
 
@@ -235,11 +239,11 @@ class PrintersSection(QGroupBox):
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.table.itemDoubleClicked.connect(lambda _item: self.edit_printer())
 
-        self.add_button = button("Add printer…", on_click=self.add_printer)
-        self.edit_button = button("Change…", on_click=self.edit_printer)
-        self.remove_button = button("Remove…", danger=True, on_click=self.remove_printer)
-        self.test_button = button("Test", on_click=self.test_printer)
-        self.calibrate_button = button("Print calibration label…", on_click=self.print_calibration)
+        self.add_button = button(self.tr("Add printer…"), on_click=self.add_printer)
+        self.edit_button = button(self.tr("Change…"), on_click=self.edit_printer)
+        self.remove_button = button(self.tr("Remove…"), danger=True, on_click=self.remove_printer)
+        self.test_button = button(self.tr("Test"), on_click=self.test_printer)
+        self.calibrate_button = button(self.tr("Print calibration label…"), on_click=self.print_calibration)
         actions = QHBoxLayout()
         for widget in (self.add_button, self.edit_button, self.remove_button):
             actions.addWidget(widget)
@@ -249,8 +253,8 @@ class PrintersSection(QGroupBox):
         self.status = label("", wrap=True, selectable=True)
         self.status.setObjectName("printerStatus")
         layout = QVBoxLayout(self)
-        layout.addWidget(label("Printers sit next to a workstation: they are kept on this computer only. The "
-                               "Labels page prints to them; the print rules name them.", "fieldname", wrap=True))
+        layout.addWidget(label(self.tr("Printers sit next to a workstation: they are kept on this computer only. The "
+                               "Labels page prints to them; the print rules name them."), "fieldname", wrap=True))
         layout.addWidget(self.table)
         layout.addLayout(actions)
         layout.addWidget(self.status)
@@ -331,7 +335,7 @@ class PrintersSection(QGroupBox):
             fresh.printers = change(list(fresh.printers))
             fresh.save()
         except (OSError, BiobankError) as exc:
-            self.page.banner.show_message(f"The printers could not be saved: {exc}", "error")
+            self.page.banner.show_message(self.tr("The printers could not be saved: {exc}").format(exc=exc), "error")
             return False
         self.session.settings.printers = fresh.printers
         self.page.banner.show_message(done, "ok")

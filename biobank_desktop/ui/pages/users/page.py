@@ -28,7 +28,7 @@ from biobank_desktop.ui.models.user_table import WIDTHS, UserTableModel
 from biobank_desktop.ui.operations.writes import changes_of, run_write
 from biobank_desktop.ui.pages.base import Page
 from biobank_desktop.ui.session import UiSession
-from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, form_layout, label, table_view
+from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, fit_columns, form_layout, label, table_view
 
 ROLE_CHOICES = [(role.value, role.label) for role in Role]
 
@@ -42,10 +42,11 @@ class _PasswordPair(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.first = QLineEdit()
         self.first.setEchoMode(QLineEdit.EchoMode.Password)
-        self.first.setPlaceholderText(f"At least {MIN_PASSWORD_LENGTH} characters")
+        self.first.setPlaceholderText(self.tr("At least {min_password_length} characters").format(
+                                                  min_password_length=MIN_PASSWORD_LENGTH))
         self.second = QLineEdit()
         self.second.setEchoMode(QLineEdit.EchoMode.Password)
-        self.second.setPlaceholderText("The same again")
+        self.second.setPlaceholderText(self.tr("The same again"))
         layout.addWidget(self.first)
         layout.addWidget(self.second)
 
@@ -98,18 +99,19 @@ class UsersPage(Page):
 
     def __init__(self, session: UiSession, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
-        self.add_button = button("Add user…", primary=True, on_click=self.add_user)
+        self.add_button = button(self.tr("Add user…"), primary=True, on_click=self.add_user)
         self.header.addWidget(self.add_button)
 
         self.model = UserTableModel()
         self.table = table_view("userTable", self.model, widths=WIDTHS)
+        fit_columns(self.table, stretch=(1,))  # the full name takes what is left: no sideways scrolling
         self.body.addWidget(self.table, 1)
 
-        self.selected_label = label("Select a user to change their account.", "fieldname")
-        self.reset_button = button("Reset password…", on_click=self.reset_password)
-        self.role_button = button("Change role…", on_click=self.change_role)
-        self.active_button = button("Deactivate…", on_click=self.toggle_active)
-        self.unlock_button = button("Unlock", on_click=self.unlock)
+        self.selected_label = label(self.tr("Select a user to change their account."), "fieldname")
+        self.reset_button = button(self.tr("Reset password…"), on_click=self.reset_password)
+        self.role_button = button(self.tr("Change role…"), on_click=self.change_role)
+        self.active_button = button(self.tr("Deactivate…"), on_click=self.toggle_active)
+        self.unlock_button = button(self.tr("Unlock"), on_click=self.unlock)
         actions = QHBoxLayout()
         actions.setSpacing(10)
         actions.addWidget(self.selected_label, 1)
@@ -154,7 +156,7 @@ class UsersPage(Page):
         for widget in (self.reset_button, self.role_button, self.active_button, self.unlock_button):
             widget.setEnabled(user is not None)
         if user is None:
-            self.selected_label.setText("Select a user to change their account.")
+            self.selected_label.setText(self.tr("Select a user to change their account."))
             return
         self.selected_label.setText(f"{user.display_name} ({user.username})")
         self.active_button.setText("Deactivate…" if user.active else "Reactivate…")
@@ -174,19 +176,19 @@ class UsersPage(Page):
         dialog = FormDialog("Add a user", "Add user", self)
         dialog.setObjectName("addUserDialog")
         username = QLineEdit()
-        username.setPlaceholderText("e.g. jdupont")
+        username.setPlaceholderText(self.tr("e.g. jdupont"))
         full_name = QLineEdit()
-        full_name.setPlaceholderText("e.g. Jeanne Dupont")
+        full_name.setPlaceholderText(self.tr("e.g. Jeanne Dupont"))
         role = QComboBox()
         for value, text in ROLE_CHOICES:
             role.addItem(text, value)
         passwords = _PasswordPair()
-        must_change = QCheckBox("Must choose a new password at first login")
+        must_change = QCheckBox(self.tr("Must choose a new password at first login"))
         must_change.setChecked(True)
-        dialog.form.addRow("User name", username)
-        dialog.form.addRow("Full name", full_name)
-        dialog.form.addRow("Role", role)
-        dialog.form.addRow("Initial password", passwords)
+        dialog.form.addRow(self.tr("User name"), username)
+        dialog.form.addRow(self.tr("Full name"), full_name)
+        dialog.form.addRow(self.tr("Role"), role)
+        dialog.form.addRow(self.tr("Initial password"), passwords)
         dialog.form.addRow("", must_change)
         dialog.validate = lambda: ("Give a user name." if not username.text().strip() else
                                    "Give the person's full name." if not full_name.text().strip() else
@@ -211,9 +213,10 @@ class UsersPage(Page):
         dialog = FormDialog(f"Reset the password of {user.username}", "Reset password", self)
         dialog.setObjectName("resetPasswordDialog")
         passwords = _PasswordPair()
-        dialog.form.addRow(label(f"{user.display_name} will have to choose a new password at the next login. "
-                                 "This also unlocks the account.", wrap=True))
-        dialog.form.addRow("New password", passwords)
+        dialog.form.addRow(label(self.tr("{user_display_name} will have to choose a new password at the next login. "
+                                         "This also unlocks the account.").format(
+                                             user_display_name=user.display_name), wrap=True))
+        dialog.form.addRow(self.tr("New password"), passwords)
         dialog.validate = passwords.problem
         accounts, actor = self.session.services.accounts, self.session.actor
         def accepted() -> None:
@@ -228,8 +231,9 @@ class UsersPage(Page):
         user = self.selected_user()
         if user is None:
             return None
-        dialog = ReasonDialog(f"Change the role of {user.username}", f"{user.display_name} is {user.role.label}.",
-                              ok_text="Change role", choices=ROLE_CHOICES, choice_label="New role",
+        dialog = ReasonDialog(self.tr("Change the role of {user}").format(user=user.username),
+                              self.tr("{name} is {role}.").format(name=user.display_name, role=user.role.label),
+                              ok_text=self.tr("Change role"), choices=ROLE_CHOICES, choice_label=self.tr("New role"),
                               current_choice=user.role.value, parent=self)
         dialog.setObjectName("roleDialog")
         accounts, actor = self.session.services.accounts, self.session.actor
