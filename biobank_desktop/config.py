@@ -102,16 +102,40 @@ class Settings:
             return cls()
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
-            db = DatabaseSettings(**{k: v for k, v in raw.get("database", {}).items()
-                                     if k in DatabaseSettings.__dataclass_fields__})
-            return cls(database=db, workstation_name=str(raw.get("workstation_name", "")),
-                       scan_sound=bool(raw.get("scan_sound", True)), printers=list(raw.get("printers", [])),
-                       extra=dict(raw.get("extra", {})),
-                       known_databases={str(k): dict(v) for k, v in raw.get("known_databases", {}).items()
-                                        if isinstance(v, dict)})
-        except (OSError, ValueError, TypeError) as exc:
-            raise ValidationError(f"The settings file {path} is damaged ({exc}).",
-                                  hint="Fix or delete it; the application then starts with default settings.") from exc
+        except (OSError, ValueError, RecursionError) as exc:
+            raise ValidationError(f"The settings file {path} is damaged ({exc}).", hint=_SETTINGS_HINT) from exc
+        return cls.from_json(raw, path)
+
+    @classmethod
+    def from_json(cls, raw: object, path: Path) -> Settings:
+        """Settings from the parsed JSON of ``path``, every value checked: ValidationError names the first
+        key of the wrong type or value (a file edited by hand or by another program must not fail later,
+        somewhere else, with no word of the file)."""
+        top = _Checker(path)
+        root = top.mapping(raw, "")
+        db_raw = top.mapping(root.get("database", {}), "database")
+        defaults = DatabaseSettings()
+        db = DatabaseSettings(
+            backend=top.choice(db_raw.get("backend", defaults.backend), "database.backend", ("sqlite", "postgresql")),
+            sqlite_path=top.text(db_raw.get("sqlite_path", defaults.sqlite_path), "database.sqlite_path"),
+            host=top.text(db_raw.get("host", defaults.host), "database.host"),
+            port=top.port(db_raw.get("port", defaults.port), "database.port"),
+            database=top.text(db_raw.get("database", defaults.database), "database.database"),
+            user=top.text(db_raw.get("user", defaults.user), "database.user"),
+            sslmode=top.choice(db_raw.get("sslmode", defaults.sslmode), "database.sslmode", SSL_MODES),
+        )
+        printers = top.sequence(root.get("printers", []), "printers")
+        for index, printer in enumerate(printers):
+            entry = top.mapping(printer, f"printers[{index}]")
+            for key, value in entry.items():
+                if not isinstance(value, str | int | float | bool | None):
+                    raise top.wrong(f"printers[{index}].{key}", value, "a text, a number or true/false")
+        return cls(database=db, workstation_name=top.text(root.get("workstation_name", ""), "workstation_name"),
+                   scan_sound=top.flag(root.get("scan_sound", True), "scan_sound"),
+                   printers=[dict(p) for p in printers], extra=dict(top.mapping(root.get("extra", {}), "extra")),
+                   known_databases={str(k): dict(v) for k, v in top.mapping(root.get("known_databases", {}),
+                                                                            "known_databases").items()
+                                    if isinstance(v, dict)})
 
     def save(self) -> None:
         self.database.validate()
@@ -126,6 +150,58 @@ class Settings:
             tmp.flush()
             os.fsync(tmp.fileno())
         os.replace(tmp.name, path)
+
+
+_SETTINGS_HINT = ("Fix it (Settings in the application writes a correct one), or delete it: the application then "
+                  "starts with default settings, and this workstation's printers must be added again.")
+
+
+class _Checker:
+    """Type checks of the values read from a settings file, each refusal naming its key."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def wrong(self, key: str, value: object, expected: str) -> ValidationError:
+        shown = json.dumps(value, ensure_ascii=False, default=str)
+        shown = shown if len(shown) <= 60 else shown[:59] + "…"
+        where = f'"{key}"' if key else "its content"
+        return ValidationError(f"The settings file {self.path} is damaged: {where} must be {expected}, not {shown}.",
+                               hint=_SETTINGS_HINT)
+
+    def mapping(self, value: object, key: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.wrong(key, value, "an object ({...})")
+        return value
+
+    def sequence(self, value: object, key: str) -> list[Any]:
+        if not isinstance(value, list):
+            raise self.wrong(key, value, "a list ([...])")
+        return value
+
+    def text(self, value: object, key: str) -> str:
+        if not isinstance(value, str):
+            raise self.wrong(key, value, "a text in quotes")
+        if "\x00" in value:
+            raise self.wrong(key, value, "a text without NUL characters")
+        return value
+
+    def flag(self, value: object, key: str) -> bool:
+        if not isinstance(value, bool):
+            raise self.wrong(key, value, "true or false")
+        return value
+
+    def choice(self, value: object, key: str, choices: tuple[str, ...]) -> str:
+        if value not in choices:
+            raise self.wrong(key, value, "one of " + ", ".join(f'"{c}"' for c in choices))
+        return str(value)
+
+    def port(self, value: object, key: str) -> int:
+        if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
+            value = int(value)  # "5432" written by hand: a number all the same
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+            raise self.wrong(key, value, "a port number from 1 to 65535")
+        return value
 
 
 def get_password(db: DatabaseSettings) -> str | None:

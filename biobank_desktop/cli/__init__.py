@@ -7,7 +7,8 @@ Without a command it starts the application window. Commands::
     db upgrade                 bring the schema to this version (an SQLite file is backed up first)
     db check                   schema at head, integrity (SQLite), audit chain; exit 1 on a problem
     db backup FILE             copy an SQLite database while it may be in use (PostgreSQL: use pg_dump)
-    db verify-audit            recompute the audit hash chain; exit 1 and name the first broken event
+    db verify-audit [--expect SEQ:HASH | --expect-file F]   recompute the audit hash chain, check anchors
+                               recorded outside the database; exit 1 and name the first broken event
     demo [--samples N]         upgrade, then fill an empty database with demo data (progress on stderr)
     user add NAME --name "Full Name" --role technician|supervisor|administrator [--password-stdin]
     user passwd NAME [--password-stdin]
@@ -19,6 +20,10 @@ Without a command it starts the application window. Commands::
     labels queue [--all]       this workstation's unfinished print jobs (--all: every job, every workstation)
     labels print-job JOB [--printer SPEC]             print what a job has not printed yet (a retry)
     labels reprint --reason TEXT --sample ID... [--printer SPEC] [--template NAME]
+    labels resolve JOB --printed|--not-printed POSITION...   after looking at the printer
+    labels cancel JOB --reason TEXT                   its waiting labels are not printed
+    labels release JOB --reason TEXT                  supervisor: free a job whose print stopped (crashed
+                                                      workstation); the label(s) it may have printed are flagged
     printer list | printer remove NAME | printer status NAME
     printer add NAME --kind zpl-tcp|zpl-file|cups-raw|pdf-file --address ADDR [--dpi 203]
                 [--offset-x MM] [--offset-y MM] [--darkness N]
@@ -37,7 +42,8 @@ Who acts:
   read from ``$BIOBANK_PASSWORD``, else asked for (never a command-line argument: it would show in
   the process list and the shell history). Logging in here counts as a login (audit trail, lockout).
 * New passwords come from one line of standard input (``--password-stdin``) or are asked twice.
-* ``labels print``, ``labels print-job`` and ``labels reprint`` always need ``--user NAME`` (a person
+* ``labels print``, ``labels print-job``, ``labels reprint``, ``labels resolve``, ``labels cancel`` and
+  ``labels release`` (a supervisor) always need ``--user NAME`` (a person
   prints, and the audit trail says who); ``labels render`` and ``labels queue`` need it once the
   database has accounts (they show sample data); ``labels templates`` needs none.
 * ``printer`` commands change only the ``printers`` list of this workstation's settings file
@@ -67,6 +73,7 @@ error messages) are in :mod:`biobank_desktop.cli.context`; the work itself is a 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -82,10 +89,12 @@ from biobank_desktop.cli.context import (
     ENV_PASSWORD,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
+    EXIT_USAGE,
     PROG,
     Context,
     configured_printers,
     fail,
+    shorten,
     workstation_name,
 )
 from biobank_desktop.config import ENV_DATABASE_URL, resolve_database_url
@@ -125,10 +134,50 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(argv: Sequence[str] | None = None) -> int:
-    """Run the command line ``argv`` (without the program name); returns the exit code."""
+    """Run the command line ``argv`` (without the program name); returns the exit code.
+
+    Never raises (but SystemExit from a handler): a refusal, a fault of the database, the disk or the
+    input is a message on stderr and exit 1 (2 for the command line itself, 130 for Ctrl+C); a closed
+    standard output (``| head``) ends quietly. Anything else is a bug, said as such on stderr
+    (``BIOBANK_DEBUG=1`` shows the traceback).
+    """
+    words = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _run(words)
+    except KeyboardInterrupt:
+        print("\nInterrupted: nothing was changed.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        quiet_stdout()
+        return EXIT_FAILED
+    except Exception as exc:
+        if os.environ.get("BIOBANK_DEBUG"):
+            raise
+        print(f"Error: an unexpected fault ({exc.__class__.__name__}: {shorten(str(exc), 300)}).\n"
+              f"{BUG_NOTE}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+BUG_NOTE = ("This is a bug in Biobank Desktop: please report it with the command you ran "
+            "(BIOBANK_DEBUG=1 shows the details).")
+
+
+def quiet_stdout() -> None:
+    """Standard output was closed by its reader (``| head``): send what is left to nowhere, so that
+    flushing it at exit does not complain."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def _run(words: list[str]) -> int:
+    refusal = unusable_argument(words)
+    if refusal is not None:
+        print(f"{PROG}: error: {refusal}", file=sys.stderr)
+        return EXIT_USAGE
     parser = build_parser()
     try:
-        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        args = parser.parse_args(words)
     except SystemExit as exc:  # --help (0) or a usage error (2): argparse has printed why
         return int(exc.code or 0)
     for name, default in (("database", None), ("user", None), ("json", False)):
@@ -157,6 +206,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nInterrupted: nothing was changed.", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        raise  # a closed standard output: see run()
     except Exception as exc:
         translated = _translate(exc, db)
         if translated is None:
@@ -165,12 +216,39 @@ def run(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     finally:
         if db is not None:
-            db.dispose()
+            with contextlib.suppress(Exception):  # a connection that is already gone
+                db.dispose()
 
 
 def entry_point() -> None:
     """The ``biobank-desktop`` console script."""
-    sys.exit(run())
+    code = run()
+    try:
+        sys.stdout.flush()  # what is still buffered goes now, where a closed pipe can be handled
+    except BrokenPipeError:
+        quiet_stdout()
+        code = code or EXIT_FAILED
+    sys.exit(code)
+
+
+def unusable_argument(words: Sequence[str]) -> str | None:
+    """Why an argument cannot be used as text, or None. Arguments come from the operating system as
+    bytes: bytes that are not UTF-8 (or a NUL) would fail deep inside the database or the output."""
+    for index, word in enumerate(words):
+        if "\x00" in word:
+            problem = "holds a NUL character"
+        elif any("\udc80" <= ch <= "\udcff" for ch in word):
+            problem = "holds bytes that are not UTF-8 text"
+        elif any("\ud800" <= ch <= "\udfff" for ch in word):
+            problem = "is not valid text"
+        else:
+            continue
+        shown = shorten(word.encode("utf-8", "surrogateescape" if problem.endswith("UTF-8 text") else "replace")
+                        .decode("ascii", "backslashreplace"), 60)
+        after = f" (after {shorten(words[index - 1], 40)})" if index and words[index - 1].startswith("-") else ""
+        return (f"argument {index + 1}{after} {problem}: '{shown}'. Type it again in plain text "
+                "(check the terminal's character encoding is UTF-8).")
+    return None
 
 
 def _start_gui(args: argparse.Namespace) -> int:
@@ -191,6 +269,13 @@ def _translate(exc: Exception, db: Database | None) -> BiobankError | None:
     if isinstance(exc, DBAPIError) and db is not None:
         translated = translate_error(exc, db.info)
         return translated or DatabaseUnavailableError(f"The database refused the operation: {exc.orig}")
+    if isinstance(exc, UnicodeError):
+        return ValidationError(f"Some text is not valid UTF-8 ({getattr(exc, 'reason', exc)}).",
+                               hint="Check the arguments, the environment variables and standard input.")
+    if isinstance(exc, OSError):  # the disk, a path the file system refuses (too long, not allowed)
+        what = f" ({shorten(str(exc.filename), 80)})" if exc.filename else ""
+        return ValidationError(f"The system refused a file operation{what}: {exc.strerror or exc}.",
+                               hint="Check the path (its length, the folder, your rights) and the free disk space.")
     return None
 
 
@@ -206,6 +291,11 @@ def _refuse_missing_file(url: str, *, creates: bool) -> None:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         return
-    if not creates and not Path(parsed.database).exists():
+    try:
+        exists = Path(parsed.database).exists()
+    except OSError as exc:  # e.g. a path longer than the file system allows
+        raise ValidationError(f"The database path {shorten(parsed.database, 80)} cannot be used "
+                              f"({exc.strerror or exc}).", hint="Check --database.") from None
+    if not creates and not exists:
         raise NotFoundError(f"There is no database file {parsed.database}.",
                             hint=f"Check --database, or create it with '{PROG} db upgrade'.")

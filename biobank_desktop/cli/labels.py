@@ -34,6 +34,7 @@ from biobank_desktop.cli.context import (
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.errors import NotFoundError, ValidationError
 from biobank_desktop.core.domain.roles import Permission
+from biobank_desktop.core.domain.text import checked_reason
 from biobank_desktop.core.labels.printers import (
     DPI_CHOICES,
     MAX_PRINTER_NAME,
@@ -108,6 +109,19 @@ def register(subparsers: Subparsers) -> None:
                          help="they are missing: put them back in the queue")
     resolve.add_argument("positions", metavar="POSITION", type=positive_int, nargs="+")
     resolve.set_defaults(handler=_labels_resolve)
+
+    cancel = label_commands.add_parser("cancel", parents=[COMMON],
+                                       help="cancel a print job: its waiting labels are not printed (with a reason)")
+    cancel.add_argument("job", metavar="JOB", type=positive_int)
+    cancel.add_argument("--reason", required=True, help="why (kept in the audit trail)")
+    cancel.set_defaults(handler=_labels_cancel)
+
+    release = label_commands.add_parser(
+        "release", parents=[COMMON],
+        help="supervisor: free a job whose print stopped (its workstation crashed); what may have printed is flagged")
+    release.add_argument("job", metavar="JOB", type=positive_int)
+    release.add_argument("--reason", required=True, help="why (kept in the audit trail)")
+    release.set_defaults(handler=_labels_release)
 
     reprint = label_commands.add_parser("reprint", parents=[COMMON], help="print labels again (with a reason)")
     reprint.add_argument("--reason", required=True, help="why (kept with the job and in the audit trail)")
@@ -312,6 +326,43 @@ def _labels_resolve(ctx: Context) -> int:
     left = sum(1 for i in job.items if i.status == "queued")
     emit(ctx, _job_json(job), [f"Job {job.id} is {job.status}; {left} label(s) waiting to print."
                                 + (f" Print them with '{PROG} labels print-job {job.id}'." if left else "")])
+    return 0
+
+
+def _required_reason(text: str, what: str) -> str:
+    """The reason checked by the one free-text rule, before a password is asked for."""
+    return checked_reason(text, f"{what} needs a reason: give --reason TEXT (it is kept in the audit trail).")
+
+
+def _labels_cancel(ctx: Context) -> int:
+    args = ctx.args
+    reason = _required_reason(args.reason, "Cancelling a print job")  # before asking for a password
+    ctx.services.system.ensure_current()
+    actor = person(ctx, Permission.PRINT_LABELS)
+    job = ctx.services.labelling.cancel_job(actor, args.job, reason).value
+    printed = sum(1 for i in job.items if i.status == "sent")
+    skipped = sum(1 for i in job.items if i.status == "skipped")
+    emit(ctx, _job_json(job), [f"Job {job.id} cancelled: {skipped} label(s) will not print"
+                                + (f", {printed} had printed already." if printed else ".")])
+    return 0
+
+
+def _labels_release(ctx: Context) -> int:
+    args = ctx.args
+    reason = _required_reason(args.reason, "Releasing a print job")
+    ctx.services.system.ensure_current()
+    actor = person(ctx, Permission.MANAGE_REFERENCE)
+    job = ctx.services.labelling.release_claim(actor, args.job, reason).value
+    doubtful = [i for i in job.items if i.status == "failed"]
+    lines = [f"Job {job.id} released: it is {job.status}."]
+    lines += [f"  {i.position:>3}  {i.sample_code}  {_OUTCOME[i.status]}" for i in doubtful]
+    if doubtful:
+        positions = " ".join(str(i.position) for i in doubtful)
+        lines.append(f"Look at the printer, then '{PROG} labels resolve {job.id} --printed {positions}' or "
+                     f"'--not-printed {positions}'.")
+    elif any(i.status == "queued" for i in job.items):
+        lines.append(f"Print the rest with '{PROG} labels print-job {job.id}'.")
+    emit(ctx, _job_json(job), lines)
     return 0
 
 

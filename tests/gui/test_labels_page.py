@@ -442,6 +442,26 @@ def test_print_rule_and_job_changes_cancelled_while_saving_are_still_shown(qtbot
     assert label_services.labelling.job(job.id).status == "cancelled"
 
 
+def test_a_supervisor_releases_a_job_whose_workstation_stopped_printing(qtbot, label_services, window_for):
+    sam = add_account(label_services, "sam", Role.SUPERVISOR)
+    codes = _samples(label_services, sam, 2)
+    [job] = label_services.labelling.enqueue(sam, codes).value
+    label_services.labelling._claim(sam, job.id, "Zebra-9", window=1)  # another workstation took it, then crashed
+    labels = _labels_page(qtbot, window_for(sam))
+    queue = labels.queue
+    _select_job(qtbot, queue, job.id)
+    assert queue.release_button.isVisibleTo(queue) and not queue.print_button.isEnabled()
+    dialog = queue.release_job()
+    assert dialog is not None
+    qtbot.keyClicks(dialog.reason, "WS-3 crashed mid-print")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: labels.banner.message.startswith(f"Print job {job.id} released"), timeout=WAIT)
+    after = label_services.labelling.job(job.id)
+    assert [i.status for i in after.items] == ["failed", "queued"], "the label it may have printed is flagged"
+    qtbot.waitUntil(lambda: queue.job is not None and queue.job.status != "printing", timeout=WAIT)
+    assert not queue.release_button.isVisibleTo(queue)
+
+
 # -- Settings → Printers -----------------------------------------------------------------------------------------
 
 

@@ -486,3 +486,29 @@ def test_as_a_process_render_to_stdout_and_print_to_a_configured_printer(db_url:
 
     usage = _process("--database", db_url, "labels", "reprint", "--sample", codes[0], "--user", "tom")
     assert usage.returncode == 2 and b"--reason" in usage.stderr and b"Traceback" not in usage.stderr
+
+
+def test_cancel_and_release_from_the_command_line(as_tom: Cli, run_cli: Cli, db_url: str, services: Services,
+                                                  technician: Actor, supervisor: Actor) -> None:
+    codes = _samples(services, technician, 3)
+    [job, other] = [services.labelling.enqueue(technician, [c], printer_name="Zebra-1").value[0] for c in codes[:2]]
+    no_reason = as_tom("labels", "cancel", str(job.id), "--reason", "  ")
+    assert no_reason.code == 1 and "needs a reason" in no_reason.err
+    cancelled = as_tom("labels", "cancel", str(job.id), "--reason", "tube broken")
+    assert cancelled.code == 0, cancelled.err
+    assert f"Job {job.id} cancelled: 1 label(s) will not print" in cancelled.out
+    assert services.labelling.job(job.id).status == "cancelled"
+    again = as_tom("labels", "cancel", str(job.id), "--reason", "tube broken")
+    assert again.code == 1 and "already cancelled" in again.err
+    assert "labels.job_cancelled" in _label_events(services, technician)
+
+    services.labelling._claim(technician, other.id, "Zebra-1")  # a workstation took it, then crashed
+    busy = as_tom("labels", "print-job", str(other.id), "--printer", "zpl://127.0.0.1:9")
+    assert busy.code == 1 and "being printed right now" in busy.err and f"labels release {other.id}" in busy.err
+    refused = as_tom("labels", "release", str(other.id), "--reason", "WS-3 crashed")
+    assert refused.code == 1 and "may not" in refused.err, "releasing is a supervisor's call"
+    released = run_cli("--database", db_url, "--user", "sam", "labels", "release", str(other.id),
+                       "--reason", "WS-3 crashed", password=PASSWORD)
+    assert released.code == 0, released.err
+    assert f"labels resolve {other.id} --printed 1" in released.out, "what may have printed is to be looked at"
+    assert [i.status for i in services.labelling.job(other.id).items] == ["failed"]

@@ -141,7 +141,8 @@ def test_system_printers_go_through_the_callable_the_window_passes(services: Ser
         _template, pending = svc.labelling.claim_external(technician, job_id, printer.name)
         spooled.extend((job_id, data.sample_id) for _, data in pending)
         recorded = svc.labelling.record_printed(technician, job_id, printer.name, [p for p, _ in pending])
-        return PrintResult(recorded.value, len(pending), None, recorded.changes)
+        return PrintResult(recorded.value, len(pending), None, recorded.changes,
+                           tuple(p for p, _ in pending))
 
     run = print_jobs(svc.labelling, technician, [job], printer_for=lambda _job: office, print_on_system=spooler)
     assert spooled == [(job.id, code) for code in codes]

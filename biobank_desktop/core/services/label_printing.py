@@ -54,7 +54,8 @@ PrinterChoice = Callable[[JobInfo], PrinterConfig]
 
 @dataclass(frozen=True)
 class JobAttempt:
-    """One job that went to a printer: the printer, the positions that were waiting before, the result."""
+    """One job that went to a printer: the printer, the positions it took (waiting when it was claimed),
+    the result."""
 
     printer: PrinterConfig
     pending: tuple[int, ...]
@@ -120,7 +121,6 @@ def print_jobs(labelling: LabellingService, actor: Actor, jobs: Sequence[JobInfo
         if error is not None or cancelled():
             final.extend(labelling.job(j.id) for j in jobs[index:])
             break
-        pending = tuple(i.position for i in job.items if i.status == "queued")
         try:
             if job_started is not None:
                 job_started(job)
@@ -135,7 +135,8 @@ def print_jobs(labelling: LabellingService, actor: Actor, jobs: Sequence[JobInfo
             error, failed_at = exc, index
             final.append(labelling.job(job.id))
             continue
-        attempts.append(JobAttempt(target, pending, result))
+        # The positions the print took when it claimed the job, not the ones ``job`` showed earlier.
+        attempts.append(JobAttempt(target, result.positions, result))
         changes |= result.changes
         printed += result.sent_now
         final.append(result.job)

@@ -4,28 +4,34 @@ Reception, aliquoting and storage call :meth:`LabellingService.enqueue_in` insid
 work, so the labels of a received shipment are queued in the same transaction as the tubes
 (in placement order). Printing then happens outside any transaction:
 
-1. ``print_job`` claims the job (``queued``/``partial``/``failed`` → ``printing``) in a short
-   transaction; a second workstation that tries the same job gets a clear ConflictError.
-2. The labels still to print are rendered and sent; the transport tells exactly which labels the
-   printer confirmed.
+1. ``print_job`` claims the job (``queued``/``partial``/``failed`` → ``printing``) and reads the
+   labels still to print in the same short transaction (:mod:`print_claims`); a second workstation
+   that tries the same job gets a clear ConflictError.
+2. Those labels are rendered and sent; the transport tells exactly which labels the printer
+   confirmed, and after each one the claim's heartbeat is recorded — a cancel from another
+   workstation, seen there, stops the print before the next label.
 3. A second transaction marks those labels ``sent``, a label whose fate is unknown (connection
    dropped right after it) ``failed`` with a warning to look at the printer, and leaves the rest
    ``queued``; the job becomes ``printed``, ``partial`` or ``failed``, and the print is audited
    (who, when, which labels, which printer).
 
 So a printer that is off leaves the job queued with a clear message, and no label is silently
-printed twice or lost: printing the job again sends only what was not confirmed.
+printed twice or lost: printing the job again sends only what was not confirmed. A workstation
+killed mid-print leaves a claim that lapses (:data:`print_claims.CLAIM_EXPIRY` after its last
+label) or that a supervisor releases; the label(s) it may have been printing are then flagged.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NoReturn
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from biobank_desktop.core.db.engine import Database
@@ -65,9 +71,11 @@ from biobank_desktop.core.labels.model import (
 )
 from biobank_desktop.core.labels.pdf import render_pdf
 from biobank_desktop.core.labels.printers import PrinterConfig, transport_for
-from biobank_desktop.core.labels.transports import PrintJobInterruptedError
+from biobank_desktop.core.labels.transports import PrintJobInterruptedError, TcpPrinterTransport
 from biobank_desktop.core.labels.zpl import render_zpl_labels
+from biobank_desktop.core.services import print_claims
 from biobank_desktop.core.services.changes import NO_CHANGES, Changes, Result
+from biobank_desktop.core.services.print_claims import CLAIM_EXPIRY, Claim
 
 DEFAULT_TEMPLATE = "cryovial-25x13"
 
@@ -111,6 +119,7 @@ class PrintResult:
     sent_now: int
     error: BiobankError | None  # the printer problem, when the job did not print completely
     changes: Changes = NO_CHANGES  # what the print changed (the job, its labels), for views to refresh
+    positions: tuple[int, ...] = ()  # the labels this print took (read when it claimed the job), in order
 
     @property
     def complete(self) -> bool:
@@ -160,10 +169,14 @@ class LabellingService:
     """See the module docstring. ``printers`` returns this workstation's configured printers."""
 
     def __init__(self, db: Database, workstation: str,
-                 printers: Callable[[], Sequence[PrinterConfig]] = lambda: ()) -> None:
+                 printers: Callable[[], Sequence[PrinterConfig]] = lambda: (),
+                 claim_expiry: dt.timedelta = CLAIM_EXPIRY) -> None:
         self.db = db
         self.workstation = workstation
         self._printers = printers
+        self.claim_expiry = claim_expiry
+        self._external: dict[int, Claim] = {}  # claims taken for the GUI's system printers, by job
+        self._lock = threading.Lock()
 
     # -- templates ------------------------------------------------------------------------------
 
@@ -348,6 +361,10 @@ class LabellingService:
         session = uow.session
         samples = self._samples(session, sample_codes)
         if reprint_reason is None:
+            # The samples' rows locked first: two workstations queueing the same tube's first label at
+            # once take turns, and the second sees the first's label (PostgreSQL; SQLite's write
+            # transaction is already exclusive).
+            session.execute(select(Sample.id).where(Sample.id.in_([s.id for s in samples])).with_for_update())
             self._refuse_second_labels(session, samples)
         catalog = self.catalog()
         groups: list[tuple[str, str | None, list[Sample]]] = []
@@ -430,15 +447,16 @@ class LabellingService:
             return _job_info(job, s, with_items=True)
 
     def cancel_job(self, actor: Actor, job_id: int, reason: str) -> Result[JobInfo]:
+        """Cancel a job: its waiting labels are skipped. Accepted while another workstation prints it: that
+        print stops at its next label, and the labels its printer confirmed are recorded as printed."""
         reason = checked_reason(reason, "Give a reason for cancelling the print job.")
         with UnitOfWork(self.db, actor, Permission.PRINT_LABELS) as uow:
-            job = uow.session.get(PrintJob, job_id)
-            if job is None:
-                raise NotFoundError(f"There is no print job {job_id}.")
+            job = print_claims.lock_job(uow.session, job_id)
             if job.status in ("printed", "cancelled"):
                 raise ValidationError(f"Print job {job_id} is already {job.status}.")
             before = {"status": job.status}
-            job.status = "cancelled"
+            printing = job.message if job.status == "printing" else None
+            job.status, job.claim_token = "cancelled", None
             for item in job.items:
                 if item.status in ("queued", "failed"):
                     item.status = "skipped"
@@ -446,9 +464,24 @@ class LabellingService:
                                                                              PrintJobItem.sample_id == Sample.id)
                                              .where(PrintJobItem.job_id == job_id)
                                              .order_by(PrintJobItem.position)).scalars())
-            uow.audit("labels.job_cancelled", "print_job", job_id, summary=f"Print job {job_id} cancelled",
-                      before=before, after={"status": "cancelled", "samples": codes}, reason=reason.strip(),
+            uow.audit("labels.job_cancelled", "print_job", job_id,
+                      summary=f"Print job {job_id} cancelled" + (f" while {printing}" if printing else ""),
+                      before=before, after={"status": "cancelled", "samples": codes}, reason=reason,
                       samples=codes)
+            done = uow.commit()
+        return Result(self.job(job_id), done)
+
+    def release_claim(self, actor: Actor, job_id: int, reason: str) -> Result[JobInfo]:
+        """A supervisor's way out of a print that will not finish (its workstation crashed) before the claim
+        lapses on its own: the labels its printer confirmed are printed, the one(s) it may have been
+        printing are flagged "may have printed", the rest wait again."""
+        reason = checked_reason(reason, "Give a reason for releasing the print job (e.g. 'workstation 3 crashed').")
+        with UnitOfWork(self.db, actor, Permission.MANAGE_REFERENCE) as uow:
+            job = print_claims.lock_job(uow.session, job_id)
+            if job.status != "printing":
+                raise ValidationError(f"Print job {job_id} is {job.status}, not being printed: there is nothing "
+                                      "to release.")
+            print_claims.settle_abandoned(uow, job, why="was released by a supervisor", reason=reason)
             done = uow.commit()
         return Result(self.job(job_id), done)
 
@@ -484,70 +517,95 @@ class LabellingService:
         return self.template(template_name), pairs
 
     def _nothing_to_print(self, job_id: int) -> NoReturn:
-        info = self.job(job_id)
-        doubtful = [i.sample_code for i in info.items if i.status == "failed"]
-        if doubtful:
-            raise ValidationError(
-                f"Print job {job_id}: {len(doubtful)} label(s) may or may not have printed "
-                f"({', '.join(doubtful[:3])}{'…' if len(doubtful) > 3 else ''}).",
-                hint="Look at the printer, then mark them as printed or to print again.")
-        raise ValidationError(f"Print job {job_id} has nothing left to print.",
-                              hint="Use Reprint (with a reason) to print labels again.")
+        with self.db.connect_checked(), self.db.new_session(write=False) as s:
+            job = s.get(PrintJob, job_id)
+            if job is None:
+                raise NotFoundError(f"There is no print job {job_id}.")
+            raise print_claims.nothing_left_error(s, job)
 
-    def _claim(self, actor: Actor, job_id: int, printer: str) -> Changes:
+    def _claim(self, actor: Actor, job_id: int, printer: str, *, window: int | None = None) -> Claim:
+        """Take the job and read the labels to print, in one transaction (see :mod:`print_claims`).
+
+        ``window``: how many labels past the last confirmed one may be in the printer unconfirmed
+        (None: all of them, a printer that takes the whole job at once)."""
+        token = secrets.token_hex(16)
         with UnitOfWork(self.db, actor, Permission.PRINT_LABELS) as uow:
-            claimed = uow.session.execute(
-                update(PrintJob).where(PrintJob.id == job_id, PrintJob.status.in_(("queued", "partial", "failed")))
-                .values(status="printing", printer_name=printer[:100],
-                        message=f"being printed on {printer} from {self.workstation}")).rowcount  # type: ignore[attr-defined]
-            if claimed != 1:
-                job = uow.session.get(PrintJob, job_id)
-                if job is None:
-                    raise NotFoundError(f"There is no print job {job_id}.")
-                if job.status == "printing":
-                    raise ConflictError(f"Print job {job_id} is being printed right now ({job.message}).",
-                                        hint="Wait for it to finish; if that workstation crashed, cancel the job "
-                                             "and reprint what is missing.")
-                raise ValidationError(f"Print job {job_id} is {job.status}; there is nothing left to print.",
-                                      hint="Use Reprint (with a reason) to print labels again.")
-            uow.audit("labels.print_started", "print_job", job_id, summary=f"Printing job {job_id} on {printer}")
-            return uow.commit()
+            session = uow.session
+            job = print_claims.lock_job(session, job_id)
+            now = utcnow()
+            settled = False
+            if job.status == "printing":
+                if print_claims.stale_since(job, now, self.claim_expiry) is None:
+                    raise print_claims.busy_error(job, self.claim_expiry)
+                print_claims.settle_abandoned(uow, job, why=f"lapsed ({self.claim_expiry} without a label)",
+                                              reason=None)
+                settled = True
+            pending = [i for i in job.items if i.status == "queued"] if job.status in print_claims.CLAIMABLE else []
+            if not pending:
+                error = print_claims.nothing_left_error(session, job)
+                if settled:  # the settled claim is kept: it is what happened
+                    uow.commit()
+                raise error
+            template = self.template(job.template_name)
+            labels = tuple((i.position, self._data_for(session, session.get(Sample, i.sample_id)))  # type: ignore[arg-type]
+                           for i in pending)
+            job.status, job.printer_name = "printing", printer[:100]
+            job.message = f"being printed on {printer} from {self.workstation}"
+            job.claim_token, job.claimed_at, job.claim_confirmed = token, now, 0
+            job.claim_window = len(labels) if window is None else min(window, len(labels))
+            uow.audit("labels.print_started", "print_job", job_id, summary=f"Printing job {job_id} on {printer}",
+                      after={"printer": printer, "samples": [d.sample_id for _, d in labels]})
+            done = uow.commit()
+        return Claim(job_id, token, printer, template, labels, done)
 
     def print_job(self, actor: Actor, job_id: int, *, printer_name: str | None = None,
                   printer: PrinterConfig | None = None, start_position: int = 1,
                   progress: ProgressFn | None = None, cancelled: CancelledFn | None = None) -> PrintResult:
-        """Print the labels of a job that are not yet confirmed; see the module docstring for the guarantees."""
+        """Print the labels of a job that are not yet confirmed; see the module docstring for the guarantees.
+
+        The labels sent are the ones read when the job was claimed (one transaction); a heartbeat after each
+        label the printer confirms sees a cancel (or a takeover) and stops the print before the next label."""
         require(actor, Permission.PRINT_LABELS)
-        template, pending = self.job_labels(job_id, pending_only=True)
         info = self.job(job_id)
-        if not pending:
-            self._nothing_to_print(job_id)
+        if not any(i.status == "queued" for i in info.items):
+            self._nothing_to_print(job_id)  # the common case, said before a printer is looked for
         target = printer or self.printer(printer_name or info.printer_name or "")
         if target.kind == "system":
             raise ValidationError(f"{target.name} is a system printer: print this job from the Labels page.")
-        claimed = self._claim(actor, job_id, target.name)
+        transport = None if target.kind == "pdf-file" else transport_for(target)
+        window = transport.confirm_every if isinstance(transport, TcpPrinterTransport) else None
+        claim = self._claim(actor, job_id, target.name, window=window)
+        every = window or len(claim.labels)
+        labels = [data for _, data in claim.labels]
         confirmed, unconfirmed = 0, 0
         confirmed_so_far = [0]  # updated as the printer confirms labels, for an interrupted batch
+        claim_lost = [False]
         error: BiobankError | None = None
+
+        def stop() -> bool:
+            return claim_lost[0] or (cancelled is not None and cancelled())
+
         try:
-            labels = [data for _, data in pending]
             if target.kind == "pdf-file":
                 path = Path(target.address).expanduser()
                 path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(render_pdf(template, labels, dpi=target.dpi, start_position=start_position,
+                path.write_bytes(render_pdf(claim.template, labels, dpi=target.dpi, start_position=start_position,
                                             offset_x_mm=target.offset_x_mm, offset_y_mm=target.offset_y_mm,
                                             title=f"Print job {job_id}"))
                 confirmed = len(labels)
             else:
-                zpl = render_zpl_labels(template, labels, target.calibration)
-                transport = transport_for(target)
+                assert transport is not None
+                zpl = render_zpl_labels(claim.template, labels, target.calibration)
 
                 def sent(done: int, total: int) -> None:
-                    confirmed_so_far[0] = done
+                    sure = done if done == total else done - done % every
+                    confirmed_so_far[0] = sure
+                    if not print_claims.heartbeat(self.db, job_id, claim.token, sure):
+                        claim_lost[0] = True  # cancelled or taken over: no further label is sent
                     if progress:
                         progress(done / total, f"Label {done} of {total} sent to {target.name}")
 
-                report = transport.send_labels(zpl, progress=sent, cancelled=cancelled)
+                report = transport.send_labels(zpl, progress=sent, cancelled=stop)
                 confirmed = report.labels_confirmed
         except PrintJobInterruptedError as exc:
             confirmed, unconfirmed, error = exc.labels_confirmed, exc.labels_unconfirmed, exc
@@ -558,65 +616,48 @@ class LabellingService:
             # Ctrl+C or a crash mid-batch: what the printer confirmed is sent; the next label may be
             # in the printer, so it is flagged for a look, never resent silently.
             done = confirmed_so_far[0]
-            self._finish(actor, job_id, target.name, pending, confirmed=done,
-                         unconfirmed=1 if done < len(pending) else 0,
+            self._finish(actor, claim, list(claim.labels), confirmed=done,
+                         unconfirmed=min(every, len(labels) - done),
                          message="the print was interrupted; look at the printer before printing the rest")
             raise
         message = "" if error is None else str(error)
         if message and target.name not in message:
             message = f"{target.name}: {message}"
-        finished = self._finish(actor, job_id, target.name, pending, confirmed=confirmed, unconfirmed=unconfirmed,
-                                message=message)
-        return PrintResult(self.job(job_id), confirmed, error, claimed | finished)
+        finished, lost = self._finish(actor, claim, list(claim.labels), confirmed=confirmed,
+                                      unconfirmed=unconfirmed, message=message)
+        if lost is not None and error is None:
+            error = ConflictError(f"{lost[0].upper()}{lost[1:]}: {confirmed} of {len(labels)} label(s) printed "
+                                  "before this workstation saw it.",
+                                  hint="Look at the job in the print queue before printing anything again.")
+        return PrintResult(self.job(job_id), confirmed, error, claim.changes | finished, claim.positions)
 
-    def _finish(self, actor: Actor, job_id: int, printer: str, pending: list[tuple[int, LabelData]], *,
-                confirmed: int, unconfirmed: int, message: str) -> Changes:
-        sent_positions = {pos for pos, _ in pending[:confirmed]}
-        doubtful = {pos for pos, _ in pending[confirmed:confirmed + unconfirmed]}
+    def _finish(self, actor: Actor, claim: Claim, labels: list[tuple[int, LabelData]], *,
+                confirmed: int, unconfirmed: int, message: str) -> tuple[Changes, str | None]:
         message = sanitized_text(message, MAX_MESSAGE_LENGTH)  # a device's words, kept on the job and audited
         with UnitOfWork(self.db, actor) as uow:
-            job = uow.session.get(PrintJob, job_id)
-            assert job is not None
-            now = utcnow()
-            for item in job.items:
-                if item.position in sent_positions:
-                    item.status, item.sent_at = "sent", now
-                elif item.position in doubtful:
-                    item.status = "failed"
-            done = sum(1 for i in job.items if i.status in ("sent", "skipped"))
-            job.status = "printed" if done == len(job.items) else ("partial" if any(
-                i.status == "sent" for i in job.items) else ("failed" if message else "queued"))
-            job.message = message
-            if job.status == "printed":
-                job.printed_at = now
-            codes = [d.sample_id for pos, d in pending if pos in sent_positions]
-            uow.audit("labels.printed" if not job.is_reprint else "labels.reprinted", "print_job", job_id,
-                      summary=f"{len(codes)} of {len(pending)} label(s) printed on {printer}"
-                              + (f"; {message}" if message else ""),
-                      after={"printer": printer, "samples": codes, "status": job.status,
-                             "unconfirmed": [d.sample_id for pos, d in pending if pos in doubtful]},
-                      reason=job.reason, samples=[d.sample_id or "" for pos, d in pending
-                                                  if pos in sent_positions or pos in doubtful])
-            return uow.commit()
+            lost = print_claims.record_outcome(uow, claim, labels, confirmed=confirmed, unconfirmed=unconfirmed,
+                                               message=message)
+            return uow.commit(), lost
 
     def resolve_doubtful(self, actor: Actor, job_id: int, positions: Sequence[int], *,
                          printed: bool) -> Result[JobInfo]:
         """After looking at the printer: the labels it did print are ``sent``, the others go back to the queue."""
         with UnitOfWork(self.db, actor, Permission.PRINT_LABELS) as uow:
-            job = uow.session.get(PrintJob, job_id)
-            if job is None:
-                raise NotFoundError(f"There is no print job {job_id}.")
+            job = print_claims.lock_job(uow.session, job_id)
+            if job.status == "printing":
+                raise print_claims.busy_error(job, self.claim_expiry)
             chosen = [i for i in job.items if i.position in set(positions)]
             if not chosen or any(i.status != "failed" for i in chosen):
                 raise ValidationError("Choose labels marked 'may have printed'.")
             now = utcnow()
             for item in chosen:
                 item.status, item.sent_at = ("sent", now) if printed else ("queued", None)
-            finished = sum(1 for i in job.items if i.status in ("sent", "skipped"))
-            job.status = "printed" if finished == len(job.items) else "partial"
-            if job.status == "printed":
-                job.printed_at, job.message = now, ""
-            codes = [uow.session.get(Sample, i.sample_id).sample_code for i in chosen]  # type: ignore[union-attr]
+            if job.status != "cancelled":
+                finished = sum(1 for i in job.items if i.status in ("sent", "skipped"))
+                job.status = "printed" if finished == len(job.items) else "partial"
+                if job.status == "printed":
+                    job.printed_at, job.message = now, ""
+            codes = [print_claims.code_of(uow.session, i) for i in chosen]
             uow.audit("labels.doubtful_resolved", "print_job", job_id,
                       summary=f"{len(codes)} label(s) of job {job_id} "
                               + ("confirmed printed" if printed else "put back in the queue"),
@@ -626,31 +667,39 @@ class LabellingService:
 
     def claim_external(self, actor: Actor, job_id: int, printer_name: str
                        ) -> tuple[LabelTemplate, list[tuple[int, LabelData]]]:
-        """Before the GUI prints a job through a system printer (Qt): claim it, as ``print_job`` does,
-        and get its waiting labels. Then :meth:`record_printed` or :meth:`record_print_failed`."""
+        """Before the GUI prints a job through a system printer (Qt): claim it, as ``print_job`` does, and get
+        the labels read under the claim. Then :meth:`record_printed` or :meth:`record_print_failed` (from this
+        same service: it keeps the claim's token)."""
         require(actor, Permission.PRINT_LABELS)
-        template, pending = self.job_labels(job_id, pending_only=True)
-        if not pending:
-            self._nothing_to_print(job_id)
-        self._claim(actor, job_id, printer_name)
-        return template, pending
+        claim = self._claim(actor, job_id, printer_name)
+        with self._lock:
+            self._external[job_id] = claim
+        return claim.template, list(claim.labels)
+
+    def _external_claim(self, job_id: int) -> Claim:
+        with self._lock:
+            claim = self._external.pop(job_id, None)
+        if claim is None:
+            raise ConflictError(f"This workstation is not printing job {job_id}.",
+                                hint="Print it again from the print queue.")
+        return claim
 
     def record_printed(self, actor: Actor, job_id: int, printer_name: str,
                        positions: Sequence[int]) -> Result[JobInfo]:
         """The claimed job's labels at ``positions`` went to the system printer: mark them sent and audit it.
         Labels not named go back to the queue."""
-        _, pending = self.job_labels(job_id, pending_only=True)
-        chosen = [p for p in pending if p[0] in set(positions)]
-        done = self._finish(actor, job_id, printer_name, chosen + [p for p in pending if p not in chosen],
-                            confirmed=len(chosen), unconfirmed=0, message="")
+        claim = self._external_claim(job_id)
+        chosen = [p for p in claim.labels if p[0] in set(positions)]
+        done, _lost = self._finish(actor, claim, chosen + [p for p in claim.labels if p not in chosen],
+                                   confirmed=len(chosen), unconfirmed=0, message="")
         return Result(self.job(job_id), done)
 
     def record_print_failed(self, actor: Actor, job_id: int, printer_name: str, message: str, *,
                             maybe_printed: Sequence[int]) -> Result[JobInfo]:
         """A system print of a claimed job failed or was cancelled. Labels the spooler may already hold
         (``maybe_printed``) are flagged for a look at the printer; the others go back to the queue."""
-        _, pending = self.job_labels(job_id, pending_only=True)
-        doubtful = [p for p in pending if p[0] in set(maybe_printed)]
-        done = self._finish(actor, job_id, printer_name, doubtful + [p for p in pending if p not in doubtful],
-                            confirmed=0, unconfirmed=len(doubtful), message=message)
+        claim = self._external_claim(job_id)
+        doubtful = [p for p in claim.labels if p[0] in set(maybe_printed)]
+        done, _lost = self._finish(actor, claim, doubtful + [p for p in claim.labels if p not in doubtful],
+                                   confirmed=0, unconfirmed=len(doubtful), message=message)
         return Result(self.job(job_id), done)

@@ -204,16 +204,16 @@ def print_on_system_printer(labelling: LabellingService, actor: Actor, job_id: i
     except PrinterError as exc:
         # Refused before or while spooling: the spooler may hold part of the document.
         failed = labelling.record_print_failed(actor, job_id, printer.name, str(exc), maybe_printed=positions)
-        return PrintResult(failed.value, 0, exc, failed.changes)
+        return PrintResult(failed.value, 0, exc, failed.changes, tuple(positions))
     except BaseException as exc:
         labelling.record_print_failed(actor, job_id, printer.name, f"the print stopped: {exc}",
                                       maybe_printed=positions)
         raise
     if not done:  # cancelled: the document was aborted before it reached the spooler
         back = labelling.record_print_failed(actor, job_id, printer.name, "", maybe_printed=())
-        return PrintResult(back.value, 0, None, back.changes)
+        return PrintResult(back.value, 0, None, back.changes, tuple(positions))
     recorded = labelling.record_printed(actor, job_id, printer.name, positions)
-    return PrintResult(recorded.value, done, None, recorded.changes)
+    return PrintResult(recorded.value, done, None, recorded.changes, tuple(positions))
 
 
 # -- checking a printer, a calibration label -------------------------------------------------------------

@@ -56,6 +56,11 @@ class PrintJob(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     message: Mapped[str] = mapped_column(Text, default="")
     printed_at: Mapped[dt.datetime | None]
+    # The claim of the workstation printing the job (migration 0006); see LabellingService.print_job.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[dt.datetime | None]  # the heartbeat: the claim, then each label the printer confirmed
+    claim_confirmed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    claim_window: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     items: Mapped[list[PrintJobItem]] = relationship(back_populates="job", order_by="PrintJobItem.position",
                                                      cascade="all, delete-orphan")

@@ -138,10 +138,13 @@ class QueueTab(QWidget):
         self.print_button.setToolTip(self.tr("Print the labels of this job that are not printed yet"))
         self.preview_button = button(self.tr("Preview…"), on_click=self.preview_job)
         self.cancel_button = button(self.tr("Cancel job…"), danger=True, on_click=self.cancel_job)
+        self.release_button = button(self.tr("Release…"), on_click=self.release_job)
+        self.release_button.setToolTip(self.tr("Supervisor: free a job whose workstation stopped while printing it"))
         job_actions = QHBoxLayout()
         job_actions.addWidget(self.print_button)
         job_actions.addWidget(self.preview_button)
         job_actions.addStretch(1)
+        job_actions.addWidget(self.release_button)
         job_actions.addWidget(self.cancel_button)
 
         self.doubtful = QFrame()
@@ -314,7 +317,8 @@ class QueueTab(QWidget):
             message = printer_message(job)
             # With labels that may have printed, the strip below is what matters; the printer's words are its tooltip.
             self.job_message.setText(f"The printer said: {message}" if message else "")
-            self.job_message.setVisible(bool(message) and job.status != "printed" and not doubtful)
+            # While a job prints, its message says who prints it (the title says so too), not a printer's fault.
+            self.job_message.setVisible(bool(message) and job.status not in ("printed", "printing") and not doubtful)
             if doubtful:
                 which = ", ".join(f"#{i.position}" for i in doubtful[:6]) + ("…" if len(doubtful) > 6 else "")
                 self.doubtful_text.setText(
@@ -340,6 +344,7 @@ class QueueTab(QWidget):
         self.print_button.setEnabled(waiting and not self.printer.busy)
         self.preview_button.setEnabled(job is not None)
         self.cancel_button.setEnabled(job is not None and job.status not in ("printed", "cancelled"))
+        self.release_button.setVisible(job is not None and job.status == "printing")
         self.reprint_button.setEnabled(job is not None and bool(self.selected_items()))
 
     # -- printing ------------------------------------------------------------------------------------------
@@ -418,6 +423,37 @@ class QueueTab(QWidget):
                 self.reload(info.id)
 
             run_write(self.page, lambda: labelling.cancel_job(actor, job.id, reason), on_done=cancelled,
+                      on_error=self._failed, owner=self)
+
+        ask(self, dialog, accepted)
+        return dialog
+
+    def release_job(self) -> ReasonDialog | None:
+        """A supervisor frees a job another workstation stopped printing (it crashed): what its printer may have
+        printed is flagged "may have printed", the rest waits again."""
+        job = self.job
+        if job is None or job.status != "printing":
+            return None
+        dialog = ReasonDialog(self.tr("Release print job {job}").format(job=job.id),
+                              self.tr("Do this only when the workstation printing it has stopped (crashed, switched "
+                                      "off). The label it may have been printing is flagged for a look at the "
+                                      "printer; the others wait to be printed again. Say why: the reason is kept in "
+                                      "the audit trail."), ok_text=self.tr("Release job"), parent=self)
+        dialog.setObjectName("releaseJobDialog")
+        dialog.reason.setPlaceholderText(self.tr("Why? For example: workstation 3 crashed while printing"))
+        labelling, actor = self.session.services.labelling, self.session.actor
+
+        def accepted() -> None:
+            reason = dialog.reason_text()
+
+            def released(result: Result[JobInfo]) -> None:
+                info = result.value
+                self.page.banner.show_message(
+                    self.tr("Print job {job} released: {status}.").format(
+                        job=info.id, status=JOB_STATUS_TEXT.get(info.status, info.status)), "ok")
+                self.reload(info.id)
+
+            run_write(self.page, lambda: labelling.release_claim(actor, job.id, reason), on_done=released,
                       on_error=self._failed, owner=self)
 
         ask(self, dialog, accepted)
