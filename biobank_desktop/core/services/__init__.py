@@ -22,6 +22,7 @@ from biobank_desktop.core.services.system import SystemService
 if TYPE_CHECKING:
     from biobank_desktop.core.labels.printers import PrinterConfig
     from biobank_desktop.core.services.labelling import LabellingService
+    from biobank_desktop.core.services.storage import StorageService
 
 
 class Services:
@@ -45,6 +46,12 @@ class Services:
         from biobank_desktop.core.services import labelling  # loaded on first use: reportlab, barcodes
 
         return labelling.LabellingService(self.db, self.workstation, self._printers)
+
+    @functools.cached_property
+    def storage(self) -> StorageService:
+        from biobank_desktop.core.services.storage import StorageService
+
+        return StorageService(self.db)
 
     def close(self) -> None:
         self.db.dispose()
