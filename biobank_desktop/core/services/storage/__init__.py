@@ -20,6 +20,7 @@ from biobank_desktop.core.services.storage.dto import (
     TubeLocation,
 )
 from biobank_desktop.core.services.storage.layout import NewContainer
+from biobank_desktop.core.services.storage.rackscans import RackScanReview
 from biobank_desktop.core.services.storage.reads import ScanTarget
 from biobank_desktop.core.services.storage.service import StorageService
 
@@ -33,6 +34,7 @@ __all__ = [
     "NewContainer",
     "PlacedTube",
     "Placement",
+    "RackScanReview",
     "ScanTarget",
     "StorageService",
     "TreeNode",

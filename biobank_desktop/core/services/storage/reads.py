@@ -192,7 +192,7 @@ def _tree(s: Session, include_retired: bool) -> list[TreeNode]:
     if not include_retired:
         rows = [r for r in rows if r.active]
     counts = dict(s.execute(select(SampleLocation.container_id, func.count())
-                            .group_by(SampleLocation.container_id)).tuples().all())
+                            .group_by(SampleLocation.container_id)).all())
     children: dict[int | None, list[int]] = defaultdict(list)
     by_id = {r.id: r for r in rows}
     for r in sorted(rows, key=lambda r: r.name):
