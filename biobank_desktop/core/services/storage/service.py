@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from biobank_desktop.core.db.engine import Database
 from biobank_desktop.core.db.models import Study
@@ -14,7 +15,7 @@ from biobank_desktop.core.services.storage.layout import LayoutMixin
 from biobank_desktop.core.services.storage.placing import PlacingMixin
 from biobank_desktop.core.services.storage.planning import PlanningMixin
 from biobank_desktop.core.services.storage.rackscans import RackScansMixin
-from biobank_desktop.core.services.storage.reads import ReadsMixin
+from biobank_desktop.core.services.storage.reads import DEFAULT_FILL_THRESHOLD, ReadsMixin
 
 
 class StorageService(ReadsMixin, PlacingMixin, LayoutMixin, PlanningMixin, RackScansMixin):
@@ -45,3 +46,37 @@ class StorageService(ReadsMixin, PlacingMixin, LayoutMixin, PlanningMixin, RackS
         placements = [Placement(s.sample_code, str(slot.box_id), slot.label)
                       for s, slot in zip(samples, plan.slots, strict=True)]
         return self.place_in(uow, placements)
+
+    # -- printing and exporting ------------------------------------------------------------------------------
+
+    def export_box_maps(self, boxes: Sequence[str], out: Path, *, printed_by: str = "") -> Path:
+        """Box maps of ``boxes`` (codes) to ``out``: PDF (one page per box) or .xlsx (one sheet per box)."""
+        if not boxes:
+            raise ValidationError("Choose at least one box.")
+        maps = [self.box_map(code) for code in boxes]
+        suffix = out.suffix.lower()
+        if suffix == ".pdf":
+            from biobank_desktop.core.services.storage.boxmap_pdf import write_box_maps_pdf
+
+            return write_box_maps_pdf(maps, out, printed_by=printed_by)
+        if suffix == ".xlsx":
+            from biobank_desktop.core.services.storage.boxmap_xlsx import write_box_maps_xlsx
+
+            return write_box_maps_xlsx(maps, out)
+        raise ValidationError(f"'{out.name}' is neither a .pdf nor an .xlsx file.",
+                              hint="Name the output file …pdf or …xlsx.")
+
+    def export_capacity(self, out: Path, *, threshold: float = DEFAULT_FILL_THRESHOLD) -> Path:
+        """Occupancy of every freezer, rack and box to ``out`` (.pdf with bars, or .xlsx as a table)."""
+        rows = self.capacity(threshold)
+        suffix = out.suffix.lower()
+        if suffix == ".pdf":
+            from biobank_desktop.core.services.storage.boxmap_pdf import write_capacity_pdf
+
+            return write_capacity_pdf(rows, out, threshold=threshold)
+        if suffix == ".xlsx":
+            from biobank_desktop.core.services.storage.boxmap_xlsx import write_capacity_xlsx
+
+            return write_capacity_xlsx(rows, out, threshold=threshold)
+        raise ValidationError(f"'{out.name}' is neither a .pdf nor an .xlsx file.",
+                              hint="Name the output file …pdf or …xlsx.")
