@@ -31,7 +31,7 @@ import datetime as dt
 import itertools
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -110,7 +110,8 @@ class SheetSpec:
 
     ``total_rows`` (when known) lets progress say how far along the write is. ``validations`` add dropdown
     lists over ``validation_rows`` empty rows below the header (a template to fill in). ``hidden`` hides
-    the sheet (the code lists behind a template's dropdowns).
+    the sheet (the code lists behind a template's dropdowns). ``highlights`` fills cells in red (zero-based
+    data row index → zero-based column indexes): the bad cells of an error workbook.
     """
 
     name: str
@@ -121,6 +122,7 @@ class SheetSpec:
     validations: Sequence[ListValidation] = ()
     validation_rows: int = 1000
     hidden: bool = False
+    highlights: Mapping[int, Collection[int]] = field(default_factory=dict)  # data row index → column indexes
 
 
 @dataclass(frozen=True)
@@ -318,6 +320,7 @@ class _Replacing:
 def _write_sheet(ws: Any, sheet: SheetSpec, progress: ProgressFn, cancelled: CancelledFn, *,
                  done_before: int, expected: int) -> int:
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import Cell
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -361,9 +364,19 @@ def _write_sheet(ws: Any, sheet: SheetSpec, progress: ProgressFn, cancelled: Can
     formats = [c.number_format or _DEFAULT_FORMATS.get(c.kind) for c in columns]
     count = 0
     room = _MAX_SHEET_ROWS - header_row
+    bad_fill = PatternFill("solid", fgColor="FFC7CE")
     for row in itertools.chain(head, rows_iter):
-        ws.append([_data_cell(ws, value, formats[i] if i < len(formats) else None)
-                   for i, value in enumerate(row)])
+        marked = sheet.highlights.get(count, ())
+        cells = [_data_cell(ws, value, formats[i] if i < len(formats) else None) for i, value in enumerate(row)]
+        for i in marked:
+            if i < len(cells):
+                cell = cells[i]
+                if not isinstance(cell, Cell):
+                    cell = WriteOnlyCell(ws)
+                    _set_text(cell, row[i])
+                cell.fill = bad_fill
+                cells[i] = cell
+        ws.append(cells)
         count += 1
         if count > room:
             raise ValidationError(f"Sheet '{sheet.name}' has more than {room:,} rows: a spreadsheet holds at most "
