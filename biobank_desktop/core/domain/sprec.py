@@ -26,7 +26,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from biobank_desktop.core.domain.errors import ValidationError
 from biobank_desktop.core.resources import resource_path
@@ -345,6 +345,32 @@ def primary_containers(version: str = DEFAULT_SPREC_VERSION) -> list[tuple[str, 
 
 
 # -- derivation -------------------------------------------------------------------------------------------
+
+
+class FluidPreAnalytics(Protocol):
+    """What SPREC derivation reads of a fluid tube: the fields a registration (``NewSample``), the demo's
+    processing record or an import row all carry, so none of them needs to know the others' types."""
+
+    @property
+    def sample_type(self) -> str: ...
+    @property
+    def primary_container(self) -> str: ...
+    @property
+    def collected_at(self) -> dt.datetime | None: ...
+    @property
+    def centrifuged_at(self) -> dt.datetime | None: ...
+    @property
+    def frozen_at(self) -> dt.datetime | None: ...
+    @property
+    def pre_centrifugation_temp(self) -> str | None: ...
+    @property
+    def centrifugation(self) -> str | None: ...
+    @property
+    def second_centrifugation(self) -> str | None: ...
+    @property
+    def post_centrifugation_temp(self) -> str | None: ...
+    @property
+    def long_term_storage(self) -> str | None: ...
 
 
 def derive_fluid_sprec(

@@ -6,19 +6,19 @@ sample services and the read side speak one vocabulary.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from biobank_desktop.core.domain import sprec
 from biobank_desktop.core.domain.errors import ValidationError
-
-if TYPE_CHECKING:
-    from biobank_desktop.core.services.samples import NewSample
+from biobank_desktop.core.domain.sprec import FluidPreAnalytics
 
 CURRENT_VERSION = "3.0"
 
 
-def derive_fluid_code(new: NewSample, version: str = CURRENT_VERSION) -> str:
-    """The derived SPREC code of a fluid sample; ValidationError when the recorded data contradict SPREC."""
+def derive_fluid_code(new: FluidPreAnalytics, version: str = CURRENT_VERSION) -> str:
+    """The derived SPREC code of a fluid sample; ValidationError when the recorded data contradict SPREC.
+
+    ``new`` is anything with the pre-analytical fields of :class:`~biobank_desktop.core.domain.sprec.FluidPreAnalytics`
+    (a registration's ``NewSample``, the demo's processing record), so this module knows no service's types.
+    """
     try:
         return sprec.derive_fluid_sprec(
             version, sample_type=new.sample_type.upper(), primary_container=new.primary_container.upper(),

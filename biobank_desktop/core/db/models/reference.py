@@ -1,0 +1,36 @@
+"""Reference data: the studies samples are collected for and the partner sites that send them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from biobank_desktop.core.db.models.base import Base
+from biobank_desktop.core.db.types import utcnow
+
+
+class Study(Base):
+    """A study or programme samples are collected for (e.g. the national colon cancer programme)."""
+
+    __tablename__ = "studies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    programme: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class PartnerSite(Base):
+    """A clinic or hospital that sends samples."""
+
+    __tablename__ = "partner_sites"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    city: Mapped[str] = mapped_column(String(100), default="")
+    country: Mapped[str] = mapped_column(String(2), default="LU")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
