@@ -16,6 +16,7 @@ whole write inside the transaction (the database checks its constraints too) and
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -40,8 +41,10 @@ from biobank_desktop.core.domain.errors import ConflictError, NotFoundError, Val
 from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.flows.import_wizard import ImportBackend, ImportPlan
 from biobank_desktop.core.jobs import CancelledFn, ProgressFn, check_cancelled, never_cancelled, no_progress, scaled
-from biobank_desktop.core.services.changes import IMPORT, SAMPLE, SHIPMENT, Changes, Result
-from biobank_desktop.core.services.exchange import writing
+from biobank_desktop.core.services.changes import EXPORT, IMPORT, SAMPLE, SHIPMENT, Changes, Result
+from biobank_desktop.core.services.exchange import exports, writing
+from biobank_desktop.core.services.exchange.exports import describe_criteria
+from biobank_desktop.core.services.queries import QueryService, SampleCriteria
 from biobank_desktop.core.services.samples import SampleService
 from biobank_desktop.core.spreadsheets.error_workbook import write_error_workbook
 from biobank_desktop.core.spreadsheets.fields import IMPORT_KINDS, ImportKind, fold
@@ -49,6 +52,14 @@ from biobank_desktop.core.spreadsheets.importing import ImportReport, default_vo
 from biobank_desktop.core.spreadsheets.mapping import ImportMapping
 from biobank_desktop.core.spreadsheets.reading import file_sha256
 from biobank_desktop.core.spreadsheets.validation import Context
+from biobank_desktop.core.spreadsheets.writer import (
+    HeaderBlock,
+    SheetSpec,
+    WriteResult,
+    write_csv,
+    write_table,
+    write_workbook,
+)
 
 DEFAULT_MAPPING_NAME = "default"
 _OPEN_SHIPMENTS = ("expected", "receiving")
@@ -316,6 +327,91 @@ class ExchangeService:
                 raise NotFoundError(f"There is no shipment {code}.")
             return int(session.execute(select(func.count()).select_from(ExpectedTube)
                                        .where(ExpectedTube.shipment_id == shipment)).scalar_one())
+
+    # -- exports -----------------------------------------------------------------------------------------
+
+    def _header(self, actor: Actor, title: str, details: Iterable[tuple[str, str]] = ()) -> HeaderBlock:
+        return HeaderBlock(title, created_by=f"{actor.display_name} ({actor.username})",
+                           database=self.db.info.description, details=list(details))
+
+    def _exported(self, actor: Actor, what: str, result: WriteResult) -> Result[WriteResult]:
+        with UnitOfWork(self.db, actor) as uow:
+            rows = sum(result.rows.values())
+            uow.audit("export.written", EXPORT, result.path.name, summary=f"Exported {what}: {rows} rows to "
+                                                                         f"{result.path.name}",
+                      after={"what": what, "file": str(result.path), "rows": result.rows})
+            committed = uow.commit()
+            return Result(result, Changes.of([(EXPORT, result.path.name)], committed.last_audit_seq))
+
+    def export_inventory(self, actor: Actor, path: Path, criteria: SampleCriteria | None = None, *,
+                         progress: ProgressFn = no_progress,
+                         cancelled: CancelledFn = never_cancelled) -> Result[WriteResult]:
+        """The samples a search finds (all when ``criteria`` is None), its filters in the header; .xlsx or .csv."""
+        require(actor, Permission.VIEW_SAMPLES)
+        criteria = criteria or SampleCriteria()
+        where = QueryService(self.db).ids_statement(criteria)
+        total = QueryService(self.db).count(criteria, cap=10_000_000)[0]
+        details = [("Filters", describe_criteria(criteria)), ("Samples", f"{total:,}")]
+        sheet = SheetSpec("Inventory", exports.SAMPLE_COLUMNS,
+                          exports.sample_rows(self.db, where, total=total, with_consents=False,
+                                              progress=progress, cancelled=cancelled),
+                          header=self._header(actor, "Inventory", details), total_rows=total)
+        result = write_table(path, sheet, progress=progress, cancelled=cancelled)
+        return self._exported(actor, f"inventory ({describe_criteria(criteria)})", result)
+
+    def export_shipment(self, actor: Actor, code: str, path: Path) -> Result[WriteResult]:
+        """A shipment's expected tubes, for the researchers or the clinic."""
+        require(actor, Permission.VIEW_SAMPLES)
+        columns, rows, source = exports.shipment_rows(self.db, code)
+        sheet = SheetSpec("Shipment", columns, rows, header=self._header(actor, f"Shipment {code.upper()}",
+                                                                         [("From", source)]), total_rows=len(rows))
+        return self._exported(actor, f"shipment {code.upper()}", write_table(path, sheet))
+
+    def export_audit(self, actor: Actor, path: Path, *, since: dt.datetime | None = None,
+                     until: dt.datetime | None = None, progress: ProgressFn = no_progress,
+                     cancelled: CancelledFn = never_cancelled) -> Result[WriteResult]:
+        """Audit events from ``since`` (inclusive) to ``until`` (exclusive), oldest first, with their hashes."""
+        require(actor, Permission.VIEW_AUDIT)
+        span = f"{since.isoformat() if since else 'the beginning'} to {until.isoformat() if until else 'now'}"
+        sheet = SheetSpec("Audit trail", exports.AUDIT_COLUMNS,
+                          exports.audit_rows(self.db, since, until, progress=progress, cancelled=cancelled),
+                          header=self._header(actor, "Audit trail extract", [("Period", span)]))
+        return self._exported(actor, f"audit trail ({span})", write_table(path, sheet, progress=progress,
+                                                                         cancelled=cancelled))
+
+    def export_full(self, actor: Actor, path: Path, *, progress: ProgressFn = no_progress,
+                    cancelled: CancelledFn = never_cancelled) -> Result[WriteResult]:
+        """Everything, so nobody is locked in: one .xlsx, or (``path`` a folder) one CSV file per sheet."""
+        require(actor, Permission.VIEW_SAMPLES)
+        total = QueryService(self.db).count(SampleCriteria(), cap=10_000_000)[0]
+        header = self._header(actor, "Full export of the biobank")
+        sheets = exports.full_export_sheets(self.db, header, total, progress=progress, cancelled=cancelled)
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            result = write_workbook(path, sheets, progress=progress, cancelled=cancelled)
+        else:
+            if not path.is_dir():
+                raise ValidationError(f"'{path}' is neither an .xlsx file name nor an existing folder.",
+                                      hint="Give a name ending in .xlsx, or a folder for CSV files.")
+            counts: dict[str, int] = {}
+            for sheet in sheets:
+                written = write_csv(path / f"{sheet.name.lower()}.csv", sheet, progress=progress,
+                                    cancelled=cancelled)
+                counts.update(written.rows)
+            result = WriteResult(path, counts)
+        return self._exported(actor, "full export", result)
+
+    def export_template(self, actor: Actor, path: Path, partner: str | None = None) -> Result[WriteResult]:
+        """The manifest template for a partner: dropdowns for study, sample type and container."""
+        require(actor, Permission.VIEW_SAMPLES)
+        details: list[tuple[str, str]] = []
+        if partner:
+            with self.db.connect_checked(), self.db.new_session(write=False) as session:
+                site = self._partner(session, partner)
+                assert site is not None
+                details.append(("Partner site", f"{site.code} — {site.name}"))
+        header = self._header(actor, "Manifest of tubes sent to the biobank", details)
+        result = write_workbook(path, exports.template_sheets(self.db, header))
+        return self._exported(actor, f"manifest template{' for ' + partner.upper() if partner else ''}", result)
 
     def wizard_backend(self, actor: Actor) -> ImportBackend:
         """The import wizard's access to the database, as ``actor``."""
