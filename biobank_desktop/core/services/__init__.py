@@ -21,6 +21,7 @@ from biobank_desktop.core.services.system import SystemService
 
 if TYPE_CHECKING:
     from biobank_desktop.core.labels.printers import PrinterConfig
+    from biobank_desktop.core.services.exchange import ExchangeService
     from biobank_desktop.core.services.labelling import LabellingService
     from biobank_desktop.core.services.storage import StorageService
 
@@ -52,6 +53,12 @@ class Services:
         from biobank_desktop.core.services.storage import StorageService
 
         return StorageService(self.db)
+
+    @functools.cached_property
+    def exchange(self) -> ExchangeService:
+        from biobank_desktop.core.services import exchange  # spreadsheet engine loaded on first use
+
+        return exchange.ExchangeService(self.db, self.samples)
 
     def close(self) -> None:
         self.db.dispose()

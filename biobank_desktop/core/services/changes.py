@@ -14,6 +14,7 @@ from biobank_desktop.core.domain.changes import (
     CONSENT,
     CONTAINER,
     DATABASE,
+    EXPORT,
     IMPORT,
     LABEL_JOB,
     LABEL_TEMPLATE,
@@ -32,8 +33,9 @@ from biobank_desktop.core.domain.changes import (
 T = TypeVar("T")
 
 __all__ = [
-    "ALIQUOT_BATCH", "CONSENT", "CONTAINER", "DATABASE", "IMPORT", "LABEL_JOB", "LABEL_TEMPLATE", "NO_CHANGES",
-    "PARTICIPANT", "PRINT_RULE", "SAMPLE", "SETTING", "SHIPMENT", "SITE", "STUDY", "USER", "Changes", "Result",
+    "ALIQUOT_BATCH", "CONSENT", "CONTAINER", "DATABASE", "EXPORT", "IMPORT", "LABEL_JOB", "LABEL_TEMPLATE",
+    "NO_CHANGES", "PARTICIPANT", "PRINT_RULE", "SAMPLE", "SETTING", "SHIPMENT", "SITE", "STUDY", "USER", "Changes",
+    "Result",
 ]
 
 

@@ -162,6 +162,10 @@ class QueryService:
             stmt = stmt.where(Sample.received_at < local_midnight_utc(c.received_to + dt.timedelta(days=1)))
         return stmt
 
+    def ids_statement(self, criteria: SampleCriteria) -> Select:
+        """The SELECT of the matching samples' ids (for exports that stream a whole search)."""
+        return self._where(select(Sample.id), criteria)
+
     def search_ids(self, criteria: SampleCriteria, *, before_id: int | None = None, limit: int = 500) -> list[int]:
         """Ids of matching samples, newest first; pass the last id of a page as ``before_id`` for the next."""
         stmt = self._where(select(Sample.id), criteria)

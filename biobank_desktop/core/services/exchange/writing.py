@@ -1,0 +1,111 @@
+"""Writing validated rows inside the import's unit of work: a manifest becomes a shipment of expected tubes
+(bulk insert, one statement shape), an inventory becomes samples through :class:`SampleService` (the same
+path as the GUI's registration, one audit event per sample naming the import)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import select
+
+from biobank_desktop.core.db import bulk, sequences
+from biobank_desktop.core.db.models import ExpectedTube, Shipment, Study
+from biobank_desktop.core.db.uow import UnitOfWork
+from biobank_desktop.core.domain.clock import local_midnight_utc, local_today
+from biobank_desktop.core.domain.errors import BiobankError
+from biobank_desktop.core.jobs import CancelledFn, ProgressFn, check_cancelled
+from biobank_desktop.core.services.samples import NewSample, SampleService
+
+CHUNK = 5000
+_CANCELLED = "Import cancelled: nothing was imported."
+
+
+def _study_ids(uow: UnitOfWork) -> dict[str, int]:
+    return {str(code): int(sid) for code, sid in uow.session.execute(select(Study.code, Study.id))}
+
+
+def _as_datetime(value: object) -> dt.datetime | None:
+    """A date-only time point becomes that day at local midnight, in UTC (the precision is the day)."""
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return local_midnight_utc(value)
+    return None
+
+
+def write_manifest(uow: UnitOfWork, records: Sequence[tuple[int, Mapping[str, object]]], *, partner_id: int,
+                   file_name: str, sha256: str, import_id: int, mapping_id: int | None, progress: ProgressFn,
+                   cancelled: CancelledFn) -> str:
+    """Create the shipment and its expected tubes; returns the shipment code."""
+    session = uow.session
+    year = local_today().year
+    code = f"SH-{year}-{sequences.take(session, f'shipment:{year}'):05d}"
+    shipment = Shipment(code=code, partner_site_id=partner_id, status="expected", manifest_file=file_name,
+                        manifest_sha256=sha256, import_id=import_id, mapping_id=mapping_id,
+                        expected_count=len(records), created_by=uow.actor.username, notes="")
+    session.add(shipment)
+    uow.flush()
+    studies = _study_ids(uow)
+    conn = session.connection()
+    ids = bulk.reserve_ids(conn, ExpectedTube.__tablename__, len(records))
+    rows: list[dict[str, Any]] = []
+    for tube_id, (number, record) in zip(ids, records, strict=True):
+        rows.append({
+            "id": tube_id, "shipment_id": shipment.id, "source_row": number,
+            "clinic_barcode": record["clinic_barcode"], "pseudonym": record["pseudonym"],
+            "study_id": studies[str(record["study"])], "visit": record.get("visit"),
+            "sample_type": record["sample_type"], "primary_container": record.get("container"),
+            "volume_ul": record.get("volume"), "collected_at": _as_datetime(record.get("collected_at")),
+            "clinic_received_at": _as_datetime(record.get("received_at")),
+            "centrifugation_started_at": _as_datetime(record.get("centrifugation_start")),
+            "centrifugation_ended_at": _as_datetime(record.get("centrifugation_end")),
+            "frozen_at": _as_datetime(record.get("frozen_at")), "consent_confirmed": record.get("consent"),
+            "comments": record.get("comments") or "",
+        })
+    for start in range(0, len(rows), CHUNK):
+        check_cancelled(cancelled, _CANCELLED)
+        bulk.insert_rows(conn, ExpectedTube.__tablename__, rows[start:start + CHUNK])
+        progress((start + CHUNK) / max(len(rows), 1), f"{min(start + CHUNK, len(rows)):,} tubes written…")
+    uow.audit("shipment.created", "shipment", code,
+              summary=f"Shipment {code} expected from the manifest {file_name}: {len(rows)} tubes",
+              after={"shipment": code, "manifest": file_name, "sha256": sha256, "import_id": import_id,
+                     "expected_tubes": len(rows)})
+    return code
+
+
+def write_inventory(uow: UnitOfWork, samples: SampleService, records: Sequence[tuple[int, Mapping[str, object]]],
+                    *, partner_code: str | None, origin: str, progress: ProgressFn,
+                    cancelled: CancelledFn) -> list[str]:
+    """Register one sample per row (participants created on first sight by pseudonym within the study).
+    Returns the new sample IDs, in row order. A row refused by the sample service aborts the import with
+    the row number in the message (nothing is kept)."""
+    created: list[str] = []
+    for count, (number, record) in enumerate(records, start=1):
+        if count % 200 == 0:
+            check_cancelled(cancelled, _CANCELLED)
+            progress(count / len(records), f"{count:,} samples registered…")
+        barcode = record.get("clinic_barcode")
+        notes = str(record.get("comments") or "")
+        new = NewSample(
+            study_code=str(record["study"]), sample_type=str(record["sample_type"]),
+            participant=str(record["pseudonym"]) if record.get("pseudonym") else None, site_code=partner_code,
+            primary_container=str(record.get("container") or "XXX"),
+            volume_ul=record.get("volume"),  # type: ignore[arg-type]
+            external_barcodes=(str(barcode),) if barcode else (),
+            collected_at=_as_datetime(record.get("collected_at")),
+            received_at=_as_datetime(record.get("received_at")),
+            centrifuged_at=_as_datetime(record.get("centrifugation_start")),
+            frozen_at=_as_datetime(record.get("frozen_at")), notes=notes,
+        )
+        try:
+            code = samples.register_in(uow, new)
+        except BiobankError as exc:
+            raise type(exc)(f"Row {number}: {exc.message}", hint=exc.hint) from exc
+        uow.audit("sample.imported", "sample", code, summary=f"{code} came from {origin} (row {number})",
+                  after={"import": origin, "row": number, "freeze_thaw_count": record.get("freeze_thaw"),
+                         "storage_path": record.get("storage_path"), "box": record.get("box"),
+                         "position": record.get("position")})
+        created.append(code)
+    return created
