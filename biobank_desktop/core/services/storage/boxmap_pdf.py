@@ -118,7 +118,8 @@ def _draw_cell(c: Canvas, info: CellInfo, x: float, y: float, size: float) -> No
     c.setFillColorRGB(0, 0, 0)
     small = max(4.0, min(7.0, size * 0.16))
     c.setFont(regular, small)
-    c.drawString(x + 1.5, y + size - small - 0.5, str(info.index))  # the fill-order number, in every convention
+    if info.index:  # the fill-order number, in every convention (none in the legend)
+        c.drawString(x + 1.5, y + size - small - 0.5, str(info.index))
     inner = size - 4
     if info.sample_code and info.short_id:
         head, _, tail = info.short_id.rpartition("-")

@@ -62,11 +62,11 @@ class StorageService(ReadsMixin, PlacingMixin, LayoutMixin, PlanningMixin, RackS
         if suffix == ".xlsx":
             from biobank_desktop.core.services.storage.boxmap_xlsx import write_box_maps_xlsx
 
-            return write_box_maps_xlsx(maps, out)
+            return write_box_maps_xlsx(maps, out, created_by=printed_by, database=self.db.info.description)
         raise ValidationError(f"'{out.name}' is neither a .pdf nor an .xlsx file.",
                               hint="Name the output file …pdf or …xlsx.")
 
-    def export_capacity(self, out: Path, *, threshold: float = DEFAULT_FILL_THRESHOLD) -> Path:
+    def export_capacity(self, out: Path, *, threshold: float = DEFAULT_FILL_THRESHOLD, printed_by: str = "") -> Path:
         """Occupancy of every freezer, rack and box to ``out`` (.pdf with bars, or .xlsx as a table)."""
         rows = self.capacity(threshold)
         suffix = out.suffix.lower()
@@ -77,6 +77,7 @@ class StorageService(ReadsMixin, PlacingMixin, LayoutMixin, PlanningMixin, RackS
         if suffix == ".xlsx":
             from biobank_desktop.core.services.storage.boxmap_xlsx import write_capacity_xlsx
 
-            return write_capacity_xlsx(rows, out, threshold=threshold)
+            return write_capacity_xlsx(rows, out, threshold=threshold, created_by=printed_by,
+                                       database=self.db.info.description)
         raise ValidationError(f"'{out.name}' is neither a .pdf nor an .xlsx file.",
                               hint="Name the output file …pdf or …xlsx.")
