@@ -183,7 +183,8 @@ def _box_map(s: Session, box: StorageContainer) -> BoxMap:
 
 
 def _tree(s: Session, include_retired: bool) -> list[TreeNode]:
-    types = {t.id: t for t in s.execute(select(ContainerType)).scalars()}
+    types = {t.id: t for t in s.execute(select(ContainerType.id, ContainerType.name, ContainerType.kind,
+                                                   ContainerType.rows, ContainerType.columns)).all()}
     rows = s.execute(select(StorageContainer.id, StorageContainer.parent_id, StorageContainer.name,
                             StorageContainer.barcode, StorageContainer.container_type_id, StorageContainer.active,
                             StorageContainer.status, StorageContainer.temperature_c,
