@@ -16,6 +16,7 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from biobank_desktop.core.domain.space import EvacuationPlan
 from biobank_desktop.core.labels.fonts import font_name, text_width_pt
 from biobank_desktop.core.services.storage.dto import BoxMap, CapacityRow, CellInfo
 
@@ -190,6 +191,45 @@ def write_capacity_pdf(rows: Sequence[CapacityRow], out: Path, *, threshold: flo
         c.setFont(regular, 8)
         c.drawString(bar_x + bar_w + 3 * mm, y, f"{row.occupied}/{row.capacity} ({row.fill:.0%})")
         y -= 12
+    c.save()
+    tmp.replace(out)
+    return out
+
+
+def write_pick_list_pdf(plan: EvacuationPlan, freezer: str, out: Path) -> Path:
+    """An evacuation plan to carry out by hand: numbered boxes, from where, to which rack, a box to tick."""
+    tmp = out.with_name(out.name + ".part")
+    c = Canvas(str(tmp), pagesize=A4, pageCompression=1)
+    c.setTitle(f"Evacuation pick list {freezer}")
+    width, height = A4
+    regular, bold = font_name(bold=False), font_name(bold=True)
+    rows = [(str(i), m.box_code, m.from_path, m.rack_code, m.to_path) for i, m in enumerate(plan.moves, start=1)]
+    rows += [("", b.code, b.path, "—", "NO PLACE") for b in plan.unplaced]
+    xs = (MARGIN, MARGIN + 10 * mm, MARGIN + 38 * mm, MARGIN + 100 * mm, MARGIN + 125 * mm)
+
+    def header() -> float:
+        c.setFont(bold, 14)
+        c.drawString(MARGIN, height - MARGIN - 8, f"Evacuation of {freezer}: {len(plan.moves)} box(es)")
+        c.setFont(regular, 9)
+        if not plan.complete:
+            c.drawString(MARGIN, height - MARGIN - 22, plan.shortfall()[:140])
+        c.setFont(bold, 9)
+        y = height - MARGIN - 40
+        for x, text in zip(xs, ("#", "Box", "From", "To rack", "To"), strict=True):
+            c.drawString(x, y, text)
+        c.drawRightString(width - MARGIN, y, "Done")
+        return y - 14
+
+    y = header()
+    for row in rows:
+        if y < MARGIN + 10:
+            c.showPage()
+            y = header()
+        c.setFont(regular, 8.5)
+        for x, text, room in zip(xs, row, (9, 27, 60, 24, 55), strict=True):
+            c.drawString(x, y, text if text_width_pt(text, 8.5, bold=False) <= room * mm else text[:40] + "…")
+        c.rect(width - MARGIN - 8, y - 2, 8, 8)
+        y -= 13
     c.save()
     tmp.replace(out)
     return out

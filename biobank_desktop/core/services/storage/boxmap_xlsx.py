@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from biobank_desktop.core.domain.space import EvacuationPlan
 from biobank_desktop.core.services.storage.dto import BoxMap, CapacityRow, CellInfo
 from biobank_desktop.core.spreadsheets.writer import Column, HeaderBlock, SheetSpec, write_workbook
 
@@ -55,3 +56,18 @@ def write_capacity_xlsx(rows: Sequence[CapacityRow], out: Path, *, threshold: fl
     header = HeaderBlock("Storage capacity", created_by, database,
                          details=(("Warning threshold", f"{threshold:.0%}"),))
     return write_workbook(out, [SheetSpec("Capacity", columns, data, header=header, total_rows=len(data))]).path
+
+
+def write_pick_list_xlsx(plan: EvacuationPlan, freezer: str, out: Path, *, created_by: str = "",
+                         database: str = "") -> Path:
+    """An evacuation plan as a pick list: one row per box, in the order to carry them, with a tick column."""
+    columns = [Column("#", "int"), Column("Box", width=14), Column("Tubes", "int"), Column("From", width=40),
+               Column("To rack", width=14), Column("To", width=40), Column("Done")]
+    data = [[i, m.box_code, m.tubes, m.from_path, m.rack_code, m.to_path, ""]
+            for i, m in enumerate(plan.moves, start=1)]
+    data += [[None, b.code, b.tubes, b.path, "", "NO PLACE", ""] for b in plan.unplaced]
+    details = [("Freezer", freezer), ("Boxes", str(len(plan.moves) + len(plan.unplaced)))]
+    if not plan.complete:
+        details.append(("Not possible", plan.shortfall()))
+    header = HeaderBlock(f"Evacuation pick list — {freezer}", created_by, database, details=tuple(details))
+    return write_workbook(out, [SheetSpec("Pick list", columns, data, header=header, total_rows=len(data))]).path

@@ -81,3 +81,18 @@ class StorageService(ReadsMixin, PlacingMixin, LayoutMixin, PlanningMixin, RackS
                                        database=self.db.info.description)
         raise ValidationError(f"'{out.name}' is neither a .pdf nor an .xlsx file.",
                               hint="Name the output file …pdf or …xlsx.")
+
+    def export_pick_list(self, freezer: str, out: Path, *, printed_by: str = "") -> Path:
+        """The evacuation plan of ``freezer`` as a pick list (.pdf or .xlsx); nothing is moved."""
+        plan = self.plan_evacuation(freezer)
+        suffix = out.suffix.lower()
+        if suffix == ".pdf":
+            from biobank_desktop.core.services.storage.boxmap_pdf import write_pick_list_pdf
+
+            return write_pick_list_pdf(plan, freezer, out)
+        if suffix == ".xlsx":
+            from biobank_desktop.core.services.storage.boxmap_xlsx import write_pick_list_xlsx
+
+            return write_pick_list_xlsx(plan, freezer, out, created_by=printed_by, database=self.db.info.description)
+        raise ValidationError(f"'{out.name}' is neither a .pdf nor an .xlsx file.",
+                              hint="Name the output file …pdf or …xlsx.")
