@@ -198,6 +198,8 @@ def test_check_out_keeps_the_position_and_check_in_counts_a_freeze_thaw(services
     back = services.storage.check_in(technician, code).value
     assert back.freeze_thaw_count == 1 and back.minutes_out is not None and back.minutes_out >= 0
     assert services.storage.box_map(tree.box).cell(4, 4).state == "occupied"
+    [record] = services.storage.checkouts(code)
+    assert (record.reason, record.out_by, record.position, record.minutes_out) == ("aliquoting", "tom", "D4", 0)
     with pytest.raises(ValidationError, match="is not checked out"):
         services.storage.check_in(technician, code)
 
