@@ -98,6 +98,39 @@ def find_sample(session: Session, scanned: str, *, for_update: bool = False) -> 
     return sample
 
 
+def find_samples(session: Session, scanned: Sequence[str], *, for_update: bool = False) -> list[Sample]:
+    """:func:`find_sample` for many codes at once (a batch of hundreds in a few queries), in the order given."""
+    codes = [normalize_scan(c) if isinstance(c, str) else "" for c in scanned]
+    found: dict[str, Sample] = {}
+    wanted = sorted({c.upper() for c in codes if c})
+    for start in range(0, len(wanted), 500):
+        query = select(Sample).where(Sample.sample_code.in_(wanted[start:start + 500]))
+        for sample in session.execute(query.with_for_update() if for_update else query).scalars():
+            found[sample.sample_code] = sample
+    others = sorted({c for c in codes if c and c.upper() not in found})
+    for start in range(0, len(others), 500):
+        pairs = (select(SampleBarcode.barcode, Sample).join(Sample, Sample.id == SampleBarcode.sample_id)
+                 .where(SampleBarcode.barcode.in_(others[start:start + 500])))
+        for row in session.execute(pairs.with_for_update(of=Sample) if for_update else pairs):
+            found[row[0]] = row[1]
+    out: list[Sample] = []
+    for raw, code in zip(scanned, codes, strict=True):
+        hit = found.get(code.upper()) or found.get(code)
+        out.append(hit if hit is not None else find_sample(session, raw))  # raises the one message
+    return out
+
+
+def locations_of(session: Session, sample_ids: Sequence[int]) -> dict[int, SampleLocation]:
+    """The stored tubes among ``sample_ids`` and where they are (a few queries for a batch)."""
+    ids = list(sample_ids)
+    out: dict[int, SampleLocation] = {}
+    for start in range(0, len(ids), 500):
+        for loc in session.execute(select(SampleLocation).where(
+                SampleLocation.sample_id.in_(ids[start:start + 500]))).scalars():
+            out[loc.sample_id] = loc
+    return out
+
+
 def chain_of(session: Session, container_id: int) -> list[StorageContainer]:
     """The containers from the top (freezer) down to ``container_id``."""
     chain: list[StorageContainer] = []
