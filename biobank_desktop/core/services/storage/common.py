@@ -133,13 +133,25 @@ def locations_of(session: Session, sample_ids: Sequence[int]) -> dict[int, Sampl
 
 def chain_of(session: Session, container_id: int) -> list[StorageContainer]:
     """The containers from the top (freezer) down to ``container_id``."""
+    # The session's identity map holds objects weakly: keep the containers met here for the session's life,
+    # so a batch asking for the same few racks and freezers again does not query them again.
+    held: dict[int, StorageContainer] = session.info.setdefault("storage.containers", {})
+
+    def get(cid: int) -> StorageContainer | None:
+        found = held.get(cid)
+        if found is None:
+            found = session.get(StorageContainer, cid)
+            if found is not None:
+                held[cid] = found
+        return found
+
     chain: list[StorageContainer] = []
-    current = session.get(StorageContainer, container_id)
+    current = get(container_id)
     seen: set[int] = set()
     while current is not None and current.id not in seen:
         seen.add(current.id)
         chain.append(current)
-        current = session.get(StorageContainer, current.parent_id) if current.parent_id else None
+        current = get(current.parent_id) if current.parent_id else None
     return list(reversed(chain))
 
 
