@@ -162,6 +162,13 @@ def test_rack_scan_every_outcome_then_accept(services: Services, technician: Act
     assert services.storage.locate(samples[3]).position == "G1"  # type: ignore[union-attr]
     json_rows = {r["position"]: r for r in result.value.as_json()}
     assert json_rows["D1"]["tube_code"] == "0999999999" and json_rows["D1"]["outcome"] == "unexpected"
+    # The unexpected tube registered on the spot, where the scanner saw it.
+    placed = services.storage.register_and_place(technician, NewSample("COLON", "PL1", participant="RS-new",
+                                                                       external_barcodes=("0999999999",)),
+                                                 tree.sbs, "D1").value
+    assert placed.position == "D1"
+    again = services.storage.review_rackscan(text, "scan.csv", resolutions={"E1": ""})
+    assert {i.label: i.outcome.value for i in again.items}["D1"] == "confirmed"
 
 
 def test_an_unreadable_tube_resolved_by_a_hand_scan(services: Services, technician: Actor, tree: Tree) -> None:

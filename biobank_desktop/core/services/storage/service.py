@@ -8,7 +8,11 @@ from pathlib import Path
 from biobank_desktop.core.db.engine import Database
 from biobank_desktop.core.db.models import Study
 from biobank_desktop.core.db.uow import UnitOfWork
+from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.errors import ValidationError
+from biobank_desktop.core.domain.roles import Permission
+from biobank_desktop.core.services.changes import Result
+from biobank_desktop.core.services.samples import NewSample, SampleService
 from biobank_desktop.core.services.storage.common import find_sample
 from biobank_desktop.core.services.storage.dto import PlacedTube, Placement
 from biobank_desktop.core.services.storage.layout import LayoutMixin
@@ -21,8 +25,19 @@ from biobank_desktop.core.services.storage.reads import DEFAULT_FILL_THRESHOLD, 
 class StorageService(ReadsMixin, PlacingMixin, LayoutMixin, PlanningMixin, RackScansMixin):
     """See the package docstring. Every method that changes data returns ``Changes`` or ``Result[T]``."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, samples: SampleService | None = None) -> None:
         self.db = db
+        self._samples = samples or SampleService(db)
+
+    def register_and_place(self, actor: Actor, new: NewSample, box: str, position: str) -> Result[PlacedTube]:
+        """Register a tube the rack scan found but the database did not know (``unexpected``), with its code
+        as an external barcode, and place it where the scanner saw it — in one transaction."""
+        if not new.external_barcodes:
+            raise ValidationError("Give the tube's code as its barcode.", hint="The code the scanner read.")
+        with UnitOfWork(self.db, actor, Permission.RECORD_SAMPLES) as uow:
+            code = self._samples.register_in(uow, new)
+            [placed] = self.place_in(uow, [Placement(code, box, position)])
+            return Result(placed, uow.commit())
 
     def place_found_in(self, uow: UnitOfWork, sample_codes: Sequence[str], *, groups: Sequence[int] | None = None,
                        within: str | None = None) -> list[PlacedTube]:
