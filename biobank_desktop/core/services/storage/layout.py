@@ -84,7 +84,7 @@ class LayoutMixin:
             raise ValidationError("Give both rows and columns, or neither (a bag or canister has no positions).")
         if rows is not None and columns is not None:
             BoxLayout(rows, columns, schemes[0], schemes[1], order, linear=linear)  # validates the grid
-        with UnitOfWork(self.db, actor, Permission.MANAGE_STORAGE) as uow:
+        with UnitOfWork(self.db, actor, Permission.MANAGE_REFERENCE) as uow:
             if uow.session.execute(select(ContainerType.id).where(ContainerType.name == name.strip())).first():
                 raise ConflictError(f"A container type named '{name.strip()}' already exists.")
             ctype = ContainerType(name=name.strip(), kind=kind, rows=rows, columns=columns,

@@ -312,6 +312,7 @@ class PlacingMixin:
 
     def check_out_in(self, uow: UnitOfWork, sample_code: str, reason: str) -> CheckoutInfo:
         """:meth:`check_out` inside the caller's unit of work (aliquoting takes the parent out)."""
+        require(uow.actor, Permission.RECORD_SAMPLES, uow.current_role)
         session = uow.session
         sample = find_sample(session, sample_code, for_update=True)
         loc = session.get(SampleLocation, sample.id)
@@ -339,6 +340,8 @@ class PlacingMixin:
             return Result(info, uow.commit())
 
     def check_in_in(self, uow: UnitOfWork, sample_code: str) -> CheckoutInfo:
+        """:meth:`check_in` inside the caller's unit of work (aliquoting puts the parent back)."""
+        require(uow.actor, Permission.RECORD_SAMPLES, uow.current_role)
         session = uow.session
         sample = find_sample(session, sample_code, for_update=True)
         loc = session.get(SampleLocation, sample.id)
