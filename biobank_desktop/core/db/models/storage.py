@@ -37,9 +37,7 @@ register_constraint_messages({
     "uq_storage_containers_barcode": "A storage container with this barcode already exists.",
     "storage_containers.barcode": "A storage container with this barcode already exists.",
     "uq_storage_containers_parent_id": "Another container there already has this name.",
-    "storage_containers.parent_id, storage_containers.name": "Another container there already has this name.",
-    "position_held": "That position is blocked or reserved.",
-    "position_taken": "That position is already taken by another tube.",
+    "storage_containers.name": "Another container there already has this name.",
     "uq_position_holds_container_id": "That position is already blocked or reserved.",
     "position_holds.container_id": "That position is already blocked or reserved.",
 })

@@ -30,8 +30,9 @@ _TUBES = ("('pp_40_500ul', 'pp_0.5_2ml', 'pp_5ml', 'cryotube_1_2ml', 'straw', 'm
 _FREEZER_KINDS = ("('upright_-80', 'chest_-80', 'freezer_-20', 'ln2_vapour', 'ln2_liquid', 'fridge_+4', "
                   "'room_cabinet')")
 _CLASSES = "('below_-135', '-85_to_-60', '-35_to_-18', '2_to_10', 'room')"
-_HELD = "position_held: the position is blocked or reserved"
-_TAKEN = "position_taken: a tube is in this position"
+# The messages begin with the names the constraint-message registry knows (core.db.models.storage).
+_HELD = "position_holds.container_id: the position is blocked or reserved"
+_TAKEN = "sample_locations.container_id: a tube is in this position"
 
 
 def upgrade() -> None:
