@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -51,6 +52,12 @@ class ScanTarget:
     row: int | None = None
     col: int | None = None
     sample_code: str | None = None
+
+
+def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort 'Rack 2' before 'Rack 10' (numbers by value, text without case)."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part.casefold())
+                 for part in re.split(r"(\d+)", name) if part)
 
 
 def short_id(sample_code: str) -> str:
@@ -213,7 +220,7 @@ def _tree(s: Session, include_retired: bool) -> list[TreeNode]:
                             .group_by(SampleLocation.container_id)).all())
     children: dict[int | None, list[int]] = defaultdict(list)
     by_id = {r.id: r for r in rows}
-    for r in sorted(rows, key=lambda r: r.name):
+    for r in sorted(rows, key=lambda r: natural_key(r.name)):
         parent = r.parent_id if r.parent_id in by_id else None
         children[parent].append(r.id)
     capacity: dict[int, int] = {}
