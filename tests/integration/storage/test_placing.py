@@ -241,3 +241,20 @@ def test_technicians_cannot_change_the_layout(services: Services, technician: Ac
 
     with pytest.raises(PermissionDeniedError):
         services.storage.block_position(technician, tree.box, "A1", "cracked")
+
+
+def test_a_tube_from_a_fridge_counts_no_freeze_thaw(services: Services, supervisor: Actor,
+                                                    technician: Actor) -> None:
+    from decimal import Decimal
+
+    from biobank_desktop.core.services.storage import NewContainer
+
+    fridge, box = services.storage.create_containers(supervisor, [
+        NewContainer("Fridge 1", "Refrigerator 4 °C", setpoint_c=Decimal(4)),
+        NewContainer("Box 1", "Cryobox 9 × 9", "FRZ-0001")]).value
+    [code] = make_samples(services, technician, 1)
+    services.storage.place(technician, code, box, "A1")
+    services.storage.check_out(technician, code, "analysis")
+    assert services.storage.check_in(technician, code).value.freeze_thaw_count == 0
+    assert services.storage.locate(code).temperature_class == "2_to_10"  # type: ignore[union-attr]
+    assert fridge == "FRZ-0001"
