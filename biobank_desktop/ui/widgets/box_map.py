@@ -39,6 +39,7 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QPen,
+    QPixmap,
     QPolygonF,
 )
 from PySide6.QtWidgets import QApplication, QSizePolicy, QToolTip, QWidget
@@ -64,13 +65,23 @@ FLASH_OK = "#17a34a"
 FLASH_ERROR = "#d11a1f"
 
 
+_COLOURS: dict[tuple[str, str], QColor] = {}
+
+
 def type_colour(sample_type: str) -> QColor:
     """A stable colour per sample type (the same in every box and every session)."""
-    return QColor(TYPE_COLOURS[zlib.crc32(sample_type.encode()) % len(TYPE_COLOURS)])
+    key = ("type", sample_type)
+    if key not in _COLOURS:
+        _COLOURS[key] = QColor(TYPE_COLOURS[zlib.crc32(sample_type.encode()) % len(TYPE_COLOURS)])
+    return _COLOURS[key]
 
 
 def status_colour(status: str) -> QColor:
-    return QColor(STATUS_COLOURS.get(status, TYPE_COLOURS[zlib.crc32(status.encode()) % len(TYPE_COLOURS)]))
+    key = ("status", status)
+    if key not in _COLOURS:
+        _COLOURS[key] = QColor(STATUS_COLOURS.get(status, TYPE_COLOURS[zlib.crc32(status.encode()) %
+                                                                      len(TYPE_COLOURS)]))
+    return _COLOURS[key]
 
 
 def ink_for(fill: QColor) -> QColor:
@@ -89,52 +100,67 @@ def cell_fill(cell: CellInfo, colour_by: str) -> QColor:
     return colour
 
 
+_BLACK = QColor("#000000")
+_WHITE = QColor("#ffffff")
+_MUTED = QColor("#9aa3ae")
+_BORDERS = {"checked_out": QPen(_BLACK, 2, Qt.PenStyle.DashLine), "blocked": QPen(_BLACK, 2),
+            "reserved": QPen(_BLACK, 2, Qt.PenStyle.DotLine), "occupied": QPen(QColor("#333333"), 1)}
+_THIN = QPen(QColor(GRID_LINE), 1)
+_CROSS = QPen(_WHITE, 2)
+_HATCH = QBrush(_BLACK, Qt.BrushStyle.BDiagPattern)
+_DOTS = QBrush(QColor("#555555"), Qt.BrushStyle.Dense6Pattern)
+_MARKS = {"checked_out": "OUT", "reserved": "R"}
+_TOP = int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+_CENTRE = int(Qt.AlignmentFlag.AlignCenter)
+_CENTRE_WRAP = int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap)
+_INK: dict[int, QColor] = {}
+
+
 def paint_state(painter: QPainter, rect: QRectF, state: str, fill: QColor, *, text: str = "",
                 font: QFont | None = None, muted_text: str = "") -> None:
-    """One cell's body in ``state`` (see the module docstring); shared with the legend so both always agree."""
-    painter.save()
+    """One cell's body in ``state`` (see the module docstring); shared with the legend so both always agree.
+
+    Leaves the painter's pen, brush and font changed (the caller sets what it needs next)."""
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(fill)
     painter.drawRect(rect)
-    border = QPen(QColor(GRID_LINE), 1)
-    mark = ""
     if state == "checked_out":
-        painter.setBrush(QBrush(QColor("#000000"), Qt.BrushStyle.BDiagPattern))
+        painter.setBrush(_HATCH)
         painter.drawRect(rect)
-        border = QPen(QColor("#000000"), 2, Qt.PenStyle.DashLine)
-        mark = "OUT"
     elif state == "blocked":
-        painter.setPen(QPen(QColor("#ffffff"), 2))
+        painter.setPen(_CROSS)
         inset = rect.adjusted(4, 4, -4, -4)
         painter.drawLine(inset.topLeft(), inset.bottomRight())
         painter.drawLine(inset.topRight(), inset.bottomLeft())
-        border = QPen(QColor("#000000"), 2)
     elif state == "reserved":
-        painter.setBrush(QBrush(QColor("#555555"), Qt.BrushStyle.Dense6Pattern))
+        painter.setBrush(_DOTS)
         painter.drawRect(rect)
-        border = QPen(QColor("#000000"), 2, Qt.PenStyle.DotLine)
-        mark = "R"
-    elif state == "occupied":
-        border = QPen(QColor("#333333"), 1)
     painter.setBrush(Qt.BrushStyle.NoBrush)
-    painter.setPen(border)
+    painter.setPen(_BORDERS.get(state, _THIN))
     painter.drawRect(rect.adjusted(0.5, 0.5, -0.5, -0.5))
-    if font is not None:
-        painter.setFont(font)
-        if text:
-            painter.setPen(ink_for(fill) if state != "checked_out" else QColor("#000000"))
-            box = rect.adjusted(2, 2, -2, -2)
-            if mark:  # the mark on top, the ID below it
-                painter.drawText(box, int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop), mark)
-                box = box.adjusted(0, box.height() * 0.22, 0, 0)
-            painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap), text)
-        elif mark:
-            painter.setPen(QColor("#000000"))
-            painter.drawText(rect, int(Qt.AlignmentFlag.AlignCenter), mark)
-        elif muted_text:
-            painter.setPen(QColor("#9aa3ae"))
-            painter.drawText(rect, int(Qt.AlignmentFlag.AlignCenter), muted_text)
-    painter.restore()
+    if font is None:
+        return
+    mark = _MARKS.get(state, "")
+    painter.setFont(font)
+    if text:
+        if state == "checked_out":
+            painter.setPen(_BLACK)
+        else:
+            rgb = fill.rgb()
+            if rgb not in _INK:
+                _INK[rgb] = ink_for(fill)
+            painter.setPen(_INK[rgb])
+        box = rect.adjusted(2, 2, -2, -2)
+        if mark:  # the mark on top, the ID below it
+            painter.drawText(box, _TOP, mark)
+            box = box.adjusted(0, box.height() * 0.22, 0, 0)
+        painter.drawText(box, _CENTRE_WRAP, text)
+    elif mark:
+        painter.setPen(_BLACK)
+        painter.drawText(rect, _CENTRE, mark)
+    elif muted_text:
+        painter.setPen(_MUTED)
+        painter.drawText(rect, _CENTRE, muted_text)
 
 
 def cell_text(cell: CellInfo) -> str:
@@ -175,6 +201,8 @@ class BoxMapWidget(QWidget):
         self._press: QPoint | None = None
         self._drop_target: Cell | None = None
         self._fonts: dict[int, QFont] = {}
+        self._grid: QPixmap | None = None
+        self._grid_key: tuple[object, ...] | None = None
 
     # -- what is shown -------------------------------------------------------------------------------------
 
@@ -286,13 +314,40 @@ class BoxMapWidget(QWidget):
     # -- painting --------------------------------------------------------------------------------------------
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        """The grid (labels and every cell's body) comes from a pixmap drawn once per box, colouring and size;
+        the marks that change often (selection, scan ring, flash, plan, cursor, drop target) go on top."""
         painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor("#f4f6f9"))
         if self.box is None:
+            painter.fillRect(self.rect(), QColor("#f4f6f9"))
             painter.setPen(QColor("#4a5361"))
             painter.drawText(self.rect(), int(Qt.AlignmentFlag.AlignCenter),
                              self.tr("Choose a box in the tree, or scan a tube or a box."))
             return
+        painter.drawPixmap(0, 0, self._grid_pixmap())
+        left, top, size = self._geometry()
+        marked = set(self._flash) | self.preview | self.selected
+        for at in (self.highlighted, self._drop_target, self.current):
+            if at is not None:
+                marked.add(at)
+        for row, col in marked:
+            if 1 <= row <= self.box.rows and 1 <= col <= self.box.columns:
+                rect = QRectF(left + (col - 1) * size, top + (row - 1) * size, size, size)
+                self._paint_overlays(painter, rect, (row, col))
+
+    def invalidate_grid(self) -> None:
+        """Draw the grid again at the next paint (the bench measures a new box's first paint this way)."""
+        self._grid_key = None
+
+    def _grid_pixmap(self) -> QPixmap:
+        assert self.box is not None
+        ratio = self.devicePixelRatioF()
+        key = (id(self.box), self.colour_by, self.width(), self.height(), ratio)
+        if self._grid_key == key and self._grid is not None:
+            return self._grid
+        pixmap = QPixmap(int(self.width() * ratio), int(self.height() * ratio))
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(QColor("#f4f6f9"))
+        painter = QPainter(pixmap)
         box = self.box
         left, top, size = self._geometry()
         font = self._font(size)
@@ -308,19 +363,19 @@ class BoxMapWidget(QWidget):
             for r, text in enumerate(box.row_labels, start=1):
                 painter.drawText(QRectF(left - 30, top + (r - 1) * size, 26, size),
                                  int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), text)
-        clip = event.rect()
+        show_positions = size >= 34
         for cell in box.cells:
             rect = QRectF(left + (cell.col - 1) * size, top + (cell.row - 1) * size, size, size)
-            if not clip.intersects(rect.toAlignedRect()):
-                continue
             state = cell.state
             paint_state(painter, rect, state, cell_fill(cell, self.colour_by),
                         text=cell_text(cell) if cell.sample_code else "", font=font,
-                        muted_text=cell.position if state == "empty" and size >= 34 else "")
-            self._paint_overlays(painter, rect, (cell.row, cell.col))
+                        muted_text=cell.position if state == "empty" and show_positions else "")
         painter.setPen(QPen(QColor("#14181f"), 2))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(QRectF(left, top, size * box.columns, size * box.rows))
+        painter.end()
+        self._grid, self._grid_key = pixmap, key
+        return pixmap
 
     def _paint_overlays(self, painter: QPainter, rect: QRectF, at: Cell) -> None:
         if at in self._flash:
@@ -576,8 +631,10 @@ class BoxMapLegend(QWidget):
         for cell in box.cells if box else ():
             if cell.sample_code is not None:
                 values.add((cell.sample_type if colour_by == "type" else cell.status) or "?")
-        self.keys = sorted(values)
-        self.updateGeometry()
+        keys = sorted(values)
+        if len(keys) != len(self.keys):
+            self.updateGeometry()
+        self.keys = keys
         self.update()
 
     def _entries(self) -> list[tuple[str, str, QColor, str]]:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QMenu,
     QMessageBox,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -85,8 +86,9 @@ class BoxPanel(QWidget):
         self.title = label("", "section")
         self.title.setObjectName("boxTitle")
         self.info = label("", "subtitle", selectable=True)
-        layout.addWidget(self.title)
-        layout.addWidget(self.info)
+        for text in (self.title, self.info):  # a new box's text never moves the layout (no repaint of the page)
+            text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            layout.addWidget(text)
 
         scan_row = QHBoxLayout()
         scan_row.setSpacing(12)
@@ -107,6 +109,7 @@ class BoxPanel(QWidget):
         answer_row = QHBoxLayout()
         answer_row.setSpacing(16)
         self.scan.feedback.setWordWrap(False)
+        self.scan.feedback.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         answer_row.addWidget(self.scan.feedback, 1)  # the answer to each scan, on its own line under the field
         self.next_label = label("", "subtitle")
         self.next_label.setObjectName("nextPosition")
