@@ -261,7 +261,7 @@ def locate_wells(scan: RackScanFile, layout: BoxLayout) -> list[LocatedWell]:
             else:
                 row, col = layout.parse_position(well.position)
         except ValidationError as exc:
-            problems.append(f"line {well.line}: {exc.message}")
+            problems.append(f"line {well.line}: {exc.message.rstrip('.')}")
             continue
         if (row, col) in taken:
             problems.append(f"position {layout.position_label(row, col)} is in the file twice "
