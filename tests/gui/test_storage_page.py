@@ -332,3 +332,103 @@ def test_cell_states_differ_in_grey_scale() -> None:
         grey = image.convertToFormat(QImage.Format.Format_Grayscale8)
         looks[state] = bytes(grey.constBits())[: 40 * 40]
     assert len(set(looks.values())) == len(looks)
+
+
+# -- find space, evacuation, capacity, exports, layout ---------------------------------------------------
+
+
+def test_find_space_is_shown_on_the_map_before_it_is_reserved(qtbot, gui_services, tree, tech,
+                                                              make_session) -> None:
+    page = _page(qtbot, make_session, gui_services, tech)
+    _open(qtbot, page, tree.box)
+    panel = page.box_panel
+    panel.plan_space(3, None, None, tree.box)
+    qtbot.waitUntil(lambda: len(panel.map.preview) == 3, timeout=WAIT)
+    assert panel.map.preview == {(1, 1), (1, 2), (1, 3)}
+    assert "not yet reserved" in page.banner.message
+    assert gui_services.storage.holds(tree.box) == []  # nothing written yet
+    dialog = panel.reserve_plan()
+    assert dialog is not None
+    dialog.reason.setPlainText("shipment SH-0042")
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: not panel.map.preview and panel.box.cell(1, 2).state == "reserved", timeout=WAIT)
+    holds = gui_services.storage.holds(tree.box)
+    assert [(h.position, h.kind, h.purpose) for h in holds] == [(p, "reserved", "shipment SH-0042")
+                                                                 for p in ("A1", "A2", "A3")]
+    assert "shipment SH-0042" in panel.map.describe(panel.box.cell(1, 1))
+
+
+def test_evacuating_a_freezer_shows_the_plan_and_moves_every_box_in_one_go(qtbot, gui_services, tree, tech,
+                                                                           make_session) -> None:
+    from decimal import Decimal
+
+    from biobank_desktop.core.services.storage import NewContainer
+
+    supervisor = gui_services.accounts.authenticate("sue", "correct-horse-42")
+    [spare] = gui_services.storage.create_containers(supervisor, [
+        NewContainer("Freezer F-02", "Upright freezer -80 °C", setpoint_c=Decimal(-80), freezer_kind="upright_-80")
+    ]).value
+    gui_services.storage.create_containers(supervisor, [NewContainer("Rack 09", "Freezer rack 4 × 5 boxes", spare)])
+    [code] = make_samples(gui_services, tech, 1)
+    gui_services.storage.place(tech, code, tree.box, "A1")
+    page = _page(qtbot, make_session, gui_services, tech)
+    freezer = next(n for n in page.model.nodes() if n.barcode == tree.freezer)
+    dialog = page.ask_evacuate(freezer)
+    qtbot.waitUntil(lambda: dialog.plan is not None, timeout=WAIT)
+    assert dialog.model.rowCount() == 3  # two 9 × 9 boxes and the SBS rack
+    assert dialog.commit_button.isEnabled()
+    assert "3 box(es)" in dialog.summary.text()
+    reason = dialog.ask_commit()
+    reason.reason.setPlainText("compressor failing")
+    reason.ok_button.click()
+    qtbot.waitUntil(lambda: "evacuated" in page.banner.message, timeout=WAIT)
+    where = gui_services.storage.locate(code)
+    assert where is not None and where.path[0] == "Freezer F-02" and where.position == "A1"
+
+
+def test_capacity_view_warns_past_the_threshold(qtbot, gui_services, tree, tech, make_session) -> None:
+    codes = make_samples(gui_services, tech, 9)
+    for i, code in enumerate(codes):
+        gui_services.storage.place(tech, code, tree.ln2_box, f"A{i + 1}")
+    page = _page(qtbot, make_session, gui_services, tech)
+    page.capacity.threshold.setValue(10)  # 9 tubes in the LN2 tank's only box: 9 of 81 = 11 %
+    page.tabs.setCurrentWidget(page.capacity)
+    qtbot.waitUntil(lambda: "LN2 tank" in page.capacity.warning.text(), timeout=WAIT)
+    assert "Freezer F-01" not in page.capacity.warning.text()
+    paths = [r.path for r in page.capacity.rows if r.over_threshold]
+    assert "LN2 tank T-01" in paths
+    assert page.capacity.bars.rows and page.capacity.model.rowCount() == len(page.capacity.rows)
+
+
+def test_box_map_exports_are_written_on_the_worker_and_read_back(qtbot, gui_services, tree, tech, make_session,
+                                                                 tmp_path) -> None:
+    import openpyxl
+
+    [code] = make_samples(gui_services, tech, 1)
+    gui_services.storage.place(tech, code, tree.box, "B2")
+    page = _page(qtbot, make_session, gui_services, tech)
+    _open(qtbot, page, tree.box)
+    written: list[object] = []
+    page.box_panel.export_to(tmp_path / "box.xlsx", on_done=written.append)
+    page.box_panel.export_to(tmp_path / "box.pdf", on_done=written.append)
+    qtbot.waitUntil(lambda: len(written) == 2, timeout=WAIT)
+    book = openpyxl.load_workbook(tmp_path / "box.xlsx")
+    values = {str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value}
+    assert any(code.split("-", 2)[2] in v or code in v for v in values)
+    assert (tmp_path / "box.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_a_supervisor_creates_a_box_from_the_tree(qtbot, gui_services, tree, make_session) -> None:
+    supervisor = gui_services.accounts.authenticate("sue", "correct-horse-42")
+    page = _page(qtbot, make_session, gui_services, supervisor)
+    rack = next(n for n in page.model.nodes() if n.barcode == tree.rack)
+    assert all(a.isEnabled() for a in page.container_menu(rack).actions() if a.text().startswith("Rename"))
+    page.ask_new(rack)
+    qtbot.waitUntil(lambda: page.last_dialog is not None and page.last_dialog.isVisible(), timeout=WAIT)
+    dialog = page.last_dialog
+    dialog.type_input.setCurrentIndex(dialog.type_input.findData("Cryobox 10 × 10"))
+    dialog.name_input.setText("Box 0099")
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: any(n.name == "Box 0099" for n in page.model.nodes()), timeout=WAIT)
+    made = next(n for n in page.model.nodes() if n.name == "Box 0099")
+    assert made.parent_id == rack.id and made.capacity == 100

@@ -156,6 +156,10 @@ def paint_state(painter: QPainter, rect: QRectF, state: str, fill: QColor, *, te
             box = box.adjusted(0, box.height() * 0.22, 0, 0)
         painter.drawText(box, _CENTRE_WRAP, text)
     elif mark:
+        big = QFont(font)
+        big.setPixelSize(max(8, int(font.pixelSize() * 1.5)))
+        big.setBold(True)
+        painter.setFont(big)
         painter.setPen(_BLACK)
         painter.drawText(rect, _CENTRE, mark)
     elif muted_text:
@@ -297,7 +301,7 @@ class BoxMapWidget(QWidget):
         return QSize(640, 600)
 
     def _font(self, size: float) -> QFont:
-        """The largest font (up to 16 px) with which 8 digits fit the cell's width: a short ID's long line."""
+        """The largest font (up to 16 px) with which 7 digits fit the cell's width: a short ID's long line."""
         key = int(size)
         if key not in self._fonts:
             font = QFont(self.font())
@@ -305,7 +309,7 @@ class BoxMapWidget(QWidget):
             pixels = 16
             while pixels > 6:
                 font.setPixelSize(pixels)
-                if QFontMetrics(font).horizontalAdvance("00000000") <= size - 6 and pixels * 2.4 <= size:
+                if QFontMetrics(font).horizontalAdvance("0000000") <= size - 6 and pixels * 2.4 <= size:
                     break
                 pixels -= 1
             self._fonts[key] = font

@@ -18,9 +18,11 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QMenu,
     QMessageBox,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -98,13 +100,12 @@ class BoxPanel(QWidget):
         self.fill_mode.setToolTip(self.tr("On: each scanned tube goes into the next free position in the box's "
                                           "fill order, or into the cell clicked just before. Off: a scan opens "
                                           "the tube's box."))
-        self.move_mode = QCheckBox(self.tr("…and move them from other boxes"))
+        self.move_mode = QCheckBox(self.tr("Move from other boxes"))
         self.move_mode.setToolTip(self.tr("A scanned tube already stored in another box is moved here."))
         self.fill_mode.toggled.connect(self._fill_mode_toggled)
         self.move_mode.toggled.connect(self._reset_filling)
         scan_row.addWidget(self.scan, 1)
         scan_row.addWidget(self.fill_mode)
-        scan_row.addWidget(self.move_mode)
         layout.addLayout(scan_row)
         answer_row = QHBoxLayout()
         answer_row.setSpacing(16)
@@ -126,6 +127,7 @@ class BoxPanel(QWidget):
         self.colour_by.addItem(self.tr("Colour by status"), "status")
         self.colour_by.currentIndexChanged.connect(self._colour_changed)
         self.legend = BoxMapLegend()
+        side.addWidget(self.move_mode)
         side.addWidget(self.colour_by)
         side.addWidget(self.legend)
         side.addStretch(1)
@@ -140,8 +142,17 @@ class BoxPanel(QWidget):
         for widget in (self.find_button, self.reserve_plan_button, self.clear_plan_button, self.pdf_button,
                        self.xlsx_button):
             side.addWidget(widget)
+        side_panel = QWidget()
+        side_panel.setLayout(side)
+        side.setContentsMargins(0, 0, 6, 0)
+        self.side = QScrollArea()  # on a short screen (with a banner shown) the side scrolls, nothing overlaps
+        self.side.setWidget(side_panel)
+        self.side.setWidgetResizable(True)
+        self.side.setFrameShape(QFrame.Shape.NoFrame)
+        self.side.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.side.setFixedWidth(262)
         middle.addWidget(self.map, 1)
-        middle.addLayout(side)
+        middle.addWidget(self.side)
         layout.addLayout(middle, 1)
 
         self.scan.scanned.connect(self.handle_scan)

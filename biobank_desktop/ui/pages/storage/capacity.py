@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -115,6 +116,7 @@ class CapacityView(QWidget):
         self.threshold.setValue(90)
         self.threshold.valueChanged.connect(self.reload)
         self.warning = label("", "subtitle", wrap=True)
+        self.warning.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.warning.setObjectName("capacityWarning")
         top.addWidget(label(self.tr("Warn above")))
         top.addWidget(self.threshold)
@@ -128,9 +130,10 @@ class CapacityView(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.bars)
         self.model = CapacityModel()
-        self.table = table_view("capacityTable", self.model, widths=(420, 90, 70, 80, 80, 70, 160))
+        self.table = table_view("capacityTable", self.model, widths=(330, 70, 60, 70, 80, 60, 170))
         split.addWidget(scroll)
         split.addWidget(self.table)
+        split.setSizes([340, 260])
         layout.addWidget(split, 1)
         self.rows: list[CapacityRow] = []
 

@@ -63,12 +63,10 @@ class _Panel(BoxPanel):
 
 class StoragePage(Page):
     title = "Storage"
-    subtitle = "Freezers, racks and boxes: scan a tube or a box, place, move, check out."
 
     def __init__(self, session: UiSession, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
         self.title_label.setText(self.tr("Storage"))
-        self.subtitle_label.setText(self.tr("Freezers, racks and boxes: scan a tube or a box, place, move, check out."))
         self.tree_loaded = 0  # how many times the tree was read (tests wait on it)
         self.last_dialog: QWidget | None = None
         self._after_tree: list[Callable[[], None]] = []
