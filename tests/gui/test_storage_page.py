@@ -432,3 +432,26 @@ def test_a_supervisor_creates_a_box_from_the_tree(qtbot, gui_services, tree, mak
     qtbot.waitUntil(lambda: any(n.name == "Box 0099" for n in page.model.nodes()), timeout=WAIT)
     made = next(n for n in page.model.nodes() if n.name == "Box 0099")
     assert made.parent_id == rack.id and made.capacity == 100
+
+
+def test_moving_a_box_into_another_rack_and_discarding_a_tube(qtbot, gui_services, tree, tech,
+                                                              make_session) -> None:
+    [code] = make_samples(gui_services, tech, 1)
+    gui_services.storage.place(tech, code, tree.box2, "A1")
+    page = _page(qtbot, make_session, gui_services, tech)
+    box2 = next(n for n in page.model.nodes() if n.barcode == tree.box2)
+    ln2_rack = next(n for n in page.model.nodes() if n.barcode == tree.ln2_rack)
+    page.drop_container_on_node(box2.id, ln2_rack)  # what dragging the box onto the rack in the tree does
+    assert isinstance(page.last_dialog, QMessageBox) and "1 tube(s)" in page.last_dialog.informativeText()
+    _accept(qtbot, page.last_dialog)
+    qtbot.waitUntil(lambda: page.model.node_by_id(box2.id) is not None
+                    and page.model.node_by_id(box2.id).parent_id == ln2_rack.id, timeout=WAIT)
+    where = gui_services.storage.locate(code)
+    assert where is not None and where.path[0] == "LN2 tank T-01"
+    box = _open(qtbot, page, tree.box2)
+    dialog = page.box_panel.ask_discard(box.cell(1, 1))
+    dialog.reason.setPlainText("tube cracked")
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: page.box_panel.box.cell(1, 1).state == "empty", timeout=WAIT)
+    assert gui_services.storage.locate(code) is None
+    assert gui_services.queries.detail(code).status == "discarded"

@@ -149,7 +149,7 @@ class StorageTreeModel(QAbstractItemModel):
                 return f"{node.name}{code}{retired}"
             return fill_text(node)
         if role == Qt.ItemDataRole.ToolTipRole:
-            kind = KIND_NAMES.get(node.kind, node.kind)
+            kind = self.tr(KIND_NAMES.get(node.kind, node.kind))
             lines = [f"{kind} {node.name}" + (f" ({node.barcode})" if node.barcode else ""), node.type_name]
             if node.capacity:
                 lines.append(self.tr("{occ} of {cap} positions filled ({pct} %) in {boxes} box(es)").format(
@@ -180,7 +180,8 @@ class ContainerSearchModel(ReadOnlyTableModel[TreeNode]):
         if role == NODE_ROLE:
             return item
         if role == Qt.ItemDataRole.DisplayRole:
-            return (item.name, item.barcode or "", KIND_NAMES.get(item.kind, item.kind), fill_text(item))[column]
+            kind = self.tr(KIND_NAMES.get(item.kind, item.kind))
+            return (item.name, item.barcode or "", kind, fill_text(item))[column]
         if role == Qt.ItemDataRole.ToolTipRole and self.path_of is not None:
             return self.path_of(item.id)
         return None

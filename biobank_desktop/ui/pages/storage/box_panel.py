@@ -38,7 +38,8 @@ from biobank_desktop.ui.background import error_text
 from biobank_desktop.ui.operations.writes import WritingPage, run_write
 from biobank_desktop.ui.pages.storage.dialogs import FindSpaceDialog, ask_then, confirm
 from biobank_desktop.ui.session import UiSession
-from biobank_desktop.ui.widgets.box_map import BoxMapLegend, BoxMapWidget
+from biobank_desktop.ui.widgets.box_map import BoxMapWidget
+from biobank_desktop.ui.widgets.box_map_legend import BoxMapLegend
 from biobank_desktop.ui.widgets.common import ReasonDialog, button, label
 from biobank_desktop.ui.widgets.scan_field import ScanField
 

@@ -254,8 +254,9 @@ class EvacuationDialog(QDialog):
         self.plan = plan
         self.model.set_rows([*plan.moves, *plan.unplaced])
         tubes = sum(m.tubes for m in plan.moves)
-        text = self.tr("{boxes} box(es) with {tubes} tube(s) go to {racks} rack(s) elsewhere.").format(
-            boxes=len(plan.moves), tubes=tubes, racks=len({m.rack_id for m in plan.moves}))
+        text = (self.tr("{boxes} box(es) with {tubes} tube(s) go to {racks} rack(s) elsewhere.").format(
+            boxes=len(plan.moves), tubes=tubes, racks=len({m.rack_id for m in plan.moves})) if plan.moves
+            else self.tr("No room was found elsewhere for any box."))
         if not plan.complete:
             text += " " + plan.shortfall() + " " + self.tr("Nothing can be moved until there is room for every box.")
         if plan.notes:
