@@ -246,6 +246,8 @@ class BoxPanel(QWidget):
             occ=box.occupied, cap=box.capacity, rule=box.restrictions,
             out=self.tr(", {n} checked out").format(n=out) if out else "",
             res=self.tr(", {n} reserved").format(n=reserved) if reserved else ""))
+        self.info.setToolTip(self.info.text())  # the line may be cut on a small screen
+        self.title.setToolTip(self.title.text())
         self._update_next()
 
     def _colour_changed(self) -> None:
