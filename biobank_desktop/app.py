@@ -39,7 +39,8 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from biobank_desktop.config import ENV_DATABASE_URL, Settings, data_dir, get_password
 from biobank_desktop.core.domain.errors import BiobankError
-from biobank_desktop.ui.background import CancelledFn, JobRunner, ProgressFn
+from biobank_desktop.core.jobs import CancelledFn, ProgressFn
+from biobank_desktop.ui.background import JobRunner
 from biobank_desktop.ui.theme import apply_theme
 
 if TYPE_CHECKING:
@@ -98,7 +99,7 @@ def open_services(url: str, workstation: str | None, progress: ProgressFn, _canc
     try:
         services = build_services(db, workstation=workstation or None, printers=printers or list)
         progress(-1.0, "Checking the database schema (a copy of the file is kept before an upgrade)")
-        backup = services.system.upgrade()
+        backup = services.system.upgrade().value
         has_users = services.accounts.has_users()
         has_samples = services.queries.count(SampleCriteria(), cap=1)[0] > 0
         demo = is_demo_database(db)

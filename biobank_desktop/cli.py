@@ -473,7 +473,7 @@ def _db_upgrade(ctx: _Context) -> int:
     before = _schema_revision(ctx)
     # A shared PostgreSQL database with data is upgraded by an administrator (the service checks it).
     actor = _login(ctx) if ctx.db.backend == "postgresql" and ctx.args.user else None
-    backup = system.upgrade(actor)
+    backup = system.upgrade(actor).value
     after = _schema_revision(ctx)
     done = f"Schema {after} is current." if before == after else f"Schema upgraded from {before or 'none'} to {after}."
     lines = [f"Database: {ctx.db.info.description}", done]
@@ -528,7 +528,7 @@ def _db_verify_audit(ctx: _Context) -> int:
 def _demo(ctx: _Context) -> int:
     from biobank_desktop.core.services.demo import DEMO_ACCOUNTS, generate_demo
 
-    backup = ctx.services.system.upgrade()
+    backup = ctx.services.system.upgrade().value
     if backup:
         print(f"Backup of the database before the upgrade: {backup}", file=sys.stderr)
     actor = _actor(ctx, Permission.MANAGE_DATABASE)
@@ -591,9 +591,9 @@ def _user_add(ctx: _Context) -> int:
                               hint="Add it with --role administrator; it can then add the others.")
     password = _new_password(ctx, args.username)
     if actor.is_system:  # decided again inside the transaction: another first administrator may exist now
-        info = ctx.services.accounts.create_first_administrator(args.username, args.name, password)
+        info = ctx.services.accounts.create_first_administrator(args.username, args.name, password).value
     else:
-        info = ctx.services.accounts.add_user(actor, args.username, args.name, role, password)
+        info = ctx.services.accounts.add_user(actor, args.username, args.name, role, password).value
     note = " (the password must be changed at the first login)" if info.must_change_password else ""
     _emit(ctx, _user_json(info), [f"Added {info.role.value} {info.username} ({info.display_name}){note}."])
     return 0
@@ -619,7 +619,7 @@ def _user_passwd(ctx: _Context) -> int:
 def _user_deactivate(ctx: _Context) -> int:
     ctx.services.system.ensure_current()
     actor = _actor(ctx, Permission.MANAGE_USERS)
-    info = ctx.services.accounts.set_active(actor, ctx.args.username, False, ctx.args.reason)
+    info = ctx.services.accounts.set_active(actor, ctx.args.username, False, ctx.args.reason).value
     _emit(ctx, _user_json(info), [f"{info.username} is deactivated."])
     return 0
 

@@ -40,10 +40,13 @@ from PySide6.QtWidgets import (
 
 from biobank_desktop.core.domain.errors import BiobankError, OperationCancelledError
 
+# The job contract is core's (biobank_desktop.core.jobs); import it from there. Re-exported only for modules
+# not yet moved to that import.
+from biobank_desktop.core.jobs import CancelledFn as CancelledFn  # noqa: PLC0414
+from biobank_desktop.core.jobs import ProgressFn as ProgressFn  # noqa: PLC0414
+
 log = logging.getLogger(__name__)
 
-ProgressFn = Callable[[float, str], None]
-CancelledFn = Callable[[], bool]
 Work = Callable[[ProgressFn, CancelledFn], Any]
 
 PROGRESS_DELAY_MS = 500

@@ -6,8 +6,13 @@ a beep when sound is on).
 
 Two timers keep the window honest on a shared database: every ``PING_MS`` a worker pings the
 database (green/red indicator in the status bar; red says why and offers Retry), and every
-``POLL_MS`` a worker reads the newest audit sequence number; when it moved, ``events.data_changed``
-tells the open pages to refresh (another workstation changed something).
+``POLL_MS`` a worker asks the audit trail what changed since the last look
+(:meth:`AuditService.changes_since`); when something did, ``events.changed`` carries that :class:`Changes`
+to the open pages, which refresh when it concerns them — the same signal and record as for this window's own
+writes (see :mod:`biobank_desktop.ui.operations.writes`).
+
+The window is the session's :class:`~biobank_desktop.ui.navigation.Navigator` (``session.navigate``): pages
+ask it to open a sample, a box, a participant's samples or to print labels, never reaching into it.
 
 Pages are imported and built the first time they are shown, so start-up only pays for Search.
 """
@@ -36,9 +41,11 @@ from PySide6.QtWidgets import (
 
 from biobank_desktop.core.domain.errors import BiobankError
 from biobank_desktop.core.domain.roles import Permission
+from biobank_desktop.core.services.changes import LABEL_JOB, Changes
 from biobank_desktop.core.services.dto import ScanResult
 from biobank_desktop.core.services.queries import SampleCriteria
 from biobank_desktop.ui.background import error_text
+from biobank_desktop.ui.navigation import PrintSummary
 from biobank_desktop.ui.pages.base import Page
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.theme import ERROR, OK, WARN
@@ -46,7 +53,7 @@ from biobank_desktop.ui.widgets.common import button, label
 from biobank_desktop.ui.widgets.scan_field import ScanField
 
 if TYPE_CHECKING:
-    from biobank_desktop.ui.pages.labels.printing import LabelPrinter, PrintOutcome
+    from biobank_desktop.ui.pages.labels.printing import LabelPrinter
 
 PING_MS = 15_000
 POLL_MS = 4_000
@@ -136,6 +143,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Biobank Desktop")
         self.setMinimumSize(1200, 700)
         session.runner.parent_widget = self
+        session.navigate = self
         self.pages: dict[str, Page] = {}
         self._last_seq: int | None = None
         self._ping_running = False
@@ -205,7 +213,8 @@ class MainWindow(QMainWindow):
         self.scan.scanned.connect(self.lookup)
         for keys in (QKeySequence(Qt.Key.Key_F2), QKeySequence("Ctrl+L")):
             QShortcut(keys, self, self.scan.focus_for_scan, context=Qt.ShortcutContext.WindowShortcut)
-        session.events.data_changed.connect(self._data_changed)
+        session.events.changed.connect(self._changed)
+        session.events.settings_changed.connect(self._settings_changed)
         self.ping_timer = QTimer(self)
         self.ping_timer.setInterval(PING_MS)
         self.ping_timer.timeout.connect(self.check_connection)
@@ -258,8 +267,6 @@ class MainWindow(QMainWindow):
             assert page is not None
             self.pages[key] = page
             self.stack.addWidget(page)
-            if hasattr(page, "sample_opened"):
-                page.sample_opened.connect(self.open_sample)
             if key == "settings":
                 page.database_change_requested.connect(self.database_change_requested)
         self.stack.setCurrentWidget(page)
@@ -276,15 +283,39 @@ class MainWindow(QMainWindow):
         if current is not None:
             self.open_page(current.data(Qt.ItemDataRole.UserRole))
 
+    # -- the Navigator pages use (session.navigate) ----------------------------------------------------
+
+    def show_page(self, name: str) -> bool:
+        return self.open_page(name) is not None
+
     def open_sample(self, code: str) -> None:
         page = self.open_page("sample")
         if page is not None:
             page.show_sample(code)  # type: ignore[attr-defined]
 
+    def open_participant(self, pseudonym: str, study_code: str | None = None) -> None:
+        criteria = SampleCriteria(participant=pseudonym, study_codes=(study_code,) if study_code else ())
+        page = self.open_page("search")
+        if page is not None:
+            page.set_criteria(criteria)  # type: ignore[attr-defined]
+
+    def open_box(self, code: str) -> None:
+        """What the box ``code`` is and where it stands, in the scan field's answer line."""
+        queries = self.session.services.queries
+
+        def answered(result: ScanResult) -> None:
+            if result.kind == "container":
+                self.scan.show_feedback("info", f"{result.display}. Scan a tube to open its sample.")
+            else:
+                self.scan.show_feedback("error", f"✖ {code} is not a known box.")
+
+        self.session.runner.call(lambda: queries.lookup(code), on_result=answered, on_error=self._scan_failed,
+                                 owner=self)
+
     # -- printing labels from any page -----------------------------------------------------------------
 
     def print_labels(self, codes: Sequence[str], *, reason: str | None = None,
-                     on_done: Callable[[PrintOutcome], None] | None = None,
+                     on_done: Callable[[PrintSummary], None] | None = None,
                      on_error: Callable[[BaseException], None] | None = None) -> None:
         """Print labels… for any page: queue the labels of ``codes`` (a reprint with ``reason``) and print them
         at once on the printer the print rules choose, on a worker with progress and Cancel. A printer problem
@@ -298,9 +329,8 @@ class MainWindow(QMainWindow):
                                             on_error=on_error)
 
     def _labels_printed(self, _outcome: object) -> None:
-        page = self.pages.get("labels")
-        if page is not None:
-            page.data_changed(self._last_seq or 0)
+        # The print runner does not hand back a Changes record (yet): the print jobs moved, say so.
+        self.session.events.changed.emit(Changes(entity_types=frozenset({LABEL_JOB})))
 
     # -- the scan field ----------------------------------------------------------------------------
 
@@ -316,12 +346,9 @@ class MainWindow(QMainWindow):
         elif result.kind == "participant":
             study, _, pseudonym = result.key.partition("/")
             several = len(result.candidates) > 1
-            criteria = SampleCriteria(participant=pseudonym, study_codes=() if several else (study,))
             where = f"in {len(result.candidates)} studies" if several else f"in {study}"
             self.scan.show_feedback("ok", f"✔ {result.display} ({where}): samples listed below")
-            page = self.open_page("search")
-            if page is not None:
-                page.set_criteria(criteria)  # type: ignore[attr-defined]
+            self.open_participant(pseudonym, None if several else study)
         elif result.kind == "container":
             self.scan.show_feedback("info", f"{result.display} is a storage container, not a tube. "
                                             "Scan a tube to open its sample.")
@@ -367,22 +394,31 @@ class MainWindow(QMainWindow):
         if self._poll_running or self.health.healthy is False:
             return
         self._poll_running = True
-        audit = self.session.services.audit
+        audit, actor, since = self.session.services.audit, self.session.actor, self._last_seq
 
-        def seen(seq: int) -> None:
+        def seen(changes: Changes) -> None:
             self._poll_running = False
-            if self._last_seq is None:
-                self._last_seq = seq
-            elif seq > self._last_seq:
-                self.session.events.data_changed.emit(seq)
+            if self._last_seq is None or changes.last_audit_seq > self._last_seq:
+                self._last_seq = changes.last_audit_seq
+                if since is not None and changes:
+                    self.session.events.changed.emit(changes)
 
         def failed(exc: BaseException) -> None:
             self._poll_running = False
             self.check_connection()  # the indicator says what is wrong; no dialog every few seconds
 
-        self.session.runner.call(audit.last_seq, on_result=seen, on_error=failed, owner=self)
+        work: Callable[[], Changes] = ((lambda: Changes(last_audit_seq=audit.last_seq())) if since is None
+                                       else (lambda: audit.changes_since(actor, since)))
+        self.session.runner.call(work, on_result=seen, on_error=failed, owner=self)
 
-    def _data_changed(self, seq: int) -> None:
-        self._last_seq = max(self._last_seq or 0, seq)
-        for page in self.pages.values():
-            page.data_changed(seq)
+    def _changed(self, changes: Changes) -> None:
+        """This window's own write, or the poll's news from elsewhere: each built page decides what concerns it.
+
+        The poll's cursor (``_last_seq``) moves only with the poll, so another workstation's event written
+        between two of this window's own is never skipped; a page may hear of its own change twice, and
+        skips it by its sequence number where refreshing twice would be a nuisance (the sample page)."""
+        for page in list(self.pages.values()):
+            page.data_changed(changes)
+
+    def _settings_changed(self) -> None:
+        self.scan.sound = self.session.settings.scan_sound

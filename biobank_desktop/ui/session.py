@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, Signal
 
@@ -11,13 +11,17 @@ from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.roles import Permission, allows
 from biobank_desktop.core.services import Services
 from biobank_desktop.ui.background import JobRunner
+from biobank_desktop.ui.navigation import Navigator, NoNavigation
 
 
 class Events(QObject):
     """Application-wide notifications, past tense. Pages connect to what concerns them."""
 
-    data_changed = Signal(int)  # the newest audit seq: someone (here or elsewhere) changed something
-    sample_changed = Signal(str)  # a sample changed by this window
+    #: a :class:`~biobank_desktop.core.services.changes.Changes`: what this window's own write changed, or
+    #: what other workstations changed (the main window's poll of the audit trail). Pages refresh only when
+    #: ``changes.touches(...)`` the kinds of record they show.
+    changed = Signal(object)
+    settings_changed = Signal()  # this workstation's settings were saved (scan sound, printers, ...)
     connection_changed = Signal(bool, str)  # healthy?, reason when not
 
 
@@ -28,6 +32,8 @@ class UiSession:
     settings: Settings
     runner: JobRunner
     events: Events
+    #: how a page asks the window to show something else (set by the main window)
+    navigate: Navigator = field(default_factory=NoNavigation)
 
     def can(self, permission: Permission) -> bool:
         """The role allows it (the services check again; this only decides what to show)."""

@@ -86,7 +86,7 @@ def window_for(qtbot, runner, label_services: Services, settings: Settings) -> I
 
 def _samples(services: Services, actor: Actor, n: int) -> list[str]:
     return [services.samples.register(actor, NewSample("COLON", "SER", participant=f"P-GUI-{i}",
-                                                       volume_ul=Decimal(500))) for i in range(n)]
+                                                       volume_ul=Decimal(500))).value for i in range(n)]
 
 
 def _labels_page(qtbot, window: MainWindow):

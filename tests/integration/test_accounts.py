@@ -163,7 +163,7 @@ def test_parallel_wrong_passwords_still_lock_the_account(services: Services, tec
 
 
 def test_first_administrator_only_on_an_empty_database(services: Services) -> None:
-    first = services.accounts.create_first_administrator("boss", "Bea Boss", "first-admin-1")
+    first = services.accounts.create_first_administrator("boss", "Bea Boss", "first-admin-1").value
     assert first.role is Role.ADMINISTRATOR and not first.must_change_password
     with pytest.raises(ConflictError, match="has user accounts already"):
         services.accounts.create_first_administrator("sneaky", "Sneaky", "second-admin-1")

@@ -19,7 +19,7 @@ from tests.support.tamper import tamper_with_audit
 def _register(services: Services, actor: Actor, **kw: object) -> str:
     fields = {"study_code": "COLON", "sample_type": "SER", "participant": "COL-0001",
               "volume_ul": Decimal("1500")} | kw
-    return services.samples.register(actor, NewSample(**fields))  # type: ignore[arg-type]
+    return services.samples.register(actor, NewSample(**fields)).value  # type: ignore[arg-type]
 
 
 def _exec(services: Services, sql: str) -> None:

@@ -56,7 +56,7 @@ def as_tom(run_cli: Cli, db_url: str, technician: Actor) -> Cli:
 
 def _samples(services: Services, actor: Actor, n: int) -> list[str]:
     return [services.samples.register(actor, NewSample("COLON", "SER", participant=f"P-CLI-{i}",
-                                                       volume_ul=Decimal(500))) for i in range(n)]
+                                                       volume_ul=Decimal(500))).value for i in range(n)]
 
 
 def _label_events(services: Services, actor: Actor, prefix: str = "labels.") -> list[str]:
@@ -233,7 +233,7 @@ def test_a_dropped_connection_is_resumed_with_only_the_missing_labels(as_tom: Cl
 def test_print_rules_split_the_labels_into_jobs_printed_in_order(as_tom: Cli, services: Services,
                                                                  technician: Actor, supervisor: Actor) -> None:
     colon = _samples(services, technician, 2)
-    lung = services.samples.register(technician, NewSample("LUNG", "PL1", participant="P-LUNG-1"))
+    lung = services.samples.register(technician, NewSample("LUNG", "PL1", participant="P-LUNG-1")).value
     services.labelling.add_rule(supervisor, template_name="cryovial-33x13", study_code="LUNG")
     codes = [colon[0], lung, colon[1]]
     off = as_tom("labels", "print", "--printer", f"zpl://127.0.0.1:{closed_port()}", "--sample", *codes)
@@ -250,7 +250,7 @@ def test_print_rules_split_the_labels_into_jobs_printed_in_order(as_tom: Cli, se
             assert as_tom("labels", "print-job", str(job.id), "--printer", spec).code == 0
         again = as_tom("labels", "print", "--printer", spec, "--sample", lung)
         assert again.code == 1 and "already printed" in again.err and "Reprint" in again.err
-        lung2 = services.samples.register(technician, NewSample("LUNG", "PL1", participant="P-LUNG-2"))
+        lung2 = services.samples.register(technician, NewSample("LUNG", "PL1", participant="P-LUNG-2")).value
         more = [*_samples(services, technician, 1), lung2]
         both = as_tom("labels", "print", "--printer", spec, "--sample", *more)
         received = list(zebra.labels)
@@ -264,7 +264,7 @@ def test_print_rules_split_the_labels_into_jobs_printed_in_order(as_tom: Cli, se
 def test_jobs_of_different_templates_are_not_printed_over_each_other_into_one_pdf(
         as_tom: Cli, services: Services, technician: Actor, supervisor: Actor, tmp_path: Path) -> None:
     [colon] = _samples(services, technician, 1)
-    lung = services.samples.register(technician, NewSample("LUNG", "PL1", participant="P-LUNG-1"))
+    lung = services.samples.register(technician, NewSample("LUNG", "PL1", participant="P-LUNG-1")).value
     services.labelling.add_rule(supervisor, template_name="cryovial-33x13", study_code="LUNG")
     pdf = tmp_path / "labels.pdf"
     refused = as_tom("labels", "print", "--printer", f"pdf://{pdf}", "--sample", colon, lung)

@@ -166,7 +166,7 @@ def test_values_the_database_cannot_hold_are_refused_alike_on_both_backends(serv
         services.samples.register(technician, NewSample("COLON", "SER", participant="P-1", notes="bad\x00note"))
     assert services.audit.last_seq() == before
     code = services.samples.register(technician, NewSample("COLON", "SER", participant="P-1",
-                                                           volume_ul=Decimal("0.125")))
+                                                           volume_ul=Decimal("0.125"))).value
     assert services.queries.detail(code).volume_ul == Decimal("0.13")
     [event] = services.audit.history(technician, "sample", code)
     assert event.after is not None and event.after["volume_ul"] == "0.13", "stored and audited alike"

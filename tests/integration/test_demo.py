@@ -294,7 +294,7 @@ def test_real_registrations_continue_the_demo_sequence(services: Services, techn
     used = [parse_sample_id(r.sample_code).seq for r in _rows(
         services.db, "SELECT sample_code FROM samples WHERE lineage_kind = 'primary'")
         if parse_sample_id(r.sample_code).year == year]
-    code = services.samples.register(technician, NewSample(study_code="COLON", sample_type="SER"))
+    code = services.samples.register(technician, NewSample(study_code="COLON", sample_type="SER")).value
     assert parse_sample_id(code).seq == max(used, default=0) + 1
 
 

@@ -28,7 +28,7 @@ from tests.support.labels_testkit import decode, rasterize_pdf, zplkit_images
 
 def _samples(services: Services, actor: Actor, n: int, study: str = "COLON", sample_type: str = "SER") -> list[str]:
     return [services.samples.register(actor, NewSample(study, sample_type, participant=f"P-{study}-{i}",
-                                                       volume_ul=Decimal(500))) for i in range(n)]
+                                                       volume_ul=Decimal(500))).value for i in range(n)]
 
 
 def _with_printer(services: Services, printer: PrinterConfig) -> Services:

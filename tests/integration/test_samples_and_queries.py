@@ -25,7 +25,7 @@ def _new(**kw: object) -> NewSample:
 
 
 def test_registered_ids_are_sequential_with_valid_check_characters(services: Services, technician: Actor) -> None:
-    codes = [services.samples.register(technician, _new()) for _ in range(3)]
+    codes = [services.samples.register(technician, _new()).value for _ in range(3)]
     parsed = [parse_sample_id(c) for c in codes]
     assert [p.seq for p in parsed] == [parsed[0].seq, parsed[0].seq + 1, parsed[0].seq + 2]
     assert len(set(codes)) == 3
@@ -35,7 +35,7 @@ def test_sprec_code_is_derived_from_time_points(services: Services, technician: 
     code = services.samples.register(technician, _new(
         collected_at=T0, centrifuged_at=T0 + dt.timedelta(minutes=90), pre_centrifugation_temp="RT",
         centrifugation="D", second_centrifugation="N", frozen_at=T0 + dt.timedelta(minutes=130),
-        post_centrifugation_temp="COLD", long_term_storage="A"))
+        post_centrifugation_temp="COLD", long_term_storage="A")).value
     detail = services.queries.detail(code)
     assert detail.sprec_code == "SER-SST-A-D-N-A-A"
     assert detail.sprec_elements[0][1] == "SER"
@@ -43,7 +43,7 @@ def test_sprec_code_is_derived_from_time_points(services: Services, technician: 
 
 
 def test_external_barcode_with_leading_zeros_is_found_by_scan(services: Services, technician: Actor) -> None:
-    code = services.samples.register(technician, _new(external_barcodes=("0153464097",)))
+    code = services.samples.register(technician, _new(external_barcodes=("0153464097",))).value
     assert services.queries.sample_code_for_barcode("0153464097\r\n") == code
     assert services.queries.sample_code_for_barcode("153464097") is None, "leading zeros are significant"
     hit = services.queries.lookup(" 0153464097 ")
@@ -52,7 +52,7 @@ def test_external_barcode_with_leading_zeros_is_found_by_scan(services: Services
 
 
 def test_duplicate_barcode_is_refused_with_the_owner_named(services: Services, technician: Actor) -> None:
-    first = services.samples.register(technician, _new(external_barcodes=("CLIN-77",)))
+    first = services.samples.register(technician, _new(external_barcodes=("CLIN-77",))).value
     with pytest.raises(ConflictError, match=first):
         services.samples.register(technician, _new(external_barcodes=("CLIN-77",)))
     assert services.queries.count(SampleCriteria()) == (1, True)
@@ -72,7 +72,7 @@ def test_search_pages_by_keyset_and_filters(services: Services, technician: Acto
         study = "LUNG" if i % 2 else "COLON"
         codes.append(services.samples.register(technician, _new(
             study_code=study, participant=f"P-{i}", sample_type="PL1" if i < 3 else "SER",
-            collected_at=T0 + dt.timedelta(days=i))))
+            collected_at=T0 + dt.timedelta(days=i))).value)
     page1 = services.queries.search_ids(SampleCriteria(), limit=4)
     page2 = services.queries.search_ids(SampleCriteria(), before_id=page1[-1], limit=4)
     assert len(page1) == 4 and len(page2) == 3 and not set(page1) & set(page2)
@@ -90,8 +90,8 @@ def test_search_pages_by_keyset_and_filters(services: Services, technician: Acto
 
 
 def test_detail_shows_lineage_and_location(services: Services, technician: Actor) -> None:
-    parent = services.samples.register(technician, _new())
-    child = services.samples.register(technician, _new(participant="COL-0002"))
+    parent = services.samples.register(technician, _new()).value
+    child = services.samples.register(technician, _new(participant="COL-0002")).value
     with services.db.engine.begin() as conn:
         conn.execute(text("UPDATE samples SET parent_id = (SELECT id FROM samples WHERE sample_code = :p), "
                           "lineage_kind = 'aliquot' WHERE sample_code = :c"), {"p": parent, "c": child})
@@ -112,8 +112,8 @@ def test_detail_shows_lineage_and_location(services: Services, technician: Actor
 
 
 def test_one_tube_per_position_and_one_position_per_tube(services: Services, technician: Actor) -> None:
-    a = services.samples.register(technician, _new())
-    b = services.samples.register(technician, _new(participant="COL-0002"))
+    a = services.samples.register(technician, _new()).value
+    b = services.samples.register(technician, _new(participant="COL-0002")).value
     with services.db.engine.begin() as conn:
         conn.execute(text("INSERT INTO storage_containers (container_type_id, name, location_note, active,"
                           " created_at) VALUES (8, 'Box 1', '', true, CURRENT_TIMESTAMP)"))
@@ -129,14 +129,14 @@ def test_one_tube_per_position_and_one_position_per_tube(services: Services, tec
 
 
 def test_volume_can_never_go_negative_in_the_database(services: Services, technician: Actor) -> None:
-    code = services.samples.register(technician, _new())
+    code = services.samples.register(technician, _new()).value
     with pytest.raises(Exception, match="(?i)check|constraint"), services.db.engine.begin() as conn:
         conn.execute(text("UPDATE samples SET volume_ul = volume_ul - 2000 WHERE sample_code = :c"), {"c": code})
     assert services.queries.detail(code).volume_ul == Decimal("1500")
 
 
 def test_stale_edit_is_refused_as_a_conflict(services: Services, technician: Actor) -> None:
-    code = services.samples.register(technician, _new())
+    code = services.samples.register(technician, _new()).value
     seen = services.queries.detail(code).version
     services.samples.update_notes(technician, code, "first note", expected_version=seen)
     with pytest.raises(ConflictError, match="changed by someone else"):
@@ -151,7 +151,7 @@ def test_unknown_references_are_clear_errors(services: Services, technician: Act
         services.samples.register(technician, _new(site_code="NOWHERE"))
     with pytest.raises(NotFoundError, match="There is no sample"):
         services.queries.detail("BB-2026-999999X")
-    code = services.samples.register(technician, _new())
+    code = services.samples.register(technician, _new()).value
     with pytest.raises(ValidationError):
         services.samples.override_sprec(supervisor, code, "NOT-A-CODE", "typo fix")
     services.samples.override_sprec(supervisor, code, "SER-SST-A-D-N-A-A", "corrected from lab sheet")
@@ -160,9 +160,9 @@ def test_unknown_references_are_clear_errors(services: Services, technician: Act
 
 
 def test_consent_withdrawal_is_kept_and_shown_on_the_sample(services: Services, technician: Actor) -> None:
-    code = services.samples.register(technician, _new(participant="COL-0777"))
+    code = services.samples.register(technician, _new(participant="COL-0777")).value
     cid = services.participants.record_consent(technician, "COLON", "COL-0777", version="v2.1",
-                                               scope="broad research", signed_on=dt.date(2025, 5, 2))
+                                               scope="broad research", signed_on=dt.date(2025, 5, 2)).value
     with pytest.raises(ValidationError, match="reason"):
         services.participants.withdraw_consent(technician, cid, dt.date(2026, 1, 5), " ")
     with pytest.raises(ValidationError, match="before it was signed"):

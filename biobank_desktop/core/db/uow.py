@@ -5,7 +5,7 @@ Use it as::
     with UnitOfWork(db, actor, Permission.RECORD_SAMPLES) as uow:
         ... change things through uow.session ...
         uow.audit("sample.update", "sample", code, before=..., after=...)
-        uow.commit()
+        return uow.commit()  # the frozen Changes record (entity types, ids, audit head)
 
 Leaving the block without :meth:`commit` rolls everything back. :meth:`commit` appends the
 collected audit events to the hash chain under a lock on the single ``audit_head`` row, so audit
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
@@ -30,6 +30,7 @@ from biobank_desktop.core.db.models import AuditEvent, AuditHead, User
 from biobank_desktop.core.db.types import utcnow
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.audit import GENESIS_HASH, AuditRecord, chain_hash, to_jsonable
+from biobank_desktop.core.domain.changes import Changes
 from biobank_desktop.core.domain.errors import (
     ConflictError,
     DatabaseUnavailableError,
@@ -47,15 +48,6 @@ class _PendingEvent:
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     reason: str | None
-
-
-@dataclass
-class Changes:
-    """What a committed unit of work changed, so views refresh only when it concerns them."""
-
-    entity_types: set[str] = field(default_factory=set)
-    entity_ids: set[tuple[str, str]] = field(default_factory=set)
-    last_audit_seq: int = 0
 
 
 def require(actor: Actor, permission: Permission, role: Role | None = None) -> None:
@@ -78,7 +70,7 @@ class UnitOfWork:
         self._events: list[_PendingEvent] = []
         self._session: Session | None = None
         self._committed = False
-        self.changes = Changes()
+        self._last_seq = 0
         self.current_role: Role = actor.role  # re-read from the database on entry
 
     @property
@@ -140,8 +132,6 @@ class UnitOfWork:
         """Record an audit event; it is written, chained, with the commit."""
         self._events.append(_PendingEvent(action, entity_type, str(entity_id), summary,
                                           to_jsonable(before), to_jsonable(after), reason))
-        self.changes.entity_types.add(entity_type)
-        self.changes.entity_ids.add((entity_type, str(entity_id)))
 
     def flush(self) -> None:
         """Send pending changes now, so a constraint violation surfaces as a clear message here."""
@@ -185,6 +175,11 @@ class UnitOfWork:
         self._committed = True
         return self.changes
 
+    @property
+    def changes(self) -> Changes:
+        """The frozen record of what this unit of work changed (its audit head once committed)."""
+        return Changes.of(((ev.entity_type, ev.entity_id) for ev in self._events), self._last_seq)
+
     def _write_audit(self, session: Session) -> None:
         # SELECT ... FOR UPDATE on PostgreSQL; SQLite already holds the write lock (BEGIN IMMEDIATE).
         head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
@@ -203,7 +198,7 @@ class UnitOfWork:
             prev = digest
         head.last_seq, head.last_hash = seq, prev
         session.flush()
-        self.changes.last_audit_seq = seq
+        self._last_seq = seq
 
     def _conflict(self, exc: IntegrityError) -> ConflictError:
         from biobank_desktop.core.db.conflicts import explain_integrity_error

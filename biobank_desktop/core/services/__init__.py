@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from biobank_desktop.core.labels.printers import PrinterConfig
     from biobank_desktop.core.services.exchange import ExchangeService
     from biobank_desktop.core.services.labelling import LabellingService
+    from biobank_desktop.core.services.storage import StorageService
 
 
 class Services:
@@ -48,10 +49,16 @@ class Services:
         return labelling.LabellingService(self.db, self.workstation, self._printers)
 
     @functools.cached_property
+    def storage(self) -> StorageService:
+        from biobank_desktop.core.services.storage import StorageService
+
+        return StorageService(self.db)
+
+    @functools.cached_property
     def exchange(self) -> ExchangeService:
         from biobank_desktop.core.services import exchange  # spreadsheet engine loaded on first use
 
-        return exchange.ExchangeService(self.db, self.samples)
+        return exchange.ExchangeService(self.db, self.samples, self.storage)
 
     def close(self) -> None:
         self.db.dispose()

@@ -28,6 +28,7 @@ from biobank_desktop.core.domain.errors import (
 )
 from biobank_desktop.core.domain.roles import Permission, Role
 from biobank_desktop.core.domain.text import checked_text
+from biobank_desktop.core.services.changes import Changes, Result
 
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT_MINUTES = 15
@@ -150,7 +151,7 @@ class AccountService:
             return Actor(user.id, user.username, user.display_name, Role(user.role), self.workstation,
                          must_change_password=user.must_change_password)
 
-    def change_own_password(self, actor: Actor, old_password: str, new_password: str) -> None:
+    def change_own_password(self, actor: Actor, old_password: str, new_password: str) -> Changes:
         check_password_policy(new_password)
         with UnitOfWork(self.db, actor) as uow:
             user = self._get(uow, actor.username)
@@ -159,7 +160,7 @@ class AccountService:
             user.password_hash = hash_password(new_password)
             user.must_change_password = False
             uow.audit("user.password_changed", "user", user.username, summary=f"{user.username} changed own password")
-            uow.commit()
+            return uow.commit()
 
     # -- administration -----------------------------------------------------------------------
 
@@ -169,7 +170,7 @@ class AccountService:
             return [_info(u) for u in users]
 
     def add_user(self, actor: Actor, username: str, display_name: str, role: Role, password: str,
-                 *, must_change_password: bool = True) -> UserInfo:
+                 *, must_change_password: bool = True) -> Result[UserInfo]:
         name = normalise_username(username)
         check_password_policy(password)
         display_name = checked_text(display_name, "The person's full name", 200, required=True)
@@ -183,10 +184,9 @@ class AccountService:
             uow.flush()
             uow.audit("user.added", "user", name, summary=f"Added {role.value} {name} ({display_name.strip()})",
                       after={"username": name, "display_name": display_name.strip(), "role": role.value})
-            uow.commit()
-            return _info(user)
+            return Result(_info(user), uow.commit())
 
-    def create_first_administrator(self, username: str, display_name: str, password: str) -> UserInfo:
+    def create_first_administrator(self, username: str, display_name: str, password: str) -> Result[UserInfo]:
         """The first account of an empty database (set-up). Refused once any account exists, decided
         inside the transaction, so a set-up dialog left open elsewhere cannot add a second one later."""
         name = normalise_username(username)
@@ -204,10 +204,9 @@ class AccountService:
             uow.flush()
             uow.audit("user.added", "user", name, summary=f"First administrator {name} ({display_name.strip()})",
                       after={"username": name, "display_name": display_name.strip(), "role": "administrator"})
-            uow.commit()
-            return _info(user)
+            return Result(_info(user), uow.commit())
 
-    def reset_password(self, actor: Actor, username: str, new_password: str) -> None:
+    def reset_password(self, actor: Actor, username: str, new_password: str) -> Changes:
         check_password_policy(new_password)
         with UnitOfWork(self.db, actor, Permission.MANAGE_USERS) as uow:
             user = self._get(uow, username)
@@ -217,9 +216,9 @@ class AccountService:
             user.locked_until = None
             uow.audit("user.password_reset", "user", user.username,
                       summary=f"Password of {user.username} reset by {actor.username}")
-            uow.commit()
+            return uow.commit()
 
-    def set_active(self, actor: Actor, username: str, active: bool, reason: str) -> UserInfo:
+    def set_active(self, actor: Actor, username: str, active: bool, reason: str) -> Result[UserInfo]:
         if not reason.strip():
             raise ValidationError("Give a reason: it is kept in the audit trail.")
         with UnitOfWork(self.db, actor, Permission.MANAGE_USERS) as uow:
@@ -233,10 +232,9 @@ class AccountService:
             uow.audit("user.reactivated" if active else "user.deactivated", "user", user.username,
                       summary=f"{user.username} {'reactivated' if active else 'deactivated'}",
                       before=before, after={"active": active}, reason=reason.strip())
-            uow.commit()
-            return _info(user)
+            return Result(_info(user), uow.commit())
 
-    def set_role(self, actor: Actor, username: str, role: Role, reason: str) -> UserInfo:
+    def set_role(self, actor: Actor, username: str, role: Role, reason: str) -> Result[UserInfo]:
         if not reason.strip():
             raise ValidationError("Give a reason: it is kept in the audit trail.")
         with UnitOfWork(self.db, actor, Permission.MANAGE_USERS) as uow:
@@ -247,17 +245,15 @@ class AccountService:
             user.role = role.value
             uow.audit("user.role_changed", "user", user.username, summary=f"{user.username} is now {role.value}",
                       before=before, after={"role": role.value}, reason=reason.strip())
-            uow.commit()
-            return _info(user)
+            return Result(_info(user), uow.commit())
 
-    def unlock(self, actor: Actor, username: str) -> UserInfo:
+    def unlock(self, actor: Actor, username: str) -> Result[UserInfo]:
         with UnitOfWork(self.db, actor, Permission.MANAGE_USERS) as uow:
             user = self._get(uow, username)
             user.locked_until = None
             user.failed_attempts = 0
             uow.audit("user.unlocked", "user", user.username, summary=f"{user.username} unlocked")
-            uow.commit()
-            return _info(user)
+            return Result(_info(user), uow.commit())
 
     # -- helpers ------------------------------------------------------------------------------
 

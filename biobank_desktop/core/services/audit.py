@@ -6,17 +6,20 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 
 from biobank_desktop.core.db.engine import Database
 from biobank_desktop.core.db.models import AuditEvent, AuditHead
 from biobank_desktop.core.db.uow import require
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.audit import GENESIS_HASH, AuditRecord, chain_hash
+from biobank_desktop.core.domain.changes import Changes
 from biobank_desktop.core.domain.roles import Permission
 
 # What the GUI and the CLI are handed for an event is the hashed record itself: one definition of its fields.
 AuditEventInfo = AuditRecord
+
+CHANGES_SINCE_LIMIT = 2000  # events listed one by one by changes_since; beyond, only the entity types
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,25 @@ class AuditService:
         """The newest audit sequence number: changes when any workstation commits anything."""
         with self.db.connect_checked(), self.db.new_session(write=False) as session:
             return int(session.execute(select(AuditHead.last_seq).where(AuditHead.id == 1)).scalar_one_or_none() or 0)
+
+    def changes_since(self, actor: Actor, seq: int, *, limit: int = CHANGES_SINCE_LIMIT) -> Changes:
+        """What every workstation changed after audit event ``seq``: entity types and ids, up to the head.
+
+        Bounded: at most ``limit`` events are read one by one; beyond that only the entity types are
+        collected (one grouped query), so the record says *what kinds* moved without listing every id.
+        ``last_audit_seq`` is the newest event seen (``seq`` itself when nothing happened since).
+        """
+        require(actor, Permission.VIEW_SAMPLES)
+        with self.db.connect_checked(), self.db.new_session(write=False) as session:
+            rows = session.execute(select(AuditEvent.seq, AuditEvent.entity_type, AuditEvent.entity_id)
+                                   .where(AuditEvent.seq > seq).order_by(AuditEvent.seq).limit(limit + 1)).all()
+            if not rows:
+                return Changes(last_audit_seq=seq)
+            if len(rows) <= limit:
+                return Changes.of(((r.entity_type, r.entity_id) for r in rows), max(r.seq for r in rows))
+            summary = session.execute(select(AuditEvent.entity_type, func.max(AuditEvent.seq))
+                                      .where(AuditEvent.seq > seq).group_by(AuditEvent.entity_type)).all()
+            return Changes(frozenset(t for t, _ in summary), frozenset(), max(int(m) for _, m in summary))
 
     def verify(self, progress: Callable[[int, int], None] | None = None, batch: int = 5000) -> VerifyResult:
         """Recompute the chain from the first event; report the first broken link.

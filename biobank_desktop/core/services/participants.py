@@ -18,6 +18,7 @@ from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.errors import NotFoundError, ValidationError
 from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.domain.text import checked_text
+from biobank_desktop.core.services.changes import Changes, Result
 
 
 class ParticipantService:
@@ -33,7 +34,7 @@ class ParticipantService:
         return person
 
     def record_consent(self, actor: Actor, study_code: str, pseudonym: str, *, version: str, scope: str,
-                       signed_on: dt.date) -> int:
+                       signed_on: dt.date) -> Result[int]:
         version = checked_text(version, "The consent form's version", 40, required=True)
         scope = checked_text(scope, "The consent's scope", 200, required=True)
         if signed_on > dt.datetime.now(dt.UTC).date():
@@ -47,10 +48,9 @@ class ParticipantService:
             uow.audit("consent.recorded", "participant", f"{study_code.upper()}/{person.pseudonym}",
                       summary=f"Consent {version.strip()} ({scope.strip()}) recorded for {person.pseudonym}",
                       after={"version": version.strip(), "scope": scope.strip(), "signed_on": signed_on})
-            uow.commit()
-            return consent.id
+            return Result(consent.id, uow.commit())
 
-    def withdraw_consent(self, actor: Actor, consent_id: int, withdrawn_on: dt.date, reason: str) -> None:
+    def withdraw_consent(self, actor: Actor, consent_id: int, withdrawn_on: dt.date, reason: str) -> Changes:
         if not reason.strip():
             raise ValidationError("Give the reason or the reference of the withdrawal: it is kept in the audit trail.")
         reason = checked_text(reason, "The reason", 2000, multiline=True)
@@ -71,4 +71,4 @@ class ParticipantService:
             uow.audit("consent.withdrawn", "participant", f"{study.code}/{person.pseudonym}",
                       summary=f"Consent {consent.version} of {person.pseudonym} withdrawn", before=before,
                       after={"status": "withdrawn", "withdrawn_on": withdrawn_on}, reason=reason.strip())
-            uow.commit()
+            return uow.commit()

@@ -109,7 +109,9 @@ class QueryService:
             box = s.execute(select(StorageContainer.id, StorageContainer.name)
                             .where(StorageContainer.barcode == code)).first()
             if box is not None:
-                return ScanResult("container", str(box.id), f"Container {box.name}")
+                above = [c.name for c in container_path(s, box.id)[:-1]]
+                where = f" in {' › '.join(above)}" if above else ""
+                return ScanResult("container", str(box.id), f"Container {box.name}{where}")
             people = s.execute(select(Study.code, Participant.pseudonym).join(Study)
                                .where(Participant.pseudonym == code)).all()
             if people:

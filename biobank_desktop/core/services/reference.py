@@ -11,6 +11,7 @@ from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.errors import ConflictError, ValidationError
 from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.domain.text import checked_text
+from biobank_desktop.core.services.changes import Result
 from biobank_desktop.core.services.dto import SiteInfo, StudyInfo
 
 
@@ -39,7 +40,7 @@ class ReferenceService:
         with self.db.connect_checked(), self.db.new_session(write=False) as s:
             return [SiteInfo(x.id, x.code, x.name, x.city, x.country, x.active) for x in s.execute(stmt).scalars()]
 
-    def add_study(self, actor: Actor, code: str, name: str, programme: str, description: str = "") -> StudyInfo:
+    def add_study(self, actor: Actor, code: str, name: str, programme: str, description: str = "") -> Result[StudyInfo]:
         code = _code(code, "study")
         name = checked_text(name, "The study's name", 200, required=True)
         programme = checked_text(programme, "The programme", 100, required=True)
@@ -51,10 +52,9 @@ class ReferenceService:
             uow.flush()
             uow.audit("study.added", "study", code, summary=f"Added study {code} ({name.strip()})",
                       after={"code": code, "name": name.strip(), "programme": programme.strip()})
-            uow.commit()
-            return StudyInfo(study.id, study.code, study.name, study.programme, study.active)
+            return Result(StudyInfo(study.id, study.code, study.name, study.programme, study.active), uow.commit())
 
-    def add_site(self, actor: Actor, code: str, name: str, city: str = "", country: str = "LU") -> SiteInfo:
+    def add_site(self, actor: Actor, code: str, name: str, city: str = "", country: str = "LU") -> Result[SiteInfo]:
         code = _code(code, "partner site")
         name = checked_text(name, "The partner site's name", 200, required=True)
         city = checked_text(city, "The city", 100)
@@ -68,5 +68,4 @@ class ReferenceService:
             uow.flush()
             uow.audit("site.added", "site", code, summary=f"Added partner site {code} ({name.strip()})",
                       after={"code": code, "name": name.strip(), "city": city.strip(), "country": site.country})
-            uow.commit()
-            return SiteInfo(site.id, site.code, site.name, site.city, site.country, site.active)
+            return Result(SiteInfo(site.id, site.code, site.name, site.city, site.country, site.active), uow.commit())

@@ -24,7 +24,7 @@ from biobank_desktop.core.db.models import (
     Setting,
     Study,
 )
-from biobank_desktop.core.db.uow import Changes, UnitOfWork
+from biobank_desktop.core.db.uow import UnitOfWork
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.clock import local_today
 from biobank_desktop.core.domain.errors import ConflictError, NotFoundError, ValidationError
@@ -32,6 +32,7 @@ from biobank_desktop.core.domain.ids import format_sample_id, normalize_scan
 from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.domain.text import checked_text
 from biobank_desktop.core.domain.volumes import QUANTUM
+from biobank_desktop.core.services.changes import Changes, Result
 from biobank_desktop.core.services.sprec_info import derive_fluid_code, validate_sprec
 
 DEFAULT_PREFIX = "BB"
@@ -88,12 +89,11 @@ class SampleService:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def register(self, actor: Actor, new: NewSample) -> str:
-        """Register one primary sample; returns its new internal ID."""
+    def register(self, actor: Actor, new: NewSample) -> Result[str]:
+        """Register one primary sample; the result's value is its new internal ID."""
         with UnitOfWork(self.db, actor, Permission.RECORD_SAMPLES) as uow:
             code = self.register_in(uow, new)
-            uow.commit()
-            return code
+            return Result(code, uow.commit())
 
     def register_in(self, uow: UnitOfWork, new: NewSample) -> str:
         """The same inside a caller's unit of work (reception registers a whole shipment in one)."""

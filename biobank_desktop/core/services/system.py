@@ -14,6 +14,7 @@ from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.errors import PermissionDeniedError, SchemaVersionError, ValidationError
 from biobank_desktop.core.domain.roles import Permission, Role, allows
 from biobank_desktop.core.services.audit import AuditService
+from biobank_desktop.core.services.changes import NO_CHANGES, Result
 
 
 @dataclass
@@ -33,8 +34,8 @@ class SystemService:
     def info(self) -> DatabaseInfo:
         return self.db.info
 
-    def upgrade(self, actor: Actor | None = None) -> str | None:
-        """Bring the schema to head (backing an SQLite file up first). Returns the backup path, if any.
+    def upgrade(self, actor: Actor | None = None) -> Result[str | None]:
+        """Bring the schema to head (backing an SQLite file up first). The value is the backup path, if any.
 
         An embedded SQLite file belongs to this workstation and is upgraded at start. A shared
         PostgreSQL database that holds data is upgraded only by an administrator (``actor``), on
@@ -43,7 +44,7 @@ class SystemService:
         """
         status = schema.schema_status(self.db)
         if status.at_head:
-            return None
+            return Result(None, NO_CHANGES)
         if self.db.backend == "postgresql" and not status.is_empty:
             self._require_administrator(actor, status.current, status.head)
         backup = schema.upgrade(self.db)
@@ -52,8 +53,8 @@ class SystemService:
             uow.audit("database.upgraded", "database", self.db.info.description,
                       summary=f"Schema upgraded from {status.current or 'nothing'} to {status.head}",
                       before={"schema": status.current}, after={"schema": status.head, "backup": backup})
-            uow.commit()
-        return backup
+            changes = uow.commit()
+        return Result(backup, changes)
 
     def _require_administrator(self, actor: Actor | None, current: str | None, head: str) -> None:
         hint = ("Close Biobank Desktop on every workstation, then an administrator runs "

@@ -154,6 +154,7 @@ def validate(table: Table, mapping: ImportMapping, context: Context, left_out: I
         vocabularies["study"] = context.known_studies
     records: dict[int, dict[str, object]] = {}
     first_seen: dict[str, int] = {}
+    first_place: dict[str, int] = {}
     total = max(len(table.rows), 1)
     for count, row in enumerate(table.rows, start=1):
         if count % 5000 == 0:
@@ -201,6 +202,15 @@ def validate(table: Table, mapping: ImportMapping, context: Context, left_out: I
                     and spec.key not in failed:
                 report(CellProblem("missing_value", f"{spec.label} is empty; it is required"),
                        columns[spec.key][1], None)
+        place = (record.get("box"), record.get("position") or
+                 (f"{record['box_row']}{record['box_column']}" if record.get("box_row") else None))
+        if place[0] and place[1] and "box" in columns:
+            key = f"{place[0]}\t{place[1]}"
+            if key in first_place:
+                report(CellProblem("duplicate_position_in_file", f"position {place[1]} of box {place[0]} is also "
+                                   f"given on row {first_place[key]}"), columns["box"][1], place[0])
+            else:
+                first_place[key] = row.number
         code_value = record.get("clinic_barcode")
         if isinstance(code_value, str):
             if code_value in first_seen:

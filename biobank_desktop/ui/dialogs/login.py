@@ -380,7 +380,7 @@ class FirstAdministratorDialog(_PasswordForm):
         username, full_name, password = self.username.text(), self.full_name.text(), self.new_password.text()
 
         def work() -> str:
-            return accounts.create_first_administrator(username, full_name, password).username
+            return accounts.create_first_administrator(username, full_name, password).value.username
 
         def done(name: str) -> None:
             self.busy = False

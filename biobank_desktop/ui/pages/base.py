@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from biobank_desktop.core.domain.errors import BiobankError
+from biobank_desktop.core.services.changes import Changes
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.widgets.common import Banner, label
 
@@ -41,8 +42,11 @@ class Page(QWidget):
     def page_shown(self) -> None:
         """The page became the visible one (refresh what may be stale)."""
 
-    def data_changed(self, seq: int) -> None:
-        """Something changed in the database (here or on another workstation)."""
+    def data_changed(self, changes: Changes) -> None:
+        """Something changed in the database, here or on another workstation (``session.events.changed``).
+
+        Refresh only when ``changes.touches(...)`` the kinds of record this page shows. Writes go through
+        :func:`biobank_desktop.ui.operations.writes.run_write`; other pages go through ``session.navigate``."""
 
     def show_error(self, exc: BaseException, action: str | None = None) -> None:
         """A technician's error in the page's banner (with an optional action); anything else in a dialog."""

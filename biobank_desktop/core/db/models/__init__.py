@@ -59,7 +59,16 @@ from biobank_desktop.core.db.models.samples import (
     Sample,
     SampleBarcode,
 )
-from biobank_desktop.core.db.models.storage import CONTAINER_KINDS, ContainerType, SampleLocation, StorageContainer
+from biobank_desktop.core.db.models.storage import (
+    CONTAINER_KINDS,
+    ContainerType,
+    PositionHold,
+    RackScanImport,
+    SampleLocation,
+    StorageCheckout,
+    StorageContainer,
+    StorageRestriction,
+)
 from biobank_desktop.core.db.models.system import IdSequence, Setting
 
 __all__ = [
@@ -83,16 +92,20 @@ __all__ = [
     "LabelTemplateRecord",
     "Participant",
     "PartnerSite",
+    "PositionHold",
     "PrintJob",
     "PrintJobItem",
     "PrintRule",
+    "RackScanImport",
     "Sample",
     "SampleBarcode",
     "SampleLocation",
     "SavedMapping",
     "Setting",
     "Shipment",
+    "StorageCheckout",
     "StorageContainer",
+    "StorageRestriction",
     "Study",
     "User",
     "constraint_messages",

@@ -46,6 +46,7 @@ from biobank_desktop.core.services.exchange import exports, writing
 from biobank_desktop.core.services.exchange.exports import describe_criteria
 from biobank_desktop.core.services.queries import QueryService, SampleCriteria
 from biobank_desktop.core.services.samples import SampleService
+from biobank_desktop.core.services.storage import StorageService
 from biobank_desktop.core.spreadsheets.error_workbook import write_error_workbook
 from biobank_desktop.core.spreadsheets.fields import IMPORT_KINDS, ImportKind, fold
 from biobank_desktop.core.spreadsheets.importing import ImportReport, default_vocabularies, prepare
@@ -98,9 +99,11 @@ class ImportInfo:
 
 
 class ExchangeService:
-    def __init__(self, db: Database, samples: SampleService | None = None) -> None:
+    def __init__(self, db: Database, samples: SampleService | None = None,
+                 storage: StorageService | None = None) -> None:
         self.db = db
         self.samples = samples or SampleService(db)
+        self.storage = storage or StorageService(db)
 
     # -- reference lookups -------------------------------------------------------------------------------
 
@@ -235,9 +238,6 @@ class ExchangeService:
             write_error_workbook(errors_to, prepared.table, validation.problems, source_name=path.name,
                                  created_by=actor.username, database=self.db.info.description)
             report.notes.append(f"Rejected rows written to {errors_to}.")
-        if kind == "inventory" and any(k in used.columns for k in ("box", "position", "storage_path")):
-            report.notes.append("Storage positions are recorded in each sample's history but not placed: placing "
-                                "imported tubes needs the storage service (not on this version).")
         refusal = _refusal(validation.file_errors, validation.error_rows, len(validation.valid_rows),
                            valid_rows_only)
         if refusal is not None:
@@ -290,8 +290,9 @@ class ExchangeService:
                     import_id=record.id, mapping_id=mapping_id, progress=progress, cancelled=cancelled)
                 pairs.append((SHIPMENT, report.shipment))
             else:
-                codes = writing.write_inventory(uow, self.samples, rows, partner_code=site.code if site else None,
-                                                origin=origin, progress=progress, cancelled=cancelled)
+                codes = writing.write_inventory(uow, self.samples, self.storage, rows,
+                                                partner_code=site.code if site else None, origin=origin,
+                                                progress=progress, cancelled=cancelled)
                 pairs.extend((SAMPLE, c) for c in codes)
             uow.audit("import.committed", IMPORT, record.id,
                       summary=f"Imported {len(rows)} of {report.rows_read} rows of {report.file} ({report.kind})",

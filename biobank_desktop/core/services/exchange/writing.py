@@ -17,6 +17,7 @@ from biobank_desktop.core.domain.clock import local_midnight_utc, local_today
 from biobank_desktop.core.domain.errors import BiobankError
 from biobank_desktop.core.jobs import CancelledFn, ProgressFn, check_cancelled
 from biobank_desktop.core.services.samples import NewSample, SampleService
+from biobank_desktop.core.services.storage import Placement, StorageService
 
 CHUNK = 5000
 _CANCELLED = "Import cancelled: nothing was imported."
@@ -75,12 +76,25 @@ def write_manifest(uow: UnitOfWork, records: Sequence[tuple[int, Mapping[str, ob
     return code
 
 
-def write_inventory(uow: UnitOfWork, samples: SampleService, records: Sequence[tuple[int, Mapping[str, object]]],
-                    *, partner_code: str | None, origin: str, progress: ProgressFn,
-                    cancelled: CancelledFn) -> list[str]:
-    """Register one sample per row (participants created on first sight by pseudonym within the study).
-    Returns the new sample IDs, in row order. A row refused by the sample service aborts the import with
-    the row number in the message (nothing is kept)."""
+def position_of(record: Mapping[str, object]) -> str | None:
+    """The position in the box: the position column, else row + column ('A' + '1' → 'A1')."""
+    position = record.get("position")
+    if position:
+        return str(position)
+    row, column = record.get("box_row"), record.get("box_column")
+    if row and column:
+        return f"{row}{column}"
+    return None
+
+
+def write_inventory(uow: UnitOfWork, samples: SampleService, storage: StorageService,
+                    records: Sequence[tuple[int, Mapping[str, object]]], *, partner_code: str | None, origin: str,
+                    progress: ProgressFn, cancelled: CancelledFn) -> list[str]:
+    """Register one sample per row (participants created on first sight by pseudonym within the study) and,
+    when the row names a box, place it there through the storage service (the box must exist: its barcode,
+    position in the box's own convention, or the next free one when no position is given).
+    Returns the new sample IDs, in row order. A row refused by the sample or storage service aborts the import
+    with the row number in the message (nothing is kept)."""
     created: list[str] = []
     for count, (number, record) in enumerate(records, start=1):
         if count % 200 == 0:
@@ -101,6 +115,8 @@ def write_inventory(uow: UnitOfWork, samples: SampleService, records: Sequence[t
         )
         try:
             code = samples.register_in(uow, new)
+            if record.get("box"):
+                storage.place_in(uow, [Placement(code, str(record["box"]), position_of(record))])
         except BiobankError as exc:
             raise type(exc)(f"Row {number}: {exc.message}", hint=exc.hint) from exc
         uow.audit("sample.imported", "sample", code, summary=f"{code} came from {origin} (row {number})",

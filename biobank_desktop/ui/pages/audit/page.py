@@ -17,8 +17,9 @@ from PySide6.QtWidgets import (
 
 from biobank_desktop.core.domain.clock import local_midnight_utc
 from biobank_desktop.core.domain.errors import OperationCancelledError
+from biobank_desktop.core.jobs import CancelledFn, ProgressFn
 from biobank_desktop.core.services.audit import AuditEventInfo, AuditFilter, VerifyResult
-from biobank_desktop.ui.background import CancelledFn, ProgressFn
+from biobank_desktop.core.services.changes import Changes
 from biobank_desktop.ui.formatting import DASH, audit_value, field_name, local_time
 from biobank_desktop.ui.models.audit_table import AuditEventModel
 from biobank_desktop.ui.pages.base import Page
@@ -220,7 +221,10 @@ class AuditPage(Page):
         if not self.model.rowCount() and not self.model.fetching:
             self.search()
 
-    def data_changed(self, seq: int) -> None:
-        # Reload only when the user is looking at the newest events; otherwise do not move their place.
-        if self.isVisible() and seq > self._newest_shown and self.table.verticalScrollBar().value() == 0:
+    def data_changed(self, changes: Changes) -> None:
+        # Every change leaves an audit event. Reload only when the user is looking at the newest events;
+        # otherwise do not move their place (a record with no sequence number is taken as news).
+        seq = changes.last_audit_seq
+        newer = seq == 0 or seq > self._newest_shown
+        if changes and newer and self.isVisible() and self.table.verticalScrollBar().value() == 0:
             self.search()

@@ -46,6 +46,7 @@ from biobank_desktop.core.labels.model import (
     template_to_dict,
 )
 from biobank_desktop.ui.background import error_text
+from biobank_desktop.ui.operations.writes import run_write
 from biobank_desktop.ui.pages.base import Page
 from biobank_desktop.ui.pages.labels.models import (
     ELEMENT_COLUMNS,
@@ -578,8 +579,7 @@ class DesignerTab(QWidget):
                 self.current = None  # nothing to keep: the list selects the copy
                 self.reload(copy.name)
 
-            self.session.runner.call(lambda: labelling.save_template(actor, copy), on_result=saved,
-                                     on_error=self.page.show_error, owner=self, discard_if_cancelled=False)
+            run_write(self.page, lambda: labelling.save_template(actor, copy), on_done=saved, owner=self)
 
         ask(self, dialog, accepted)
         dialog.name_edit.selectAll()
@@ -604,8 +604,8 @@ class DesignerTab(QWidget):
             self._update_buttons()
             self.page.show_error(exc)
 
-        self.session.runner.call(lambda: labelling.save_template(actor, template), on_result=saved, on_error=failed,
-                                 owner=self, discard_if_cancelled=False)
+        run_write(self.page, lambda: labelling.save_template(actor, template), on_done=saved, on_error=failed,
+                  owner=self)
 
     def delete_copy(self) -> ReasonDialog | None:
         if self.current is None or not self.editable:
@@ -631,7 +631,7 @@ class DesignerTab(QWidget):
                 else:
                     self.page.show_error(exc)
 
-            self.session.runner.call(lambda: labelling.delete_template(actor, name, reason), on_result=deleted,
-                                     on_error=refused, owner=self, discard_if_cancelled=False)
+            run_write(self.page, lambda: labelling.delete_template(actor, name, reason), on_done=deleted,
+                      on_error=refused, owner=self)
 
         return ask(self, dialog, accepted)  # type: ignore[return-value]

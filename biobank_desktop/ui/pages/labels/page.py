@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QStackedWidget, QTabBar, QWidget
 
+from biobank_desktop.core.services.changes import LABEL_JOB, LABEL_TEMPLATE, PRINT_RULE, SAMPLE, Changes
 from biobank_desktop.ui.pages.base import Page
 from biobank_desktop.ui.pages.labels.designer import DesignerTab
 from biobank_desktop.ui.pages.labels.printing import LabelPrinter
@@ -82,7 +83,9 @@ class LabelsPage(Page):
     def page_shown(self) -> None:
         self._tab_changed(self.tabs.currentIndex())
 
-    def data_changed(self, seq: int) -> None:
+    def data_changed(self, changes: Changes) -> None:
+        if not changes.touches(LABEL_JOB, LABEL_TEMPLATE, PRINT_RULE, SAMPLE):
+            return
         self.queue.reload()
         if self.rules.loaded:
             self.rules.reload()

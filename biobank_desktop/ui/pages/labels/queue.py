@@ -29,6 +29,7 @@ from biobank_desktop.core.labels.printers import PrinterConfig
 from biobank_desktop.core.services.labelling import JobInfo
 from biobank_desktop.ui.background import error_text
 from biobank_desktop.ui.formatting import local_time
+from biobank_desktop.ui.operations.writes import run_write
 from biobank_desktop.ui.pages.base import Page
 from biobank_desktop.ui.pages.labels.models import JobItemModel, JobTableModel
 from biobank_desktop.ui.pages.labels.printing import (
@@ -397,8 +398,8 @@ class QueueTab(QWidget):
                 self.page.banner.show_message(f"Print job {info.id} cancelled.", "ok")
                 self.reload(info.id)
 
-            self.session.runner.call(lambda: labelling.cancel_job(actor, job.id, reason), on_result=cancelled,
-                                     on_error=self._failed, owner=self, discard_if_cancelled=False)
+            run_write(self.page, lambda: labelling.cancel_job(actor, job.id, reason), on_done=cancelled,
+                      on_error=self._failed, owner=self)
 
         ask(self, dialog, accepted)
         return dialog
@@ -444,8 +445,8 @@ class QueueTab(QWidget):
                 self.printer.print_job_ids([info.id], printer_name=self.chosen_printer(), on_done=self._printed,
                                            on_error=self._failed)
 
-        self.session.runner.call(lambda: labelling.resolve_doubtful(actor, job.id, chosen, printed=printed),
-                                 on_result=resolved, on_error=self._failed, owner=self, discard_if_cancelled=False)
+        run_write(self.page, lambda: labelling.resolve_doubtful(actor, job.id, chosen, printed=printed),
+                  on_done=resolved, on_error=self._failed, owner=self)
 
     def preview_job(self) -> QWidget | None:
         job = self.job

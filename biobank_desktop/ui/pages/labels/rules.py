@@ -24,6 +24,7 @@ from biobank_desktop.core.domain.errors import BiobankError
 from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.services.dto import StudyInfo
 from biobank_desktop.core.services.labelling import DEFAULT_TEMPLATE, RuleInfo
+from biobank_desktop.ui.operations.writes import run_write
 from biobank_desktop.ui.pages.base import Page
 from biobank_desktop.ui.pages.labels.models import RuleTableModel
 from biobank_desktop.ui.widgets.common import button, label, table_view
@@ -188,10 +189,10 @@ class RulesTab(QWidget):
                 f"{workstation or 'any workstation'} → {template} on {printer or 'the first printer'}.", "ok")
             self.reload()
 
-        self.session.runner.call(
-            lambda: labelling.add_rule(actor, template_name=template, printer_name=printer, study_code=study,
-                                       sample_type=sample_type, workstation=workstation),
-            on_result=added, on_error=self._refused, owner=self, discard_if_cancelled=False)
+        run_write(self.page, lambda: labelling.add_rule(actor, template_name=template, printer_name=printer,
+                                                        study_code=study, sample_type=sample_type,
+                                                        workstation=workstation),
+                  on_done=added, on_error=self._refused, owner=self)
 
     def _refused(self, exc: BaseException) -> None:
         if isinstance(exc, BiobankError):
@@ -219,8 +220,8 @@ class RulesTab(QWidget):
 
         def answered(_r: int) -> None:
             if box.clickedButton() is delete:
-                self.session.runner.call(lambda: labelling.delete_rule(actor, rule.id), on_result=deleted,
-                                         on_error=self._refused, owner=self, discard_if_cancelled=False)
+                run_write(self.page, lambda: labelling.delete_rule(actor, rule.id), on_done=deleted,
+                          on_error=self._refused, owner=self)
 
         box.finished.connect(answered)
         box.open()

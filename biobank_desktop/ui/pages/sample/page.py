@@ -5,9 +5,8 @@ lineage and its full history; with the actions the role allows (status, barcode,
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
@@ -30,18 +29,18 @@ from PySide6.QtWidgets import (
 from biobank_desktop.core.domain.errors import ConflictError
 from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.services.audit import AuditEventInfo
+from biobank_desktop.core.services.changes import CONTAINER, PARTICIPANT, SAMPLE, Changes
 from biobank_desktop.core.services.dto import SampleDetail, SampleLink
 from biobank_desktop.core.services.samples import SAMPLE_STATUSES  # type: ignore[attr-defined]  # not re-exported yet
 from biobank_desktop.ui import formatting
 from biobank_desktop.ui.formatting import DASH, local_time
 from biobank_desktop.ui.models.audit_table import AuditEventModel
+from biobank_desktop.ui.navigation import PrintSummary
+from biobank_desktop.ui.operations.writes import run_write
 from biobank_desktop.ui.pages.base import Page
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.theme import ROW_HEIGHT, STATUS_COLOURS, repolish, status_text
 from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, label, table_view
-
-if TYPE_CHECKING:
-    from biobank_desktop.ui.pages.labels.printing import PrintOutcome
 
 HISTORY_COLUMNS = (1, 2, 4, 6, 7, 8)  # When, User, Action, What happened, Changes, Reason
 RECENT_MAX = 12
@@ -84,8 +83,6 @@ def _group(title: str, content: QFormLayout | QVBoxLayout) -> QGroupBox:
 
 class SamplePage(Page):
     title = "Sample"
-
-    sample_opened = Signal(str)  # navigate to another sample (parent, child)
 
     def __init__(self, session: UiSession, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
@@ -412,23 +409,19 @@ class SamplePage(Page):
     def _open_parent(self) -> None:
         code = self.parent_button.property("code")
         if code:
-            self.sample_opened.emit(str(code))
+            self.session.navigate.open_sample(str(code))
 
     def _open_child(self, item: QListWidgetItem) -> None:
         code = item.data(Qt.ItemDataRole.UserRole)
         if code:
-            self.sample_opened.emit(str(code))
+            self.session.navigate.open_sample(str(code))
 
     # -- actions --------------------------------------------------------------------------------------
 
-    def _changed(self, changes: object) -> None:
-        seq = int(getattr(changes, "last_audit_seq", 0) or 0)
-        self._seen_seq = max(self._seen_seq, seq)
+    def _changed(self, changes: Changes) -> None:
+        """This page's own write is saved: show it (run_write then tells the other pages)."""
+        self._seen_seq = max(self._seen_seq, changes.last_audit_seq)
         self.reload()
-        if self.detail is not None:
-            self.session.events.sample_changed.emit(self.detail.sample_code)
-        if seq:
-            self.session.events.data_changed.emit(seq)
 
     def _action_failed(self, exc: BaseException) -> None:
         if isinstance(exc, ConflictError):
@@ -450,11 +443,9 @@ class SamplePage(Page):
         def accepted() -> None:
             status, reason = dialog.choice_value(), dialog.reason_text()
             services, actor = self.session.services, self.session.actor
-            self.session.runner.call(
-                lambda: services.samples.change_status(actor, d.sample_code, str(status), reason,
-                                                       expected_version=d.version),
-                on_result=self._changed, on_error=self._action_failed, owner=self, title="Changing the status",
-                discard_if_cancelled=False)
+            run_write(self, lambda: services.samples.change_status(actor, d.sample_code, str(status), reason,
+                                                                   expected_version=d.version),
+                      on_done=self._changed, on_error=self._action_failed, title="Changing the status")
 
         return ask(self, dialog, accepted)
 
@@ -475,9 +466,8 @@ class SamplePage(Page):
         def accepted() -> None:
             value, reason = code_input.text(), dialog.reason_text()
             services, actor = self.session.services, self.session.actor
-            self.session.runner.call(lambda: services.samples.override_sprec(actor, d.sample_code, value, reason),
-                                     on_result=self._changed, on_error=self._action_failed, owner=self,
-                                     discard_if_cancelled=False)
+            run_write(self, lambda: services.samples.override_sprec(actor, d.sample_code, value, reason),
+                      on_done=self._changed, on_error=self._action_failed)
 
         return ask(self, dialog, accepted)
 
@@ -488,32 +478,29 @@ class SamplePage(Page):
             return
         services, actor = self.session.services, self.session.actor
 
-        def done(changes: object) -> None:
+        def done(changes: Changes) -> None:
             self.barcode_input.clear()
-            self._changed(changes)  # reloads, which hides the banner: say it after
-            self.banner.show_message(f"Barcode {value} added to {d.sample_code}.", "ok")
+            self._changed(changes)  # reloads, which hides the banner: run_write says it after
 
         def failed(exc: BaseException) -> None:
             self.barcode_input.selectAll()
             self._action_failed(exc)
 
-        self.session.runner.call(lambda: services.samples.add_barcode(actor, d.sample_code, value),
-                                 on_result=done, on_error=failed, owner=self, discard_if_cancelled=False)
+        run_write(self, lambda: services.samples.add_barcode(actor, d.sample_code, value), on_done=done,
+                  on_error=failed, done_message=f"Barcode {value} added to {d.sample_code}.")
 
     def print_label(self) -> None:
-        """Queue this tube's label and print it at once (the main window's Print labels… hook)."""
+        """Queue this tube's label and print it at once (Print labels…, through the session's navigator)."""
         d = self.detail
-        hook = getattr(self.window(), "print_labels", None)
-        if d is None or hook is None:
+        if d is None:
             return
         self.banner.hide()
         self.print_button.setEnabled(False)
-        hook([d.sample_code], on_done=self._label_printed, on_error=self._label_failed)
+        self.session.navigate.print_labels([d.sample_code], on_done=self._label_printed, on_error=self._label_failed)
 
     def reprint_label(self) -> QDialog | None:
         d = self.detail
-        hook = getattr(self.window(), "print_labels", None)
-        if d is None or hook is None:
+        if d is None:
             return None
         dialog = ReasonDialog(f"Reprint the label of {d.sample_code}",
                               "The label is printed again on the printer the print rules choose. A reprint needs a "
@@ -525,12 +512,12 @@ class SamplePage(Page):
         def accepted() -> None:
             self.banner.hide()
             self.reprint_button.setEnabled(False)
-            hook([d.sample_code], reason=dialog.reason_text(), on_done=self._label_printed,
-                 on_error=self._label_failed)
+            self.session.navigate.print_labels([d.sample_code], reason=dialog.reason_text(),
+                                               on_done=self._label_printed, on_error=self._label_failed)
 
         return ask(self, dialog, accepted)
 
-    def _label_printed(self, outcome: PrintOutcome) -> None:
+    def _label_printed(self, outcome: PrintSummary) -> None:
         self.print_button.setEnabled(self.detail is not None)
         self.reprint_button.setEnabled(self.detail is not None)
         kind = "error" if outcome.error is not None else "ok" if outcome.complete else "info"
@@ -556,9 +543,8 @@ class SamplePage(Page):
             self.save_notes_button.setEnabled(True)
             self._action_failed(exc)
 
-        self.session.runner.call(lambda: services.samples.update_notes(actor, d.sample_code, text,
-                                                                      expected_version=d.version),
-                                 on_result=self._changed, on_error=failed, owner=self, discard_if_cancelled=False)
+        run_write(self, lambda: services.samples.update_notes(actor, d.sample_code, text, expected_version=d.version),
+                  on_done=self._changed, on_error=failed)
 
     # -- page hooks ----------------------------------------------------------------------------------
 
@@ -566,15 +552,30 @@ class SamplePage(Page):
     def notes_dirty(self) -> bool:
         return self.detail is not None and self.notes.toPlainText() != self.detail.notes
 
-    def data_changed(self, seq: int) -> None:
-        if self.detail is None or seq <= self._seen_seq:
+    def data_changed(self, changes: Changes) -> None:
+        d = self.detail
+        seq = changes.last_audit_seq
+        if d is None or (seq and seq <= self._seen_seq) or not self._concerns(d, changes):
             return
-        self._seen_seq = seq
+        self._seen_seq = max(self._seen_seq, seq)
         if self.notes_dirty:
             self.banner.show_message("Something changed in the database while you were editing the notes. "
                                      "Save them, or Reload to see the latest state.", "warn", "Reload")
         else:
             self.reload()
+
+    @staticmethod
+    def _concerns(d: SampleDetail, changes: Changes) -> bool:
+        """The change is about this sample, its parent or children, its participant or where it is stored."""
+        if changes.touches(PARTICIPANT, CONTAINER):
+            return True
+        if not changes.touches(SAMPLE):
+            return False
+        ids = changes.ids_of(SAMPLE)
+        related = {d.sample_code, *(c.sample_code for c in d.children)}
+        if d.parent is not None:
+            related.add(d.parent.sample_code)
+        return not ids or not ids.isdisjoint(related)
 
 
 def _explained(d: SampleDetail) -> Callable[[str | None, int], str | None]:

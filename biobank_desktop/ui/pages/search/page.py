@@ -6,7 +6,7 @@ reads 500 ids at a time as it scrolls and the rows it shows; a double-click or E
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from biobank_desktop.core.domain import sprec
+from biobank_desktop.core.services.changes import CONTAINER, PARTICIPANT, SAMPLE, Changes
 from biobank_desktop.core.services.queries import SampleCriteria
 from biobank_desktop.core.services.samples import SAMPLE_STATUSES  # type: ignore[attr-defined]  # not re-exported yet
 from biobank_desktop.ui import formatting
@@ -46,8 +47,6 @@ def _combo(all_text: str, items: list[tuple[str, str]]) -> QComboBox:
 class SearchPage(Page):
     title = "Search samples"
     subtitle = "Scan or type an ID, barcode or pseudonym, or narrow down with the filters."
-
-    sample_opened = Signal(str)
 
     def __init__(self, session: UiSession, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
@@ -230,7 +229,7 @@ class SearchPage(Page):
     def _activated(self, index: QModelIndex) -> None:
         code = self.model.sample_code(index.row())
         if code:
-            self.sample_opened.emit(code)
+            self.session.navigate.open_sample(code)
 
     # -- page hooks --------------------------------------------------------------------------------------
 
@@ -239,9 +238,9 @@ class SearchPage(Page):
             self.search()
         self.text.setFocus()
 
-    def data_changed(self, seq: int) -> None:
+    def data_changed(self, changes: Changes) -> None:
         # Keep the list and the scroll position; re-read the visible rows and the count.
         criteria = self.model.criteria
-        if criteria is not None:
+        if criteria is not None and changes.touches(SAMPLE, PARTICIPANT, CONTAINER):
             self.model.refresh_rows()
             self._count(criteria)

@@ -122,10 +122,7 @@ class SettingsPage(Page):
         settings.workstation_name, settings.scan_sound = on_disk.workstation_name, on_disk.scan_sound
         settings.printers = on_disk.printers
         self.banner.show_message("Saved.", "ok")
-        window = self.window()
-        scan = getattr(window, "scan", None)
-        if scan is not None:
-            scan.sound = settings.scan_sound
+        self.session.events.settings_changed.emit()
 
     def change_database(self) -> DatabaseDialog:
         dialog = DatabaseDialog(self.session.settings, self.session.runner, self)

@@ -23,7 +23,9 @@ from PySide6.QtWidgets import (
 
 from biobank_desktop.core.domain.roles import Role
 from biobank_desktop.core.services.accounts import MIN_PASSWORD_LENGTH, UserInfo
+from biobank_desktop.core.services.changes import USER, Changes, Result
 from biobank_desktop.ui.models.user_table import WIDTHS, UserTableModel
+from biobank_desktop.ui.operations.writes import changes_of, run_write
 from biobank_desktop.ui.pages.base import Page
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, form_layout, label, table_view
@@ -116,6 +118,7 @@ class UsersPage(Page):
         self.body.addLayout(actions)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.banner.action_clicked.connect(self.reload)
+        self._own_seq = 0  # the newest audit event this page wrote (and reloaded for) itself
         self._update_actions()
 
     # -- data ----------------------------------------------------------------------------------------
@@ -157,13 +160,13 @@ class UsersPage(Page):
         self.active_button.setText("Deactivate…" if user.active else "Reactivate…")
         self.unlock_button.setEnabled(user.is_locked)
 
-    def _run(self, fn: Callable[[], Any], done_message: str, select: str | None) -> None:
-        def done(_result: object) -> None:
-            self.banner.show_message(done_message, "ok")
-            self.reload(select)
+    def _run(self, fn: Callable[[], Changes | Result[Any]], done_message: str, select: str | None) -> None:
+        def done(result: Changes | Result[Any]) -> None:
+            changes = changes_of(result)
+            self._own_seq = max(self._own_seq, changes.last_audit_seq if changes else 0)
+            self.reload(select)  # this page shows its own change itself, with the row selected
 
-        # Every _run is a write: what it committed is reported even if a logout cancelled the job meanwhile.
-        self.session.runner.call(fn, on_result=done, on_error=self.show_error, owner=self, discard_if_cancelled=False)
+        run_write(self, fn, on_done=done, done_message=done_message)
 
     # -- actions --------------------------------------------------------------------------------------
 
@@ -271,6 +274,6 @@ class UsersPage(Page):
     def page_shown(self) -> None:
         self.reload()
 
-    def data_changed(self, seq: int) -> None:
-        if self.isVisible():
+    def data_changed(self, changes: Changes) -> None:
+        if changes.touches(USER) and changes.last_audit_seq > self._own_seq and self.isVisible():
             self.reload()

@@ -1,7 +1,7 @@
 """spreadsheet exchange: saved mappings per partner site, import records, shipments of expected tubes
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-01
 
 A file's SHA-256 is unique among imports and among shipments' manifests, so the same file is never
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0005'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""App-wide actions any page may start: run a service write on the worker, print labels."""
