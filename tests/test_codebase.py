@@ -62,3 +62,20 @@ def test_core_runs_without_qt() -> None:
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
                             check=False)
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
+
+
+MAX_MODULE_LINES = 700
+
+
+@pytest.mark.xfail(strict=False, reason="cli.py and core/services/demo.py are over 700 lines; other helpers are "
+                                       "splitting them (issue 6), then this becomes strict")
+def test_no_module_is_longer_than_700_lines() -> None:
+    """A module past ~700 lines is one every new workflow would edit: split it by area (migrations excepted)."""
+    package = ROOT / "biobank_desktop"
+    too_long = {
+        str(path.relative_to(ROOT)): lines
+        for path in sorted(package.rglob("*.py"))
+        if "migrations" not in path.relative_to(package).parts
+        and (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert not too_long, f"modules over {MAX_MODULE_LINES} lines: {too_long}"
