@@ -74,7 +74,7 @@ def make_manifest(path: Path, rows: int) -> None:
 
     def generate() -> Any:
         for i in range(rows):
-            collected = start + dt.timedelta(minutes=7 * i)
+            collected = start + dt.timedelta(minutes=2 * i)
             kind, tube = types[i % 4]
             yield [f"{i:09d}", f"P-{i // 4:06d}", "LUNG", "Baseline", kind, tube, 1.5 if i % 3 else "1,5 ml",
                    collected, collected + dt.timedelta(minutes=40), collected + dt.timedelta(minutes=55),
@@ -186,7 +186,11 @@ def m_bare_export(url: str, out: str) -> tuple[float, float]:
 
 
 def _child(queue: Any, name: str, args: tuple[Any, ...]) -> None:
-    queue.put(globals()[name](*args))
+    try:
+        queue.put(globals()[name](*args))
+    except BaseException as exc:
+        queue.put(exc)
+        raise
 
 
 def run(name: str, *args: Any) -> tuple[float, float]:
@@ -196,6 +200,8 @@ def run(name: str, *args: Any) -> tuple[float, float]:
     process.start()
     result = queue.get()
     process.join()
+    if isinstance(result, BaseException):
+        raise SystemExit(f"{name} failed: {result!r}")
     return result  # type: ignore[no-any-return]
 
 

@@ -121,6 +121,10 @@ def test_unknown_partner_and_not_a_spreadsheet_leave_the_database_untouched(serv
     missing = make_xlsx(tmp_path / "r.xlsx", [["0001", "P-1"]], headers=["Barcode", "Participant"])
     report = services.exchange.import_file(technician, missing, kind="manifest", partner=clinic).value
     assert report.rows_imported == 0 and "required" in report.notes[-1]
+    unknown = make_xlsx(tmp_path / "u.xlsx", [[*_lung(1), "blue"]], headers=[*HEADERS, "Colour"])
+    report = services.exchange.import_file(technician, unknown, kind="manifest", partner=clinic, dry_run=True).value
+    assert [(lo.column, lo.header) for lo in report.left_out] == [("I", "Colour")]
+    assert "no field" in report.left_out[0].reason
     assert _counts(services) == before
 
 

@@ -50,7 +50,7 @@ from biobank_desktop.core.services.storage import StorageService
 from biobank_desktop.core.spreadsheets.error_workbook import write_error_workbook
 from biobank_desktop.core.spreadsheets.fields import IMPORT_KINDS, ImportKind, fold
 from biobank_desktop.core.spreadsheets.importing import ImportReport, default_vocabularies, prepare
-from biobank_desktop.core.spreadsheets.mapping import ImportMapping
+from biobank_desktop.core.spreadsheets.mapping import ImportMapping, LeftOut
 from biobank_desktop.core.spreadsheets.reading import file_sha256
 from biobank_desktop.core.spreadsheets.validation import Context
 from biobank_desktop.core.spreadsheets.writer import (
@@ -208,13 +208,14 @@ class ExchangeService:
     def import_file(self, actor: Actor, path: Path, *, kind: ImportKind, partner: str | None = None,
                     mapping: ImportMapping | None = None, mapping_name: str | None = None, sheet: str | None = None,
                     dry_run: bool = False, valid_rows_only: bool = False, save_mapping: bool = True,
-                    errors_to: Path | None = None, progress: ProgressFn = no_progress,
+                    use_saved_mapping: bool = True, errors_to: Path | None = None, progress: ProgressFn = no_progress,
                     cancelled: CancelledFn = never_cancelled) -> Result[ImportReport]:
         """Read, map, validate and (unless ``dry_run``) write ``path``; see the module docstring.
 
         ``mapping`` as given, else the partner's saved ``mapping_name`` (newest version; None: the last one
-        used), completed from the sheet's headers and values. The report says what was (or would be) done;
-        a refused commit returns a report with ``rows_imported == 0`` and its reasons in ``notes``.
+        used; none with ``use_saved_mapping=False``), completed from the sheet's headers and values. The report
+        says what was (or would be) done; a refused commit returns a report with ``rows_imported == 0`` and its
+        reasons in ``notes``.
         Raises for what stops before any row is read: an unknown partner, a file that is not a spreadsheet,
         a file already imported (with the date of the first import)."""
         require(actor, Permission.RECORD_SAMPLES)
@@ -224,14 +225,18 @@ class ExchangeService:
             raise ValidationError("A manifest import needs the partner site that sent it.",
                                   hint="Give the partner's code (--partner CODE).")
         context = self.context(kind, partner)
-        saved = self._latest_mapping(kind, partner, mapping_name)
+        saved = self._latest_mapping(kind, partner, mapping_name) if use_saved_mapping or mapping_name else None
         self._refuse_if_imported(path)
         prepared = prepare(path, kind, context, sheet=sheet, mapping=mapping, saved=saved.mapping if saved else None,
                            progress=scaled(progress, 0.0, 0.5), cancelled=cancelled)
         validation = prepared.validation
         used = prepared.mapping
+        left_out = list(validation.left_out)
+        mapped = set(used.columns.values()) | {lo.header for lo in left_out}
+        left_out += [LeftOut(c.letter, c.header, "no field is mapped to this column: not imported")
+                     for c in prepared.table.columns if c.header not in mapped]
         report = ImportReport(kind, path.name, prepared.source.sha256, validation.sheet, dry_run,
-                              validation.rows_read, len(validation.valid_rows), 0, list(validation.left_out),
+                              validation.rows_read, len(validation.valid_rows), 0, left_out,
                               list(validation.problems), list(prepared.table.skipped), mapping=used.to_dict(),
                               notes=list(prepared.table.notes))
         if errors_to is not None and validation.error_rows:
