@@ -143,9 +143,11 @@ def test_a_change_made_elsewhere_is_announced(qtbot, demo_services, open_window)
     code = _first_sample(demo_services)
     other = add_account(demo_services, "eve", Role.TECHNICIAN)  # "another workstation"
     demo_services.samples.change_status(other, code, "quarantined", "freezer alarm")
-    with qtbot.waitSignal(window.session.events.data_changed, timeout=10_000) as changed:
+    with qtbot.waitSignal(window.session.events.changed, timeout=10_000) as changed:
         window.poll_changes()
-    assert changed.args[0] == demo_services.audit.last_seq()
+    news = changed.args[0]
+    assert news.last_audit_seq == demo_services.audit.last_seq()
+    assert news.touches("sample") and news.ids_of("sample") == {code}
     search = window.page("search")
     row = next(r for r in range(search.model.rowCount()) if search.model.sample_id(r) is not None
                and search.model.sample_id(r) == demo_services.queries.detail(code).id)

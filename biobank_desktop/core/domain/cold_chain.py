@@ -50,6 +50,22 @@ _DEFAULT_SETPOINTS = {
 }
 
 
+def default_freezer_kind(setpoint_c: Decimal | None) -> FreezerKind | None:
+    """The usual kind of unit for a set-point (an LN2 tank below −135 °C, an upright −80 °C …)."""
+    if setpoint_c is None:
+        return None
+    value = Decimal(str(setpoint_c))
+    if value < -135:
+        return FreezerKind.LN2_VAPOUR
+    if value < -60:
+        return FreezerKind.UPRIGHT_M80
+    if value < -10:
+        return FreezerKind.FREEZER_M20
+    if value < 12:
+        return FreezerKind.FRIDGE
+    return FreezerKind.ROOM
+
+
 class FreezerStatus(enum.Enum):
     IN_SERVICE = "in_service"
     DEFROSTING = "defrosting"

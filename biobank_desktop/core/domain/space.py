@@ -231,6 +231,7 @@ class BoxMove:
     rack_id: int
     rack_code: str
     to_path: str
+    tubes: int = 0
 
 
 @dataclass(frozen=True)
@@ -294,7 +295,7 @@ def plan_evacuation(boxes: Sequence[BoxToMove], racks: Sequence[RackRoom], freez
             unplaced.append(box)
             continue
         free[target.rack_id] -= 1
-        moves.append(BoxMove(box.box_id, box.code, box.path, target.rack_id, target.code, target.path))
+        moves.append(BoxMove(box.box_id, box.code, box.path, target.rack_id, target.code, target.path, box.tubes))
     return EvacuationPlan(tuple(moves), tuple(unplaced), temperature,
                           sum(r.free_places for r in eligible), tuple(notes))
 

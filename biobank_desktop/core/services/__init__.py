@@ -52,7 +52,7 @@ class Services:
     def storage(self) -> StorageService:
         from biobank_desktop.core.services.storage import StorageService
 
-        return StorageService(self.db)
+        return StorageService(self.db, self.samples)
 
     @functools.cached_property
     def exchange(self) -> ExchangeService:

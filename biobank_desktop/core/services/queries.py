@@ -83,7 +83,8 @@ def location_info(session: Session, loc: SampleLocation) -> LocationInfo:
     box = chain[-1]
     ctype: ContainerType = box.container_type
     layout = BoxLayout(ctype.rows or max(loc.row, 1), ctype.columns or max(loc.col, 1),
-                       LabelScheme(ctype.row_scheme), LabelScheme(ctype.column_scheme), FillOrder(ctype.fill_order))
+                       LabelScheme(ctype.row_scheme), LabelScheme(ctype.column_scheme), FillOrder(ctype.fill_order),
+                       linear=ctype.linear)
     return LocationInfo(box.id, box.name, box.barcode, loc.row, loc.col, layout.position_label(loc.row, loc.col),
                         tuple(c.name for c in chain))
 

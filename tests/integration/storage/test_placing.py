@@ -51,6 +51,24 @@ def test_place_in_a_batch_inside_the_callers_unit_of_work(services: Services, te
     assert _positions(services, tree.sbs) == dict(zip(["A1", "B1", "C1"], codes, strict=True))
 
 
+def test_place_in_by_tube_barcode_with_leading_zeros(services: Services, technician: Actor, tree: Tree) -> None:
+    from decimal import Decimal
+
+    from biobank_desktop.core.services.samples import NewSample
+
+    codes = [services.samples.register(technician, NewSample("COLON", "SER", participant=f"Z-{i}",
+                                                             volume_ul=Decimal(100),
+                                                             external_barcodes=(f"00{i}4534",))).value
+             for i in range(3)]
+    with UnitOfWork(services.db, technician, Permission.RECORD_SAMPLES) as uow:
+        placed = services.storage.place_in(uow, [Placement(f"00{i}4534", tree.box) for i in range(3)])
+        uow.commit()
+    assert [p.sample_code for p in placed] == codes
+    services.storage.place(technician, codes[0].lower(), tree.box2, move=True)
+    assert _positions(services, tree.box) == {"A2": codes[1], "A3": codes[2]}
+    assert _positions(services, tree.box2) == {"A1": codes[0]}
+
+
 def test_place_in_writes_nothing_when_the_caller_does_not_commit(services: Services, technician: Actor,
                                                                  tree: Tree) -> None:
     codes = make_samples(services, technician, 2)
@@ -198,6 +216,8 @@ def test_check_out_keeps_the_position_and_check_in_counts_a_freeze_thaw(services
     back = services.storage.check_in(technician, code).value
     assert back.freeze_thaw_count == 1 and back.minutes_out is not None and back.minutes_out >= 0
     assert services.storage.box_map(tree.box).cell(4, 4).state == "occupied"
+    [record] = services.storage.checkouts(code)
+    assert (record.reason, record.out_by, record.position, record.minutes_out) == ("aliquoting", "tom", "D4", 0)
     with pytest.raises(ValidationError, match="is not checked out"):
         services.storage.check_in(technician, code)
 

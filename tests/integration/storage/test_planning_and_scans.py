@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
+import openpyxl
 import pytest
 
 from biobank_desktop.core.db.uow import UnitOfWork
@@ -13,6 +15,7 @@ from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.services import Services
 from biobank_desktop.core.services.samples import NewSample
 from biobank_desktop.core.services.storage import NewContainer, Placement
+from tests.support.labels_testkit import pdf_text
 from tests.support.storage_kit import Tree, build_tree, make_samples
 
 
@@ -98,7 +101,8 @@ def test_moving_a_rack_into_a_box_inside_it_is_refused(services: Services, techn
 
 
 def test_evacuation_with_too_little_space_moves_nothing_then_succeeds(services: Services, supervisor: Actor,
-                                                                      technician: Actor, tree: Tree) -> None:
+                                                                      technician: Actor, tree: Tree,
+                                                                      tmp_path: Path) -> None:
     [code] = _fill(services, technician, tree.box, 1, "E")
     with pytest.raises(ValidationError, match=r"3 box\(es\) do not fit: 3 more box place\(s\) are needed in "
                                               r"racks at −85 to −60 °C"):
@@ -109,6 +113,12 @@ def test_evacuation_with_too_little_space_moves_nothing_then_succeeds(services: 
         NewContainer("Rack 01", "Freezer rack 4 × 5 boxes", "FRZ-0003")])
     plan = services.storage.plan_evacuation(tree.freezer)
     assert plan.complete and len(plan.moves) == 3
+    pick = services.storage.export_pick_list(tree.freezer, tmp_path / "pick.xlsx")
+    rows = [r for r in openpyxl.load_workbook(pick, read_only=True)["Pick list"].iter_rows(values_only=True) if r]
+    assert [r[1] for r in rows if isinstance(r[0], int) and len(r) > 2] == [m.box_code for m in plan.moves]
+    assert next(r for r in rows if len(r) > 2 and r[1] == tree.box)[2] == 1  # tubes in the box
+    pdf = services.storage.export_pick_list(tree.freezer, tmp_path / "pick.pdf").read_bytes()
+    assert tree.box in pdf_text(pdf)[0]
     result = services.storage.evacuate(technician, tree.freezer, "compressor failure")
     assert len(result.value.moves) == 3
     where = services.storage.locate(code)
@@ -152,6 +162,13 @@ def test_rack_scan_every_outcome_then_accept(services: Services, technician: Act
     assert services.storage.locate(samples[3]).position == "G1"  # type: ignore[union-attr]
     json_rows = {r["position"]: r for r in result.value.as_json()}
     assert json_rows["D1"]["tube_code"] == "0999999999" and json_rows["D1"]["outcome"] == "unexpected"
+    # The unexpected tube registered on the spot, where the scanner saw it.
+    placed = services.storage.register_and_place(technician, NewSample("COLON", "PL1", participant="RS-new",
+                                                                       external_barcodes=("0999999999",)),
+                                                 tree.sbs, "D1").value
+    assert placed.position == "D1"
+    again = services.storage.review_rackscan(text, "scan.csv", resolutions={"E1": ""})
+    assert {i.label: i.outcome.value for i in again.items}["D1"] == "confirmed"
 
 
 def test_an_unreadable_tube_resolved_by_a_hand_scan(services: Services, technician: Actor, tree: Tree) -> None:

@@ -103,7 +103,7 @@ class ExchangeService:
                  storage: StorageService | None = None) -> None:
         self.db = db
         self.samples = samples or SampleService(db)
-        self.storage = storage or StorageService(db)
+        self.storage = storage or StorageService(db, self.samples)
 
     # -- reference lookups -------------------------------------------------------------------------------
 

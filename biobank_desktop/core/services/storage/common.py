@@ -98,15 +98,60 @@ def find_sample(session: Session, scanned: str, *, for_update: bool = False) -> 
     return sample
 
 
+def find_samples(session: Session, scanned: Sequence[str], *, for_update: bool = False) -> list[Sample]:
+    """:func:`find_sample` for many codes at once (a batch of hundreds in a few queries), in the order given."""
+    codes = [normalize_scan(c) if isinstance(c, str) else "" for c in scanned]
+    found: dict[str, Sample] = {}
+    wanted = sorted({c.upper() for c in codes if c})
+    for start in range(0, len(wanted), 500):
+        query = select(Sample).where(Sample.sample_code.in_(wanted[start:start + 500]))
+        for sample in session.execute(query.with_for_update() if for_update else query).scalars():
+            found[sample.sample_code] = sample
+    others = sorted({c for c in codes if c and c.upper() not in found})
+    for start in range(0, len(others), 500):
+        pairs = (select(SampleBarcode.barcode, Sample).join(Sample, Sample.id == SampleBarcode.sample_id)
+                 .where(SampleBarcode.barcode.in_(others[start:start + 500])))
+        for row in session.execute(pairs.with_for_update(of=Sample) if for_update else pairs):
+            found[row[0]] = row[1]
+    out: list[Sample] = []
+    for raw, code in zip(scanned, codes, strict=True):
+        hit = found.get(code.upper()) or found.get(code)
+        out.append(hit if hit is not None else find_sample(session, raw))  # raises the one message
+    return out
+
+
+def locations_of(session: Session, sample_ids: Sequence[int]) -> dict[int, SampleLocation]:
+    """The stored tubes among ``sample_ids`` and where they are (a few queries for a batch)."""
+    ids = list(sample_ids)
+    out: dict[int, SampleLocation] = {}
+    for start in range(0, len(ids), 500):
+        for loc in session.execute(select(SampleLocation).where(
+                SampleLocation.sample_id.in_(ids[start:start + 500]))).scalars():
+            out[loc.sample_id] = loc
+    return out
+
+
 def chain_of(session: Session, container_id: int) -> list[StorageContainer]:
     """The containers from the top (freezer) down to ``container_id``."""
+    # The session's identity map holds objects weakly: keep the containers met here for the session's life,
+    # so a batch asking for the same few racks and freezers again does not query them again.
+    held: dict[int, StorageContainer] = session.info.setdefault("storage.containers", {})
+
+    def get(cid: int) -> StorageContainer | None:
+        found = held.get(cid)
+        if found is None:
+            found = session.get(StorageContainer, cid)
+            if found is not None:
+                held[cid] = found
+        return found
+
     chain: list[StorageContainer] = []
-    current = session.get(StorageContainer, container_id)
+    current = get(container_id)
     seen: set[int] = set()
     while current is not None and current.id not in seen:
         seen.add(current.id)
         chain.append(current)
-        current = session.get(StorageContainer, current.parent_id) if current.parent_id else None
+        current = get(current.parent_id) if current.parent_id else None
     return list(reversed(chain))
 
 

@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from biobank_desktop.core.db import sequences
 from biobank_desktop.core.db.engine import Database
 from biobank_desktop.core.db.models import (
     ContainerType,
@@ -32,6 +31,7 @@ from biobank_desktop.core.domain.errors import ConflictError, NotFoundError, Val
 from biobank_desktop.core.domain.positions import BoxLayout, FillOrder, LabelScheme
 from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.domain.space import Restrictions
+from biobank_desktop.core.services import storage_layout as layout_rules
 from biobank_desktop.core.services.changes import Changes, Result
 from biobank_desktop.core.services.storage.common import (
     AXES,
@@ -43,11 +43,6 @@ from biobank_desktop.core.services.storage.common import (
 )
 from biobank_desktop.core.services.storage.dto import ContainerTypeInfo
 
-BARCODE_SEQUENCES = {"box": ("barcode:BOX", "BOX-{:06d}"), "plate": ("barcode:BOX", "BOX-{:06d}"),
-                     "rack": ("barcode:RCK", "RCK-{:06d}"), "shelf": ("barcode:RCK", "RCK-{:06d}"),
-                     "drawer": ("barcode:RCK", "RCK-{:06d}"), "freezer": ("barcode:FRZ", "FRZ-{:04d}"),
-                     "refrigerator": ("barcode:FRZ", "FRZ-{:04d}"), "ln2_tank": ("barcode:FRZ", "FRZ-{:04d}"),
-                     "room": ("barcode:FRZ", "FRZ-{:04d}")}
 TOP_LEVEL_KINDS = ("freezer", "refrigerator", "ln2_tank", "room")
 
 
@@ -63,21 +58,6 @@ class NewContainer:
     freezer_kind: str | None = None
     room: str = ""
     location_note: str = ""
-
-
-def check_nesting(parent: StorageContainer | None, ctype: ContainerType) -> None:
-    """A freezer stands at the top; boxes go into racks, shelves, drawers or freezers; nothing goes in a box."""
-    if parent is None:
-        if ctype.kind not in TOP_LEVEL_KINDS:
-            raise ValidationError(f"A {ctype.kind} must be inside a freezer, rack or shelf.",
-                                  hint="Choose where it goes.")
-        return
-    if ctype.kind in TOP_LEVEL_KINDS:
-        raise ValidationError(f"A {ctype.kind} is a top-level unit; it cannot go inside {parent.name}.")
-    if parent.container_type.kind in ("box", "plate"):
-        raise ValidationError(f"{code_of(parent)} is a box: nothing goes inside a box but tubes.")
-    if not parent.active:
-        raise ValidationError(f"{code_of(parent)} is retired.", hint="Choose an active container.")
 
 
 class LayoutMixin:
@@ -104,7 +84,7 @@ class LayoutMixin:
             raise ValidationError("Give both rows and columns, or neither (a bag or canister has no positions).")
         if rows is not None and columns is not None:
             BoxLayout(rows, columns, schemes[0], schemes[1], order, linear=linear)  # validates the grid
-        with UnitOfWork(self.db, actor, Permission.MANAGE_STORAGE) as uow:
+        with UnitOfWork(self.db, actor, Permission.MANAGE_REFERENCE) as uow:
             if uow.session.execute(select(ContainerType.id).where(ContainerType.name == name.strip())).first():
                 raise ConflictError(f"A container type named '{name.strip()}' already exists.")
             ctype = ContainerType(name=name.strip(), kind=kind, rows=rows, columns=columns,
@@ -129,7 +109,9 @@ class LayoutMixin:
             return Result(codes, uow.commit())
 
     def create_container_in(self, uow: UnitOfWork, new: NewContainer) -> StorageContainer:
-        """Create one container inside the caller's unit of work (the demo generator builds through this)."""
+        """Create one container inside the caller's unit of work, by the rules of
+        :mod:`biobank_desktop.core.services.storage_layout` (nesting, capacity of a parent's grid, barcode
+        counters) that the demo generator uses too; audited."""
         session = uow.session
         name = (new.name or "").strip()
         if not name:
@@ -139,29 +121,21 @@ class LayoutMixin:
             raise NotFoundError(f"No container type is named '{new.type_name}'.",
                                 hint="Choose one of the container types, or ask a supervisor to add it.")
         parent = find_container(session, new.parent, what="container") if new.parent else None
-        check_nesting(parent, ctype)
-        siblings = select(StorageContainer.id).where(StorageContainer.name == name)
-        siblings = siblings.where(StorageContainer.parent_id == parent.id) if parent else siblings.where(
-            StorageContainer.parent_id.is_(None))
-        if session.execute(siblings).first():
-            where = f"in {code_of(parent)}" if parent else "at the top level"
-            raise ConflictError(f"A container named '{name}' already exists {where}.", hint="Choose another name.")
+        if parent is not None and not parent.active:
+            raise ValidationError(f"{code_of(parent)} is retired.", hint="Choose an active container.")
         setpoint, kind = _freezer_settings(new, ctype)
-        barcode = new.barcode.strip() if new.barcode else _next_barcode(session, ctype.kind)
-        if session.execute(select(StorageContainer.id).where(StorageContainer.barcode == barcode)).first():
+        barcode = new.barcode.strip() if new.barcode and new.barcode.strip() else None
+        if barcode and session.execute(select(StorageContainer.id).where(StorageContainer.barcode == barcode)).first():
             raise ConflictError(f"A container with the barcode {barcode} already exists.")
-        container = StorageContainer(
-            parent_id=parent.id if parent else None, container_type_id=ctype.id, name=name, barcode=barcode,
-            temperature_c=setpoint, location_note=new.location_note, room=new.room, freezer_kind=kind,
-            status=FreezerStatus.IN_SERVICE.value, active=True,
-            temperature_class=_class_value(setpoint))
-        session.add(container)
-        uow.flush()
+        [made] = layout_rules.create_containers(session, parent.id if parent else None, [layout_rules.NewContainer(
+            new.type_name, name, temperature_c=setpoint, location_note=new.location_note, barcode=barcode,
+            freezer_kind=kind, room=new.room)])
+        container = session.get_one(StorageContainer, made.id)
         chain = chain_of(session, container.id)
         uow.audit("storage.container_created", CONTAINER, code_of(container),
                   summary=f"{ctype.kind.capitalize()} {name} created in {path_text(chain[:-1]) or 'the storage'}",
-                  after={"name": name, "type": ctype.name, "barcode": barcode,
-                         "setpoint_c": setpoint, "freezer_kind": kind, "room": new.room})
+                  after={"name": name, "type": ctype.name, "barcode": container.barcode,
+                         "setpoint_c": setpoint, "freezer_kind": container.freezer_kind, "room": new.room})
         return container
 
     def edit_container(self, actor: Actor, code: str, *, name: str | None = None, setpoint_c: Decimal | None = None,
@@ -378,11 +352,6 @@ def _descendants(session: Session, container_id: int) -> list[int]:
                                         .where(StorageContainer.parent_id.in_(frontier))).scalars())
         ids.extend(frontier)
     return ids
-
-
-def _next_barcode(session: Session, kind: str) -> str:
-    name, pattern = BARCODE_SEQUENCES.get(kind, ("barcode:BOX", "BOX-{:06d}"))
-    return pattern.format(sequences.take(session, name, 1))
 
 
 def _next_name(name: str, taken: set[str]) -> str:

@@ -34,6 +34,8 @@ from biobank_desktop.core.services.storage.common import (
     code_of,
     find_box,
     find_sample,
+    find_samples,
+    locations_of,
     path_text,
     position_of,
     rederive_storage,
@@ -137,8 +139,9 @@ class PlacingMixin:
         placed: list[PlacedTube] = []
         per_box: dict[int, list[str]] = {}
         studies: dict[int, str] = {}
-        for placement in placements:
-            sample = find_sample(session, placement.sample, for_update=True)
+        samples = find_samples(session, [p.sample for p in placements], for_update=True)
+        locations = locations_of(session, [s.id for s in samples])
+        for placement, sample in zip(placements, samples, strict=True):
             if sample.id in seen_samples:
                 raise ValidationError(f"{sample.sample_code} is in the list twice.",
                                       hint="Nothing was placed. Each tube goes in one position.")
@@ -162,7 +165,7 @@ class PlacingMixin:
                 raise ValidationError(f"{sample.sample_code} cannot go in box {state.code}: {refusal}.",
                                       hint="Nothing was placed. Choose a box for this study and type, "
                                            "or ask a supervisor to change the box's restrictions.")
-            loc = session.get(SampleLocation, sample.id)
+            loc = locations.get(sample.id)
             moved_from: str | None = None
             old_class = None
             if loc is not None:
@@ -309,6 +312,7 @@ class PlacingMixin:
 
     def check_out_in(self, uow: UnitOfWork, sample_code: str, reason: str) -> CheckoutInfo:
         """:meth:`check_out` inside the caller's unit of work (aliquoting takes the parent out)."""
+        require(uow.actor, Permission.RECORD_SAMPLES, uow.current_role)
         session = uow.session
         sample = find_sample(session, sample_code, for_update=True)
         loc = session.get(SampleLocation, sample.id)
@@ -336,6 +340,8 @@ class PlacingMixin:
             return Result(info, uow.commit())
 
     def check_in_in(self, uow: UnitOfWork, sample_code: str) -> CheckoutInfo:
+        """:meth:`check_in` inside the caller's unit of work (aliquoting puts the parent back)."""
+        require(uow.actor, Permission.RECORD_SAMPLES, uow.current_role)
         session = uow.session
         sample = find_sample(session, sample_code, for_update=True)
         loc = session.get(SampleLocation, sample.id)

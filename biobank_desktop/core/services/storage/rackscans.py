@@ -208,15 +208,15 @@ def _known(s: Session, codes: set[str]) -> dict[str, KnownTube]:
         pairs.setdefault(upper[sample_code], sample_id)
     if not pairs:
         return {}
-    rows = {r.id: r for r in s.execute(
-        select(Sample.id, Sample.sample_code, SampleLocation.container_id, SampleLocation.row, SampleLocation.col)
-        .outerjoin(SampleLocation, SampleLocation.sample_id == Sample.id).where(Sample.id.in_(set(pairs.values()))))}
+    ids = set(pairs.values())
+    names = dict(s.execute(select(Sample.id, Sample.sample_code).where(Sample.id.in_(ids))).all())
+    locations = {loc.sample_id: loc for loc in s.execute(
+        select(SampleLocation).where(SampleLocation.sample_id.in_(ids))).scalars()}
     out: dict[str, KnownTube] = {}
     for code, sample_id in pairs.items():
-        r = rows[sample_id]
-        where = None
-        if r.container_id is not None:
-            loc = s.get_one(SampleLocation, sample_id)
-            where = where_text(s, loc)
-        out[code] = KnownTube(r.sample_code, r.container_id, r.row, r.col, where)
+        loc = locations.get(sample_id)
+        if loc is None:
+            out[code] = KnownTube(names[sample_id], None, None, None, None)
+        else:
+            out[code] = KnownTube(names[sample_id], loc.container_id, loc.row, loc.col, where_text(s, loc))
     return out

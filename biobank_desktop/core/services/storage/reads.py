@@ -14,6 +14,7 @@ from biobank_desktop.core.db.models import (
     PositionHold,
     Sample,
     SampleLocation,
+    StorageCheckout,
     StorageContainer,
     Study,
 )
@@ -32,6 +33,7 @@ from biobank_desktop.core.services.storage.dto import (
     BoxMap,
     CapacityRow,
     CellInfo,
+    CheckoutInfo,
     ContainerTypeInfo,
     HoldInfo,
     TreeNode,
@@ -127,6 +129,21 @@ class ReadsMixin:
                             n.capacity > 0 and n.occupied / n.capacity >= threshold)
                 for n in nodes if n.capacity]
 
+    def checkouts(self, sample: str) -> list[CheckoutInfo]:
+        """Every time the tube was out of its freezer, newest first: who, why, how long (None: still out)."""
+        with self.db.connect_checked(), self.db.new_session(write=False) as s:
+            found = find_sample(s, sample)
+            out: list[CheckoutInfo] = []
+            for r in s.execute(select(StorageCheckout).where(StorageCheckout.sample_id == found.id)
+                               .order_by(StorageCheckout.id.desc())).scalars():
+                box = s.get_one(StorageContainer, r.container_id)
+                layout = layout_of(box.container_type)
+                label = layout.position_label(r.row, r.col) if layout and layout.contains(r.row, r.col) else (
+                    f"{r.row}/{r.col}")
+                out.append(CheckoutInfo(found.sample_code, label, code_of(box), r.out_at, r.out_by, r.reason,
+                                        r.back_at, r.minutes_out))
+            return out
+
     def holds(self, box: str) -> list[HoldInfo]:
         with self.db.connect_checked(), self.db.new_session(write=False) as s:
             container, layout = find_box(s, box)
@@ -183,7 +200,8 @@ def _box_map(s: Session, box: StorageContainer) -> BoxMap:
 
 
 def _tree(s: Session, include_retired: bool) -> list[TreeNode]:
-    types = {t.id: t for t in s.execute(select(ContainerType)).scalars()}
+    types = {t.id: t for t in s.execute(select(ContainerType.id, ContainerType.name, ContainerType.kind,
+                                                   ContainerType.rows, ContainerType.columns)).all()}
     rows = s.execute(select(StorageContainer.id, StorageContainer.parent_id, StorageContainer.name,
                             StorageContainer.barcode, StorageContainer.container_type_id, StorageContainer.active,
                             StorageContainer.status, StorageContainer.temperature_c,
