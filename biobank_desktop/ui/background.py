@@ -42,8 +42,7 @@ from biobank_desktop.core.domain.errors import BiobankError, OperationCancelledE
 
 # The job contract is core's (biobank_desktop.core.jobs); import it from there. Re-exported only for modules
 # not yet moved to that import.
-from biobank_desktop.core.jobs import CancelledFn as CancelledFn  # noqa: PLC0414
-from biobank_desktop.core.jobs import ProgressFn as ProgressFn  # noqa: PLC0414
+from biobank_desktop.core.jobs import CancelledFn, ProgressFn
 
 log = logging.getLogger(__name__)
 

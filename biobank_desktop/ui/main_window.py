@@ -53,7 +53,7 @@ from biobank_desktop.ui.widgets.common import button, label
 from biobank_desktop.ui.widgets.scan_field import ScanField
 
 if TYPE_CHECKING:
-    from biobank_desktop.ui.pages.labels.printing import LabelPrinter
+    from biobank_desktop.ui.operations.printing import LabelPrinter, PrintOutcome
 
 PING_MS = 15_000
 POLL_MS = 4_000
@@ -321,16 +321,16 @@ class MainWindow(QMainWindow):
         at once on the printer the print rules choose, on a worker with progress and Cancel. A printer problem
         ends in a message box with Retry; the labels stay in the queue (Labels → Print queue)."""
         if self._label_printer is None:
-            from biobank_desktop.ui.pages.labels.printing import LabelPrinter
+            from biobank_desktop.ui.operations.printing import LabelPrinter
 
             self._label_printer = LabelPrinter(self.session, self)
             self._label_printer.printed.connect(self._labels_printed)
         self._label_printer.queue_and_print(codes, source="manual", reason=reason, on_done=on_done,
                                             on_error=on_error)
 
-    def _labels_printed(self, _outcome: object) -> None:
-        # The print runner does not hand back a Changes record (yet): the print jobs moved, say so.
-        self.session.events.changed.emit(Changes(entity_types=frozenset({LABEL_JOB})))
+    def _labels_printed(self, outcome: PrintOutcome) -> None:
+        # What the print run changed (jobs, labels); at least the print jobs moved.
+        self.session.events.changed.emit(outcome.changes | Changes(entity_types=frozenset({LABEL_JOB})))
 
     # -- the scan field ----------------------------------------------------------------------------
 

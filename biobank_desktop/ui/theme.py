@@ -207,3 +207,14 @@ def repolish(widget: object) -> None:
     style.unpolish(widget)
     style.polish(widget)
     widget.update()  # type: ignore[attr-defined]
+
+
+#: The theme styles QSpinBox; the mm fields are QDoubleSpinBox and get the same glove-sized look, typed
+#: (arrow keys step), without the tiny arrow buttons (NoButtons hides the text under a style sheet in Qt 6.11).
+SPIN_STYLE = f"""
+QDoubleSpinBox {{ min-height: 36px; padding: 2px 8px; border: 1px solid {BORDER}; border-radius: 5px;
+                  background: #ffffff; }}
+QDoubleSpinBox::up-button, QDoubleSpinBox::down-button {{ width: 0px; border: none; }}
+QDoubleSpinBox:focus {{ border: 2px solid {ACCENT}; }}
+QDoubleSpinBox:disabled {{ background: #f1f3f6; color: #6b7480; }}
+"""

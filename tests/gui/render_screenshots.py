@@ -61,17 +61,17 @@ def label_printers(url: str, settings: object) -> Iterator[None]:
         ids = services.queries.search_ids(SampleCriteria(lineage_kinds=("aliquot",)), limit=14)
         codes = [row.sample_code for row in services.queries.rows(ids)]
         if not labelling.jobs(workstation=labelling.workstation):
-            [done] = labelling.enqueue(actor, codes[0:3], source="aliquoting", printer_name="Bench-1-Zebra")
+            [done] = labelling.enqueue(actor, codes[0:3], source="aliquoting", printer_name="Bench-1-Zebra").value
             labelling.print_job(actor, done.id)
             with FakeZebraPrinter(fail_after_labels=2, fail_flags={"paper_out": True}) as empty:
                 out = PrinterConfig("Bench-1-Zebra", "zpl-tcp", f"127.0.0.1:{empty.port}", timeout_s=2.0)
-                [partial] = labelling.enqueue(actor, codes[3:7], source="reception", printer_name="Bench-1-Zebra")
+                [partial] = labelling.enqueue(actor, codes[3:7], source="reception", printer_name="Bench-1-Zebra").value
                 labelling.print_job(actor, partial.id, printer=out)
             with FakeZebraPrinter(drop_after_labels=2) as dropping:
                 drop = PrinterConfig("Bench-1-Zebra", "zpl-tcp", f"127.0.0.1:{dropping.port}", timeout_s=2.0)
-                [doubtful] = labelling.enqueue(actor, codes[7:10], source="manual", printer_name="Bench-1-Zebra")
+                [doubtful] = labelling.enqueue(actor, codes[7:10], source="manual", printer_name="Bench-1-Zebra").value
                 labelling.print_job(actor, doubtful.id, printer=drop)
-            [off] = labelling.enqueue(actor, codes[10:12], source="manual", printer_name="Bench-2-Zebra")
+            [off] = labelling.enqueue(actor, codes[10:12], source="manual", printer_name="Bench-2-Zebra").value
             labelling.print_job(actor, off.id)
             labelling.enqueue(actor, codes[12:14], source="storage", template_name="cryovial-33x13",
                               printer_name="Bench-1-Zebra")

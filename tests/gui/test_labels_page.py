@@ -26,6 +26,7 @@ from biobank_desktop.core.labels.printers import PrinterConfig
 from biobank_desktop.core.services import Services, build_services, open_database
 from biobank_desktop.core.services.samples import NewSample
 from biobank_desktop.ui.main_window import MainWindow
+from biobank_desktop.ui.operations.printing import CALIBRATION_CANCEL_NOTE, PRINT_CANCEL_NOTE, paint_labels
 from biobank_desktop.ui.pages.labels.models import (
     COLUMN_OF,
     ElementTableModel,
@@ -33,7 +34,6 @@ from biobank_desktop.ui.pages.labels.models import (
     JobTableModel,
     RuleTableModel,
 )
-from biobank_desktop.ui.pages.labels.printing import CALIBRATION_CANCEL_NOTE, PRINT_CANCEL_NOTE, paint_labels
 from biobank_desktop.ui.pages.settings import printers as settings_printers
 from biobank_desktop.ui.session import Events, UiSession
 from biobank_desktop.ui.widgets.label_preview import LabelPreviewPanel
@@ -131,7 +131,7 @@ def test_printer_off_keeps_the_job_and_retry_prints_only_the_missing_labels(qtbo
     tom = add_account(label_services, "tom", Role.TECHNICIAN)
     codes = _samples(label_services, tom, 3)
     settings.printers = [_zebra(closed_port())]
-    [job] = label_services.labelling.enqueue(tom, codes, source="reception")
+    [job] = label_services.labelling.enqueue(tom, codes, source="reception").value
     labels = _labels_page(qtbot, window_for(tom))
     queue = labels.queue
     _select_job(qtbot, queue, job.id)
@@ -174,7 +174,7 @@ def test_labels_that_may_have_printed_wait_for_a_look_at_the_printer(qtbot, labe
     codes = _samples(label_services, tom, 3)
     with FakeZebraPrinter(drop_after_labels=2) as dropping:  # unplugged right after the second label arrived
         settings.printers = [_zebra(dropping.port)]
-        [job] = label_services.labelling.enqueue(tom, codes)
+        [job] = label_services.labelling.enqueue(tom, codes).value
         label_services.labelling.print_job(tom, job.id)
     labels = _labels_page(qtbot, window_for(tom))
     queue = labels.queue
@@ -195,7 +195,7 @@ def test_a_reprint_asks_a_reason_and_refuses_an_empty_one(qtbot, label_services,
     codes = _samples(label_services, tom, 2)
     with FakeZebraPrinter() as zebra:
         settings.printers = [_zebra(zebra.port)]
-        [job] = label_services.labelling.enqueue(tom, codes)
+        [job] = label_services.labelling.enqueue(tom, codes).value
         label_services.labelling.print_job(tom, job.id)
         labels = _labels_page(qtbot, window_for(tom))
         queue = labels.queue
@@ -413,7 +413,7 @@ def test_print_rule_and_job_changes_cancelled_while_saving_are_still_shown(qtbot
                                                                            runner, hold):
     sam = add_account(label_services, "sam", Role.SUPERVISOR)
     [code] = _samples(label_services, sam, 1)
-    [job] = label_services.labelling.enqueue(sam, [code])
+    [job] = label_services.labelling.enqueue(sam, [code]).value
     labels = _labels_page(qtbot, window_for(sam))
 
     labels.show_tab(labels.RULES)
@@ -528,7 +528,7 @@ def test_the_label_models_pass_the_model_tester(qtmodeltester, label_services, s
     tom = add_account(label_services, "tom", Role.TECHNICIAN)
     codes = _samples(label_services, tom, 2)
     settings.printers = [_zebra(closed_port())]
-    [job] = label_services.labelling.enqueue(tom, codes)
+    [job] = label_services.labelling.enqueue(tom, codes).value
     jobs = JobTableModel()
     jobs.set_rows(label_services.labelling.jobs())
     items = JobItemModel()

@@ -242,7 +242,7 @@ def test_passwd_changes_own_and_resets_others(run_cli: Cli, db_url: str, monkeyp
 
     # Without --password-stdin the new password is asked twice; two different answers change nothing.
     answers = iter(["one-password-1", "another-password"])
-    monkeypatch.setattr(cli, "_read_password", lambda _prompt: next(answers))
+    monkeypatch.setattr(cli.context, "read_password", lambda _prompt: next(answers))
     monkeypatch.setenv(cli.ENV_PASSWORD, "a-new-admin-pw")
     assert cli.run(["--database", db_url, "user", "passwd", "tom", "--user", "ada"]) == 1
     assert run_cli("--database", db_url, "user", "list", "--user", "ada", password="a-new-admin-pw").code == 0

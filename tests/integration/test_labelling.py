@@ -43,7 +43,7 @@ def test_queue_and_print_to_a_zebra_then_decode_what_it_received(services: Servi
     codes = _samples(services, technician, 3)
     with FakeZebraPrinter() as zebra:
         svc = _with_printer(services, _zebra(zebra.port))
-        [job] = svc.labelling.enqueue(technician, codes, source="reception")
+        [job] = svc.labelling.enqueue(technician, codes, source="reception").value
         assert [i.sample_code for i in job.items] == codes, "placement order is kept"
         assert job.printer_name == "Zebra-1" and job.status == "queued"
         result = svc.labelling.print_job(technician, job.id)
@@ -61,7 +61,7 @@ def test_queue_and_print_to_a_zebra_then_decode_what_it_received(services: Servi
 def test_printer_off_keeps_the_job_queued_with_a_clear_message(services: Services, technician: Actor) -> None:
     codes = _samples(services, technician, 2)
     svc = _with_printer(services, _zebra(closed_port()))
-    [job] = svc.labelling.enqueue(technician, codes)
+    [job] = svc.labelling.enqueue(technician, codes).value
     result = svc.labelling.print_job(technician, job.id)
     assert isinstance(result.error, PrinterError)
     assert "Zebra" in str(result.error) or "127.0.0.1" in str(result.error)
@@ -79,7 +79,7 @@ def test_connection_drop_mid_job_prints_only_the_missing_labels_next_time(servic
     codes = _samples(services, technician, 5)
     with FakeZebraPrinter(drop_after_labels=3) as zebra:
         svc = _with_printer(services, _zebra(zebra.port))
-        [job] = svc.labelling.enqueue(technician, codes)
+        [job] = svc.labelling.enqueue(technician, codes).value
         first = svc.labelling.print_job(technician, job.id)
     assert first.error is not None and "may or may not have printed" in str(first.error)
     statuses = [i.status for i in first.job.items]
@@ -106,7 +106,7 @@ def test_paper_out_before_the_batch_sends_nothing(services: Services, technician
     codes = _samples(services, technician, 2)
     with FakeZebraPrinter(flags={"paper_out": True}) as zebra:
         svc = _with_printer(services, _zebra(zebra.port))
-        [job] = svc.labelling.enqueue(technician, codes)
+        [job] = svc.labelling.enqueue(technician, codes).value
         result = svc.labelling.print_job(technician, job.id)
         assert zebra.labels == []
     assert result.error is not None and "out of labels" in str(result.error)
@@ -116,7 +116,7 @@ def test_paper_out_before_the_batch_sends_nothing(services: Services, technician
 def test_a_second_workstation_cannot_print_a_job_being_printed(services: Services, technician: Actor) -> None:
     codes = _samples(services, technician, 1)
     svc = _with_printer(services, _zebra(closed_port()))
-    [job] = svc.labelling.enqueue(technician, codes)
+    [job] = svc.labelling.enqueue(technician, codes).value
     svc.labelling._claim(technician, job.id, "Zebra-1")  # workstation 1 is printing it
     with pytest.raises(ConflictError, match="being printed right now"):
         svc.labelling.print_job(technician, job.id)
@@ -126,13 +126,13 @@ def test_reprint_needs_a_reason_and_is_audited(services: Services, technician: A
     codes = _samples(services, technician, 2)
     pdf_printer = PrinterConfig("PDF", "pdf-file", str(tmp_path / "labels.pdf"), dpi=300)
     svc = _with_printer(services, pdf_printer)
-    [job] = svc.labelling.enqueue(technician, codes)
+    [job] = svc.labelling.enqueue(technician, codes).value
     assert svc.labelling.print_job(technician, job.id).complete
     with pytest.raises(ValidationError, match="nothing left to print"):
         svc.labelling.print_job(technician, job.id)
     with pytest.raises(ValidationError, match="needs a reason"):
         svc.labelling.reprint(technician, codes[:1], "  ")
-    [again] = svc.labelling.reprint(technician, codes[:1], "label frosted off")
+    [again] = svc.labelling.reprint(technician, codes[:1], "label frosted off").value
     assert again.is_reprint and again.reason == "label frosted off"
     assert svc.labelling.print_job(technician, again.id).complete
     pages = rasterize_pdf((tmp_path / "labels.pdf").read_bytes(), 300)
@@ -150,7 +150,7 @@ def test_print_rules_choose_template_and_printer(services: Services, supervisor:
     svc.labelling.add_rule(supervisor, template_name="cryovial-33x13", printer_name="Bench-B", study_code="LUNG")
     svc.labelling.add_rule(supervisor, template_name="cap-9.5-round", printer_name="Bench-A", study_code="LUNG",
                            sample_type="PL1", workstation="ELSEWHERE")
-    jobs = svc.labelling.enqueue(technician, colon + lung)
+    jobs = svc.labelling.enqueue(technician, colon + lung).value
     assert [(j.template_name, j.printer_name, j.total) for j in jobs] == [
         ("cryovial-25x13", "Bench-A", 2), ("cryovial-33x13", "Bench-B", 1)]
     with pytest.raises(PermissionDeniedError):
@@ -209,25 +209,25 @@ def test_a_second_label_is_only_ever_a_reprint(services: Services, technician: A
     svc = _with_printer(services, PrinterConfig("PDF", "pdf-file", str(tmp_path / "l.pdf"), dpi=300))
     with pytest.raises(ValidationError, match="twice"):
         svc.labelling.enqueue(technician, [code, code])
-    [job] = svc.labelling.enqueue(technician, [code])
+    [job] = svc.labelling.enqueue(technician, [code]).value
     with pytest.raises(ConflictError, match="already waiting to print"):
         svc.labelling.enqueue(technician, [code])
     svc.labelling.print_job(technician, job.id)
     with pytest.raises(ConflictError, match="already printed"):
         svc.labelling.enqueue(technician, [code], source="manual")
-    [again] = svc.labelling.reprint(technician, [code], "label smudged")
+    [again] = svc.labelling.reprint(technician, [code], "label smudged").value
     assert again.is_reprint and [j.id for j in svc.labelling.jobs()] == [again.id, job.id]
 
 
 def test_a_system_print_that_fails_after_spooling_flags_the_labels(services: Services, technician: Actor) -> None:
     codes = _samples(services, technician, 2)
     svc = _with_printer(services, PrinterConfig("Office", "system", "Brady-BBP12", dpi=300))
-    [job] = svc.labelling.enqueue(technician, codes)
+    [job] = svc.labelling.enqueue(technician, codes).value
     _template, pending = svc.labelling.claim_external(technician, job.id, "Office")
     with pytest.raises(ConflictError, match="being printed right now"):
         svc.labelling.claim_external(technician, job.id, "Office")  # a second print of it cannot start
     failed = svc.labelling.record_print_failed(technician, job.id, "Office", "driver error",
-                                               maybe_printed=[p for p, _ in pending])
+                                               maybe_printed=[p for p, _ in pending]).value
     assert [i.status for i in failed.items] == ["failed", "failed"], "may have printed: never resent silently"
     with pytest.raises(ValidationError, match="may or may not have printed"):
         svc.labelling.claim_external(technician, job.id, "Office")

@@ -22,6 +22,7 @@ PARTICIPANT: Final = "participant"
 CONSENT: Final = "consent"
 USER: Final = "user"
 LABEL_JOB: Final = "print_job"  # the audit trail's name for a label print job
+PRINT_JOB: Final = LABEL_JOB
 LABEL_TEMPLATE: Final = "label_template"
 PRINT_RULE: Final = "print_rule"
 STUDY: Final = "study"

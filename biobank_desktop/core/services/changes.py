@@ -20,6 +20,7 @@ from biobank_desktop.core.domain.changes import (
     LABEL_TEMPLATE,
     NO_CHANGES,
     PARTICIPANT,
+    PRINT_JOB,
     PRINT_RULE,
     SAMPLE,
     SETTING,
@@ -34,7 +35,8 @@ T = TypeVar("T")
 
 __all__ = [
     "ALIQUOT_BATCH", "CONSENT", "CONTAINER", "DATABASE", "EXPORT", "IMPORT", "LABEL_JOB", "LABEL_TEMPLATE",
-    "NO_CHANGES", "PARTICIPANT", "PRINT_RULE", "SAMPLE", "SETTING", "SHIPMENT", "SITE", "STUDY", "USER", "Changes",
+    "NO_CHANGES", "PARTICIPANT", "PRINT_JOB", "PRINT_RULE", "SAMPLE", "SETTING", "SHIPMENT", "SITE", "STUDY", "USER",
+    "Changes",
     "Result",
 ]
 

@@ -52,6 +52,7 @@ from biobank_desktop.core.domain.errors import (
 from biobank_desktop.core.domain.ids import normalize_scan, parse_sample_id
 from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.domain.volumes import format_volume
+from biobank_desktop.core.jobs import CancelledFn, ProgressFn
 from biobank_desktop.core.labels.layout import SAMPLE_LABEL_DATA, LabelLayout, layout_label
 from biobank_desktop.core.labels.model import (
     LabelData,
@@ -65,10 +66,17 @@ from biobank_desktop.core.labels.pdf import render_pdf
 from biobank_desktop.core.labels.printers import PrinterConfig, transport_for
 from biobank_desktop.core.labels.transports import PrintJobInterruptedError
 from biobank_desktop.core.labels.zpl import render_zpl_labels
+from biobank_desktop.core.services.changes import NO_CHANGES, Changes, Result
 
 DEFAULT_TEMPLATE = "cryovial-25x13"
-Progress = Callable[[float, str], None]
-Cancelled = Callable[[], bool]
+
+
+def checked_reprint_reason(reason: str) -> str:
+    """The reason for a reprint, trimmed; ValidationError when there is none (a reprint is always explained)."""
+    text = reason.strip()
+    if not text:
+        raise ValidationError("A reprint needs a reason (e.g. 'label smudged', 'frosted off').")
+    return text
 
 
 @dataclass(frozen=True)
@@ -103,6 +111,7 @@ class PrintResult:
     job: JobInfo
     sent_now: int
     error: BiobankError | None  # the printer problem, when the job did not print completely
+    changes: Changes = NO_CHANGES  # what the print changed (the job, its labels), for views to refresh
 
     @property
     def complete(self) -> bool:
@@ -186,7 +195,7 @@ class LabellingService:
         """The label laid out at ``dpi`` (true scale), with its warnings and errors, for the designer."""
         return layout_label(template, data or SAMPLE_LABEL_DATA, dpi=dpi)
 
-    def save_template(self, actor: Actor, template: LabelTemplate) -> None:
+    def save_template(self, actor: Actor, template: LabelTemplate) -> Changes:
         """Save a biobank template (a copy of a shipped one, edited). Shipped names cannot be overwritten.
 
         Anyone who may print can add a copy and change their own; changing a copy made by someone
@@ -212,9 +221,9 @@ class LabellingService:
                 record.definition = text
             uow.audit(action, "label_template", template.name, summary=f"Label template {template.name} saved",
                       before=before, after={"definition": text})
-            uow.commit()
+            return uow.commit()
 
-    def delete_template(self, actor: Actor, name: str, reason: str) -> None:
+    def delete_template(self, actor: Actor, name: str, reason: str) -> Changes:
         with UnitOfWork(self.db, actor, Permission.MANAGE_REFERENCE) as uow:
             record = uow.session.execute(select(LabelTemplateRecord)
                                          .where(LabelTemplateRecord.name == name)).scalar_one_or_none()
@@ -223,7 +232,7 @@ class LabellingService:
             uow.session.delete(record)
             uow.audit("label_template.deleted", "label_template", name, summary=f"Label template {name} deleted",
                       before={"definition": record.definition}, reason=reason)
-            uow.commit()
+            return uow.commit()
 
     # -- printers and rules ---------------------------------------------------------------------
 
@@ -244,7 +253,8 @@ class LabellingService:
 
     def add_rule(self, actor: Actor, *, template_name: str, printer_name: str | None = None,
                  study_code: str | None = None, sample_type: str | None = None,
-                 workstation: str | None = None) -> int:
+                 workstation: str | None = None) -> Result[int]:
+        """Add a print rule; the result's value is the new rule's id."""
         self.template(template_name)  # NotFoundError for an unknown template
         with UnitOfWork(self.db, actor, Permission.MANAGE_REFERENCE) as uow:
             rule = PrintRule(study_code=(study_code or None) and study_code.upper(),
@@ -258,10 +268,10 @@ class LabellingService:
                               f"{workstation or 'any workstation'} → {template_name} on {printer_name or 'default'}",
                       after={"study": study_code, "sample_type": sample_type, "workstation": workstation,
                              "template": template_name, "printer": printer_name})
-            uow.commit()
-            return rule.id
+            done = uow.commit()
+            return Result(rule.id, done)
 
-    def delete_rule(self, actor: Actor, rule_id: int) -> None:
+    def delete_rule(self, actor: Actor, rule_id: int) -> Changes:
         with UnitOfWork(self.db, actor, Permission.MANAGE_REFERENCE) as uow:
             rule = uow.session.get(PrintRule, rule_id)
             if rule is None:
@@ -269,7 +279,7 @@ class LabellingService:
             uow.session.delete(rule)
             uow.audit("print_rule.deleted", "print_rule", rule_id, summary=f"Print rule {rule_id} deleted",
                       before={"template": rule.template_name, "printer": rule.printer_name})
-            uow.commit()
+            return uow.commit()
 
     def choose(self, session: Session, study_code: str, sample_type: str) -> tuple[str, str | None]:
         """(template, printer) for a sample on this workstation: the most specific matching rule wins."""
@@ -316,12 +326,13 @@ class LabellingService:
         return _label_data(sample, study.code if study else "", person.pseudonym if person else None)
 
     def enqueue(self, actor: Actor, sample_codes: Sequence[str], *, source: str = "manual",
-                template_name: str | None = None, printer_name: str | None = None) -> list[JobInfo]:
+                template_name: str | None = None, printer_name: str | None = None) -> Result[list[JobInfo]]:
+        """Queue labels for ``sample_codes`` in that order; the result's value is the jobs queued."""
         with UnitOfWork(self.db, actor, Permission.PRINT_LABELS) as uow:
             ids = self.enqueue_in(uow, sample_codes, source=source, template_name=template_name,
                                   printer_name=printer_name)
-            uow.commit()
-        return [self.job(i) for i in ids]
+            done = uow.commit()
+        return Result([self.job(i) for i in ids], done)
 
     def enqueue_in(self, uow: UnitOfWork, sample_codes: Sequence[str], *, source: str,
                    template_name: str | None = None, printer_name: str | None = None,
@@ -391,15 +402,14 @@ class LabellingService:
                                      "and give the reason.")
 
     def reprint(self, actor: Actor, sample_codes: Sequence[str], reason: str, *, template_name: str | None = None,
-                printer_name: str | None = None) -> list[JobInfo]:
+                printer_name: str | None = None) -> Result[list[JobInfo]]:
         """Queue labels again; a reprint always asks for a reason (kept on the job and in the audit trail)."""
-        if not reason.strip():
-            raise ValidationError("A reprint needs a reason (e.g. 'label smudged', 'frosted off').")
+        reason = checked_reprint_reason(reason)
         with UnitOfWork(self.db, actor, Permission.REPRINT_LABELS) as uow:
             ids = self.enqueue_in(uow, sample_codes, source="reprint", template_name=template_name,
-                                  printer_name=printer_name, reprint_reason=reason.strip())
-            uow.commit()
-        return [self.job(i) for i in ids]
+                                  printer_name=printer_name, reprint_reason=reason)
+            done = uow.commit()
+        return Result([self.job(i) for i in ids], done)
 
     def jobs(self, *, workstation: str | None = None, statuses: Sequence[str] = (), limit: int = 200) -> list[JobInfo]:
         stmt = select(PrintJob).order_by(PrintJob.id.desc()).limit(limit)
@@ -417,7 +427,7 @@ class LabellingService:
                 raise NotFoundError(f"There is no print job {job_id}.")
             return _job_info(job, s, with_items=True)
 
-    def cancel_job(self, actor: Actor, job_id: int, reason: str) -> JobInfo:
+    def cancel_job(self, actor: Actor, job_id: int, reason: str) -> Result[JobInfo]:
         if not reason.strip():
             raise ValidationError("Give a reason for cancelling the print job.")
         with UnitOfWork(self.db, actor, Permission.PRINT_LABELS) as uow:
@@ -433,8 +443,8 @@ class LabellingService:
                     item.status = "skipped"
             uow.audit("labels.job_cancelled", "print_job", job_id, summary=f"Print job {job_id} cancelled",
                       before=before, after={"status": "cancelled"}, reason=reason.strip())
-            uow.commit()
-        return self.job(job_id)
+            done = uow.commit()
+        return Result(self.job(job_id), done)
 
     # -- rendering and printing -----------------------------------------------------------------
 
@@ -478,7 +488,7 @@ class LabellingService:
         raise ValidationError(f"Print job {job_id} has nothing left to print.",
                               hint="Use Reprint (with a reason) to print labels again.")
 
-    def _claim(self, actor: Actor, job_id: int, printer: str) -> None:
+    def _claim(self, actor: Actor, job_id: int, printer: str) -> Changes:
         with UnitOfWork(self.db, actor, Permission.PRINT_LABELS) as uow:
             claimed = uow.session.execute(
                 update(PrintJob).where(PrintJob.id == job_id, PrintJob.status.in_(("queued", "partial", "failed")))
@@ -495,11 +505,11 @@ class LabellingService:
                 raise ValidationError(f"Print job {job_id} is {job.status}; there is nothing left to print.",
                                       hint="Use Reprint (with a reason) to print labels again.")
             uow.audit("labels.print_started", "print_job", job_id, summary=f"Printing job {job_id} on {printer}")
-            uow.commit()
+            return uow.commit()
 
     def print_job(self, actor: Actor, job_id: int, *, printer_name: str | None = None,
                   printer: PrinterConfig | None = None, start_position: int = 1,
-                  progress: Progress | None = None, cancelled: Cancelled | None = None) -> PrintResult:
+                  progress: ProgressFn | None = None, cancelled: CancelledFn | None = None) -> PrintResult:
         """Print the labels of a job that are not yet confirmed; see the module docstring for the guarantees."""
         require(actor, Permission.PRINT_LABELS)
         template, pending = self.job_labels(job_id, pending_only=True)
@@ -509,7 +519,7 @@ class LabellingService:
         target = printer or self.printer(printer_name or info.printer_name or "")
         if target.kind == "system":
             raise ValidationError(f"{target.name} is a system printer: print this job from the Labels page.")
-        self._claim(actor, job_id, target.name)
+        claimed = self._claim(actor, job_id, target.name)
         confirmed, unconfirmed = 0, 0
         confirmed_so_far = [0]  # updated as the printer confirms labels, for an interrupted batch
         error: BiobankError | None = None
@@ -549,12 +559,12 @@ class LabellingService:
         message = "" if error is None else str(error)
         if message and target.name not in message:
             message = f"{target.name}: {message}"
-        self._finish(actor, job_id, target.name, pending, confirmed=confirmed, unconfirmed=unconfirmed,
-                     message=message)
-        return PrintResult(self.job(job_id), confirmed, error)
+        finished = self._finish(actor, job_id, target.name, pending, confirmed=confirmed, unconfirmed=unconfirmed,
+                                message=message)
+        return PrintResult(self.job(job_id), confirmed, error, claimed | finished)
 
     def _finish(self, actor: Actor, job_id: int, printer: str, pending: list[tuple[int, LabelData]], *,
-                confirmed: int, unconfirmed: int, message: str) -> None:
+                confirmed: int, unconfirmed: int, message: str) -> Changes:
         sent_positions = {pos for pos, _ in pending[:confirmed]}
         doubtful = {pos for pos, _ in pending[confirmed:confirmed + unconfirmed]}
         with UnitOfWork(self.db, actor) as uow:
@@ -579,9 +589,10 @@ class LabellingService:
                       after={"printer": printer, "samples": codes, "status": job.status,
                              "unconfirmed": [d.sample_id for pos, d in pending if pos in doubtful]},
                       reason=job.reason)
-            uow.commit()
+            return uow.commit()
 
-    def resolve_doubtful(self, actor: Actor, job_id: int, positions: Sequence[int], *, printed: bool) -> JobInfo:
+    def resolve_doubtful(self, actor: Actor, job_id: int, positions: Sequence[int], *,
+                         printed: bool) -> Result[JobInfo]:
         """After looking at the printer: the labels it did print are ``sent``, the others go back to the queue."""
         with UnitOfWork(self.db, actor, Permission.PRINT_LABELS) as uow:
             job = uow.session.get(PrintJob, job_id)
@@ -593,8 +604,8 @@ class LabellingService:
             now = utcnow()
             for item in chosen:
                 item.status, item.sent_at = ("sent", now) if printed else ("queued", None)
-            done = sum(1 for i in job.items if i.status in ("sent", "skipped"))
-            job.status = "printed" if done == len(job.items) else "partial"
+            finished = sum(1 for i in job.items if i.status in ("sent", "skipped"))
+            job.status = "printed" if finished == len(job.items) else "partial"
             if job.status == "printed":
                 job.printed_at, job.message = now, ""
             codes = [uow.session.get(Sample, i.sample_id).sample_code for i in chosen]  # type: ignore[union-attr]
@@ -602,8 +613,8 @@ class LabellingService:
                       summary=f"{len(codes)} label(s) of job {job_id} "
                               + ("confirmed printed" if printed else "put back in the queue"),
                       after={"samples": codes, "printed": printed})
-            uow.commit()
-        return self.job(job_id)
+            done = uow.commit()
+        return Result(self.job(job_id), done)
 
     def claim_external(self, actor: Actor, job_id: int, printer_name: str
                        ) -> tuple[LabelTemplate, list[tuple[int, LabelData]]]:
@@ -616,21 +627,22 @@ class LabellingService:
         self._claim(actor, job_id, printer_name)
         return template, pending
 
-    def record_printed(self, actor: Actor, job_id: int, printer_name: str, positions: Sequence[int]) -> JobInfo:
+    def record_printed(self, actor: Actor, job_id: int, printer_name: str,
+                       positions: Sequence[int]) -> Result[JobInfo]:
         """The claimed job's labels at ``positions`` went to the system printer: mark them sent and audit it.
         Labels not named go back to the queue."""
         _, pending = self.job_labels(job_id, pending_only=True)
         chosen = [p for p in pending if p[0] in set(positions)]
-        self._finish(actor, job_id, printer_name, chosen + [p for p in pending if p not in chosen],
-                     confirmed=len(chosen), unconfirmed=0, message="")
-        return self.job(job_id)
+        done = self._finish(actor, job_id, printer_name, chosen + [p for p in pending if p not in chosen],
+                            confirmed=len(chosen), unconfirmed=0, message="")
+        return Result(self.job(job_id), done)
 
     def record_print_failed(self, actor: Actor, job_id: int, printer_name: str, message: str, *,
-                            maybe_printed: Sequence[int]) -> JobInfo:
+                            maybe_printed: Sequence[int]) -> Result[JobInfo]:
         """A system print of a claimed job failed or was cancelled. Labels the spooler may already hold
         (``maybe_printed``) are flagged for a look at the printer; the others go back to the queue."""
         _, pending = self.job_labels(job_id, pending_only=True)
         doubtful = [p for p in pending if p[0] in set(maybe_printed)]
-        self._finish(actor, job_id, printer_name, doubtful + [p for p in pending if p not in doubtful],
-                     confirmed=0, unconfirmed=len(doubtful), message=message)
-        return self.job(job_id)
+        done = self._finish(actor, job_id, printer_name, doubtful + [p for p in pending if p not in doubtful],
+                            confirmed=0, unconfirmed=len(doubtful), message=message)
+        return Result(self.job(job_id), done)

@@ -54,21 +54,12 @@ from biobank_desktop.ui.pages.labels.models import (
     RENDER_CHOICES,
     ElementTableModel,
 )
-from biobank_desktop.ui.theme import ACCENT, BORDER, ERROR, MUTED, OK, ROW_HEIGHT, repolish
+from biobank_desktop.ui.theme import ERROR, MUTED, OK, ROW_HEIGHT, SPIN_STYLE, repolish
 from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, form_layout, label
 from biobank_desktop.ui.widgets.label_preview import LabelPreviewPanel
 from biobank_desktop.ui.widgets.scan_field import ScanField
 
 AnyIndex = QModelIndex | QPersistentModelIndex
-#: The theme styles QSpinBox; the mm fields are QDoubleSpinBox and get the same glove-sized look, typed
-#: (arrow keys step), without the tiny arrow buttons (NoButtons hides the text under a style sheet in Qt 6.11).
-SPIN_STYLE = f"""
-QDoubleSpinBox {{ min-height: 36px; padding: 2px 8px; border: 1px solid {BORDER}; border-radius: 5px;
-                  background: #ffffff; }}
-QDoubleSpinBox::up-button, QDoubleSpinBox::down-button {{ width: 0px; border: none; }}
-QDoubleSpinBox:focus {{ border: 2px solid {ACCENT}; }}
-QDoubleSpinBox:disabled {{ background: #f1f3f6; color: #6b7480; }}
-"""
 SHAPES = (("rect", "Rectangle"), ("round", "Round (cap spot)"))
 
 

@@ -20,7 +20,7 @@ from biobank_desktop.core.labels.model import (
 from biobank_desktop.core.services.labelling import JobInfo, JobItemInfo, RuleInfo
 from biobank_desktop.ui.formatting import DASH, local_time
 from biobank_desktop.ui.models.base import AnyIndex, ReadOnlyTableModel
-from biobank_desktop.ui.pages.labels.printing import ITEM_STATUS_TEXT, JOB_STATUS_TEXT, printer_message
+from biobank_desktop.ui.operations.printing import ITEM_STATUS_TEXT, JOB_STATUS_TEXT, printer_message
 from biobank_desktop.ui.theme import ERROR, MUTED, OK, WARN
 
 _JOB_COLOURS = {"printed": OK, "failed": ERROR, "partial": WARN, "printing": WARN, "cancelled": MUTED,

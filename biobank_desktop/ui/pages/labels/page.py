@@ -10,9 +10,9 @@ from __future__ import annotations
 from PySide6.QtWidgets import QStackedWidget, QTabBar, QWidget
 
 from biobank_desktop.core.services.changes import LABEL_JOB, LABEL_TEMPLATE, PRINT_RULE, SAMPLE, Changes
+from biobank_desktop.ui.operations.printing import LabelPrinter
 from biobank_desktop.ui.pages.base import Page
 from biobank_desktop.ui.pages.labels.designer import DesignerTab
-from biobank_desktop.ui.pages.labels.printing import LabelPrinter
 from biobank_desktop.ui.pages.labels.queue import QueueTab
 from biobank_desktop.ui.pages.labels.rules import RulesTab
 from biobank_desktop.ui.session import UiSession

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from biobank_desktop.core.labels.model import LabelData, LabelTemplate
 from biobank_desktop.core.services.labelling import JobInfo
 from biobank_desktop.ui.background import error_text
-from biobank_desktop.ui.pages.labels.printing import ITEM_STATUS_TEXT
+from biobank_desktop.ui.operations.printing import ITEM_STATUS_TEXT
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.widgets.common import label
 from biobank_desktop.ui.widgets.label_preview import LabelPreviewPanel

@@ -26,19 +26,20 @@ from PySide6.QtWidgets import (
 from biobank_desktop.core.domain.errors import BiobankError
 from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.labels.printers import PrinterConfig
+from biobank_desktop.core.services.changes import Result
+from biobank_desktop.core.services.label_printing import UNFINISHED_JOB_STATUSES
 from biobank_desktop.core.services.labelling import JobInfo
 from biobank_desktop.ui.background import error_text
 from biobank_desktop.ui.formatting import local_time
-from biobank_desktop.ui.operations.writes import run_write
-from biobank_desktop.ui.pages.base import Page
-from biobank_desktop.ui.pages.labels.models import JobItemModel, JobTableModel
-from biobank_desktop.ui.pages.labels.printing import (
+from biobank_desktop.ui.operations.printing import (
     JOB_STATUS_TEXT,
-    UNFINISHED,
     LabelPrinter,
     PrintOutcome,
     printer_message,
 )
+from biobank_desktop.ui.operations.writes import run_write
+from biobank_desktop.ui.pages.base import Page
+from biobank_desktop.ui.pages.labels.models import JobItemModel, JobTableModel
 from biobank_desktop.ui.theme import ERROR, ERROR_SOFT, WARN, WARN_SOFT
 from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, label, table_view
 from biobank_desktop.ui.widgets.scan_field import ScanField
@@ -236,7 +237,7 @@ class QueueTab(QWidget):
         generation = self._generation
         keep = select if select is not None else (self.job.id if self.job else None)
         labelling = self.session.services.labelling
-        statuses = () if self.show_finished.isChecked() else UNFINISHED
+        statuses = () if self.show_finished.isChecked() else UNFINISHED_JOB_STATUSES
 
         def work() -> tuple[list[JobInfo], JobInfo | None]:
             jobs = labelling.jobs(workstation=labelling.workstation, statuses=statuses)
@@ -394,7 +395,8 @@ class QueueTab(QWidget):
         def accepted() -> None:
             reason = dialog.reason_text()
 
-            def cancelled(info: JobInfo) -> None:
+            def cancelled(result: Result[JobInfo]) -> None:
+                info = result.value
                 self.page.banner.show_message(f"Print job {info.id} cancelled.", "ok")
                 self.reload(info.id)
 
@@ -437,7 +439,8 @@ class QueueTab(QWidget):
             return
         labelling, actor = self.session.services.labelling, self.session.actor
 
-        def resolved(info: JobInfo) -> None:
+        def resolved(result: Result[JobInfo]) -> None:
+            info = result.value
             if printed:
                 self.page.banner.show_message(f"{len(chosen)} label(s) of job {info.id} marked as printed.", "ok")
                 self.reload(info.id)

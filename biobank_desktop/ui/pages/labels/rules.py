@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from biobank_desktop.core.domain import sprec
 from biobank_desktop.core.domain.errors import BiobankError
 from biobank_desktop.core.domain.roles import Permission
+from biobank_desktop.core.services.changes import Result
 from biobank_desktop.core.services.dto import StudyInfo
 from biobank_desktop.core.services.labelling import DEFAULT_TEMPLATE, RuleInfo
 from biobank_desktop.ui.operations.writes import run_write
@@ -183,7 +184,7 @@ class RulesTab(QWidget):
         workstation, printer = self.workstation.text().strip() or None, self._choice(self.printer)
         labelling, actor = self.session.services.labelling, self.session.actor
 
-        def added(_rule_id: int) -> None:
+        def added(_result: Result[int]) -> None:
             self.page.banner.show_message(
                 f"Rule added: {study or 'any study'} / {sample_type or 'any type'} / "
                 f"{workstation or 'any workstation'} → {template} on {printer or 'the first printer'}.", "ok")

@@ -37,18 +37,17 @@ from biobank_desktop.config import Settings
 from biobank_desktop.core.domain.errors import BiobankError, ValidationError
 from biobank_desktop.core.labels.model import LabelTemplate
 from biobank_desktop.core.labels.printers import DPI_CHOICES, PRINTER_KINDS, PrinterConfig, checked_printer
+from biobank_desktop.core.services.label_printing import PrinterCheck
 from biobank_desktop.ui.background import error_text
-from biobank_desktop.ui.pages.base import Page
-from biobank_desktop.ui.pages.labels.designer import SPIN_STYLE
-from biobank_desktop.ui.pages.labels.printing import (
+from biobank_desktop.ui.operations.printing import (
     CALIBRATION_CANCEL_NOTE,
     KIND_TEXT,
-    PrinterCheck,
     check_printer,
     print_calibration_label,
     system_printer_names,
 )
-from biobank_desktop.ui.theme import ERROR, MUTED, OK, ROW_HEIGHT, WARN
+from biobank_desktop.ui.pages.base import Page
+from biobank_desktop.ui.theme import ERROR, MUTED, OK, ROW_HEIGHT, SPIN_STYLE, WARN
 from biobank_desktop.ui.widgets.common import button, form_layout, label
 
 HEADERS = ("Name", "Kind", "Address", "Resolution", "Offset x / y", "Darkness", "Last test")

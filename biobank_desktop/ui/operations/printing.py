@@ -1,13 +1,16 @@
 """Printing from the window: queue, print on a worker, and say clearly what happened.
 
 :class:`LabelPrinter` is what the Labels page, the sample page (through the main window's
-``print_labels`` hook) and the scan field use. Every print runs on the job runner's worker with a
-progress dialog and Cancel. ZPL and PDF printers go through ``LabellingService.print_job``, which
-knows exactly which labels the printer confirmed. **System printers** (any driver: Brady, Dymo…)
-are printed here with Qt's print support: each label is painted from its layout at the printer's
-resolution and true size, one label per page of the label's size (a sheet template: its labels at
-their places on the sheet), then ``record_printed`` marks them printed. The operating system's
-spooler takes a document whole or not at all, so no label is half-known.
+``print_labels`` hook) and the scan field use. The order of printing, the stop at the first job that
+does not complete and the printer check are core's (:mod:`biobank_desktop.core.services.label_printing`,
+shared with the command line); this module chooses the printer, prints on system printers and says what
+happened. Every print runs on the job runner's worker with a progress dialog and Cancel. ZPL and PDF
+printers go through ``LabellingService.print_job``, which knows exactly which labels the printer
+confirmed. **System printers** (any driver: Brady, Dymo…) are printed here with Qt's print support:
+each label is painted from its layout at the printer's resolution and true size, one label per page of
+the label's size (a sheet template: its labels at their places on the sheet), then ``record_printed``
+marks them printed. The operating system's spooler takes a document whole or not at all, so no label is
+half-known.
 
 A printer that is off or not ready ends in a message box with the printer's own words and a
 **Retry** button; the job stays in the queue and a retry sends only the labels not yet printed.
@@ -15,9 +18,8 @@ A printer that is off or not ready ends in a message box with the printer's own 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QObject, QPointF, QSizeF, Qt, Signal
@@ -27,15 +29,18 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.errors import BiobankError, NotFoundError, PrinterError
+from biobank_desktop.core.jobs import CancelledFn, ProgressFn
 from biobank_desktop.core.labels.layout import MM_PER_INCH, SAMPLE_LABEL_DATA, printable_layouts
 from biobank_desktop.core.labels.model import LabelData, LabelTemplate
 from biobank_desktop.core.labels.printers import PrinterConfig, transport_for
+from biobank_desktop.core.services import label_printing
+from biobank_desktop.core.services.changes import NO_CHANGES, Changes
+from biobank_desktop.core.services.label_printing import UNFINISHED_JOB_STATUSES, PrinterCheck
 from biobank_desktop.core.services.labelling import JobInfo, LabellingService, PrintResult
-from biobank_desktop.ui.background import CancelledFn, ProgressFn, keep_alive, show_error
+from biobank_desktop.ui.background import keep_alive, show_error
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.widgets.label_preview import label_font_family, paint_label
 
-UNFINISHED = ("queued", "printing", "partial", "failed")
 JOB_STATUS_TEXT = {
     "queued": "Waiting",
     "printing": "Printing now",
@@ -75,6 +80,7 @@ class PrintOutcome:
     error: BiobankError | None = None
     queued_only: bool = False  # no printer on this workstation: queued, not printed
     stopped: bool = False  # Cancel was pressed: what printed is kept, the rest waits
+    changes: Changes = field(default=NO_CHANGES)  # what the queueing and printing changed
 
     @property
     def complete(self) -> bool:
@@ -82,7 +88,7 @@ class PrintOutcome:
 
     @property
     def waiting_job_ids(self) -> list[int]:
-        return [job.id for job in self.jobs if job.status in UNFINISHED]
+        return [job.id for job in self.jobs if job.status in UNFINISHED_JOB_STATUSES]
 
     def summary(self) -> str:
         count = sum(job.total for job in self.jobs)
@@ -194,57 +200,40 @@ def print_on_system_printer(labelling: LabellingService, actor: Actor, job_id: i
                             title=f"Print job {job_id}", progress=progress, cancelled=cancelled)
     except PrinterError as exc:
         # Refused before or while spooling: the spooler may hold part of the document.
-        job = labelling.record_print_failed(actor, job_id, printer.name, str(exc), maybe_printed=positions)
-        return PrintResult(job, 0, exc)
+        failed = labelling.record_print_failed(actor, job_id, printer.name, str(exc), maybe_printed=positions)
+        return PrintResult(failed.value, 0, exc, failed.changes)
     except BaseException as exc:
         labelling.record_print_failed(actor, job_id, printer.name, f"the print stopped: {exc}",
                                       maybe_printed=positions)
         raise
     if not done:  # cancelled: the document was aborted before it reached the spooler
-        return PrintResult(labelling.record_print_failed(actor, job_id, printer.name, "", maybe_printed=()), 0, None)
-    job = labelling.record_printed(actor, job_id, printer.name, positions)
-    return PrintResult(job, done, None)
+        back = labelling.record_print_failed(actor, job_id, printer.name, "", maybe_printed=())
+        return PrintResult(back.value, 0, None, back.changes)
+    recorded = labelling.record_printed(actor, job_id, printer.name, positions)
+    return PrintResult(recorded.value, done, None, recorded.changes)
 
 
 # -- checking a printer, a calibration label -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PrinterCheck:
-    state: str  # "ready" | "not_ready" | "unreachable" | "no_status"
-    text: str
+def _check_system_printer(printer: PrinterConfig) -> PrinterCheck:
+    """An operating-system printer, asked through Qt (core's check calls this for ``system`` printers)."""
+    name = printer.name
+    info = QPrinterInfo.printerInfo(printer.address)
+    if info.isNull():
+        names = system_printer_names()
+        return PrinterCheck("unreachable", f"{name} is not reachable: no printer '{printer.address}' is installed "
+                                           f"on this computer ({', '.join(names) or 'none is installed'}).")
+    if info.state() == QPrinter.PrinterState.Error:
+        return PrinterCheck("not_ready", f"{name} reports an error: check it in the operating system's printer "
+                                         "settings.")
+    return PrinterCheck("ready", f"{name} is installed on this computer and ready.")
 
 
 def check_printer(printer: PrinterConfig) -> PrinterCheck:
-    """Ask ``printer`` whether it is ready, in words (worker thread: the network may be slow)."""
-    name = printer.name
-    if printer.kind == "system":
-        info = QPrinterInfo.printerInfo(printer.address)
-        if info.isNull():
-            names = system_printer_names()
-            return PrinterCheck("unreachable", f"{name} is not reachable: no printer '{printer.address}' is installed "
-                                               f"on this computer ({', '.join(names) or 'none is installed'}).")
-        if info.state() == QPrinter.PrinterState.Error:
-            return PrinterCheck("not_ready", f"{name} reports an error: check it in the operating system's printer "
-                                             "settings.")
-        return PrinterCheck("ready", f"{name} is installed on this computer and ready.")
-    if printer.kind == "pdf-file":
-        folder = Path(printer.address).expanduser().parent
-        if folder.is_dir() and os.access(folder, os.W_OK):
-            return PrinterCheck("ready", f"{name} writes PDF files to {printer.address}.")
-        return PrinterCheck("unreachable", f"{name} is not reachable: the folder {folder} does not exist or "
-                                           "cannot be written.")
-    try:
-        status = transport_for(printer).query_status()
-    except PrinterError as exc:
-        return PrinterCheck("unreachable", f"{name} is not reachable: {exc}")
-    if status is None:
-        where = "a file" if printer.kind == "zpl-file" else "a print queue"
-        return PrinterCheck("no_status", f"{name} cannot report its status: the labels go to {where}, which takes "
-                                         "them either way.")
-    if status.ready:
-        return PrinterCheck("ready", f"{name} is ready.")
-    return PrinterCheck("not_ready", f"{name} is not ready: {'; '.join(status.problems)}.")
+    """Ask ``printer`` whether it is ready, in words (worker thread: the network may be slow).
+    Core's check, with this computer's system printers asked through Qt."""
+    return label_printing.check_printer(printer, system_check=_check_system_printer)
 
 
 def print_calibration_label(printer: PrinterConfig, template: LabelTemplate) -> str:
@@ -287,32 +276,17 @@ def _target(labelling: LabellingService, job: JobInfo, override: str | None) -> 
 
 def print_jobs(labelling: LabellingService, actor: Actor, jobs: Sequence[JobInfo], override: str | None, *,
                progress: ProgressFn, cancelled: CancelledFn) -> PrintOutcome:
-    """Print ``jobs`` in order; stop at the first that does not complete (the printer has a problem, and
-    the later labels would break the placement order). Worker thread."""
-    final: list[JobInfo] = []
-    printed = 0
-    printer_name: str | None = override
-    error: BiobankError | None = None
-    for index, job in enumerate(jobs):
-        if error is not None or cancelled():
-            final.extend(labelling.job(j.id) for j in jobs[index:])
-            break
-        try:
-            target = _target(labelling, job, override)
-            printer_name = target.name
-            if target.kind == "system":
-                result = print_on_system_printer(labelling, actor, job.id, target, progress=progress,
-                                                 cancelled=cancelled)
-            else:
-                result = labelling.print_job(actor, job.id, printer=target, progress=progress, cancelled=cancelled)
-        except BiobankError as exc:  # a printer problem, a lost race, a job with nothing left: stop here, say so
-            error = exc
-            final.append(labelling.job(job.id))
-            continue
-        printed += result.sent_now
-        final.append(result.job)
-        error = result.error
-    return PrintOutcome(tuple(final), printed, printer_name, error, stopped=cancelled())
+    """Print ``jobs`` in order with core's loop (which stops at the first job that does not complete), each
+    on ``override`` or the job's printer (else this workstation's first), system printers through Qt.
+    Worker thread."""
+
+    def on_system(job_id: int, printer: PrinterConfig, progress: ProgressFn, cancelled: CancelledFn) -> PrintResult:
+        return print_on_system_printer(labelling, actor, job_id, printer, progress=progress, cancelled=cancelled)
+
+    run = label_printing.print_jobs(labelling, actor, jobs, printer_for=lambda job: _target(labelling, job, override),
+                                    print_on_system=on_system, progress=progress, cancelled=cancelled)
+    return PrintOutcome(run.jobs, run.printed, run.printer or override, run.error, stopped=run.stopped,
+                        changes=run.changes)
 
 
 class LabelPrinter(QObject):
@@ -345,13 +319,16 @@ class LabelPrinter(QObject):
             labelling = services.labelling
             progress(-1.0, f"Queueing {len(chosen)} label(s)")
             if reason is not None:
-                jobs = labelling.reprint(actor, chosen, reason, template_name=template_name, printer_name=printer_name)
+                queued = labelling.reprint(actor, chosen, reason, template_name=template_name,
+                                           printer_name=printer_name)
             else:
-                jobs = labelling.enqueue(actor, chosen, source=source, template_name=template_name,
-                                         printer_name=printer_name)
+                queued = labelling.enqueue(actor, chosen, source=source, template_name=template_name,
+                                           printer_name=printer_name)
+            jobs = queued.value
             if not printer_name and not labelling.printers() and all(job.printer_name is None for job in jobs):
-                return PrintOutcome(tuple(jobs), 0, None, queued_only=True)
-            return print_jobs(labelling, actor, jobs, printer_name, progress=progress, cancelled=cancelled)
+                return PrintOutcome(tuple(jobs), 0, None, queued_only=True, changes=queued.changes)
+            outcome = print_jobs(labelling, actor, jobs, printer_name, progress=progress, cancelled=cancelled)
+            return replace(outcome, changes=queued.changes | outcome.changes)
 
         self._run(work, "Printing labels", printer_name, on_done, on_error)
 

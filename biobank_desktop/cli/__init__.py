@@ -1,0 +1,208 @@
+"""``biobank-desktop``: the same services as the window, from a shell.
+
+Without a command it starts the application window. Commands::
+
+    biobank-desktop [--database URL|FILE] [--user NAME] [--json] COMMAND ...
+
+    db upgrade                 bring the schema to this version (an SQLite file is backed up first)
+    db check                   schema at head, integrity (SQLite), audit chain; exit 1 on a problem
+    db backup FILE             copy an SQLite database while it may be in use (PostgreSQL: use pg_dump)
+    db verify-audit            recompute the audit hash chain; exit 1 and name the first broken event
+    demo [--samples N]         upgrade, then fill an empty database with demo data (progress on stderr)
+    user add NAME --name "Full Name" --role technician|supervisor|administrator [--password-stdin]
+    user passwd NAME [--password-stdin]
+    user deactivate NAME --reason TEXT
+    user list
+    labels templates           the label templates (shipped, and the biobank's own copies)
+    labels render --template NAME --format pdf|zpl [--dpi N] [--start-position N] --sample ID... -o OUT|-
+    labels print --printer SPEC [--template NAME] [--start-position N] --sample ID...
+    labels queue [--all]       this workstation's unfinished print jobs (--all: every job, every workstation)
+    labels print-job JOB [--printer SPEC]             print what a job has not printed yet (a retry)
+    labels reprint --reason TEXT --sample ID... [--printer SPEC] [--template NAME]
+    printer list | printer remove NAME | printer status NAME
+    printer add NAME --kind zpl-tcp|zpl-file|cups-raw|pdf-file --address ADDR [--dpi 203]
+                [--offset-x MM] [--offset-y MM] [--darkness N]
+
+The database is ``--database`` (a SQLAlchemy URL or an SQLite file path), else ``$BIOBANK_DATABASE_URL``,
+else the one saved in Settings, else the default SQLite file.
+
+Who acts:
+
+* ``db`` commands run as the system ("cli" in the audit trail): they are for whoever holds the
+  database file or the server account, and change no sample data.
+* ``user`` commands and ``demo`` run as the system only while the database has no user account
+  at all: that is how the first administrator is created on a new database (the first account
+  must be an administrator). Once an account exists they need ``--user NAME`` of an account allowed
+  to do it (an administrator; ``user passwd`` of one's own account needs no role). The password is
+  read from ``$BIOBANK_PASSWORD``, else asked for (never a command-line argument: it would show in
+  the process list and the shell history). Logging in here counts as a login (audit trail, lockout).
+* New passwords come from one line of standard input (``--password-stdin``) or are asked twice.
+* ``labels print``, ``labels print-job`` and ``labels reprint`` always need ``--user NAME`` (a person
+  prints, and the audit trail says who); ``labels render`` and ``labels queue`` need it once the
+  database has accounts (they show sample data); ``labels templates`` needs none.
+* ``printer`` commands change only the ``printers`` list of this workstation's settings file
+  (printers sit next to a workstation) and do not open the database.
+
+Printers: SPEC is the name of a printer configured on this workstation (``printer add``), or an
+ad-hoc ``zpl://HOST[:9100]``, ``cups://QUEUE``, ``zpl-file:///PATH`` or ``pdf:///PATH`` (with
+``--dpi`` for its resolution, 203 if not given). A print that does not complete keeps the job in the
+queue (exit 1, the printer's message on stderr); ``labels print-job JOB`` then sends only the labels
+the printer did not confirm. The workstation is the one named in Settings, else this computer's name.
+
+Exit codes: 0 done; 1 refused or invalid input (the message on stderr, no traceback), or labels not
+all printed; 2 usage error; 130 interrupted (nothing was changed; a print interrupted part-way says
+which job to look at).
+
+Adding a command group (storage, exchange, reception, aliquot…): write ``cli/<group>.py`` with a
+``register(subparsers: Subparsers) -> None`` that adds the group's parser and sub-commands, each with
+``parents=[COMMON]`` and ``set_defaults(handler=...)``; a handler takes a
+:class:`~biobank_desktop.cli.context.Context` and returns an exit code. Then add the module to
+``_GROUPS`` below (one line). Set ``uses_database=False`` on a command that only touches this
+workstation's settings (its handler then gets the ``argparse.Namespace``), and ``creates_database=True``
+on one that may create a new SQLite file. Shared pieces (login, ``--json`` output, progress, exit codes,
+error messages) are in :mod:`biobank_desktop.cli.context`; the work itself is a core service or flow
+(the command only formats), so the window and the command line behave alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from biobank_desktop.cli import db as db_commands
+from biobank_desktop.cli import demo as demo_commands
+from biobank_desktop.cli import labels as label_commands
+from biobank_desktop.cli import printers as printer_commands
+from biobank_desktop.cli import users as user_commands
+from biobank_desktop.cli.context import (
+    COMMON,
+    ENV_PASSWORD,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    PROG,
+    Context,
+    configured_printers,
+    fail,
+    workstation_name,
+)
+from biobank_desktop.config import ENV_DATABASE_URL, resolve_database_url
+from biobank_desktop.core.db.engine import Database, sqlite_url, translate_error
+from biobank_desktop.core.domain.errors import (
+    BiobankError,
+    DatabaseUnavailableError,
+    NotFoundError,
+    ValidationError,
+)
+from biobank_desktop.core.services import build_services
+
+__all__ = ["ENV_PASSWORD", "PROG", "build_parser", "entry_point", "run"]
+
+# The command groups, in the order ``--help`` lists them. A new group adds its module here.
+_GROUPS = (db_commands, demo_commands, user_commands, label_commands, printer_commands)
+
+
+# -- the parser -------------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG, parents=[COMMON],
+        description="Biobank Desktop. Without a command, the application window starts.",
+        epilog=f"The database: --database, else ${ENV_DATABASE_URL}, else Settings, else the default SQLite file.",
+    )
+    # Not the common options: their action objects are shared with every command.
+    parser.set_defaults(handler=None, uses_database=True, creates_database=False)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for group in _GROUPS:
+        group.register(commands)
+    return parser
+
+
+# -- running ----------------------------------------------------------------------------------------------
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the command line ``argv`` (without the program name); returns the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    except SystemExit as exc:  # --help (0) or a usage error (2): argparse has printed why
+        return int(exc.code or 0)
+    for name, default in (("database", None), ("user", None), ("json", False)):
+        if not hasattr(args, name):
+            setattr(args, name, default)
+    if args.handler is None:
+        return _start_gui(args)
+    db: Database | None = None
+    try:
+        if not args.uses_database:  # this workstation's own settings (printers)
+            local: Callable[[argparse.Namespace], int] = args.handler
+            return local(args)
+        url = _database_url(args.database)
+        _refuse_missing_file(url, creates=args.creates_database)
+        db = Database(url)
+        services = build_services(db, workstation_name(), printers=configured_printers)
+        ctx = Context(args, url, db, services)
+        handler: Callable[[Context], int] = args.handler
+        return handler(ctx)
+    except BiobankError as exc:
+        fail(exc)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("\nInterrupted: nothing was changed.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        translated = _translate(exc, db)
+        if translated is None:
+            raise
+        fail(translated)
+        return EXIT_FAILED
+    finally:
+        if db is not None:
+            db.dispose()
+
+
+def entry_point() -> None:
+    """The ``biobank-desktop`` console script."""
+    sys.exit(run())
+
+
+def _start_gui(args: argparse.Namespace) -> int:
+    if args.database:  # the window resolves the database the same way, starting with this variable
+        os.environ[ENV_DATABASE_URL] = _database_url(args.database)
+    from biobank_desktop.app import main
+
+    return main([])
+
+
+def _translate(exc: Exception, db: Database | None) -> BiobankError | None:
+    """A driver fault that means "cannot use the database", said plainly; None for anything else (a bug)."""
+    from sqlalchemy.exc import ArgumentError, DBAPIError
+
+    if isinstance(exc, ArgumentError):
+        return ValidationError(f"That is not a database URL: {exc}.",
+                               hint="Give e.g. postgresql://user@host/biobank or the path of an SQLite file.")
+    if isinstance(exc, DBAPIError) and db is not None:
+        translated = translate_error(exc, db.info)
+        return translated or DatabaseUnavailableError(f"The database refused the operation: {exc.orig}")
+    return None
+
+
+def _database_url(explicit: str | None) -> str:
+    if explicit and "://" not in explicit:
+        return sqlite_url(Path(explicit).expanduser().resolve())
+    return resolve_database_url(explicit)
+
+
+def _refuse_missing_file(url: str, *, creates: bool) -> None:
+    from sqlalchemy import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return
+    if not creates and not Path(parsed.database).exists():
+        raise NotFoundError(f"There is no database file {parsed.database}.",
+                            hint=f"Check --database, or create it with '{PROG} db upgrade'.")
