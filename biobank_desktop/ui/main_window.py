@@ -72,6 +72,7 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("search", "Search", "biobank_desktop.ui.pages.search.page", "SearchPage"),
     PageSpec("sample", "Sample", "biobank_desktop.ui.pages.sample.page", "SamplePage"),
+    PageSpec("exchange", "Exchange", "biobank_desktop.ui.pages.exchange.page", "ExchangePage"),
     PageSpec("labels", "Labels", "biobank_desktop.ui.pages.labels.page", "LabelsPage", Permission.PRINT_LABELS,
              "Your role may not print labels."),
     PageSpec("audit", "Audit trail", "biobank_desktop.ui.pages.audit.page", "AuditPage", Permission.VIEW_AUDIT,
