@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from biobank_desktop.core.domain import sprec
 from biobank_desktop.core.domain.roles import Permission
@@ -52,7 +52,8 @@ class ExportPanel(QWidget):
 
         # -- inventory ------------------------------------------------------------------------------------
         inventory = QGroupBox(self.tr("Inventory: the samples matching these filters (written in the header)"))
-        grid = QGridLayout(inventory)
+        rows = QVBoxLayout(inventory)
+        filters = QHBoxLayout()
         self.study = _combo("exportStudy", self.tr("All studies"), [])
         self.sample_type = _combo("exportSampleType", self.tr("All sample types"),
                                   [(c, f"{c} — {m}") for c, m in sprec.fluid_sample_types()])
@@ -62,10 +63,8 @@ class ExportPanel(QWidget):
         self.collected_to = OptionalDateEdit()
         self.inventory_button = button(self.tr("Export inventory…"), primary=True, on_click=self.export_inventory)
         self.inventory_button.setObjectName("exportInventory")
-        grid.addWidget(self.study, 0, 0)
-        grid.addWidget(self.sample_type, 0, 1)
-        grid.addWidget(self.status, 0, 2)
-        grid.addWidget(self.site, 0, 3)
+        for combo in (self.study, self.sample_type, self.status, self.site):
+            filters.addWidget(combo, 1)
         dates = QHBoxLayout()
         dates.addWidget(label(self.tr("Collected"), "fieldname"))
         dates.addWidget(self.collected_from)
@@ -73,7 +72,8 @@ class ExportPanel(QWidget):
         dates.addWidget(self.collected_to)
         dates.addStretch(1)
         dates.addWidget(self.inventory_button)
-        grid.addLayout(dates, 1, 0, 1, 4)
+        rows.addLayout(filters)
+        rows.addLayout(dates)
         layout.addWidget(inventory)
 
         # -- audit, full export, template -------------------------------------------------------------------

@@ -7,6 +7,7 @@ file, counts; refreshed when an import is committed here or on another workstati
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QTabWidget, QVBoxLayout, QWidget
 
 from biobank_desktop.core.domain.roles import Permission
@@ -43,7 +44,7 @@ class ExchangePage(Page):
         top.addWidget(self.history_label, 1)
         top.addWidget(button(self.tr("Refresh"), on_click=self.load_history))
         history_layout.addLayout(top)
-        self.history_view = table_view("importHistory", self.history, widths=[150, 110, 170, 300, 90, 80, 80, 90])
+        self.history_view = table_view("importHistory", self.history, widths=[150, 90, 250, 280, 80, 70, 70, 90])
         history_layout.addWidget(self.history_view, 1)
 
         if session.can(Permission.RECORD_SAMPLES):
@@ -52,13 +53,20 @@ class ExchangePage(Page):
             self.importer.hide()
         self.tabs.addTab(history_tab, self.tr("Import history"))
         self.tabs.addTab(self.exporter, self.tr("Export"))
-        self.tabs.currentChanged.connect(lambda _i: self._tab_shown())
+        self.tabs.setCornerWidget(self.importer.steps_bar, Qt.Corner.TopRightCorner)
+        self.tabs.currentChanged.connect(lambda _i: self._tab_changed())
         self.body.addWidget(self.tabs, 1)
         self._loaded = False
 
     def _tab_shown(self) -> None:
-        if self.tabs.currentWidget() is self.importer:
+        importing = self.tabs.currentWidget() is self.importer
+        self.importer.steps_bar.setVisible(importing)
+        if importing:
             self.importer.show_step()
+
+    def _tab_changed(self) -> None:
+        self.banner.hide()  # a message about another tab's work
+        self._tab_shown()
 
     def page_shown(self) -> None:
         if not self._loaded:
@@ -89,7 +97,7 @@ class ExchangePage(Page):
 
         def shown(rows: list[ImportInfo]) -> None:
             self.history.set_rows(rows)
-            self.history_label.setText(self.tr("The latest {n} imports, newest first.").format(n=len(rows))
+            self.history_label.setText(self.tr("Imports, newest first: {n} shown.").format(n=len(rows))
                                        if rows else self.tr("No file has been imported yet."))
 
         self.session.runner.call(lambda: service.import_history(actor, limit=HISTORY_LIMIT), on_result=shown,

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QGroupBox,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
@@ -30,6 +30,7 @@ from biobank_desktop.ui.theme import ERROR, ROW_HEIGHT
 from biobank_desktop.ui.widgets.common import button, form_layout, label, table_view
 
 AnyIndex = QModelIndex | QPersistentModelIndex
+VALUES_PER_ROW = 2  # value questions side by side (the mapping table keeps the height)
 FILE_FILTERS = "Spreadsheets (*.xlsx *.xlsm *.xls *.ods *.csv *.txt);;All files (*)"
 
 
@@ -165,7 +166,7 @@ class MappingStep(QWidget):
         self.model = MappingTableModel()
         self.delegate = FieldDelegate(self)
         self.table = table_view("mappingTable", self.model, widths=[80, 220, 300, 330, 130],
-                                row_height=ROW_HEIGHT + 8)
+                                row_height=ROW_HEIGHT + 6)
         self.table.setItemDelegateForColumn(MappingTableModel.FIELD_COLUMN, self.delegate)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -202,11 +203,22 @@ class MappingStep(QWidget):
         self.missing = label("", None, wrap=True)
         self.missing.setStyleSheet(f"color: {ERROR}; font-weight: 600;")
         self.left_out = label("", "fieldname", wrap=True)
-        self.values_box = QGroupBox(self.tr("Values to confirm: what do these words of the clinic mean?"))
+        self.values_box = QWidget()
         self.values_box.setObjectName("valuesBox")
-        self.values_form = form_layout(6)
-        self.values_box.setLayout(self.values_form)
+        values_layout = QVBoxLayout(self.values_box)
+        values_layout.setContentsMargins(0, 0, 0, 0)
+        values_layout.setSpacing(4)
+        values_title = label(self.tr("Values to confirm: what do these words of the clinic mean? (remembered for "
+                                     "this partner)"), "value")
+        self.values_grid = QGridLayout()
+        self.values_grid.setHorizontalSpacing(10)
+        self.values_grid.setVerticalSpacing(4)
+        for column in range(VALUES_PER_ROW):
+            self.values_grid.setColumnStretch(column * 2 + 1, 1)
+        values_layout.addWidget(values_title)
+        values_layout.addLayout(self.values_grid)
         self.value_combos: dict[tuple[str, str], QComboBox] = {}
+        self._value_widgets: list[QWidget] = []
 
         layout.addWidget(self.table, 1)
         layout.addLayout(options)
@@ -230,16 +242,25 @@ class MappingStep(QWidget):
 
     def show_questions(self, questions: Sequence[tuple[str, str, str, Sequence[tuple[str, str]]]]) -> None:
         """(field key, field label, the clinic's word, the codes to choose from as (code, text))."""
-        while self.values_form.rowCount():
-            self.values_form.removeRow(0)
+        for widget in self._value_widgets:
+            self.values_grid.removeWidget(widget)
+            widget.deleteLater()
+        self._value_widgets.clear()
         self.value_combos.clear()
-        for key, field_label, word, codes in questions:
+        for i, (key, field_label, word, codes) in enumerate(questions):
             combo = QComboBox()
             combo.addItem(self.tr("— choose —"), None)
             for code, text in codes:
                 combo.addItem(text, code)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(16)
             combo.activated.connect(lambda _i, k=key, w=word, c=combo: self._answered(k, w, c))
-            self.values_form.addRow(self.tr("{field}: “{word}”").format(field=field_label, word=word), combo)
+            caption = label(self.tr("{field}: “{word}”").format(field=field_label, word=word))
+            caption.setBuddy(combo)
+            row, column = divmod(i, VALUES_PER_ROW)
+            self.values_grid.addWidget(caption, row, column * 2)
+            self.values_grid.addWidget(combo, row, column * 2 + 1)
+            self._value_widgets.extend((caption, combo))
             self.value_combos[(key, word)] = combo
         self.values_box.setVisible(bool(questions))
 
@@ -288,6 +309,7 @@ class PreviewStep(QWidget):
         self.preview_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.preview_view.horizontalHeader().setDefaultSectionSize(150)
         self.preview_view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.preview.modelReset.connect(lambda: self.preview_view.setColumnWidth(0, 70))
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(groups_box)
         self.splitter.addWidget(self.preview_view)

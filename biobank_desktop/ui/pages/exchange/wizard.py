@@ -50,6 +50,7 @@ from biobank_desktop.ui.pages.exchange.steps import (
 from biobank_desktop.ui.theme import ACCENT, ACCENT_SOFT, MUTED
 from biobank_desktop.ui.widgets.common import button
 
+PREVIEW_COLUMN_MAX = 280  # px: a long comment column does not push the others out of sight
 ROWS_LISTED = 500  # rows of one problem group listed for jumping to
 
 
@@ -67,15 +68,15 @@ class ImportPanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 8, 0, 0)
-        steps = QHBoxLayout()
-        steps.setSpacing(6)
+        self.steps_bar = QWidget()  # shown beside the tabs by the page (the step content keeps the height)
+        steps = QHBoxLayout(self.steps_bar)
+        steps.setContentsMargins(0, 0, 0, 2)
+        steps.setSpacing(4)
         names = (self.tr("1 File"), self.tr("2 Sheet"), self.tr("3 Mapping"), self.tr("4 Preview"),
                  self.tr("5 Dry run"), self.tr("6 Imported"))
         self.step_labels = [QLabel(name) for name in names]
         for step_label in self.step_labels:
             steps.addWidget(step_label)
-        steps.addStretch(1)
-        layout.addLayout(steps)
 
         self.file_step = FileStep()
         self.sheet_step = SheetStep()
@@ -216,6 +217,7 @@ class ImportPanel(QWidget):
         self.next_button.setEnabled(self.can_go_on())
         self.back_button.setEnabled(idle and step not in (Step.FILE, Step.DONE))
         self.restart_button.setEnabled(idle and step != Step.FILE)
+        self.restart_button.setText(self.tr("Import another file") if step == Step.DONE else self.tr("Start over"))
         self.errors_button.setVisible(step in (Step.PREVIEW, Step.DRY_RUN, Step.DONE) and bad > 0)
         self.errors_button.setEnabled(idle)
         self.valid_only_button.setVisible(step == Step.DRY_RUN and bad > 0 and valid > 0)
@@ -231,7 +233,7 @@ class ImportPanel(QWidget):
             current = i == index
             colour = ACCENT if current else MUTED
             background = f"background: {ACCENT_SOFT};" if current else ""
-            step_label.setStyleSheet(f"color: {colour}; font-weight: {700 if current else 400}; padding: 6px 12px;"
+            step_label.setStyleSheet(f"color: {colour}; font-weight: {700 if current else 400}; padding: 4px 10px;"
                                      f" border-radius: 6px; {background}")
         self.update_nav()
         if focus:
@@ -404,6 +406,10 @@ class ImportPanel(QWidget):
         step.preview.set_source([f"{c.letter} · {c.header}" for c in table.columns], len(numbers),
                                 lambda start, count: wizard.preview_rows(start, count, only_problems=only),
                                 {n: i for i, n in enumerate(numbers)})
+        view = step.preview_view
+        view.resizeColumnsToContents()  # the first page only: a few hundred rows at most
+        for column in range(step.preview.columnCount()):
+            view.setColumnWidth(column, min(max(view.columnWidth(column), 70), PREVIEW_COLUMN_MAX))
         step.rows.clear()
         step.rows_title.setText(self.tr("Rows (click to show)"))
 
@@ -494,12 +500,12 @@ class ImportPanel(QWidget):
                                  "Correct the file, or import the valid rows only; the rejected rows then go into "
                                  "the error workbook for the clinic."))
         lines.extend(self._left_out_lines(report))
-        lines.extend(report.notes)
+        lines.extend(n for n in report.notes if not n.startswith("Dry run:"))  # the headline says it
         step.details.setText("\n\n".join(lines))
         self.show_step()
 
     def _left_out_lines(self, report: ImportReport) -> list[str]:
-        return [self.tr("Column {letter} “{header}” not imported: {reason}.").format(
+        return [self.tr("Column {letter} “{header}”: {reason}.").format(
             letter=lo.column, header=lo.header, reason=lo.reason) for lo in report.left_out]
 
     def commit(self, *, valid_rows_only: bool) -> None:
