@@ -128,6 +128,13 @@ def test_manifest_import_end_to_end_by_keyboard_creates_a_shipment(qtbot, page: 
     qtbot.waitUntil(lambda: page.history.rowCount() == 1, timeout=10_000)  # the history tab refreshed itself
     assert page.history.data(page.history.index(0, 3)) == "manifest.xlsx"
     assert gui_services.exchange.saved_mappings("CLINIC")  # the mapping was saved for the partner
+    assert importer.restart_button.text() == "Import another file"
+    qtbot.mouseClick(importer.restart_button, Qt.MouseButton.LeftButton)
+    assert importer.wizard.step == Step.FILE
+    _open(qtbot, page, make_xlsx(tmp_path / "next.xlsx", [_lung(7)]))  # the partner's next file...
+    _enter(qtbot, importer.sheet_step.sheets)
+    _idle(qtbot, page)
+    assert "Started from the mapping saved for CLINIC" in importer.mapping_step.about.text()  # ...starts from it
 
 
 def test_bad_cells_are_highlighted_grouped_refused_then_valid_rows_only_and_error_workbook(
@@ -230,6 +237,40 @@ def test_cancel_during_the_read_leaves_nothing(qtbot, page: ExchangePage, gui_se
     _enter(qtbot, importer.sheet_step.sheets)
     _idle(qtbot, page)
     assert importer.wizard.step == Step.MAPPING
+
+
+def test_cancel_during_the_import_leaves_the_database_untouched(qtbot, page: ExchangePage, gui_services: Services,
+                                                                 tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from biobank_desktop.core.services.exchange import writing
+
+    path = make_xlsx(tmp_path / "m.xlsx", [_lung(n) for n in range(1, 6)])
+    importer = page.importer
+    _to_preview(qtbot, page, path)
+    _enter(qtbot, importer.preview_step.groups_view)  # dry run (not held)
+    _idle(qtbot, page)
+    assert importer.wizard.step == Step.DRY_RUN
+    real = writing.write_manifest
+
+    def held_write(*args, **kwargs):  # type: ignore[no-untyped-def]
+        code = real(*args, **kwargs)  # the tubes are written in the open transaction...
+        for _ in range(2000):  # ...then it waits for Cancel (at most ~20 s) before the service commits
+            if kwargs["cancelled"]():
+                break
+            threading.Event().wait(0.01)
+        return code
+
+    monkeypatch.setattr(writing, "write_manifest", held_write)
+    before = _counts(gui_services)
+    _enter(qtbot, importer.next_button)
+    qtbot.waitUntil(lambda: visible_progress_dialog() is not None, timeout=10_000)
+    dialog = visible_progress_dialog()
+    assert dialog is not None
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    _idle(qtbot, page)
+    assert importer.wizard.step == Step.DRY_RUN and importer.wizard.report is None
+    assert "Import cancelled" in page.banner.message
+    assert _counts(gui_services) == before
 
 
 def test_a_file_that_is_not_a_spreadsheet_gets_a_clear_message(qtbot, page: ExchangePage, gui_services: Services,
