@@ -17,6 +17,7 @@ from biobank_desktop.core.domain.errors import BiobankError, ConflictError, NotF
 from biobank_desktop.core.flows.import_wizard import ImportWizard, Step
 from biobank_desktop.core.services import Services
 from biobank_desktop.core.services.audit import AuditFilter
+from biobank_desktop.core.services.samples import NewSample
 from biobank_desktop.core.spreadsheets.reading import SpreadsheetError
 from tests.support.storage_kit import build_tree
 from tests.unit.spreadsheets.helpers import HEADERS, make_xlsx, row
@@ -106,6 +107,11 @@ def test_duplicates_against_the_database(services: Services, technician: Actor, 
     report = services.exchange.import_file(technician, second, kind="manifest", partner=clinic).value
     problem = next(p for p in report.problems if p.code == "duplicate_in_database")
     assert problem.row == 4 and shipment in problem.message and report.rows_imported == 0
+    code = services.samples.register(technician, NewSample("LUNG", "SER", external_barcodes=("053100009",))).value
+    third = make_xlsx(tmp_path / "c.xlsx", [_lung(9)], title="Third shipment")
+    report = services.exchange.import_file(technician, third, kind="manifest", partner=clinic).value
+    assert [(p.code, p.row) for p in report.problems] == [("duplicate_in_database", 4)]
+    assert f"belongs to sample {code}" in report.problems[0].message
 
 
 def test_unknown_partner_and_not_a_spreadsheet_leave_the_database_untouched(services: Services, technician: Actor,

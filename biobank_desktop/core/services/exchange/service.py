@@ -20,8 +20,9 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ARRAY, ColumnElement, String, any_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from biobank_desktop.core.db.engine import Database
@@ -132,15 +133,18 @@ class ExchangeService:
         found: dict[str, str] = {}
         ordered = sorted(barcodes)
         with self.db.connect_checked(), self.db.new_session(write=False) as session:
-            for start in range(0, len(ordered), _LOOKUP_CHUNK):
-                chunk = ordered[start:start + _LOOKUP_CHUNK]
+            # PostgreSQL: one array parameter per query (= ANY); SQLite: IN lists within its parameter limit.
+            step = (len(ordered) or 1) if self.db.backend == "postgresql" else _LOOKUP_CHUNK
+            for start in range(0, len(ordered), step):
+                chunk = ordered[start:start + step]
+                on_sample = _among(SampleBarcode.barcode, chunk, self.db.backend)
                 for barcode, sample in session.execute(
-                        select(SampleBarcode.barcode, Sample.sample_code).join(Sample)
-                        .where(SampleBarcode.barcode.in_(chunk))):
+                        select(SampleBarcode.barcode, Sample.sample_code).join(Sample).where(on_sample)):
                     found[barcode] = f"it belongs to sample {sample}"
+                expected = _among(ExpectedTube.clinic_barcode, chunk, self.db.backend)
                 for barcode, shipment in session.execute(
                         select(ExpectedTube.clinic_barcode, Shipment.code).join(Shipment)
-                        .where(ExpectedTube.clinic_barcode.in_(chunk), Shipment.status.in_(_OPEN_SHIPMENTS))):
+                        .where(expected, Shipment.status.in_(_OPEN_SHIPMENTS))):
                     found.setdefault(barcode, f"it is expected in open shipment {shipment}")
         return found
 
@@ -419,12 +423,15 @@ class ExchangeService:
         result = write_workbook(path, exports.template_sheets(self.db, header))
         return self._exported(actor, f"manifest template{' for ' + partner.upper() if partner else ''}", result)
 
-    def wizard_backend(self, actor: Actor) -> ImportBackend:
-        """The import wizard's access to the database, as ``actor``."""
-        return _WizardBackend(self, actor)
+    def wizard_backend(self, actor: Actor) -> WizardBackend:
+        """The import wizard's access to the database, as ``actor`` (an :class:`ImportBackend`)."""
+        return WizardBackend(self, actor)
 
 
-class _WizardBackend:
+class WizardBackend(ImportBackend):
+    """The :class:`ImportBackend` over this service. ``last_changes``: the Changes of the last commit (empty
+    after a dry run), for the window to announce."""
+
     def __init__(self, service: ExchangeService, actor: Actor) -> None:
         self.service = service
         self.actor = actor
@@ -443,6 +450,12 @@ class _WizardBackend:
                                           cancelled=cancelled)
         self.last_changes = result.changes
         return result.value
+
+
+def _among(column: Any, values: list[str], backend: str) -> ColumnElement[bool]:
+    if backend == "postgresql":
+        return column == any_(bindparam("codes", values, type_=ARRAY(String)))
+    return column.in_(values)
 
 
 def _refusal(file_errors: Iterable[object], error_rows: set[int], valid: int, valid_rows_only: bool) -> str | None:
