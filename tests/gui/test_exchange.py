@@ -105,7 +105,9 @@ def test_manifest_import_end_to_end_by_keyboard_creates_a_shipment(qtbot, page: 
     assert importer.preview_step.preview.rowCount() == 3
     assert importer.preview_step.groups.rowCount() == 0
 
-    _enter(qtbot, importer.preview_step.groups_view)  # Enter = dry run
+    _enter(qtbot, importer.preview_step.groups_view)  # Enter on the problem list shows, it does not go on
+    assert importer.wizard.step == Step.PREVIEW and not importer.busy
+    _enter(qtbot, importer.next_button)  # Enter = dry run (the step's focus is on its button)
     _idle(qtbot, page)
     assert importer.wizard.step == Step.DRY_RUN
     assert "all 3 rows can be imported" in importer.dry_step.headline.text()
@@ -163,8 +165,10 @@ def test_bad_cells_are_highlighted_grouped_refused_then_valid_rows_only_and_erro
     step.groups_view.clicked.emit(step.groups.index(date_group, 2))
     assert [step.rows.item(i).text() for i in range(step.rows.count())] == ["Row 5", "Row 7"]
     assert step.preview_view.currentIndex().row() == step.preview.position_of(5)
-    step.rows.itemClicked.emit(step.rows.item(1))
+    step.rows.setCurrentRow(1)
+    _enter(qtbot, step.rows)  # by keyboard: Enter on a row of the list shows it
     assert step.preview_view.currentIndex().row() == step.preview.position_of(7)
+    assert importer.wizard.step == Step.PREVIEW
     step.only_problems.setChecked(True)
     assert step.preview.rowCount() == 3 and step.preview.position_of(4) is None
 
@@ -247,7 +251,7 @@ def test_cancel_during_the_import_leaves_the_database_untouched(qtbot, page: Exc
     path = make_xlsx(tmp_path / "m.xlsx", [_lung(n) for n in range(1, 6)])
     importer = page.importer
     _to_preview(qtbot, page, path)
-    _enter(qtbot, importer.preview_step.groups_view)  # dry run (not held)
+    _enter(qtbot, importer.next_button)  # dry run (not held)
     _idle(qtbot, page)
     assert importer.wizard.step == Step.DRY_RUN
     real = writing.write_manifest

@@ -169,7 +169,10 @@ class MappingStep(QWidget):
                                 row_height=ROW_HEIGHT + 6)
         self.table.setItemDelegateForColumn(MappingTableModel.FIELD_COLUMN, self.delegate)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)  # the sample values take the room left
         self.model.modelReset.connect(self.open_editors)
 
         options = QHBoxLayout()

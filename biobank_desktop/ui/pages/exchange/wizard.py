@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -117,9 +117,10 @@ class ImportPanel(QWidget):
         self.mapping_step.value_answered.connect(self._value_answered)
         self.preview_step.only_problems.toggled.connect(lambda _on: self._fill_preview())
         self.preview_step.groups_view.clicked.connect(self._group_clicked)
-        self.preview_step.groups_view.activated.connect(self._group_clicked)
         self.preview_step.rows.itemClicked.connect(self._row_clicked)
-        self.preview_step.rows.itemActivated.connect(self._row_clicked)
+        # Enter on these lists shows the group's (the row's) place in the preview, it does not go on
+        self.preview_step.groups_view.installEventFilter(self)
+        self.preview_step.rows.installEventFilter(self)
         self.show_step()
 
     # -- running on the worker ------------------------------------------------------------------------
@@ -170,6 +171,20 @@ class ImportPanel(QWidget):
                 self.go_next()
             return
         super().keyPressEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and \
+                event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            step = self.preview_step
+            if watched is step.groups_view:
+                self._group_clicked(step.groups_view.currentIndex())
+                return True
+            if watched is step.rows:
+                item = step.rows.currentItem()
+                if item is not None:
+                    self._row_clicked(item)
+                return True
+        return super().eventFilter(watched, event)
 
     def go_next(self) -> None:
         if not self.can_go_on():
@@ -238,7 +253,7 @@ class ImportPanel(QWidget):
         self.update_nav()
         if focus:
             target: QWidget = {Step.FILE: self.file_step.path, Step.SHEET: self.sheet_step.sheets,
-                               Step.MAPPING: self.mapping_step.table, Step.PREVIEW: self.preview_step.groups_view,
+                               Step.MAPPING: self.mapping_step.table, Step.PREVIEW: self.next_button,
                                Step.DRY_RUN: self.next_button, Step.DONE: self.restart_button}[step]
             target.setFocus()
 
