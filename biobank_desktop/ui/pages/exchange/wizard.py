@@ -531,8 +531,7 @@ class ImportPanel(QWidget):
 
         def work(progress: ProgressFn, cancelled: CancelledFn) -> tuple[ImportReport, Changes]:
             report = wizard.commit(valid_rows_only=valid_rows_only, progress=progress, cancelled=cancelled)
-            changes = getattr(backend, "last_changes", None)
-            return report, changes if isinstance(changes, Changes) else Changes()
+            return report, backend.last_changes
 
         def done(result: tuple[ImportReport, Changes]) -> None:
             report, changes = result
