@@ -20,6 +20,11 @@ Without a command it starts the application window. Commands::
     labels print-job JOB [--printer SPEC]             print what a job has not printed yet (a retry)
     labels reprint --reason TEXT --sample ID... [--printer SPEC] [--template NAME]
     printer list | printer remove NAME | printer status NAME
+    import FILE --kind manifest|inventory [--partner CODE] [--mapping NAME|auto] [--sheet S] [--dry-run]
+                [--valid-rows-only] [--errors OUT.xlsx]
+    export inventory OUT.xlsx|OUT.csv [--study CODE --sample-type CODE --status S --site CODE --text T ...]
+    export template OUT.xlsx [--partner CODE] | export audit OUT.xlsx [--from DAY --to DAY]
+    export full OUT.xlsx|FOLDER | export shipment CODE OUT.xlsx
     printer add NAME --kind zpl-tcp|zpl-file|cups-raw|pdf-file --address ADDR [--dpi 203]
                 [--offset-x MM] [--offset-y MM] [--darkness N]
     storage locate ID          freezer / rack / box / position, in the box's own convention
@@ -82,6 +87,7 @@ from pathlib import Path
 
 from biobank_desktop.cli import db as db_commands
 from biobank_desktop.cli import demo as demo_commands
+from biobank_desktop.cli import exchange as exchange_commands
 from biobank_desktop.cli import labels as label_commands
 from biobank_desktop.cli import printers as printer_commands
 from biobank_desktop.cli import storage as storage_commands
@@ -110,7 +116,8 @@ from biobank_desktop.core.services import build_services
 __all__ = ["ENV_PASSWORD", "PROG", "build_parser", "entry_point", "run"]
 
 # The command groups, in the order ``--help`` lists them. A new group adds its module here.
-_GROUPS = (db_commands, demo_commands, user_commands, label_commands, printer_commands, storage_commands)
+_GROUPS = (db_commands, demo_commands, user_commands, label_commands, printer_commands, exchange_commands,
+           storage_commands)
 
 
 # -- the parser -------------------------------------------------------------------------------------------

@@ -74,6 +74,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("sample", "Sample", "biobank_desktop.ui.pages.sample.page", "SamplePage"),
     PageSpec("storage", "Storage", "biobank_desktop.ui.pages.storage.page", "StoragePage", Permission.VIEW_SAMPLES,
              "Your role may not view the storage."),
+    PageSpec("exchange", "Exchange", "biobank_desktop.ui.pages.exchange.page", "ExchangePage"),
     PageSpec("labels", "Labels", "biobank_desktop.ui.pages.labels.page", "LabelsPage", Permission.PRINT_LABELS,
              "Your role may not print labels."),
     PageSpec("audit", "Audit trail", "biobank_desktop.ui.pages.audit.page", "AuditPage", Permission.VIEW_AUDIT,

@@ -28,7 +28,7 @@ def stocked(services: Services, technician: Actor) -> list[str]:
     collected = dt.datetime(2026, 11, 2, 8, 15, tzinfo=dt.UTC)
     return [services.samples.register(technician, NewSample(
         "LUNG" if i % 2 else "NPC", "SER", participant=f"P-{i}", volume_ul=Decimal("250.5"),
-        external_barcodes=(f"=CLIN{i:04d}",), collected_at=collected, notes="-note")) for i in range(5)]
+        external_barcodes=(f"=CLIN{i:04d}",), collected_at=collected, notes="-note")).value for i in range(5)]
 
 
 def test_inventory_export_of_a_search(services: Services, technician: Actor, stocked: list[str],

@@ -13,11 +13,13 @@ import pytest
 import sqlalchemy as sa
 
 from biobank_desktop.core.domain.actor import Actor
-from biobank_desktop.core.domain.errors import ConflictError, NotFoundError, OperationCancelledError
+from biobank_desktop.core.domain.errors import BiobankError, ConflictError, NotFoundError, OperationCancelledError
 from biobank_desktop.core.flows.import_wizard import ImportWizard, Step
 from biobank_desktop.core.services import Services
 from biobank_desktop.core.services.audit import AuditFilter
+from biobank_desktop.core.services.samples import NewSample
 from biobank_desktop.core.spreadsheets.reading import SpreadsheetError
+from tests.support.storage_kit import build_tree
 from tests.unit.spreadsheets.helpers import HEADERS, make_xlsx, row
 
 TABLES = ("shipments", "expected_tubes", "import_records", "saved_mappings", "samples", "participants",
@@ -105,6 +107,11 @@ def test_duplicates_against_the_database(services: Services, technician: Actor, 
     report = services.exchange.import_file(technician, second, kind="manifest", partner=clinic).value
     problem = next(p for p in report.problems if p.code == "duplicate_in_database")
     assert problem.row == 4 and shipment in problem.message and report.rows_imported == 0
+    code = services.samples.register(technician, NewSample("LUNG", "SER", external_barcodes=("053100009",))).value
+    third = make_xlsx(tmp_path / "c.xlsx", [_lung(9)], title="Third shipment")
+    report = services.exchange.import_file(technician, third, kind="manifest", partner=clinic).value
+    assert [(p.code, p.row) for p in report.problems] == [("duplicate_in_database", 4)]
+    assert f"belongs to sample {code}" in report.problems[0].message
 
 
 def test_unknown_partner_and_not_a_spreadsheet_leave_the_database_untouched(services: Services, technician: Actor,
@@ -120,6 +127,10 @@ def test_unknown_partner_and_not_a_spreadsheet_leave_the_database_untouched(serv
     missing = make_xlsx(tmp_path / "r.xlsx", [["0001", "P-1"]], headers=["Barcode", "Participant"])
     report = services.exchange.import_file(technician, missing, kind="manifest", partner=clinic).value
     assert report.rows_imported == 0 and "required" in report.notes[-1]
+    unknown = make_xlsx(tmp_path / "u.xlsx", [[*_lung(1), "blue"]], headers=[*HEADERS, "Colour"])
+    report = services.exchange.import_file(technician, unknown, kind="manifest", partner=clinic, dry_run=True).value
+    assert [(lo.column, lo.header) for lo in report.left_out] == [("I", "Colour")]
+    assert "no field" in report.left_out[0].reason
     assert _counts(services) == before
 
 
@@ -163,9 +174,10 @@ def test_mapping_saved_per_partner_versioned_and_reused(services: Services, tech
 
 
 def test_inventory_creates_samples_and_participants_with_history(services: Services, technician: Actor,
-                                                                 tmp_path: Path) -> None:
+                                                                 supervisor: Actor, tmp_path: Path) -> None:
+    box = build_tree(services, supervisor).box
     headers = [*HEADERS, "Box", "Position", "Freeze-thaw cycles"]
-    rows = [[*_lung(1), "RB-1", "A1", 0], [*_lung(2), "RB-1", "A2", 1]]
+    rows = [[*_lung(1), box, "A1", 0], [*_lung(2), box, "C4", 1]]
     path = make_xlsx(tmp_path / "inv.xlsx", rows, headers=headers, title="LabKey export")
     result = services.exchange.import_file(technician, path, kind="inventory")
     report = result.value
@@ -175,5 +187,24 @@ def test_inventory_creates_samples_and_participants_with_history(services: Servi
     assert detail.participant == "NC-0400" and detail.barcodes[0][0] in ("053100001", "053100002")
     history = services.audit.history(technician, "sample", codes[0])
     imported = next(e for e in history if e.action == "sample.imported")
-    assert f"import #{report.import_id}" in imported.after["import"] and imported.after["box"] == "RB-1"
-    assert any("not placed" in n for n in report.notes)
+    assert f"import #{report.import_id}" in imported.after["import"] and imported.after["box"] == box
+    places = {services.storage.locate(c).position for c in codes}  # type: ignore[union-attr]
+    assert places == {"A1", "C4"}
+
+
+def test_inventory_row_the_storage_refuses_aborts_with_the_row(services: Services, technician: Actor,
+                                                               supervisor: Actor, tmp_path: Path) -> None:
+    box = build_tree(services, supervisor).box
+    before = _counts(services)
+    headers = [*HEADERS, "Box", "Position"]
+    rows = [[*_lung(1), box, "A1"], [*_lung(2), box, "B1"], [*_lung(3), "NO-SUCH-BOX", "B1"]]
+    path = make_xlsx(tmp_path / "inv.xlsx", rows, headers=headers, title=None)
+    with pytest.raises(BiobankError, match=r"Row 4: .*NO-SUCH-BOX"):
+        services.exchange.import_file(technician, path, kind="inventory")
+    assert _counts(services) == before
+    twice = make_xlsx(tmp_path / "twice.xlsx", [[*_lung(1), box, "A1"], [*_lung(2), box, "A1"]], headers=headers,
+                      title=None)
+    report = services.exchange.import_file(technician, twice, kind="inventory").value
+    problem = next(p for p in report.problems if p.code == "duplicate_position_in_file")
+    assert problem.row == 3 and report.rows_imported == 0
+    assert _counts(services) == before

@@ -58,7 +58,7 @@ class Services:
     def exchange(self) -> ExchangeService:
         from biobank_desktop.core.services import exchange  # spreadsheet engine loaded on first use
 
-        return exchange.ExchangeService(self.db, self.samples)
+        return exchange.ExchangeService(self.db, self.samples, self.storage)
 
     def close(self) -> None:
         self.db.dispose()

@@ -28,6 +28,8 @@ _INVISIBLE: Final = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff"), None)
 def tidy(value: CellValue) -> CellValue:
     """Text in NFC with odd spaces made plain and the ends stripped; '' becomes None; other values as they are."""
     if isinstance(value, str):
+        if value.isascii():  # the common case: nothing to normalise
+            return value.strip() or None
         text = unicodedata.normalize("NFC", value.translate(_SPACES).translate(_INVISIBLE)).strip()
         return text or None
     if value == "":
@@ -139,13 +141,16 @@ def find_table(raw: RawSheet, known_words: Iterable[str]) -> Table:
     table = Table(raw.name, header_row, columns, [], filled_from_merged=filled,
                   uncached_formulas=raw.uncached_formulas, notes=list(raw.notes))
     positions = [c.number - raw.first_col for c in columns]
-    last_filled = max((i for i, r in enumerate(body) if any(v is not None for v in r)), default=-1)
+    last_filled = next((i for i in range(len(body) - 1, -1, -1) if body[i].count(None) != len(body[i])), -1)
     data: list[DataRow] = []
+    width = len(positions)
+    whole = positions == list(range(width)) and all(len(r) == width for r in body)
+    uncached = raw.uncached_formulas
     for i, row in enumerate(body):
         number = header_row + 1 + i
-        values = tuple(row[p] if p < len(row) else None for p in positions)
-        formulas = any((number, c.number) in raw.uncached_formulas for c in columns)
-        if all(v is None for v in values) and not formulas:
+        values = tuple(row) if whole else tuple(row[p] if p < len(row) else None for p in positions)
+        formulas = bool(uncached) and any((number, c.number) in uncached for c in columns)
+        if values.count(None) == width and not formulas:
             if i < last_filled:
                 table.skipped.append(SkippedRow(number, "blank"))
             continue

@@ -9,6 +9,7 @@ as a :class:`Context`.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from biobank_desktop.core.spreadsheets.reading import shown
 
 Severity = Literal["error", "warning"]
 _FUTURE_SLACK: Final = dt.timedelta(minutes=10)
+_SCIENTIFIC: Final = re.compile(r"[0-9](?:[.,][0-9]+)?[eE]\+?[0-9]+")
 _ORDER_CHECKS: Final = (("collected_at", "received_at"), ("collected_at", "centrifugation_start"),
                         ("centrifugation_start", "centrifugation_end"), ("collected_at", "frozen_at"),
                         ("centrifugation_end", "frozen_at"), ("centrifugation_start", "frozen_at"))
@@ -152,8 +154,19 @@ def validate(table: Table, mapping: ImportMapping, context: Context, left_out: I
     vocabularies = dict(context.vocabularies)
     if context.known_studies is not None:
         vocabularies["study"] = context.known_studies
+    plan = [(key, index, column, _converter(key, column, mapping, vocabularies, barcode_has_zeros))
+            for key, (index, column) in columns.items()]
+    required = [(spec.key, spec.label, columns[spec.key][1]) for spec in FIELD_BY_KEY.values()
+                if mapping.kind in spec.required_for and spec.key in columns]
+    defaults = [(k, v) for k, v in mapping.defaults.items() if k in FIELD_BY_KEY]
+    time_points = [k for k in TIME_POINT_FIELDS if k in columns or k in mapping.defaults]
+    to_utc = _utc_converter(zone)
+    row_checks = _RowChecks([*columns, *mapping.defaults], columns, now)
+    formulas = table.uncached_formulas
     records: dict[int, dict[str, object]] = {}
     first_seen: dict[str, int] = {}
+    first_place: dict[str, int] = {}
+    sheet = table.sheet
     total = max(len(table.rows), 1)
     for count, row in enumerate(table.rows, start=1):
         if count % 5000 == 0:
@@ -162,64 +175,159 @@ def validate(table: Table, mapping: ImportMapping, context: Context, left_out: I
         record: dict[str, object] = {}
         failed: set[str] = set()
         raws: dict[str, object] = {}
+        number = row.number
 
-        def report(problem: CellProblem, column: SourceColumn | None, raw: object, row_number: int = row.number,
+        def report(problem: CellProblem, column: SourceColumn | None, raw: object, row_number: int = number,
                    ) -> None:
-            problems.append(Problem(table.sheet, row_number, column.letter if column else None,
-                                    column.header if column else None, None if raw is None else shown(raw),  # type: ignore[arg-type]
+            problems.append(Problem(sheet, row_number, column.letter if column else None,
+                                    column.header if column else None, None if raw is None else _shown(raw),
                                     problem.code, problem.message, "warning" if problem.warning else "error"))
 
-        for key, (index, column) in columns.items():
-            raw = row.values[index]
+        values = row.values
+        for key, index, column, conversion in plan:
+            raw = values[index]
             raws[key] = raw
-            if raw is None and (row.number, column.number) in table.uncached_formulas:
+            if raw is None and formulas and (number, column.number) in formulas:
                 failed.add(key)
                 report(CellProblem("formula_without_value", "formula without a computed value: open and save "
                                    "the file in Excel (or LibreOffice), then import it again"), column, None)
                 continue
             try:
-                row_unit = record.get("volume_unit")
-                unit = row_unit if isinstance(row_unit, str) else None
-                record[key] = _convert(key, raw, mapping, vocabularies, barcode_has_zeros=barcode_has_zeros,
-                                       unit=unit or _unit_in(column.header) or mapping.default_unit)
+                record[key] = conversion(raw, record)
             except CellProblem as problem:
                 if problem.warning and key == "clinic_barcode":
                     record[key] = convert.number_barcode_value(raw)
                 else:
                     failed.add(key)
                 report(problem, column, raw)
-        for key, value in mapping.defaults.items():
-            if record.get(key) is None and key in FIELD_BY_KEY:
+        for key, value in defaults:
+            if record.get(key) is None:
                 record[key] = value
-        _combine_collection_time(record)
-        for key in TIME_POINT_FIELDS:
-            if isinstance(record.get(key), dt.datetime):
-                record[key] = convert.as_utc(record[key], zone)  # type: ignore[arg-type]
-        _check_row(record, raws, columns, now, report)
-        for spec in FIELD_BY_KEY.values():
-            if mapping.kind in spec.required_for and record.get(spec.key) is None and spec.key in columns \
-                    and spec.key not in failed:
-                report(CellProblem("missing_value", f"{spec.label} is empty; it is required"),
-                       columns[spec.key][1], None)
+        if "collection_time" in record:
+            _combine_collection_time(record)
+        for key in time_points:
+            moment = record.get(key)
+            if isinstance(moment, dt.datetime):
+                record[key] = to_utc(moment)
+        row_checks.check(record, raws, report)
+        for key, label, column in required:
+            if record.get(key) is None and key not in failed:
+                report(CellProblem("missing_value", f"{label} is empty; it is required"), column, None)
+        if "box" in columns:
+            _check_place(record, first_place, columns["box"][1], number, report)
         code_value = record.get("clinic_barcode")
         if isinstance(code_value, str):
             if code_value in first_seen:
                 report(CellProblem("duplicate_in_file", f"barcode {code_value} is also on row "
                                    f"{first_seen[code_value]}"), columns["clinic_barcode"][1], code_value)
             else:
-                first_seen[code_value] = row.number
-        records[row.number] = record
+                first_seen[code_value] = number
+        records[number] = record
     if first_seen and "clinic_barcode" in columns:
         known = context.existing_barcodes(set(first_seen))
-        column = columns["clinic_barcode"][1]
-        for code_value, where in sorted(known.items()):
+        if known:
+            column = columns["clinic_barcode"][1]
+            rows_of: dict[str, list[int]] = defaultdict(list)
             for number, record in records.items():
-                if record.get("clinic_barcode") == code_value:
-                    problems.append(Problem(table.sheet, number, column.letter, column.header, code_value,
+                code_value = record.get("clinic_barcode")
+                if isinstance(code_value, str) and code_value in known:
+                    rows_of[code_value].append(number)
+            for code_value, where in sorted(known.items()):
+                for number in rows_of[code_value]:
+                    problems.append(Problem(sheet, number, column.letter, column.header, code_value,
                                             "duplicate_in_database", f"barcode {code_value} is already known: "
                                                                      f"{where}"))
     progress(1.0, f"{len(table.rows):,} rows checked.")
     return Validation(table.sheet, records, problems, left, len(table.rows))
+
+
+def _check_place(record: dict[str, object], first_place: dict[str, int], column: SourceColumn, number: int,
+                 report: Callable[[CellProblem, SourceColumn | None, object], None]) -> None:
+    box = record.get("box")
+    position = record.get("position") or (f"{record['box_row']}{record['box_column']}"
+                                          if record.get("box_row") and record.get("box_column") else None)
+    if not box or not position:
+        return
+    key = f"{box}\t{position}"
+    if key in first_place:
+        report(CellProblem("duplicate_position_in_file", f"position {position} of box {box} is also given on row "
+                                                         f"{first_place[key]}"), column, box)
+    else:
+        first_place[key] = number
+
+
+def _utc_converter(zone: dt.tzinfo | None) -> Callable[[dt.datetime], dt.datetime]:
+    """``convert.as_utc`` with the zone's offset remembered per day (a day with a daylight-saving change is
+    computed exactly, time by time)."""
+    offsets: dict[int, dt.timedelta | None] = {}
+    day_length = dt.timedelta(days=1)
+
+    def to_utc(moment: dt.datetime) -> dt.datetime:
+        if moment.tzinfo is not None:
+            return moment.astimezone(dt.UTC)
+        ordinal = moment.toordinal()
+        offset = offsets.get(ordinal, day_length)
+        if offset is day_length:
+            midnight = dt.datetime.fromordinal(ordinal)
+            start = convert.as_utc(midnight, zone)
+            end = convert.as_utc(midnight + day_length, zone)
+            offset = midnight - start.replace(tzinfo=None) if end - start == day_length else None
+            offsets[ordinal] = offset
+        if offset is None:  # a daylight-saving change that day: exactly
+            return convert.as_utc(moment, zone)
+        return (moment - offset).replace(tzinfo=dt.UTC)
+
+    return to_utc
+
+
+def _converter(key: str, column: SourceColumn, mapping: ImportMapping, vocabularies: Mapping[str, dict[str, str]],
+               barcode_has_zeros: bool) -> Callable[[object, dict[str, object]], object]:
+    """The conversion of one column's cells (remembered per distinct value, for the columns whose result
+    depends on the value alone)."""
+    spec = FIELD_BY_KEY[key]
+    if spec.kind == "volume":
+        column_unit = _unit_in(column.header) or mapping.default_unit
+        separator = mapping.decimal_separator
+        volumes: dict[tuple[type, object, str], object] = {}
+
+        def volume(raw: object, record: dict[str, object]) -> object:
+            row_unit = record.get("volume_unit")
+            unit = row_unit if isinstance(row_unit, str) else column_unit
+            return _remembered(volumes, (type(raw), raw, unit),
+                               lambda: convert.volume(raw, unit, separator))  # type: ignore[arg-type]
+
+        return volume
+    if spec.kind in ("datetime", "barcode", "text"):
+        passes = dt.datetime if spec.kind == "datetime" else str
+
+        def plain(raw: object, _record: dict[str, object]) -> object:
+            if raw.__class__ is passes and not (passes is str and _SCIENTIFIC.match(raw)):  # type: ignore[arg-type]
+                return raw
+            return _convert(key, raw, mapping, vocabularies, barcode_has_zeros=barcode_has_zeros, unit="")
+
+        return plain
+    seen: dict[tuple[type, object], object] = {}
+
+    def remembered(raw: object, _record: dict[str, object]) -> object:
+        return _remembered(seen, (type(raw), raw),
+                           lambda: _convert(key, raw, mapping, vocabularies, barcode_has_zeros=barcode_has_zeros,
+                                            unit=""))
+
+    return remembered
+
+
+def _remembered(cache: dict[Any, object], key: Any, compute: Callable[[], object]) -> object:
+    try:
+        found = cache[key]
+    except KeyError:
+        try:
+            found = compute()
+        except CellProblem as problem:
+            found = problem
+        cache[key] = found
+    if isinstance(found, CellProblem):
+        raise found
+    return found
 
 
 def _unit_in(header: str) -> str | None:
@@ -260,33 +368,47 @@ def _combine_collection_time(record: dict[str, object]) -> None:
         record["collected_at"] = dt.datetime.combine(day, time_of_day)
 
 
-def _check_row(record: dict[str, object], raws: Mapping[str, object],
-               columns: Mapping[str, tuple[int, SourceColumn]], now: dt.datetime,
-               report: Callable[[CellProblem, SourceColumn | None, object], None]) -> None:
-    def column_of(key: str) -> SourceColumn | None:
-        return columns[key][1] if key in columns else None
+class _RowChecks:
+    """The checks across a row's time points, prepared once for the columns present."""
 
-    for key in TIME_POINT_FIELDS:
-        value = record.get(key)
-        if not isinstance(value, dt.date):
-            continue
-        day = value.date() if isinstance(value, dt.datetime) else value
-        raw = raws.get(key, value)
-        label = FIELD_BY_KEY[key].label.lower()
-        if day < convert.EARLIEST_PLAUSIBLE:
-            report(CellProblem("date_implausible", f"{label} {_shown(raw)} is before "
-                                                   f"{convert.EARLIEST_PLAUSIBLE.year}: a typing or conversion "
-                                                   "mistake?"), column_of(key), raw)
-            record[key] = None
-        elif (isinstance(value, dt.datetime) and value > now + _FUTURE_SLACK) or day > now.date():
-            report(CellProblem("date_in_future", f"{label} {_shown(raw)} is in the future"), column_of(key), raw)
-    for earlier, later in _ORDER_CHECKS:
-        first, second = record.get(earlier), record.get(later)
-        if isinstance(first, dt.datetime) and isinstance(second, dt.datetime) and second < first:
-            before, after = raws.get(earlier, first), raws.get(later, second)
-            report(CellProblem("time_order", f"{FIELD_BY_KEY[later].label.lower()} ({_shown(after)}) is before "
-                                             f"{FIELD_BY_KEY[earlier].label.lower()} ({_shown(before)})"),
-                   column_of(later), after)
+    def __init__(self, present: Iterable[str], columns: Mapping[str, tuple[int, SourceColumn]],
+                 now: dt.datetime) -> None:
+        keys = set(present)
+        self.points = [k for k in TIME_POINT_FIELDS if k in keys]
+        self.orders = [(a, b) for a, b in _ORDER_CHECKS if a in keys and b in keys]
+        self.columns = {k: columns[k][1] if k in columns else None for k in TIME_POINT_FIELDS}
+        self.latest = now + _FUTURE_SLACK
+        self.today = now.date()
+
+    def check(self, record: dict[str, object], raws: Mapping[str, object],
+              report: Callable[[CellProblem, SourceColumn | None, object], None]) -> None:
+        for key in self.points:
+            value = record.get(key)
+            if isinstance(value, dt.datetime):
+                if value.year >= convert.EARLIEST_PLAUSIBLE.year and value <= self.latest:
+                    continue
+                day = value.date()
+            elif isinstance(value, dt.date):
+                day = value
+            else:
+                continue
+            raw = raws.get(key, value)
+            label = FIELD_BY_KEY[key].label.lower()
+            if day < convert.EARLIEST_PLAUSIBLE:
+                report(CellProblem("date_implausible", f"{label} {_shown(raw)} is before "
+                                                       f"{convert.EARLIEST_PLAUSIBLE.year}: a typing or conversion "
+                                                       "mistake?"), self.columns[key], raw)
+                record[key] = None
+            elif (isinstance(value, dt.datetime) and value > self.latest) or day > self.today:
+                report(CellProblem("date_in_future", f"{label} {_shown(raw)} is in the future"), self.columns[key],
+                       raw)
+        for earlier, later in self.orders:
+            first, second = record.get(earlier), record.get(later)
+            if isinstance(first, dt.datetime) and isinstance(second, dt.datetime) and second < first:
+                before, after = raws.get(earlier, first), raws.get(later, second)
+                report(CellProblem("time_order", f"{FIELD_BY_KEY[later].label.lower()} ({_shown(after)}) is "
+                                                 f"before {FIELD_BY_KEY[earlier].label.lower()} ({_shown(before)})"),
+                       self.columns[later], after)
 
 
 def _shown(value: object) -> str:

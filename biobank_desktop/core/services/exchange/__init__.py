@@ -5,6 +5,7 @@ from biobank_desktop.core.services.exchange.service import (
     ExchangeService,
     ImportInfo,
     SavedMappingInfo,
+    WizardBackend,
 )
 
-__all__ = ["DEFAULT_MAPPING_NAME", "ExchangeService", "ImportInfo", "SavedMappingInfo"]
+__all__ = ["DEFAULT_MAPPING_NAME", "ExchangeService", "ImportInfo", "SavedMappingInfo", "WizardBackend"]

@@ -20,8 +20,9 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ARRAY, ColumnElement, String, any_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from biobank_desktop.core.db.engine import Database
@@ -46,10 +47,11 @@ from biobank_desktop.core.services.exchange import exports, writing
 from biobank_desktop.core.services.exchange.exports import describe_criteria
 from biobank_desktop.core.services.queries import QueryService, SampleCriteria
 from biobank_desktop.core.services.samples import SampleService
+from biobank_desktop.core.services.storage import StorageService
 from biobank_desktop.core.spreadsheets.error_workbook import write_error_workbook
 from biobank_desktop.core.spreadsheets.fields import IMPORT_KINDS, ImportKind, fold
 from biobank_desktop.core.spreadsheets.importing import ImportReport, default_vocabularies, prepare
-from biobank_desktop.core.spreadsheets.mapping import ImportMapping
+from biobank_desktop.core.spreadsheets.mapping import ImportMapping, LeftOut
 from biobank_desktop.core.spreadsheets.reading import file_sha256
 from biobank_desktop.core.spreadsheets.validation import Context
 from biobank_desktop.core.spreadsheets.writer import (
@@ -98,9 +100,11 @@ class ImportInfo:
 
 
 class ExchangeService:
-    def __init__(self, db: Database, samples: SampleService | None = None) -> None:
+    def __init__(self, db: Database, samples: SampleService | None = None,
+                 storage: StorageService | None = None) -> None:
         self.db = db
         self.samples = samples or SampleService(db)
+        self.storage = storage or StorageService(db, self.samples)
 
     # -- reference lookups -------------------------------------------------------------------------------
 
@@ -129,15 +133,18 @@ class ExchangeService:
         found: dict[str, str] = {}
         ordered = sorted(barcodes)
         with self.db.connect_checked(), self.db.new_session(write=False) as session:
-            for start in range(0, len(ordered), _LOOKUP_CHUNK):
-                chunk = ordered[start:start + _LOOKUP_CHUNK]
+            # PostgreSQL: one array parameter per query (= ANY); SQLite: IN lists within its parameter limit.
+            step = (len(ordered) or 1) if self.db.backend == "postgresql" else _LOOKUP_CHUNK
+            for start in range(0, len(ordered), step):
+                chunk = ordered[start:start + step]
+                on_sample = _among(SampleBarcode.barcode, chunk, self.db.backend)
                 for barcode, sample in session.execute(
-                        select(SampleBarcode.barcode, Sample.sample_code).join(Sample)
-                        .where(SampleBarcode.barcode.in_(chunk))):
+                        select(SampleBarcode.barcode, Sample.sample_code).join(Sample).where(on_sample)):
                     found[barcode] = f"it belongs to sample {sample}"
+                expected = _among(ExpectedTube.clinic_barcode, chunk, self.db.backend)
                 for barcode, shipment in session.execute(
                         select(ExpectedTube.clinic_barcode, Shipment.code).join(Shipment)
-                        .where(ExpectedTube.clinic_barcode.in_(chunk), Shipment.status.in_(_OPEN_SHIPMENTS))):
+                        .where(expected, Shipment.status.in_(_OPEN_SHIPMENTS))):
                     found.setdefault(barcode, f"it is expected in open shipment {shipment}")
         return found
 
@@ -205,13 +212,14 @@ class ExchangeService:
     def import_file(self, actor: Actor, path: Path, *, kind: ImportKind, partner: str | None = None,
                     mapping: ImportMapping | None = None, mapping_name: str | None = None, sheet: str | None = None,
                     dry_run: bool = False, valid_rows_only: bool = False, save_mapping: bool = True,
-                    errors_to: Path | None = None, progress: ProgressFn = no_progress,
+                    use_saved_mapping: bool = True, errors_to: Path | None = None, progress: ProgressFn = no_progress,
                     cancelled: CancelledFn = never_cancelled) -> Result[ImportReport]:
         """Read, map, validate and (unless ``dry_run``) write ``path``; see the module docstring.
 
         ``mapping`` as given, else the partner's saved ``mapping_name`` (newest version; None: the last one
-        used), completed from the sheet's headers and values. The report says what was (or would be) done;
-        a refused commit returns a report with ``rows_imported == 0`` and its reasons in ``notes``.
+        used; none with ``use_saved_mapping=False``), completed from the sheet's headers and values. The report
+        says what was (or would be) done; a refused commit returns a report with ``rows_imported == 0`` and its
+        reasons in ``notes``.
         Raises for what stops before any row is read: an unknown partner, a file that is not a spreadsheet,
         a file already imported (with the date of the first import)."""
         require(actor, Permission.RECORD_SAMPLES)
@@ -221,23 +229,24 @@ class ExchangeService:
             raise ValidationError("A manifest import needs the partner site that sent it.",
                                   hint="Give the partner's code (--partner CODE).")
         context = self.context(kind, partner)
-        saved = self._latest_mapping(kind, partner, mapping_name)
+        saved = self._latest_mapping(kind, partner, mapping_name) if use_saved_mapping or mapping_name else None
         self._refuse_if_imported(path)
         prepared = prepare(path, kind, context, sheet=sheet, mapping=mapping, saved=saved.mapping if saved else None,
                            progress=scaled(progress, 0.0, 0.5), cancelled=cancelled)
         validation = prepared.validation
         used = prepared.mapping
+        left_out = list(validation.left_out)
+        mapped = set(used.columns.values()) | {lo.header for lo in left_out}
+        left_out += [LeftOut(c.letter, c.header, "no field is mapped to this column: not imported")
+                     for c in prepared.table.columns if c.header not in mapped]
         report = ImportReport(kind, path.name, prepared.source.sha256, validation.sheet, dry_run,
-                              validation.rows_read, len(validation.valid_rows), 0, list(validation.left_out),
+                              validation.rows_read, len(validation.valid_rows), 0, left_out,
                               list(validation.problems), list(prepared.table.skipped), mapping=used.to_dict(),
                               notes=list(prepared.table.notes))
         if errors_to is not None and validation.error_rows:
             write_error_workbook(errors_to, prepared.table, validation.problems, source_name=path.name,
                                  created_by=actor.username, database=self.db.info.description)
             report.notes.append(f"Rejected rows written to {errors_to}.")
-        if kind == "inventory" and any(k in used.columns for k in ("box", "position", "storage_path")):
-            report.notes.append("Storage positions are recorded in each sample's history but not placed: placing "
-                                "imported tubes needs the storage service (not on this version).")
         refusal = _refusal(validation.file_errors, validation.error_rows, len(validation.valid_rows),
                            valid_rows_only)
         if refusal is not None:
@@ -290,8 +299,9 @@ class ExchangeService:
                     import_id=record.id, mapping_id=mapping_id, progress=progress, cancelled=cancelled)
                 pairs.append((SHIPMENT, report.shipment))
             else:
-                codes = writing.write_inventory(uow, self.samples, rows, partner_code=site.code if site else None,
-                                                origin=origin, progress=progress, cancelled=cancelled)
+                codes = writing.write_inventory(uow, self.samples, self.storage, rows,
+                                                partner_code=site.code if site else None, origin=origin,
+                                                progress=progress, cancelled=cancelled)
                 pairs.extend((SAMPLE, c) for c in codes)
             uow.audit("import.committed", IMPORT, record.id,
                       summary=f"Imported {len(rows)} of {report.rows_read} rows of {report.file} ({report.kind})",
@@ -413,12 +423,15 @@ class ExchangeService:
         result = write_workbook(path, exports.template_sheets(self.db, header))
         return self._exported(actor, f"manifest template{' for ' + partner.upper() if partner else ''}", result)
 
-    def wizard_backend(self, actor: Actor) -> ImportBackend:
-        """The import wizard's access to the database, as ``actor``."""
-        return _WizardBackend(self, actor)
+    def wizard_backend(self, actor: Actor) -> WizardBackend:
+        """The import wizard's access to the database, as ``actor`` (an :class:`ImportBackend`)."""
+        return WizardBackend(self, actor)
 
 
-class _WizardBackend:
+class WizardBackend(ImportBackend):
+    """The :class:`ImportBackend` over this service. ``last_changes``: the Changes of the last commit (empty
+    after a dry run), for the window to announce."""
+
     def __init__(self, service: ExchangeService, actor: Actor) -> None:
         self.service = service
         self.actor = actor
@@ -437,6 +450,12 @@ class _WizardBackend:
                                           cancelled=cancelled)
         self.last_changes = result.changes
         return result.value
+
+
+def _among(column: Any, values: list[str], backend: str) -> ColumnElement[bool]:
+    if backend == "postgresql":
+        return column == any_(bindparam("codes", values, type_=ARRAY(String)))
+    return column.in_(values)
 
 
 def _refusal(file_errors: Iterable[object], error_rows: set[int], valid: int, valid_rows_only: bool) -> str | None:
