@@ -44,6 +44,7 @@ from biobank_desktop.ui.pages.storage.dialogs import (
     confirm,
     node_code,
 )
+from biobank_desktop.ui.pages.storage.rackscan import RackScanView
 from biobank_desktop.ui.pages.storage.tree import StorageTreeView
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.widgets.common import button, table_view
@@ -124,6 +125,8 @@ class StoragePage(Page):
         self.tabs.setObjectName("storageTabs")
         self.tabs.addTab(self.box_panel, self.tr("Box map"))
         self.tabs.addTab(self.capacity, self.tr("Capacity"))
+        self.rackscan = RackScanView(self, session)
+        self.tabs.addTab(self.rackscan, self.tr("Rack scan"))
         self.tabs.currentChanged.connect(self._tab_changed)
 
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -226,6 +229,9 @@ class StoragePage(Page):
 
     def handle_scan(self, text: str, on_answer: AnswerFn | None = None) -> None:
         """A scan from the main window while this page shows (the page's own field goes the same way)."""
+        if self.tabs.currentWidget() is self.rackscan and self.rackscan.wants_scans():
+            self.rackscan.handle_scan(text, on_answer)  # a tube the rack scanner could not read, scanned by hand
+            return
         self.tabs.setCurrentWidget(self.box_panel)
         self.box_panel.handle_scan(text, on_answer)
 
