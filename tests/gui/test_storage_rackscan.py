@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
+from PySide6.QtWidgets import QLabel
 
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.roles import Role
@@ -244,3 +245,28 @@ def test_render_the_reconciliation_at_1366x768(qtbot, gui_services, tree, tech, 
     assert (image.width(), image.height()) == (1366, 768)
     rect = view.map.cell_rect(5, 1).toRect().translated(view.map.mapTo(page, QPoint(0, 0)))
     assert QColor(image.pixel(rect.center() + QPoint(rect.width() // 3, rect.height() // 3))).lightness() < 60
+
+
+def test_an_unexpected_tube_registered_on_the_spot_becomes_confirmed(qtbot, gui_services, tree, tech, scene,
+                                                                     make_session, tmp_path) -> None:
+    path = tmp_path / "scan.csv"
+    path.write_text(f"{tree.sbs},A1,0000000001\n{tree.sbs},B1,0000000002\n{tree.sbs},D1,0999999999\n")
+    _, view = _view(qtbot, make_session, gui_services, tech)
+    _load(qtbot, view, path)
+    assert _states(view)["D1"] == "unexpected" and not view.register_button.isEnabled()
+    view.select((4, 1))
+    assert view.register_button.isEnabled()
+    qtbot.mouseClick(view.register_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.last_dialog is not None and view.last_dialog.isVisible(), timeout=WAIT)
+    dialog = view.last_dialog
+    assert dialog is not None and "0999999999" in dialog.findChild(QLabel).text()
+    dialog.study.setCurrentIndex(dialog.study.findData("COLON"))
+    dialog.sample_type.setCurrentIndex(dialog.sample_type.findData("PL1"))
+    dialog.participant.setText("RS-new")
+    reviews = view.reviews
+    errors = view.errors
+    dialog.accept()
+    qtbot.waitUntil(lambda: view.reviews > reviews or view.errors > errors, timeout=WAIT)
+    assert view.errors == errors, view.message.text()
+    assert _states(view) == {"A1": "confirmed", "B1": "confirmed", "D1": "confirmed"}
+    assert gui_services.storage.review_rackscan(path.read_text()).counts["unexpected"] == 0

@@ -30,15 +30,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from biobank_desktop.core.domain import sprec
 from biobank_desktop.core.domain.errors import ValidationError
 from biobank_desktop.core.domain.rackscan import BUILTIN_PROFILES, ScanProfile
 from biobank_desktop.core.domain.reconcile import MARKED, Outcome
 from biobank_desktop.core.services.changes import Result
+from biobank_desktop.core.services.dto import StudyInfo
+from biobank_desktop.core.services.samples import NewSample
 from biobank_desktop.core.services.storage import BoxMap
 from biobank_desktop.core.services.storage.rackscans import RackScanReview
 from biobank_desktop.ui.background import error_text
 from biobank_desktop.ui.operations.writes import WritingPage, run_write
+from biobank_desktop.ui.pages.storage.dialogs import ask_then
 from biobank_desktop.ui.pages.storage.rackscan_map import LEFT, ORDER, RackScanLegend, RackScanMap, describe_item
+from biobank_desktop.ui.pages.storage.rackscan_register import RegisterTubeDialog
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.widgets.common import button, label
 from biobank_desktop.ui.widgets.scan_field import ScanField
@@ -84,6 +89,7 @@ class RackScanView(QWidget):
         self.reviews = 0  # how many reviews were shown (tests wait on it)
         self.errors = 0
         self._pending: str | None = None
+        self.last_dialog: RegisterTubeDialog | None = None
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 0)
@@ -152,8 +158,12 @@ class RackScanView(QWidget):
         marks.addWidget(self.leave_button)
         marks.addWidget(self.undo_button)
         side.addLayout(marks)
-        self.note = label(self.tr("Unexpected tubes are left for reception to register."), "subtitle", wrap=True)
+        self.note = label(self.tr("Unexpected tubes are left for reception, or registered here:"), "subtitle",
+                          wrap=True)
         side.addWidget(self.note)
+        self.register_button = button(self.tr("Register the selected unexpected tube…"),
+                                      on_click=self.register_selected)
+        side.addWidget(self.register_button)
         self.accept_button = button(self.tr("Accept the reconciliation"), primary=True, on_click=self.accept)
         side.addWidget(self.accept_button)
         side_panel = QWidget()
@@ -320,6 +330,7 @@ class RackScanView(QWidget):
         self.scan.edit.setEnabled(unreadable)
         self.leave_button.setEnabled(unreadable)
         self.undo_button.setEnabled(resolved)
+        self.register_button.setEnabled(loaded and state == Outcome.UNEXPECTED.value)
         self.reload_button.setEnabled(self.path is not None)
         self.accept_button.setEnabled(loaded and review is not None and not review.blocking)
         if review is None:
@@ -377,6 +388,35 @@ class RackScanView(QWidget):
         position = self.selected_label()
         if position is not None and self.resolutions.pop(position, None) is not None:
             self._run_review()
+
+    def register_selected(self) -> None:
+        """Register the selected unexpected tube where the scanner saw it (one transaction), then review again."""
+        review, position, cell = self.review, self.selected_label(), self.map.selected
+        if review is None or position is None or cell is None or self.selected_state() != Outcome.UNEXPECTED.value:
+            return
+        item = next(i for i in self.map.items[cell] if i.outcome is Outcome.UNEXPECTED)
+        code, rack = item.tube_code or "", review.box_code
+        services, actor = self.session.services, self.session.actor
+
+        def read() -> tuple[list[StudyInfo], list[tuple[str, str]]]:
+            return services.reference.studies(), sprec.fluid_sample_types() + sprec.solid_sample_types()
+
+        def ask_for(choices: tuple[list[StudyInfo], list[tuple[str, str]]]) -> None:
+            dialog = RegisterTubeDialog(code, rack, position, *choices, parent=self)
+            self.last_dialog = dialog
+            ask_then(self, dialog, lambda: register(dialog.new_sample()))  # read on this thread: the dialog goes
+
+        def register(new: NewSample) -> None:
+            run_write(self.page, lambda: services.storage.register_and_place(actor, new, rack, position),
+                      on_done=lambda _result: self._run_review(), on_error=self._register_failed, owner=self,
+                      done_message=self.tr("{code} registered and placed in {rack} at {pos}.").format(
+                          code=code, rack=rack, pos=position))
+
+        self.session.runner.call(read, on_result=ask_for, on_error=self.page.show_error, owner=self)
+
+    def _register_failed(self, exc: BaseException) -> None:
+        self.errors += 1
+        self.show_message(exc)
 
     # -- accepting -----------------------------------------------------------------------------------------------
 
