@@ -21,7 +21,7 @@ from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.roles import Role
 from biobank_desktop.core.services import Services
 from biobank_desktop.core.services.samples import NewSample
-from biobank_desktop.core.services.storage import Placement
+from biobank_desktop.core.services.storage import NewContainer, Placement
 from biobank_desktop.ui.pages.storage.page import StoragePage
 from biobank_desktop.ui.pages.storage.rackscan import RackScanView
 from biobank_desktop.ui.pages.storage.rackscan_map import LEFT, ORDER, paint_outcome
@@ -270,3 +270,29 @@ def test_an_unexpected_tube_registered_on_the_spot_becomes_confirmed(qtbot, gui_
     assert view.errors == errors, view.message.text()
     assert _states(view) == {"A1": "confirmed", "B1": "confirmed", "D1": "confirmed"}
     assert gui_services.storage.review_rackscan(path.read_text()).counts["unexpected"] == 0
+
+
+def test_the_evacuation_plan_is_drawn_beside_its_table(qtbot, gui_services, tree, tech, make_session) -> None:
+    supervisor = gui_services.accounts.authenticate("sue", "correct-horse-42")
+    [spare] = gui_services.storage.create_containers(supervisor, [
+        NewContainer("Freezer F-02", "Upright freezer -80 °C", setpoint_c=Decimal(-80), freezer_kind="upright_-80")
+    ]).value
+    gui_services.storage.create_containers(supervisor, [NewContainer("Rack 09", "Freezer rack 4 × 5 boxes", spare)])
+    page, _ = _view(qtbot, make_session, gui_services, tech)
+    freezer = next(n for n in page.model.nodes() if n.barcode == tree.freezer)
+    dialog = page.ask_evacuate(freezer)
+    qtbot.waitUntil(lambda: dialog.plan is not None, timeout=WAIT)
+    assert dialog.plan is not None
+    picture = dialog.picture
+    assert [box for box, _target in picture.links] == [m.box_code for m in dialog.plan.moves]
+    assert {tree.box, tree.box2, tree.sbs} <= {code for boxes in picture.sources.values() for code, _n, _ok in boxes}
+    assert all("Freezer F-02" in key for key in picture.targets)
+    out = Path(os.environ.get("EVACUATION_PNG", "")) if os.environ.get("EVACUATION_PNG") else None
+    image = dialog.grab().toImage()
+    if out is not None:
+        image.save(str(out))
+    drawn = picture.grab().toImage()
+    blue = sum(1 for x in range(0, drawn.width(), 2) for y in range(0, drawn.height(), 2)
+               if QColor(drawn.pixel(x, y)).blue() - QColor(drawn.pixel(x, y)).red() > 80)
+    assert blue > 20  # the lines from each box to its new rack
+    dialog.reject()

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QMessageBox,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -28,6 +29,7 @@ from biobank_desktop.core.services.storage import ContainerTypeInfo, NewContaine
 from biobank_desktop.core.services.storage_layout import ALLOWED_CHILDREN, TOP_LEVEL_KINDS
 from biobank_desktop.ui.models.base import ReadOnlyTableModel
 from biobank_desktop.ui.operations.writes import WritingPage, run_write
+from biobank_desktop.ui.pages.storage.evacuation_picture import EvacuationPicture
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, form_layout, label, table_view
 
@@ -218,7 +220,7 @@ class EvacuationDialog(QDialog):
         self.code = node_code(freezer)
         self.plan: EvacuationPlan | None = None
         self.setWindowTitle(self.tr("Evacuate {name}").format(name=freezer.name))
-        self.resize(980, 560)
+        self.resize(1240, 600)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)
         self.summary = label(self.tr("Planning…"), wrap=True)
@@ -226,7 +228,15 @@ class EvacuationDialog(QDialog):
         layout.addWidget(self.summary)
         self.model = EvacuationModel()
         self.table = table_view("evacuationPlan", self.model, widths=(140, 70, 330, 330))
-        layout.addWidget(self.table, 1)
+        self.picture = EvacuationPicture()  # the same plan as a picture: racks and boxes from → to
+        pictured = QScrollArea()
+        pictured.setWidget(self.picture)
+        pictured.setWidgetResizable(True)
+        pictured.setMinimumWidth(440)
+        both = QHBoxLayout()
+        both.addWidget(self.table, 3)
+        both.addWidget(pictured, 2)
+        layout.addLayout(both, 1)
         row = QHBoxLayout()
         self.pick_pdf = button(self.tr("Print pick list (PDF)…"), on_click=lambda: self._pick_list(".pdf"))
         self.pick_xlsx = button(self.tr("Pick list to Excel…"), on_click=lambda: self._pick_list(".xlsx"))
@@ -253,6 +263,7 @@ class EvacuationDialog(QDialog):
     def _planned(self, plan: EvacuationPlan) -> None:
         self.plan = plan
         self.model.set_rows([*plan.moves, *plan.unplaced])
+        self.picture.set_plan(plan)
         tubes = sum(m.tubes for m in plan.moves)
         text = (self.tr("{boxes} box(es) with {tubes} tube(s) go to {racks} rack(s) elsewhere.").format(
             boxes=len(plan.moves), tubes=tubes, racks=len({m.rack_id for m in plan.moves})) if plan.moves
