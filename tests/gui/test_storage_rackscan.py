@@ -27,7 +27,7 @@ from biobank_desktop.ui.pages.storage.rackscan import RackScanView
 from biobank_desktop.ui.pages.storage.rackscan_map import LEFT, ORDER, paint_outcome
 from biobank_desktop.ui.session import UiSession
 from tests.gui.conftest import add_account
-from tests.support.storage_kit import Tree, build_tree
+from tests.support.storage_kit import Tree, build_tree, make_samples
 
 WAIT = 10_000
 
@@ -295,4 +295,28 @@ def test_the_evacuation_plan_is_drawn_beside_its_table(qtbot, gui_services, tree
     blue = sum(1 for x in range(0, drawn.width(), 2) for y in range(0, drawn.height(), 2)
                if QColor(drawn.pixel(x, y)).blue() - QColor(drawn.pixel(x, y)).red() > 80)
     assert blue > 20  # the lines from each box to its new rack
+    dialog.reject()
+
+
+def test_a_tubes_check_out_history_from_the_cell_menu(qtbot, gui_services, tree, tech, make_session) -> None:
+    [code] = make_samples(gui_services, tech, 1)
+    gui_services.storage.place(tech, code, tree.box, "B2")
+    gui_services.storage.check_out(tech, code, "aliquoting")
+    gui_services.storage.check_in(tech, code)
+    gui_services.storage.check_out(tech, code, "QC")
+    page, _ = _view(qtbot, make_session, gui_services, tech)
+    panel = page.box_panel
+    page.tabs.setCurrentWidget(panel)
+    panel.open_box(tree.box)
+    qtbot.waitUntil(lambda: panel.box is not None, timeout=WAIT)
+    assert panel.box is not None
+    menu = panel.cell_menu(panel.box.cell(2, 2))
+    [action] = [a for a in menu.actions() if a.text().startswith("Check-out history")]
+    action.trigger()
+    qtbot.waitUntil(lambda: panel.last_history is not None, timeout=WAIT)
+    dialog = panel.last_history
+    assert dialog.table.rowCount() == 2
+    assert dialog.table.item(0, 2).text() == "QC" and dialog.table.item(0, 3).text() == "still out"
+    assert dialog.table.item(1, 2).text() == "aliquoting" and dialog.table.item(1, 4).text().endswith("min")
+    assert "2 check-out(s)" in dialog.summary.text() and "checked out now" in dialog.summary.text()
     dialog.reject()

@@ -17,6 +17,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDialog,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -36,6 +37,7 @@ from biobank_desktop.core.services.changes import Changes
 from biobank_desktop.core.services.storage import BoxMap, CellInfo, PlacedTube, Placement, ScanTarget, StorageService
 from biobank_desktop.ui.background import error_text
 from biobank_desktop.ui.operations.writes import WritingPage, run_write
+from biobank_desktop.ui.pages.storage.checkouts import show_checkout_history
 from biobank_desktop.ui.pages.storage.dialogs import FindSpaceDialog, ask_then, confirm
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.widgets.box_map import BoxMapWidget
@@ -81,6 +83,7 @@ class BoxPanel(QWidget):
         self._scanning = False
         self._chosen: str | None = None
         self.last_confirm: QMessageBox | None = None
+        self.last_history: QDialog | None = None  # the check-out history last opened (tests read it)
         self._backend = RecordingBackend(session.services.storage, session.actor)
 
         layout = QVBoxLayout(self)
@@ -423,6 +426,9 @@ class BoxPanel(QWidget):
             else:
                 menu.addAction(self.tr("Check out {code}…").format(code=cell.sample_code),
                                lambda: self.ask_check_out(cell)).setEnabled(can_place)
+            menu.addAction(self.tr("Check-out history of {code}…").format(code=cell.sample_code),
+                           lambda: show_checkout_history(self, self.session, cell.sample_code or "",
+                                                         self.page.show_error, self._history_opened))
             menu.addAction(self.tr("Discard or destroy {code}…").format(code=cell.sample_code),
                            lambda: self.ask_discard(cell)).setEnabled(can_place)
             if len(tubes) > 1:
@@ -441,6 +447,9 @@ class BoxPanel(QWidget):
             allowed = can_layout if cell.hold == "blocked" else can_place
             menu.addAction(what.format(pos=cell.position), lambda: self.release(cell)).setEnabled(allowed)
         return menu
+
+    def _history_opened(self, dialog: QDialog) -> None:
+        self.last_history = dialog
 
     def ask_check_out(self, cell: CellInfo) -> ReasonDialog:
         storage, actor, code = self.session.services.storage, self.session.actor, cell.sample_code or ""
