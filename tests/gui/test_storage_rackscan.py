@@ -18,12 +18,14 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtWidgets import QLabel
 
 from biobank_desktop.core.domain.actor import Actor
+from biobank_desktop.core.domain.errors import ValidationError
 from biobank_desktop.core.domain.roles import Role
 from biobank_desktop.core.services import Services
+from biobank_desktop.core.services.changes import SAMPLE, Changes
 from biobank_desktop.core.services.samples import NewSample
 from biobank_desktop.core.services.storage import NewContainer, Placement
 from biobank_desktop.ui.pages.storage.page import StoragePage
-from biobank_desktop.ui.pages.storage.rackscan import RackScanView
+from biobank_desktop.ui.pages.storage.rackscan import RackScanView, read_scan_file
 from biobank_desktop.ui.pages.storage.rackscan_map import LEFT, ORDER, paint_outcome
 from biobank_desktop.ui.session import UiSession
 from tests.gui.conftest import add_account
@@ -320,3 +322,27 @@ def test_a_tubes_check_out_history_from_the_cell_menu(qtbot, gui_services, tree,
     assert dialog.table.item(1, 2).text() == "aliquoting" and dialog.table.item(1, 4).text().endswith("min")
     assert "2 check-out(s)" in dialog.summary.text() and "checked out now" in dialog.summary.text()
     dialog.reject()
+
+
+def test_a_change_from_another_workstation_reviews_the_scan_again(qtbot, gui_services, tree, tech, scene,
+                                                                  make_session, tmp_path) -> None:
+    path = tmp_path / "scan.csv"
+    path.write_text(f"{tree.sbs},A1,0000000001\n{tree.sbs},B1,0000000002\n{tree.sbs},C1,0000000004\n")
+    page, view = _view(qtbot, make_session, gui_services, tech)
+    _load(qtbot, view, path)
+    assert _states(view)["C1"] == "moved"
+    gui_services.storage.place(tech, scene[3], tree.sbs, "C1")  # someone else puts the tube where it was seen
+    reviews = view.reviews
+    page.data_changed(Changes(frozenset({SAMPLE})))  # what the main window's poll announces
+    qtbot.waitUntil(lambda: view.reviews > reviews, timeout=WAIT)
+    assert _states(view) == {"A1": "confirmed", "B1": "confirmed", "C1": "confirmed"}
+
+
+def test_a_file_that_is_not_text_is_refused_with_what_to_do(tmp_path) -> None:
+    path = tmp_path / "scan.xlsx"
+    path.write_bytes(b"PK\x03\x04\x00\x00binary\x00")
+    with pytest.raises(ValidationError, match="not a text file") as caught:
+        read_scan_file(path)
+    assert caught.value.hint and "rack scanner" in caught.value.hint
+    with pytest.raises(ValidationError, match="cannot be read"):
+        read_scan_file(tmp_path / "nowhere.csv")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from biobank_desktop.core.services.storage import CheckoutInfo
@@ -13,13 +14,14 @@ from biobank_desktop.ui.widgets.common import label
 
 def minutes_text(minutes: int) -> str:
     """'45 min', '2 h 05 min', '3 d 4 h'."""
+    tr = QCoreApplication.translate
     if minutes < 60:
-        return f"{minutes} min"
+        return tr("CheckoutHistoryDialog", "{m} min").format(m=minutes)
     hours, rest = divmod(minutes, 60)
     if hours < 24:
-        return f"{hours} h {rest:02d} min"
+        return tr("CheckoutHistoryDialog", "{h} h {m:02d} min").format(h=hours, m=rest)
     days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h"
+    return tr("CheckoutHistoryDialog", "{d} d {h} h").format(d=days, h=hours)
 
 
 class CheckoutHistoryDialog(QDialog):

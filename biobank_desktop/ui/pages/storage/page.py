@@ -397,5 +397,6 @@ class StoragePage(Page):
             return
         self.reload_tree()
         self.box_panel.reload()
+        self.rackscan.data_changed()
         if self.tabs.currentWidget() is self.capacity:
             self.capacity.reload()

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -54,14 +54,16 @@ MAX_FILE_BYTES = 2_000_000  # a 1536-well rack's file is under 100 kB
 
 def read_scan_file(path: Path) -> str:
     """The file's text; ValidationError (with what to do) for a file that cannot be read or is not text."""
+    tr = QCoreApplication.translate
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ValidationError(f"The file {path.name} cannot be read: {exc.strerror or exc}.",
-                              hint="Check that the file exists and that you may read it.") from exc
+        raise ValidationError(tr("RackScanView", "The file {name} cannot be read: {why}.").format(
+            name=path.name, why=exc.strerror or exc), hint=tr("RackScanView", "Check that the file exists and that "
+                                                               "you may read it.")) from exc
     if len(data) > MAX_FILE_BYTES:
-        raise ValidationError(f"The file {path.name} is too large to be a rack scan ({len(data)} bytes).",
-                              hint="Choose the file the rack scanner wrote.")
+        raise ValidationError(tr("RackScanView", "The file {name} is too large to be a rack scan ({n} bytes).").format(
+            name=path.name, n=len(data)), hint=tr("RackScanView", "Choose the file the rack scanner wrote."))
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             text = data.decode(encoding)
@@ -69,8 +71,8 @@ def read_scan_file(path: Path) -> str:
             continue
         if "\x00" not in text:
             return text
-    raise ValidationError(f"The file {path.name} is not a text file.",
-                          hint="Choose the file the rack scanner wrote (CSV or TXT).")
+    raise ValidationError(tr("RackScanView", "The file {name} is not a text file.").format(name=path.name),
+                          hint=tr("RackScanView", "Choose the file the rack scanner wrote (CSV or TXT)."))
 
 
 class RackScanView(QWidget):
@@ -186,6 +188,11 @@ class RackScanView(QWidget):
         """Read ``path`` and compare it with the database (on the worker); earlier resolutions are dropped."""
         self.path, self.text, self.resolutions = path, None, {}
         self._run_review()
+
+    def data_changed(self) -> None:
+        """The rack may have changed (here or on another workstation): compare the scan with it again."""
+        if self.review is not None and not self.review.accepted and self.text is not None:
+            self._run_review()
 
     def read_again(self) -> None:
         if self.path is not None:
