@@ -12,7 +12,18 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from biobank_desktop.core.db.models.base import Base, one_of, register_constraint_messages
@@ -90,8 +101,9 @@ class StorageContainer(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     freezer_kind: Mapped[str | None] = mapped_column(String(20))  # top-level units only
-    room: Mapped[str] = mapped_column(String(100), default="")
-    status: Mapped[str] = mapped_column(String(16), default="in_service")
+    # Server defaults too: rows written by plain SQL (older tools, scripts) get them.
+    room: Mapped[str] = mapped_column(String(100), default="", server_default=text("''"))
+    status: Mapped[str] = mapped_column(String(16), default="in_service", server_default="in_service")
     # Kept with the set-point (temperature_c) by the storage service, so plans can filter on it in SQL.
     temperature_class: Mapped[str | None] = mapped_column(String(12))
 

@@ -60,9 +60,6 @@ def upgrade() -> None:
         batch_op.create_check_constraint('status', "status IN ('in_service', 'defrosting', 'out_of_service')")
         batch_op.create_check_constraint('temperature_class',
                                          f"temperature_class IS NULL OR temperature_class IN {_CLASSES}")
-    with op.batch_alter_table('storage_containers') as batch_op:
-        batch_op.alter_column('room', server_default=None)
-        batch_op.alter_column('status', server_default=None)
     # Existing top-level units: a temperature class from their set-point, a kind from their type.
     op.execute("""UPDATE storage_containers SET temperature_class = CASE
         WHEN temperature_c < -135 THEN 'below_-135'
