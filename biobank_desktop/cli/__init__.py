@@ -25,8 +25,21 @@ Without a command it starts the application window. Commands::
     labels release JOB --reason TEXT                  supervisor: free a job whose print stopped (crashed
                                                       workstation); the label(s) it may have printed are flagged
     printer list | printer remove NAME | printer status NAME
+    import FILE --kind manifest|inventory [--partner CODE] [--mapping NAME|auto] [--sheet S] [--dry-run]
+                [--valid-rows-only] [--errors OUT.xlsx]
+    export inventory OUT.xlsx|OUT.csv [--study CODE --sample-type CODE --status S --site CODE --text T ...]
+    export template OUT.xlsx [--partner CODE] | export audit OUT.xlsx [--from DAY --to DAY]
+    export full OUT.xlsx|FOLDER | export shipment CODE OUT.xlsx
     printer add NAME --kind zpl-tcp|zpl-file|cups-raw|pdf-file --address ADDR [--dpi 203]
                 [--offset-x MM] [--offset-y MM] [--darkness N]
+    storage locate ID          freezer / rack / box / position, in the box's own convention
+    storage box BOX            the box as its grid          storage tree    the tree with fill levels
+    storage place ID BOX [POSITION] [--move]            (no POSITION: the next free one in fill order)
+    storage check-out ID --reason R | storage check-in ID
+    storage find-space N [--study S] [--type T] [--within CODE]
+    storage import-rackscan FILE [--box BOX] [--dry-run] [--resolve POS=CODE ...]
+    storage evacuate FREEZER [--dry-run] [--reason R]
+    storage export-box BOX... OUT.pdf|OUT.xlsx | storage capacity [OUT.xlsx|OUT.pdf] [--threshold 0.9]
 
 The database is ``--database`` (a SQLAlchemy URL or an SQLite file path), else ``$BIOBANK_DATABASE_URL``,
 else the one saved in Settings, else the default SQLite file.
@@ -81,8 +94,10 @@ from pathlib import Path
 
 from biobank_desktop.cli import db as db_commands
 from biobank_desktop.cli import demo as demo_commands
+from biobank_desktop.cli import exchange as exchange_commands
 from biobank_desktop.cli import labels as label_commands
 from biobank_desktop.cli import printers as printer_commands
+from biobank_desktop.cli import storage as storage_commands
 from biobank_desktop.cli import users as user_commands
 from biobank_desktop.cli.context import (
     COMMON,
@@ -110,7 +125,8 @@ from biobank_desktop.core.services import build_services
 __all__ = ["ENV_PASSWORD", "PROG", "build_parser", "entry_point", "run"]
 
 # The command groups, in the order ``--help`` lists them. A new group adds its module here.
-_GROUPS = (db_commands, demo_commands, user_commands, label_commands, printer_commands)
+_GROUPS = (db_commands, demo_commands, user_commands, label_commands, printer_commands, exchange_commands,
+           storage_commands)
 
 
 # -- the parser -------------------------------------------------------------------------------------------

@@ -81,6 +81,9 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("search", "Search", "biobank_desktop.ui.pages.search.page", "SearchPage"),
     PageSpec("sample", "Sample", "biobank_desktop.ui.pages.sample.page", "SamplePage"),
+    PageSpec("storage", "Storage", "biobank_desktop.ui.pages.storage.page", "StoragePage", Permission.VIEW_SAMPLES,
+             "Your role may not view the storage."),
+    PageSpec("exchange", "Exchange", "biobank_desktop.ui.pages.exchange.page", "ExchangePage"),
     PageSpec("labels", "Labels", "biobank_desktop.ui.pages.labels.page", "LabelsPage", Permission.PRINT_LABELS,
              "Your role may not print labels."),
     PageSpec("audit", "Audit trail", "biobank_desktop.ui.pages.audit.page", "AuditPage", Permission.VIEW_AUDIT,
@@ -347,18 +350,10 @@ class MainWindow(QMainWindow):
             page.set_criteria(criteria)  # type: ignore[attr-defined]
 
     def open_box(self, code: str) -> None:
-        """What the box ``code`` is and where it stands, in the scan field's answer line."""
-        queries = self.session.services.queries
-
-        def answered(result: ScanResult) -> None:
-            if result.kind == "container":
-                self.scan.show_feedback("info", self.tr("{box}. Scan a tube to open its sample.").format(
-                    box=result.display))
-            else:
-                self.scan.show_feedback("error", self.tr("✖ {code} is not a known box.").format(code=code))
-
-        self.session.runner.call(lambda: queries.lookup(code), on_result=answered, on_error=self._scan_failed,
-                                 owner=self)
+        """Show the storage page at box ``code`` (a barcode or a container id); the scan field says what opened."""
+        page = self.open_page("storage")
+        if page is not None:
+            page.open_box(code, on_answer=self.scan.show_feedback)  # type: ignore[attr-defined]
 
     # -- printing labels from any page -----------------------------------------------------------------
 
@@ -388,6 +383,10 @@ class MainWindow(QMainWindow):
         page = self.stack.currentWidget()
         if isinstance(page, Page):
             page.banner.clear()
+        if self.current_key() == "storage" and "storage" in self.pages:
+            # On the storage page a scan opens the tube's box (or places it, when the page is filling a box).
+            self.pages["storage"].handle_scan(text, on_answer=self.scan.show_feedback)  # type: ignore[attr-defined]
+            return
         queries = self.session.services.queries
         self.session.runner.call(lambda: queries.lookup(text), on_result=lambda r: self._scan_answered(r, text),
                                  on_error=self._scan_failed, owner=self)

@@ -68,8 +68,16 @@ def test_main_on_a_file_that_is_not_a_database_ends_in_a_clear_dialog(qapp, tmp_
         dialog.quit_button.click()
 
     QTimer.singleShot(0, drive)
-    QTimer.singleShot(60_000, lambda: QApplication.instance().exit(99))  # never hang the suite
-    code = main(["--database", f"sqlite+pysqlite:///{bad}"])
+    # Never hang the suite; stopped afterwards, or its exit() outside an event loop would leave
+    # every later test's event loops returning at once (their waits time out).
+    guard = QTimer()
+    guard.setSingleShot(True)
+    guard.timeout.connect(lambda: QApplication.instance().exit(99))
+    guard.start(60_000)
+    try:
+        code = main(["--database", f"sqlite+pysqlite:///{bad}"])
+    finally:
+        guard.stop()
     assert code == 1
     assert seen["heading"] == "The database cannot be used"
     assert seen["message"] == (f"{bad} is not a Biobank Desktop database (it is not an SQLite file). "

@@ -33,6 +33,7 @@ CONTAINER: Final = "container"
 SHIPMENT: Final = "shipment"
 IMPORT: Final = "import"
 ALIQUOT_BATCH: Final = "aliquot_batch"
+EXPORT: Final = "export"  # a file written from the database (who exported what, when)
 
 
 @dataclass(frozen=True)

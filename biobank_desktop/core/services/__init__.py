@@ -21,7 +21,9 @@ from biobank_desktop.core.services.system import SystemService
 
 if TYPE_CHECKING:
     from biobank_desktop.core.labels.printers import PrinterConfig
+    from biobank_desktop.core.services.exchange import ExchangeService
     from biobank_desktop.core.services.labelling import LabellingService
+    from biobank_desktop.core.services.storage import StorageService
 
 
 class Services:
@@ -45,6 +47,18 @@ class Services:
         from biobank_desktop.core.services import labelling  # loaded on first use: reportlab, barcodes
 
         return labelling.LabellingService(self.db, self.workstation, self._printers)
+
+    @functools.cached_property
+    def storage(self) -> StorageService:
+        from biobank_desktop.core.services.storage import StorageService
+
+        return StorageService(self.db, self.samples)
+
+    @functools.cached_property
+    def exchange(self) -> ExchangeService:
+        from biobank_desktop.core.services import exchange  # spreadsheet engine loaded on first use
+
+        return exchange.ExchangeService(self.db, self.samples, self.storage)
 
     def close(self) -> None:
         self.db.dispose()

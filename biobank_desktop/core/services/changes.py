@@ -14,6 +14,7 @@ from biobank_desktop.core.domain.changes import (
     CONSENT,
     CONTAINER,
     DATABASE,
+    EXPORT,
     IMPORT,
     LABEL_JOB,
     LABEL_TEMPLATE,
@@ -33,8 +34,9 @@ from biobank_desktop.core.domain.changes import (
 T = TypeVar("T")
 
 __all__ = [
-    "ALIQUOT_BATCH", "CONSENT", "CONTAINER", "DATABASE", "IMPORT", "LABEL_JOB", "LABEL_TEMPLATE", "NO_CHANGES",
-    "PARTICIPANT", "PRINT_JOB", "PRINT_RULE", "SAMPLE", "SETTING", "SHIPMENT", "SITE", "STUDY", "USER", "Changes",
+    "ALIQUOT_BATCH", "CONSENT", "CONTAINER", "DATABASE", "EXPORT", "IMPORT", "LABEL_JOB", "LABEL_TEMPLATE",
+    "NO_CHANGES", "PARTICIPANT", "PRINT_JOB", "PRINT_RULE", "SAMPLE", "SETTING", "SHIPMENT", "SITE", "STUDY", "USER",
+    "Changes",
     "Result",
 ]
 

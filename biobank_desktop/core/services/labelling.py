@@ -27,7 +27,7 @@ import datetime as dt
 import secrets
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
 
@@ -74,7 +74,11 @@ from biobank_desktop.core.labels.printers import PrinterConfig, transport_for
 from biobank_desktop.core.labels.transports import PrintJobInterruptedError, TcpPrinterTransport
 from biobank_desktop.core.labels.zpl import render_zpl_labels
 from biobank_desktop.core.services import print_claims
-from biobank_desktop.core.services.changes import NO_CHANGES, Changes, Result
+from biobank_desktop.core.services.changes import Changes, Result
+from biobank_desktop.core.services.label_jobs import JobInfo as JobInfo  # noqa: PLC0414  (re-exported)
+from biobank_desktop.core.services.label_jobs import JobItemInfo as JobItemInfo  # noqa: PLC0414
+from biobank_desktop.core.services.label_jobs import PrintResult as PrintResult  # noqa: PLC0414
+from biobank_desktop.core.services.label_jobs import RuleInfo as RuleInfo  # noqa: PLC0414
 from biobank_desktop.core.services.print_claims import CLAIM_EXPIRY, Claim
 
 DEFAULT_TEMPLATE = "cryovial-25x13"
@@ -84,56 +88,6 @@ def checked_reprint_reason(reason: str) -> str:
     """The reason for a reprint, checked by the one free-text rule (:func:`checked_reason`): required, one line,
     no invisible characters, at most 500 characters (a reprint is always explained)."""
     return checked_reason(reason, "A reprint needs a reason (e.g. 'label smudged', 'frosted off').")
-
-
-@dataclass(frozen=True)
-class JobItemInfo:
-    position: int
-    sample_code: str
-    status: str
-    sent_at: dt.datetime | None
-
-
-@dataclass(frozen=True)
-class JobInfo:
-    id: int
-    created_at: dt.datetime
-    created_by: str
-    workstation: str
-    source: str
-    template_name: str
-    printer_name: str | None
-    status: str
-    is_reprint: bool
-    reason: str | None
-    message: str
-    printed_at: dt.datetime | None
-    total: int
-    sent: int
-    items: tuple[JobItemInfo, ...] = ()
-
-
-@dataclass(frozen=True)
-class PrintResult:
-    job: JobInfo
-    sent_now: int
-    error: BiobankError | None  # the printer problem, when the job did not print completely
-    changes: Changes = NO_CHANGES  # what the print changed (the job, its labels), for views to refresh
-    positions: tuple[int, ...] = ()  # the labels this print took (read when it claimed the job), in order
-
-    @property
-    def complete(self) -> bool:
-        return self.job.status == "printed"
-
-
-@dataclass(frozen=True)
-class RuleInfo:
-    id: int
-    study_code: str | None
-    sample_type: str | None
-    workstation: str | None
-    template_name: str
-    printer_name: str | None
 
 
 def _job_info(job: PrintJob, session: Session, *, with_items: bool) -> JobInfo:

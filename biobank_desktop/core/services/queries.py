@@ -90,7 +90,8 @@ def location_info(session: Session, loc: SampleLocation) -> LocationInfo:
     box = chain[-1]
     ctype: ContainerType = box.container_type
     layout = BoxLayout(ctype.rows or max(loc.row, 1), ctype.columns or max(loc.col, 1),
-                       LabelScheme(ctype.row_scheme), LabelScheme(ctype.column_scheme), FillOrder(ctype.fill_order))
+                       LabelScheme(ctype.row_scheme), LabelScheme(ctype.column_scheme), FillOrder(ctype.fill_order),
+                       linear=ctype.linear)
     return LocationInfo(box.id, box.name, box.barcode, loc.row, loc.col, layout.position_label(loc.row, loc.col),
                         tuple(c.name for c in chain))
 
@@ -192,6 +193,11 @@ class QueryService:
         if c.received_to:
             stmt = stmt.where(Sample.received_at < local_midnight_utc(c.received_to + dt.timedelta(days=1)))
         return stmt
+
+    def ids_statement(self, criteria: SampleCriteria) -> Select:
+        """The SELECT of the matching samples' ids (for exports that stream a whole search)."""
+        with self.db.connect_checked(), self.db.new_session(write=False) as s:  # the ID counters a number names
+            return self._where(select(Sample.id), criteria, s)
 
     def search_ids(self, criteria: SampleCriteria, *, before_id: int | None = None, limit: int = 500) -> list[int]:
         """Ids of matching samples, newest first; pass the last id of a page as ``before_id`` for the next."""

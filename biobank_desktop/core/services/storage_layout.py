@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from biobank_desktop.core.db import bulk, sequences
 from biobank_desktop.core.db.models import ContainerType, StorageContainer
 from biobank_desktop.core.db.types import utcnow
+from biobank_desktop.core.domain.cold_chain import default_freezer_kind, temperature_class
 from biobank_desktop.core.domain.errors import NotFoundError, ValidationError
 from biobank_desktop.core.domain.text import checked_text
 
@@ -100,8 +101,11 @@ class NewContainer:
     name: str
     children: list[NewContainer] = field(default_factory=list)
     created_at: dt.datetime | None = None  # None: now
-    temperature_c: Decimal | None = None
+    temperature_c: Decimal | None = None  # the set-point; its temperature class is stored with it
     location_note: str = ""
+    barcode: str | None = None  # None: the next of its kind's counter (a rack's own code from its maker: given)
+    freezer_kind: str | None = None  # top-level units (core.domain.cold_chain.FreezerKind values)
+    room: str = ""
 
 
 @dataclass(frozen=True)
@@ -178,15 +182,17 @@ def create_containers(session: Session, parent_id: int | None,
 
     def build(parent: int | None, new: NewContainer) -> CreatedContainer:
         kind = types[new.type_name].kind
-        barcode = None
-        if kind in BARCODE_FORMATS:
+        barcode = new.barcode
+        if barcode is None and kind in BARCODE_FORMATS:
             counter, prefix, digits = BARCODE_FORMATS[kind]
             barcode = f"{prefix}-{numbers[counter]:0{digits}d}"
             numbers[counter] += 1
         own = next(ids)
         rows.append({"id": own, "parent_id": parent, "container_type_id": types[new.type_name].id,
                      "name": new.name, "barcode": barcode, "temperature_c": new.temperature_c,
-                     "location_note": new.location_note, "active": True, "created_at": new.created_at or now})
+                     "location_note": new.location_note, "active": True, "created_at": new.created_at or now,
+                     "freezer_kind": _freezer_kind(kind, new), "room": new.room, "status": "in_service",
+                     "temperature_class": _temperature_class(new.temperature_c)})
         return CreatedContainer(own, barcode, new.name, tuple(build(own, child) for child in new.children))
 
     created = [build(parent_id, new) for new in containers]
@@ -230,11 +236,23 @@ def _check(types: dict[str, TypeInfo], containers: Sequence[NewContainer], *, pa
                                   hint="Choose another name.")
         names.add(new.name)
         _check_capacity(new.name, types[new.type_name], len(new.children))
-        if kind in BARCODE_FORMATS:
+        if kind in BARCODE_FORMATS and new.barcode is None:
             counters[BARCODE_FORMATS[kind][0]] += 1
         total += 1 + _check(types, new.children, parent_kind=kind, parent_name=new.name, taken=set(),
                             counters=counters)
     return total
+
+
+def _freezer_kind(kind: str, new: NewContainer) -> str | None:
+    if new.freezer_kind is not None or kind not in TOP_LEVEL_KINDS or kind == "room":
+        return new.freezer_kind
+    default = default_freezer_kind(new.temperature_c)
+    return default.value if default else None
+
+
+def _temperature_class(setpoint: Decimal | None) -> str | None:
+    klass = temperature_class(setpoint)
+    return klass.value if klass else None
 
 
 def _check_capacity(name: str, parent_type: TypeInfo, count: int) -> None:

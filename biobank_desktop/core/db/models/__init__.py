@@ -13,6 +13,7 @@ Layout (every model is re-exported here, so ``from biobank_desktop.core.db.model
 * :mod:`~.accounts` — users;
 * :mod:`~.audit` — audit events, the audit head;
 * :mod:`~.labels` — label templates, print rules, print jobs;
+* :mod:`~.exchange` — shipments of expected tubes, import records, saved mappings;
 * :mod:`~.system` — ID counters, biobank-wide settings.
 
 A new area (shipments, imports, aliquot batches …) adds one module here: its models on ``Base``, its
@@ -33,6 +34,14 @@ from biobank_desktop.core.db.models.base import (
     one_of,
     register_constraint_messages,
 )
+from biobank_desktop.core.db.models.exchange import (
+    IMPORT_KINDS,
+    SHIPMENT_STATUSES,
+    ExpectedTube,
+    ImportRecord,
+    SavedMapping,
+    Shipment,
+)
 from biobank_desktop.core.db.models.labels import (
     PRINT_ITEM_STATUSES,
     PRINT_JOB_STATUSES,
@@ -50,35 +59,54 @@ from biobank_desktop.core.db.models.samples import (
     Sample,
     SampleBarcode,
 )
-from biobank_desktop.core.db.models.storage import CONTAINER_KINDS, ContainerType, SampleLocation, StorageContainer
+from biobank_desktop.core.db.models.storage import (
+    CONTAINER_KINDS,
+    ContainerType,
+    PositionHold,
+    RackScanImport,
+    SampleLocation,
+    StorageCheckout,
+    StorageContainer,
+    StorageRestriction,
+)
 from biobank_desktop.core.db.models.system import IdSequence, Setting
 
 __all__ = [
     "CONTAINER_KINDS",
+    "IMPORT_KINDS",
     "LINEAGE_KINDS",
     "NAMING_CONVENTION",
     "PRINT_ITEM_STATUSES",
     "PRINT_JOB_STATUSES",
     "ROLES",
     "SAMPLE_STATUSES",
+    "SHIPMENT_STATUSES",
     "AuditEvent",
     "AuditEventSample",
     "AuditHead",
     "Base",
     "Consent",
     "ContainerType",
+    "ExpectedTube",
     "IdSequence",
+    "ImportRecord",
     "LabelTemplateRecord",
     "Participant",
     "PartnerSite",
+    "PositionHold",
     "PrintJob",
     "PrintJobItem",
     "PrintRule",
+    "RackScanImport",
     "Sample",
     "SampleBarcode",
     "SampleLocation",
+    "SavedMapping",
     "Setting",
+    "Shipment",
+    "StorageCheckout",
     "StorageContainer",
+    "StorageRestriction",
     "Study",
     "User",
     "constraint_messages",

@@ -27,6 +27,9 @@ from biobank_desktop.core.db.types import utcnow
 if TYPE_CHECKING:
     from biobank_desktop.core.db.models.storage import SampleLocation
 
+# The tube a sample is stored in, as SPREC's long-term storage element names it (core.domain.cold_chain).
+STORAGE_TUBES = ("pp_40_500ul", "pp_0.5_2ml", "pp_5ml", "cryotube_1_2ml", "straw", "microplate", "paraffin_block",
+                 "bag", "dry_medium", "primary_container")
 SAMPLE_STATUSES = ("expected", "available", "reserved", "in_transit", "shipped", "consumed", "discarded",
                    "quarantined")
 LINEAGE_KINDS = ("primary", "aliquot", "derivative")
@@ -91,6 +94,7 @@ class Sample(Base):
         CheckConstraint(one_of("material", ("fluid", "solid")), "material"),
         CheckConstraint("(lineage_kind = 'primary') = (parent_id IS NULL)", "lineage_has_parent"),
         CheckConstraint("parent_id IS NULL OR parent_id <> id", "not_own_parent"),
+        CheckConstraint("storage_tube IS NULL OR " + one_of("storage_tube", STORAGE_TUBES), "storage_tube"),
         Index("ix_samples_study_status", "study_id", "status"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -119,6 +123,7 @@ class Sample(Base):
     sprec_version: Mapped[str] = mapped_column(String(8), default="3.0")
     sprec_code: Mapped[str | None] = mapped_column(String(32))
     sprec_overridden: Mapped[bool] = mapped_column(Boolean, default=False)
+    storage_tube: Mapped[str | None] = mapped_column(String(20))  # None: the box type's tube kind applies
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

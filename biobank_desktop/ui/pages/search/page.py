@@ -6,11 +6,14 @@ reads 500 ids at a time as it scrolls and the rows it shows; a double-click or E
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
@@ -18,9 +21,10 @@ from PySide6.QtWidgets import (
 )
 
 from biobank_desktop.core.domain import sprec
-from biobank_desktop.core.services.changes import CONTAINER, PARTICIPANT, SAMPLE, Changes
+from biobank_desktop.core.services.changes import CONTAINER, PARTICIPANT, SAMPLE, Changes, Result
 from biobank_desktop.core.services.queries import SampleCriteria
 from biobank_desktop.core.services.samples import SAMPLE_STATUSES  # type: ignore[attr-defined]  # not re-exported yet
+from biobank_desktop.core.spreadsheets.writer import WriteResult
 from biobank_desktop.ui import formatting
 from biobank_desktop.ui.models.sample_table import COLUMNS, SampleTableModel
 from biobank_desktop.ui.pages.base import Page
@@ -94,9 +98,12 @@ class SearchPage(Page):
         self.count_label = label("", "value")
         self.loading_label = label("", "fieldname")
         self.refresh_button = button(self.tr("Refresh (F5)"), on_click=self.search)
+        self.export_button = button(self.tr("Export…"), on_click=self.export)
+        self.export_button.setToolTip(self.tr("Write these samples, with the filters in the header, to .xlsx or .csv"))
         summary.addWidget(self.count_label)
         summary.addSpacing(12)
         summary.addWidget(self.loading_label, 1)
+        summary.addWidget(self.export_button)
         summary.addWidget(self.refresh_button)
         summary.addWidget(self.clear_button)
         summary.addWidget(self.search_button)
@@ -231,6 +238,36 @@ class SearchPage(Page):
         code = self.model.sample_code(index.row())
         if code:
             self.session.navigate.open_sample(code)
+
+    # -- export ---------------------------------------------------------------------------------------------
+
+    def ask_export_path(self) -> Path | None:
+        name, _ = QFileDialog.getSaveFileName(self, self.tr("Export the search result"), "samples.xlsx",
+                                              self.tr("Excel workbook (*.xlsx);;CSV file (*.csv)"))
+        return Path(name) if name else None
+
+    def export(self) -> None:
+        """The current result, its filters in the header, through the ExchangeService (on the worker)."""
+        path = self.ask_export_path()
+        if path is None:
+            return
+        if path.suffix.lower() not in (".xlsx", ".csv"):
+            path = path.with_suffix(".xlsx")
+        service, actor, criteria = self.session.services.exchange, self.session.actor, self.criteria()
+
+        def done(result: Result[WriteResult]) -> None:
+            rows = sum(result.value.rows.values())
+            self.banner.show_message(self.tr("Exported {rows} samples to {path}.").format(rows=f"{rows:,}",
+                                                                                         path=result.value.path), "ok")
+            if result.changes:
+                self.session.events.changed.emit(result.changes)
+
+        self.session.runner.start(
+            lambda progress, cancelled: service.export_inventory(actor, path, criteria, progress=progress,
+                                                                 cancelled=cancelled),
+            title=self.tr("Exporting the search result…"), on_result=done, on_error=self.show_error,
+            on_cancel=lambda: self.banner.show_message(self.tr("Export cancelled."), "info"), owner=self,
+            discard_if_cancelled=False)
 
     # -- page hooks --------------------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """audit events indexed by the samples they concern
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 Create Date: 2026-12-01
 
 An event about a print job (queued, printed, reprinted, cancelled, resolved) concerns the samples of
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0006'
-down_revision = '0003'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

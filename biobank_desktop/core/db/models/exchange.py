@@ -1,0 +1,150 @@
+"""Spreadsheet exchange (migration 0005): shipments of expected tubes from partner manifests, the record of
+every import, and the column mappings saved per partner site (versioned).
+
+The reception workflow extends these tables by migration (arrival conditions, received/missing tubes).
+A file is imported at most once: its SHA-256 is unique among imports (and among shipments' manifests).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from biobank_desktop.core.db.models.base import Base, one_of, register_constraint_messages
+from biobank_desktop.core.db.models.reference import PartnerSite, Study
+from biobank_desktop.core.db.types import utcnow
+
+IMPORT_KINDS = ("manifest", "inventory")
+SHIPMENT_STATUSES = ("expected", "receiving", "closed", "cancelled")
+
+register_constraint_messages({
+    "uq_import_records_sha256": "This file has already been imported.",
+    "import_records.sha256": "This file has already been imported.",
+    "uq_shipments_manifest_sha256": "A shipment was already created from this file.",
+    "shipments.manifest_sha256": "A shipment was already created from this file.",
+    "uq_shipments_code": "A shipment with this code already exists.",
+    "shipments.code": "A shipment with this code already exists.",
+    "uq_expected_tubes_shipment_id": "This tube barcode is already listed in the shipment.",
+    "expected_tubes.shipment_id": "This tube barcode is already listed in the shipment.",
+    "uq_saved_mappings_partner_site_id": "Another workstation saved this mapping at the same moment.",
+    "saved_mappings.partner_site_id": "Another workstation saved this mapping at the same moment.",
+})
+
+
+class SavedMapping(Base):
+    """One version of a partner's column mapping (:class:`ImportMapping` as JSON). The highest version of a
+    (partner, kind, name) is the one used; older versions stay, so an import names exactly what it used."""
+
+    __tablename__ = "saved_mappings"
+    __table_args__ = (
+        UniqueConstraint("partner_site_id", "kind", "name", "version"),
+        CheckConstraint(one_of("kind", IMPORT_KINDS), "kind"),
+        CheckConstraint("version >= 1", "version_positive"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_site_id: Mapped[int] = mapped_column(ForeignKey("partner_sites.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer)
+    definition: Mapped[dict[str, Any]]
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    partner_site: Mapped[PartnerSite] = relationship()
+
+
+class ImportRecord(Base):
+    """One committed import: which file (name and content hash), which mapping, the counts, who and when."""
+
+    __tablename__ = "import_records"
+    __table_args__ = (
+        CheckConstraint(one_of("kind", IMPORT_KINDS), "kind"),
+        CheckConstraint("rows_imported >= 0 AND rows_imported <= rows_read", "counts"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    sheet: Mapped[str] = mapped_column(String(100))
+    partner_site_id: Mapped[int | None] = mapped_column(ForeignKey("partner_sites.id"), index=True)
+    mapping_id: Mapped[int | None] = mapped_column(ForeignKey("saved_mappings.id"))
+    mapping: Mapped[dict[str, Any]]  # the mapping exactly as used
+    rows_read: Mapped[int] = mapped_column(Integer)
+    rows_valid: Mapped[int] = mapped_column(Integer)
+    rows_imported: Mapped[int] = mapped_column(Integer)
+    valid_rows_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    imported_by: Mapped[str] = mapped_column(String(64))
+    workstation: Mapped[str] = mapped_column(String(100))
+    imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+    partner_site: Mapped[PartnerSite | None] = relationship()
+    saved_mapping: Mapped[SavedMapping | None] = relationship()
+
+
+class Shipment(Base):
+    """Tubes a partner site sends: created from its manifest (or by hand, with no manifest, by reception)."""
+
+    __tablename__ = "shipments"
+    __table_args__ = (CheckConstraint(one_of("status", SHIPMENT_STATUSES), "status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(30), unique=True)
+    partner_site_id: Mapped[int] = mapped_column(ForeignKey("partner_sites.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="expected", index=True)
+    manifest_file: Mapped[str | None] = mapped_column(String(255))
+    manifest_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("import_records.id"))
+    mapping_id: Mapped[int | None] = mapped_column(ForeignKey("saved_mappings.id"))
+    expected_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    partner_site: Mapped[PartnerSite] = relationship()
+    import_record: Mapped[ImportRecord | None] = relationship()
+
+
+class ExpectedTube(Base):
+    """A tube listed on a manifest, as the clinic described it (pseudonym, never a name)."""
+
+    __tablename__ = "expected_tubes"
+    __table_args__ = (
+        UniqueConstraint("shipment_id", "clinic_barcode"),
+        CheckConstraint("volume_ul IS NULL OR volume_ul > 0", "volume_positive"),
+        CheckConstraint("centrifugation_ended_at IS NULL OR centrifugation_started_at IS NULL OR "
+                        "centrifugation_ended_at >= centrifugation_started_at", "centrifugation_order"),
+        Index("ix_expected_tubes_clinic_barcode", "clinic_barcode"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id", ondelete="CASCADE"))
+    source_row: Mapped[int | None] = mapped_column(Integer)  # the manifest row, as the spreadsheet shows it
+    clinic_barcode: Mapped[str] = mapped_column(String(64))
+    pseudonym: Mapped[str] = mapped_column(String(40))
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"))
+    visit: Mapped[str | None] = mapped_column(String(40))
+    sample_type: Mapped[str] = mapped_column(String(3))
+    primary_container: Mapped[str | None] = mapped_column(String(3))
+    volume_ul: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    collected_at: Mapped[dt.datetime | None]
+    clinic_received_at: Mapped[dt.datetime | None]
+    centrifugation_started_at: Mapped[dt.datetime | None]
+    centrifugation_ended_at: Mapped[dt.datetime | None]
+    frozen_at: Mapped[dt.datetime | None]
+    consent_confirmed: Mapped[bool | None] = mapped_column(Boolean)
+    comments: Mapped[str] = mapped_column(Text, default="")
+
+    shipment: Mapped[Shipment] = relationship()
+    study: Mapped[Study] = relationship()

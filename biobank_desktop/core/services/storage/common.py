@@ -1,0 +1,236 @@
+"""What every part of the storage service shares: finding boxes and tubes, layouts, paths, restrictions,
+temperatures and the SPREC long-term storage code that follows from them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from biobank_desktop.core.db.models import (
+    ContainerType,
+    Sample,
+    SampleBarcode,
+    SampleLocation,
+    StorageContainer,
+    StorageRestriction,
+)
+from biobank_desktop.core.db.uow import UnitOfWork
+from biobank_desktop.core.domain.changes import SAMPLE
+from biobank_desktop.core.domain.cold_chain import (
+    StorageTube,
+    TemperatureClass,
+    derive_storage_code,
+    replace_storage_element,
+    temperature_class,
+)
+from biobank_desktop.core.domain.errors import NotFoundError, ValidationError
+from biobank_desktop.core.domain.ids import normalize_scan
+from biobank_desktop.core.domain.positions import BoxLayout, FillOrder, LabelScheme
+from biobank_desktop.core.domain.space import NO_RESTRICTIONS, Restrictions
+
+BOX_KINDS = ("box", "plate")
+FREEZER_KINDS = ("freezer", "refrigerator", "ln2_tank", "room")
+AXES = {"study": "studies", "sample_type": "sample_types", "container": "containers"}
+
+
+def layout_of(ctype: ContainerType, word: str | None = None) -> BoxLayout | None:
+    """The grid of a container type, or None for one without positions (a freezer, a bag, a canister)."""
+    if ctype.rows is None or ctype.columns is None:
+        return None
+    return BoxLayout(ctype.rows, ctype.columns, LabelScheme(ctype.row_scheme), LabelScheme(ctype.column_scheme),
+                     FillOrder(ctype.fill_order), container=word or ("rack" if ctype.kind == "rack" else "box"),
+                     linear=ctype.linear)
+
+
+def code_of(container: StorageContainer) -> str:
+    """How messages name a container: its barcode, or its name when it has none."""
+    return container.barcode or container.name
+
+
+def find_container(session: Session, code: str, *, what: str = "box") -> StorageContainer:
+    """A container by barcode (as scanned), by numeric id, or by a name that is unique; NotFoundError otherwise."""
+    text = normalize_scan(code) if isinstance(code, str) else ""
+    if not text:
+        raise ValidationError(f"No {what} was given.", hint=f"Scan the {what}'s barcode.")
+    found = session.execute(select(StorageContainer).where(StorageContainer.barcode == text)).scalar_one_or_none()
+    if found is None and text.upper() != text:
+        found = session.execute(select(StorageContainer)
+                                .where(StorageContainer.barcode == text.upper())).scalar_one_or_none()
+    if found is None and text.isdigit():
+        found = session.get(StorageContainer, int(text))
+    if found is None:
+        named = session.execute(select(StorageContainer).where(StorageContainer.name == text).limit(2)).scalars().all()
+        found = named[0] if len(named) == 1 else None
+    if found is None:
+        raise NotFoundError(f"No {what} has the code '{text[:60]}'.",
+                            hint=f"Check the {what}'s barcode label, or find it in the storage tree.")
+    return found
+
+
+def find_box(session: Session, code: str) -> tuple[StorageContainer, BoxLayout]:
+    """A box with positions by its code; NotFoundError or ValidationError (not a box, retired)."""
+    box = find_container(session, code)
+    layout = layout_of(box.container_type)
+    if layout is None or box.container_type.kind not in BOX_KINDS:
+        raise ValidationError(f"{code_of(box)} ({box.name}) has no positions for tubes.",
+                              hint="Scan a box or a rack of tubes.")
+    if not box.active:
+        raise ValidationError(f"Box {code_of(box)} is retired.", hint="Choose another box.")
+    return box, layout
+
+
+def find_sample(session: Session, scanned: str, *, for_update: bool = False) -> Sample:
+    """A sample by its ID or an external barcode on its tube; NotFoundError otherwise."""
+    code = normalize_scan(scanned) if isinstance(scanned, str) else ""
+    if not code:
+        raise ValidationError("No tube was given.", hint="Scan the tube's barcode.")
+    query = select(Sample).where(Sample.sample_code == code.upper())
+    sample = session.execute(query.with_for_update() if for_update else query).scalar_one_or_none()
+    if sample is None:
+        query = select(Sample).join(SampleBarcode).where(SampleBarcode.barcode == code)
+        sample = session.execute(query.with_for_update(of=Sample) if for_update else query).scalar_one_or_none()
+    if sample is None:
+        raise NotFoundError(f"No sample has the ID or tube barcode '{code[:60]}'.",
+                            hint="Check the label; a tube not yet received is registered at reception.")
+    return sample
+
+
+def find_samples(session: Session, scanned: Sequence[str], *, for_update: bool = False) -> list[Sample]:
+    """:func:`find_sample` for many codes at once (a batch of hundreds in a few queries), in the order given."""
+    codes = [normalize_scan(c) if isinstance(c, str) else "" for c in scanned]
+    found: dict[str, Sample] = {}
+    wanted = sorted({c.upper() for c in codes if c})
+    for start in range(0, len(wanted), 500):
+        query = select(Sample).where(Sample.sample_code.in_(wanted[start:start + 500]))
+        for sample in session.execute(query.with_for_update() if for_update else query).scalars():
+            found[sample.sample_code] = sample
+    others = sorted({c for c in codes if c and c.upper() not in found})
+    for start in range(0, len(others), 500):
+        pairs = (select(SampleBarcode.barcode, Sample).join(Sample, Sample.id == SampleBarcode.sample_id)
+                 .where(SampleBarcode.barcode.in_(others[start:start + 500])))
+        for row in session.execute(pairs.with_for_update(of=Sample) if for_update else pairs):
+            found[row[0]] = row[1]
+    out: list[Sample] = []
+    for raw, code in zip(scanned, codes, strict=True):
+        hit = found.get(code.upper()) or found.get(code)
+        out.append(hit if hit is not None else find_sample(session, raw))  # raises the one message
+    return out
+
+
+def locations_of(session: Session, sample_ids: Sequence[int]) -> dict[int, SampleLocation]:
+    """The stored tubes among ``sample_ids`` and where they are (a few queries for a batch)."""
+    ids = list(sample_ids)
+    out: dict[int, SampleLocation] = {}
+    for start in range(0, len(ids), 500):
+        for loc in session.execute(select(SampleLocation).where(
+                SampleLocation.sample_id.in_(ids[start:start + 500]))).scalars():
+            out[loc.sample_id] = loc
+    return out
+
+
+def chain_of(session: Session, container_id: int) -> list[StorageContainer]:
+    """The containers from the top (freezer) down to ``container_id``."""
+    # The session's identity map holds objects weakly: keep the containers met here for the session's life,
+    # so a batch asking for the same few racks and freezers again does not query them again.
+    held: dict[int, StorageContainer] = session.info.setdefault("storage.containers", {})
+
+    def get(cid: int) -> StorageContainer | None:
+        found = held.get(cid)
+        if found is None:
+            found = session.get(StorageContainer, cid)
+            if found is not None:
+                held[cid] = found
+        return found
+
+    chain: list[StorageContainer] = []
+    current = get(container_id)
+    seen: set[int] = set()
+    while current is not None and current.id not in seen:
+        seen.add(current.id)
+        chain.append(current)
+        current = get(current.parent_id) if current.parent_id else None
+    return list(reversed(chain))
+
+
+def path_text(chain: Sequence[StorageContainer]) -> str:
+    return " / ".join(c.name for c in chain)
+
+
+def where_text(session: Session, loc: SampleLocation) -> str:
+    """'BOX-000123 C4 (Freezer F-01 / Rack 03 / COLON PL1 0001)' for messages."""
+    chain = chain_of(session, loc.container_id)
+    box = chain[-1]
+    layout = layout_of(box.container_type)
+    position = layout.position_label(loc.row, loc.col) if layout and layout.contains(loc.row, loc.col) else (
+        f"{loc.row}/{loc.col}")
+    return f"{code_of(box)} {position} ({path_text(chain)})"
+
+
+def position_of(session: Session, loc: SampleLocation) -> tuple[str, str]:
+    """(box code, position in the box's convention) of a location."""
+    box = session.get_one(StorageContainer, loc.container_id)
+    layout = layout_of(box.container_type)
+    label = layout.position_label(loc.row, loc.col) if layout and layout.contains(loc.row, loc.col) else (
+        f"{loc.row}/{loc.col}")
+    return code_of(box), label
+
+
+def restrictions_of(session: Session, container_ids: Iterable[int]) -> Restrictions:
+    """The restrictions of a container and its ancestors (give the whole chain), all applying at once."""
+    ids = list(container_ids)
+    if not ids:
+        return NO_RESTRICTIONS
+    rows = session.execute(select(StorageRestriction.container_id, StorageRestriction.axis, StorageRestriction.value)
+                           .where(StorageRestriction.container_id.in_(ids))).all()
+    result = NO_RESTRICTIONS
+    for cid in ids:
+        mine = [r for r in rows if r.container_id == cid]
+        if mine:
+            result = result & Restrictions(**{AXES[axis]: frozenset(r.value for r in mine if r.axis == axis)
+                                              for axis in AXES})
+    return result
+
+
+def temperature_of(chain: Sequence[StorageContainer]) -> tuple[Decimal | None, TemperatureClass | None]:
+    """The set-point of the nearest container in the chain that has one, and its class."""
+    for container in reversed(chain):
+        if container.temperature_c is not None:
+            return container.temperature_c, temperature_class(container.temperature_c)
+    return None, None
+
+
+def tube_kind(sample: Sample, box_type: ContainerType) -> StorageTube | None:
+    value = sample.storage_tube or box_type.tube_kind
+    return StorageTube(value) if value else None
+
+
+def rederive_storage(uow: UnitOfWork, sample: Sample, chain: Sequence[StorageContainer]) -> str | None:
+    """Set the sample's SPREC long-term storage element from its tube and this freezer's temperature.
+
+    Audited when it changes; an overridden SPREC code is kept (and the audit says so when the derived
+    code would differ). Returns the storage code now in force, or None when nothing changed.
+    """
+    setpoint, klass = temperature_of(chain)
+    tube = tube_kind(sample, chain[-1].container_type)
+    if tube is None or setpoint is None:
+        return None  # nothing to derive from: a code typed at registration is left as it is
+    derived = derive_storage_code(tube, klass, setpoint)
+    if derived.code == sample.long_term_storage:
+        return None
+    if sample.sprec_overridden:
+        uow.audit("sprec.storage_override_kept", SAMPLE, sample.sample_code,
+                  summary=f"SPREC long-term storage of {sample.sample_code} kept at {sample.long_term_storage} "
+                          f"(overridden); its new place would give {derived.code}",
+                  before={"long_term_storage": sample.long_term_storage},
+                  after={"derived": derived.code, "reason": derived.reason})
+        return None
+    before = {"long_term_storage": sample.long_term_storage, "sprec_code": sample.sprec_code}
+    sample.long_term_storage = derived.code
+    sample.sprec_code = replace_storage_element(sample.sprec_code, derived.code)
+    uow.audit("sprec.storage_derived", SAMPLE, sample.sample_code,
+              summary=f"SPREC long-term storage of {sample.sample_code}: {derived.code} ({derived.reason})",
+              before=before, after={"long_term_storage": derived.code, "sprec_code": sample.sprec_code})
+    return derived.code
