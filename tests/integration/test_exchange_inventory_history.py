@@ -51,3 +51,18 @@ def test_inventory_former_sample_id_is_kept_as_an_other_barcode(services: Servic
     assert any(kind == "clinic" for _b, kind in detail.barcodes)  # the clinic's barcode is still there
     found = services.queries.lookup("OLD-LIMS-000777")
     assert (found.kind, found.key) == ("sample", code)
+
+
+def test_a_former_sample_id_already_known_or_repeated_is_caught_by_the_dry_run(
+        services: Services, technician: Actor, supervisor: Actor, tmp_path: Path) -> None:
+    box = build_tree(services, supervisor).box
+    headers = [*HEADERS, "Box", "Position", "Biobank ID"]
+    first = make_xlsx(tmp_path / "one.xlsx", [[*row(1, Study="LUNG"), box, "A1", "OLD-1"]], headers=headers)
+    services.exchange.import_file(technician, first, kind="inventory")
+    rows = [[*row(2, Study="LUNG"), box, "A2", "OLD-1"], [*row(3, Study="LUNG"), box, "A3", "OLD-2"],
+            [*row(4, Study="LUNG"), box, "A4", "OLD-2"], [*row(5, Study="LUNG"), box, "A5", None]]
+    second = make_xlsx(tmp_path / "two.xlsx", rows, headers=headers)
+    report = services.exchange.import_file(technician, second, kind="inventory", dry_run=True).value
+    found = sorted((p.row, p.code) for p in report.problems if p.header == "Biobank ID")
+    assert found == [(4, "duplicate_in_database"), (6, "duplicate_in_file")]  # title, blank, header, then rows
+    assert report.rows_valid == 2

@@ -238,6 +238,8 @@ def validate(table: Table, mapping: ImportMapping, context: Context, left_out: I
                     problems.append(Problem(sheet, number, column.letter, column.header, code_value,
                                             "duplicate_in_database", f"barcode {code_value} is already known: "
                                                                      f"{where}"))
+    if "sample_id" in columns:
+        problems.extend(_former_id_problems(sheet, records, columns["sample_id"][1], first_seen, context))
     progress(1.0, f"{len(table.rows):,} rows checked.")
     return Validation(table.sheet, records, problems, left, len(table.rows))
 
@@ -273,6 +275,32 @@ def date_order_problems(table: Table, mapping: ImportMapping) -> list[Problem]:
                         f"{int(parts[day - 1])} of month {int(parts[month - 1])}: check the date order in the "
                         "mapping step", "warning")]
     return []
+
+
+def _former_id_problems(sheet: str, records: Mapping[int, Mapping[str, object]], column: SourceColumn,
+                        clinic_rows: Mapping[str, int], context: Context) -> list[Problem]:
+    """A former sample ID is kept as a barcode (unique across samples): twice in the file, equal to another
+    row's clinic barcode, or already known in the database, it would stop the import half-way."""
+    problems: list[Problem] = []
+    first: dict[str, int] = {}
+    rows_of: dict[str, list[int]] = defaultdict(list)
+    for number, record in records.items():
+        value = record.get("sample_id")
+        if not isinstance(value, str) or not value:
+            continue
+        rows_of[value].append(number)
+        other = first.get(value) or (clinic_rows.get(value) if clinic_rows.get(value) != number else None)
+        if other is not None:
+            problems.append(Problem(sheet, number, column.letter, column.header, value, "duplicate_in_file",
+                                    f"sample ID {value} is also on row {other} (it is kept as a barcode, which "
+                                    "must be unique)"))
+        first.setdefault(value, number)
+    known = context.existing_barcodes(set(first)) if first else {}
+    for value, where in sorted(known.items()):
+        for number in rows_of[value]:
+            problems.append(Problem(sheet, number, column.letter, column.header, value, "duplicate_in_database",
+                                    f"sample ID {value} is already known as a barcode: {where}"))
+    return problems
 
 
 def _check_place(record: dict[str, object], first_place: dict[str, int], column: SourceColumn, number: int,
