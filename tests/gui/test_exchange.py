@@ -436,3 +436,33 @@ def test_search_exports_the_current_result_with_its_filters(qtbot, demo_services
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert any("SER" in str(c) for r in values[:8] for c in r if c)  # the filters are in the header block
     assert f"{expected:,}" in search.banner.message
+
+
+def test_the_mapping_step_flags_an_undecided_or_contradicted_date_order(qtbot, page: ExchangePage,
+                                                                        tmp_path: Path) -> None:
+    importer = page.importer
+    step = importer.mapping_step
+    undecided = make_xlsx(tmp_path / "undecided.xlsx", [_lung(1, Collected="11/05/2026 08:15"),
+                                                         _lung(2, Collected="11/06/2026 09:00")])
+    _open(qtbot, page, undecided)
+    _enter(qtbot, importer.sheet_step.sheets)
+    _idle(qtbot, page)
+    assert step.date_order.currentData() == "DMY"
+    assert step.date_warning.isVisible() and "11/05/2026 08:15" in step.date_warning.text()
+    assert "Day first" in step.date_warning.text()
+    step.date_order.setCurrentIndex(step.date_order.findData("MDY"))
+    step.date_order.activated.emit(step.date_order.currentIndex())
+    assert importer.wizard.mapping is not None and importer.wizard.mapping.date_order == "MDY"
+    assert step.date_warning.isVisible() and "Month first" in step.date_warning.text()
+
+    importer.wizard.restart()
+    decided = make_xlsx(tmp_path / "decided.xlsx", [_lung(1, Collected="11/05/2026 08:15"),
+                                                     _lung(2, Collected="10/25/2026 09:00")])
+    _open(qtbot, page, decided)
+    _enter(qtbot, importer.sheet_step.sheets)
+    _idle(qtbot, page)
+    assert step.date_order.currentData() == "MDY" and not step.date_warning.isVisible()
+    step.date_order.setCurrentIndex(step.date_order.findData("DMY"))
+    step.date_order.activated.emit(step.date_order.currentIndex())
+    assert step.date_warning.isVisible() and "10/25/2026 09:00" in step.date_warning.text()
+    assert "cannot be read" in step.date_warning.text()

@@ -43,7 +43,14 @@ from biobank_desktop.core.spreadsheets.importing import ImportReport, load_table
 from biobank_desktop.core.spreadsheets.layout import Table
 from biobank_desktop.core.spreadsheets.mapping import ImportMapping, Suggestion, suggest_mapping
 from biobank_desktop.core.spreadsheets.reading import SheetInfo, SpreadsheetFile, open_spreadsheet, shown
-from biobank_desktop.core.spreadsheets.validation import Context, ProblemGroup, Validation, validate
+from biobank_desktop.core.spreadsheets.validation import (
+    Context,
+    Problem,
+    ProblemGroup,
+    Validation,
+    date_order_problems,
+    validate,
+)
 from biobank_desktop.core.spreadsheets.writer import WriteResult
 
 
@@ -248,6 +255,14 @@ class ImportWizard:
         assert self.mapping is not None
         return [f.label for f in fields_for(self.kind) if self.kind in f.required_for
                 and f.key not in self.mapping.columns and f.key not in self.mapping.defaults]
+
+    def date_order_warning(self) -> Problem | None:
+        """What the mapping step shows beside its date-order choice: the text dates could be read either way
+        (a warning naming an example and the order chosen), or some contradict the chosen order (an error)."""
+        if self.table is None or self.mapping is None:
+            return None
+        found = date_order_problems(self.table, self.mapping)
+        return found[0] if found else None
 
     def confirm_mapping(self, *, progress: ProgressFn = no_progress,
                         cancelled: CancelledFn = never_cancelled) -> Validation:

@@ -56,7 +56,9 @@ class NewSample:
     site_code: str | None = None
     primary_container: str = "XXX"
     volume_ul: Decimal | None = None
-    external_barcodes: tuple[str, ...] = ()
+    external_barcodes: tuple[str, ...] = ()  # the clinic's (kind "clinic")
+    other_barcodes: tuple[str, ...] = ()  # e.g. a migrated collection's own former sample ID (kind "other")
+    freeze_thaw_count: int = 0  # cycles before registration (a migrated collection's history)
     collected_at: dt.datetime | None = None
     received_at: dt.datetime | None = None
     centrifuged_at: dt.datetime | None = None
@@ -161,8 +163,14 @@ class SampleService:
             site_id = s.execute(select(PartnerSite.id).where(PartnerSite.code == new.site_code.upper())).scalar()
             if site_id is None:
                 raise NotFoundError(f"There is no partner site {new.site_code}.")
-        barcodes = [checked_text(normalize_scan(b), f"Barcode {b.strip()[:20]}", 64) for b in new.external_barcodes
-                    if b.strip()]
+        if new.freeze_thaw_count < 0:
+            raise ValidationError("A freeze–thaw count cannot be negative.")
+        kinds: dict[str, str] = {}
+        for kind, given in (("clinic", new.external_barcodes), ("other", new.other_barcodes)):
+            for b in given:
+                if b.strip():
+                    kinds.setdefault(checked_text(normalize_scan(b), f"Barcode {b.strip()[:20]}", 64), kind)
+        barcodes = list(kinds)
         for barcode in barcodes:
             refuse_internal_code(s, barcode, None)
             owner = s.execute(select(Sample.sample_code).join(SampleBarcode)
@@ -180,8 +188,8 @@ class SampleService:
             frozen_at=new.frozen_at, pre_centrifugation_temp=new.pre_centrifugation_temp,
             centrifugation=new.centrifugation, second_centrifugation=new.second_centrifugation,
             post_centrifugation_temp=new.post_centrifugation_temp, long_term_storage=new.long_term_storage,
-            sprec_code=sprec, notes=notes,
-            barcodes=[SampleBarcode(barcode=b, kind="clinic") for b in barcodes],
+            sprec_code=sprec, notes=notes, freeze_thaw_count=new.freeze_thaw_count,
+            barcodes=[SampleBarcode(barcode=b, kind=k) for b, k in kinds.items()],
         )
         s.add(sample)
         uow.flush()

@@ -104,7 +104,8 @@ FIELDS: Final[tuple[FieldSpec, ...]] = (
     # Inventory (a collection migrated in): where each tube is, and its history.
     FieldSpec("sample_id", "Biobank sample ID", "text",
               ("biobank id", "internal id", "biobank sample id", "global unique id", "lims id"),
-              used_by=("inventory",), description="This biobank's own sample ID, when the collection has one."),
+              used_by=("inventory",),
+              description="The collection's own former sample ID; kept on the sample as a barcode of kind 'other'."),
     FieldSpec("storage_path", "Storage location", "text",
               ("storage path", "storage location", "location", "emplacement", "lagerort", "freezer", "congelateur",
                "gefrierschrank", "path", "chemin"),

@@ -245,9 +245,30 @@ def suggest_mapping(table: Table, kind: ImportKind, vocabularies: Mapping[str, M
     return Suggestion(mapping, confidence, tuple(left_out), unmapped)
 
 
-def _guess_date_order(table: Table, mapping: ImportMapping) -> DateOrder:
-    """Day-first unless a text date in a time-point column can only be month-first (13/25 …)."""
-    day_first = month_first = 0
+_TEXT_DATE: Final = re.compile(r"^\s*(\d{1,2})[./-](\d{1,2})[./-]\d{2,4}")
+
+
+@dataclass(frozen=True)
+class DateEvidence:
+    """What the text dates of the time-point columns say about their order (the first 500 rows).
+    ``day_first``: text dates that can only be day-first (13/05/2026), with the first such value;
+    ``month_first``: likewise (05/13/2026); ``ambiguous``: both numbers ≤ 12 (05/11/2026)."""
+
+    day_first: int = 0
+    month_first: int = 0
+    ambiguous: int = 0
+    day_first_example: tuple[str, str] | None = None  # (header, value)
+    month_first_example: tuple[str, str] | None = None
+    ambiguous_example: tuple[str, str] | None = None
+
+    @property
+    def decided(self) -> bool:
+        return self.day_first + self.month_first > 0
+
+
+def date_order_evidence(table: Table, mapping: ImportMapping) -> DateEvidence:
+    counts = {"day": 0, "month": 0, "both": 0}
+    examples: dict[str, tuple[str, str]] = {}
     for key in TIME_POINT_FIELDS:
         header = mapping.columns.get(key)
         column = next((c for c in table.columns if c.header == header), None)
@@ -256,10 +277,23 @@ def _guess_date_order(table: Table, mapping: ImportMapping) -> DateOrder:
         index = table.index_of(column.number)
         for row in table.rows[:500]:
             value = row.values[index]
-            if isinstance(value, str):
-                match = re.match(r"^(\d{1,2})[./-](\d{1,2})[./-]\d{2,4}", value)
-                if match:
-                    first, second = int(match.group(1)), int(match.group(2))
-                    day_first += first > 12
-                    month_first += second > 12
-    return "MDY" if month_first > day_first else "DMY"
+            if not isinstance(value, str):
+                continue
+            match = _TEXT_DATE.match(value)
+            if not match:
+                continue
+            first, second = int(match.group(1)), int(match.group(2))
+            which = "day" if first > 12 >= second else "month" if second > 12 >= first else \
+                "both" if first <= 12 and second <= 12 else None
+            if which is not None:
+                counts[which] += 1
+                examples.setdefault(which, (column.header, value.strip()))
+    return DateEvidence(counts["day"], counts["month"], counts["both"], examples.get("day"),
+                        examples.get("month"), examples.get("both"))
+
+
+def _guess_date_order(table: Table, mapping: ImportMapping) -> DateOrder:
+    """Day-first unless a text date in a time-point column can only be month-first (13/25 …); when no text
+    date decides, the validation says so (:func:`date_order_evidence`)."""
+    evidence = date_order_evidence(table, mapping)
+    return "MDY" if evidence.month_first > evidence.day_first else "DMY"

@@ -26,12 +26,13 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import itertools
 import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 from biobank_desktop.core.domain.errors import ValidationError
 from biobank_desktop.core.jobs import CancelledFn, ProgressFn, check_cancelled, never_cancelled, no_progress
@@ -196,10 +197,37 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
                                hint="Save it again as 'CSV UTF-8' from Excel.") from None
 
 
+_DELIMITERS: Final = (";", ",", "\t", "|")
+
+
 def _sniff_delimiter(text: str) -> str:
-    lines = [line for line in text.splitlines()[:30] if line.strip()]
+    """The delimiter that splits the header line (the first line not starting with '#') into more than one
+    field and gives that same count on most of the following records (quoted fields, even over several lines,
+    count as one). A free-text column full of ';' cannot outvote the header's ','."""
+    lines = text[:65536].splitlines()
+    body = [line for line in lines if line.strip()]
+    while body and body[0].lstrip().startswith("#"):
+        body.pop(0)
+    if not body:
+        return ","
+    best, best_score = ",", -1
+    for delimiter in _DELIMITERS:
+        records = list(itertools.islice(csv.reader(io.StringIO("\n".join(body[:31])), delimiter=delimiter), 31))
+        width = len(records[0]) if records else 0
+        if width < 2:
+            continue
+        score = sum(1 for r in records[1:] if len(r) == width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    if best_score >= 0:
+        return best
+    return _commonest_split(body[:30])
+
+
+def _commonest_split(lines: list[str]) -> str:
+    """No delimiter splits the header line: the one giving the most fields on most lines (',' when none)."""
     best, best_score = ",", -1.0
-    for delimiter in (";", ",", "\t", "|"):
+    for delimiter in _DELIMITERS:
         counts = [len(next(csv.reader([line], delimiter=delimiter))) - 1 for line in lines]
         useful = [c for c in counts if c > 0]
         if not useful:

@@ -20,7 +20,7 @@ from biobank_desktop.core.spreadsheets import convert
 from biobank_desktop.core.spreadsheets.convert import CellProblem
 from biobank_desktop.core.spreadsheets.fields import FIELD_BY_KEY, TIME_POINT_FIELDS, fold
 from biobank_desktop.core.spreadsheets.layout import SourceColumn, Table
-from biobank_desktop.core.spreadsheets.mapping import ImportMapping, LeftOut
+from biobank_desktop.core.spreadsheets.mapping import ImportMapping, LeftOut, date_order_evidence
 from biobank_desktop.core.spreadsheets.reading import shown
 
 Severity = Literal["error", "warning"]
@@ -144,6 +144,7 @@ def validate(table: Table, mapping: ImportMapping, context: Context, left_out: I
         if mapping.kind in spec.required_for and spec.key not in columns and spec.key not in mapping.defaults:
             problems.append(Problem(table.sheet, None, None, None, None, "required_column_missing",
                                     f"no column is mapped to {spec.label}, which is required"))
+    problems.extend(date_order_problems(table, mapping))
     zone = convert.zone(mapping.timezone)
     now = context.now or dt.datetime.now(dt.UTC)
     barcode_has_zeros = False
@@ -237,8 +238,69 @@ def validate(table: Table, mapping: ImportMapping, context: Context, left_out: I
                     problems.append(Problem(sheet, number, column.letter, column.header, code_value,
                                             "duplicate_in_database", f"barcode {code_value} is already known: "
                                                                      f"{where}"))
+    if "sample_id" in columns:
+        problems.extend(_former_id_problems(sheet, records, columns["sample_id"][1], first_seen, context))
     progress(1.0, f"{len(table.rows):,} rows checked.")
     return Validation(table.sheet, records, problems, left, len(table.rows))
+
+
+_ORDER_WORDS: Final = {"DMY": "day first (DD/MM/YYYY)", "MDY": "month first (MM/DD/YYYY)"}
+
+
+def date_order_problems(table: Table, mapping: ImportMapping) -> list[Problem]:
+    """The text dates checked against the mapping's date order: a warning when none of them decides the order
+    (every one could be read both ways), an error when some can only be read in the other order (a saved
+    mapping from a partner who changed format, or a wrong choice in the mapping step)."""
+    order = mapping.date_order
+    if order not in _ORDER_WORDS:
+        return []
+    evidence = date_order_evidence(table, mapping)
+    against = evidence.month_first_example if order == "DMY" else evidence.day_first_example
+    against_count = evidence.month_first if order == "DMY" else evidence.day_first
+    other = "MDY" if order == "DMY" else "DMY"
+    letters = {c.header: c.letter for c in table.columns}
+    if against is not None:
+        header, value = against
+        return [Problem(table.sheet, None, letters.get(header), header, value, "date_order_contradicted",
+                        f"the dates are read {_ORDER_WORDS[order]}, but {against_count} text date(s) such as "
+                        f"{value} can only be {_ORDER_WORDS[other]}: choose the date order in the mapping "
+                        "step (day/month) and check the file")]
+    if not evidence.decided and evidence.ambiguous_example is not None:
+        header, value = evidence.ambiguous_example
+        day, month = (1, 2) if order == "DMY" else (2, 1)
+        parts = re.split(r"[./-]", value.split()[0])
+        return [Problem(table.sheet, None, letters.get(header), header, value, "date_order_ambiguous",
+                        f"no text date decides the order of day and month ({evidence.ambiguous} could be read "
+                        f"either way); they are read {_ORDER_WORDS[order]}, so {value} is day "
+                        f"{int(parts[day - 1])} of month {int(parts[month - 1])}: check the date order in the "
+                        "mapping step", "warning")]
+    return []
+
+
+def _former_id_problems(sheet: str, records: Mapping[int, Mapping[str, object]], column: SourceColumn,
+                        clinic_rows: Mapping[str, int], context: Context) -> list[Problem]:
+    """A former sample ID is kept as a barcode (unique across samples): twice in the file, equal to another
+    row's clinic barcode, or already known in the database, it would stop the import half-way."""
+    problems: list[Problem] = []
+    first: dict[str, int] = {}
+    rows_of: dict[str, list[int]] = defaultdict(list)
+    for number, record in records.items():
+        value = record.get("sample_id")
+        if not isinstance(value, str) or not value:
+            continue
+        rows_of[value].append(number)
+        other = first.get(value) or (clinic_rows.get(value) if clinic_rows.get(value) != number else None)
+        if other is not None:
+            problems.append(Problem(sheet, number, column.letter, column.header, value, "duplicate_in_file",
+                                    f"sample ID {value} is also on row {other} (it is kept as a barcode, which "
+                                    "must be unique)"))
+        first.setdefault(value, number)
+    known = context.existing_barcodes(set(first)) if first else {}
+    for value, where in sorted(known.items()):
+        for number in rows_of[value]:
+            problems.append(Problem(sheet, number, column.letter, column.header, value, "duplicate_in_database",
+                                    f"sample ID {value} is already known as a barcode: {where}"))
+    return problems
 
 
 def _check_place(record: dict[str, object], first_place: dict[str, int], column: SourceColumn, number: int,

@@ -26,7 +26,6 @@ chooses by the file's suffix. This API is used by other workflows (box maps, rep
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import itertools
 import os
@@ -35,7 +34,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal, TextIO
 
 from biobank_desktop.core.domain.errors import ValidationError
 from biobank_desktop.core.jobs import CancelledFn, ProgressFn, check_cancelled, never_cancelled, no_progress
@@ -267,7 +266,7 @@ def write_csv(path: Path, sheet: SheetSpec, *, progress: ProgressFn = no_progres
     """
     count = 0
     with _Replacing(path) as temporary, temporary.open("w", encoding="utf-8-sig", newline="") as handle:
-        out = csv.writer(handle, delimiter=delimiter, lineterminator="\r\n")
+        out = _CsvOut(handle, delimiter)
         if with_header_block and sheet.header is not None:
             out.writerow([escape_csv_text(f"# {sheet.header.title}")])
             for label, value in sheet.header.lines():
@@ -281,6 +280,25 @@ def write_csv(path: Path, sheet: SheetSpec, *, progress: ProgressFn = no_progres
                 progress(count / sheet.total_rows if sheet.total_rows else 0.0, f"{count:,} rows written…")
     progress(1.0, "File written.")
     return WriteResult(path, {sheet.name: count})
+
+
+_QUOTE_WHEN: Final = frozenset(',;\t|"\r\n')
+
+
+class _CsvOut:
+    """CSV rows in which any text holding a character some reader may take as a delimiter (, ; tab |), a quote
+    or a line break is quoted, so whatever delimiter a reader guesses, the row keeps its fields."""
+
+    def __init__(self, handle: TextIO, delimiter: str) -> None:
+        self.handle, self.delimiter = handle, delimiter
+        self.special = _QUOTE_WHEN | {delimiter}
+
+    def writerow(self, values: Sequence[str]) -> None:
+        cells = [f'"{v.replace(chr(34), chr(34) * 2)}"' if any(ch in self.special for ch in v) else v
+                 for v in values]
+        if cells == [""]:
+            cells = ['""']  # a row of one empty cell is not a blank line
+        self.handle.write(self.delimiter.join(cells) + "\r\n")
 
 
 def _sheet_title(name: str) -> str:

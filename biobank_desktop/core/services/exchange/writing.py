@@ -144,6 +144,8 @@ def write_inventory(uow: UnitOfWork, samples: SampleService, storage: StorageSer
             check_cancelled(cancelled, _CANCELLED)
             progress(count / len(records), f"{count:,} samples registered…")
         barcode = record.get("clinic_barcode")
+        legacy_id = record.get("sample_id")  # the collection's own former ID: kept as an "other" barcode
+        cycles = record.get("freeze_thaw")
         notes = str(record.get("comments") or "")
         new = NewSample(
             study_code=str(record["study"]), sample_type=str(record["sample_type"]),
@@ -151,6 +153,8 @@ def write_inventory(uow: UnitOfWork, samples: SampleService, storage: StorageSer
             primary_container=str(record.get("container") or "XXX"),
             volume_ul=record.get("volume"),  # type: ignore[arg-type]
             external_barcodes=(str(barcode),) if barcode else (),
+            other_barcodes=(str(legacy_id),) if legacy_id else (),
+            freeze_thaw_count=cycles if isinstance(cycles, int) else 0,
             collected_at=_as_datetime(record.get("collected_at")),
             received_at=_as_datetime(record.get("received_at")),
             centrifuged_at=_as_datetime(record.get("centrifugation_start")),
@@ -164,6 +168,7 @@ def write_inventory(uow: UnitOfWork, samples: SampleService, storage: StorageSer
             raise type(exc)(f"Row {number}: {exc.message}", hint=exc.hint) from exc
         uow.audit("sample.imported", "sample", code, summary=f"{code} came from {origin} (row {number})",
                   after={"import": origin, "row": number, "freeze_thaw_count": record.get("freeze_thaw"),
+                         "former_sample_id": legacy_id,
                          "storage_path": record.get("storage_path"), "box": record.get("box"),
                          "position": record.get("position")})
         created.append(code)

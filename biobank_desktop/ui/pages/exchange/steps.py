@@ -203,6 +203,9 @@ class MappingStep(QWidget):
         for combo in (self.date_order, self.unit, self.decimal):
             combo.activated.connect(lambda _i: self.options_changed.emit())
 
+        self.date_warning = label("", None, wrap=True)
+        self.date_warning.setObjectName("dateOrderWarning")
+        self.date_warning.setVisible(False)
         self.missing = label("", None, wrap=True)
         self.missing.setStyleSheet(f"color: {ERROR}; font-weight: 600;")
         self.left_out = label("", "fieldname", wrap=True)
@@ -225,6 +228,7 @@ class MappingStep(QWidget):
 
         layout.addWidget(self.table, 1)
         layout.addLayout(options)
+        layout.addWidget(self.date_warning)
         layout.addWidget(self.missing)
         layout.addWidget(self.left_out)
         layout.addWidget(self.values_box)

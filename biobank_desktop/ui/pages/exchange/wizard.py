@@ -35,6 +35,7 @@ from biobank_desktop.core.services.exchange import ImportInfo, SavedMappingInfo
 from biobank_desktop.core.spreadsheets.importing import ImportReport
 from biobank_desktop.core.spreadsheets.mapping import Suggestion
 from biobank_desktop.core.spreadsheets.reading import SheetInfo
+from biobank_desktop.core.spreadsheets.validation import Problem
 from biobank_desktop.ui.background import Job
 from biobank_desktop.ui.models.exchange import mapping_rows
 from biobank_desktop.ui.operations.writes import WritingPage
@@ -47,7 +48,7 @@ from biobank_desktop.ui.pages.exchange.steps import (
     ResultStep,
     SheetStep,
 )
-from biobank_desktop.ui.theme import ACCENT, ACCENT_SOFT, MUTED
+from biobank_desktop.ui.theme import ACCENT, ACCENT_SOFT, ERROR, MUTED, WARN
 from biobank_desktop.ui.widgets.common import button
 
 PREVIEW_COLUMN_MAX = 280  # px: a long comment column does not push the others out of sight
@@ -342,6 +343,7 @@ class ImportPanel(QWidget):
         parts.extend(table.notes)
         self.mapping_step.about.setText(" ".join(parts))
         self.mapping_step.set_options(mapping.date_order, mapping.default_unit, mapping.decimal_separator)
+        self._show_date_order(wizard.date_order_warning())
         missing = wizard.missing_required()
         self.mapping_step.missing.setText(
             self.tr("Required, and no column is imported as it yet: {fields}.").format(fields=", ".join(missing))
@@ -354,6 +356,25 @@ class ImportPanel(QWidget):
         self.mapping_step.left_out.setVisible(bool(left))
         self.mapping_step.show_questions(self._questions())
         self.update_nav()
+
+    def _show_date_order(self, problem: Problem | None) -> None:
+        """Beside the date-order choice, in bold: the text dates could be read either way, or contradict it."""
+        shown_label = self.mapping_step.date_warning
+        if problem is None:
+            shown_label.setVisible(False)
+            return
+        if problem.code == "date_order_contradicted":
+            text = self.tr("Text dates such as {value} (column {header}) cannot be read in the date order chosen "
+                           "above: choose the other order.").format(value=problem.value, header=problem.header)
+        else:
+            text = self.tr("Text dates such as {value} (column {header}) can be read day first or month first, "
+                           "and nothing in the file decides: check the date order chosen above (it is {order})."
+                           ).format(value=problem.value, header=problem.header,
+                                    order=self.mapping_step.date_order.currentText())
+        color = ERROR if problem.severity == "error" else WARN
+        shown_label.setStyleSheet(f"color: {color}; font-weight: 600;")
+        shown_label.setText(text)
+        shown_label.setVisible(True)
 
     def _questions(self) -> list[tuple[str, str, str, list[tuple[str, str]]]]:
         labels = {key: text for key, text, _r in self.wizard.field_choices}
