@@ -346,3 +346,16 @@ def test_a_file_that_is_not_text_is_refused_with_what_to_do(tmp_path) -> None:
     assert caught.value.hint and "rack scanner" in caught.value.hint
     with pytest.raises(ValidationError, match="cannot be read"):
         read_scan_file(tmp_path / "nowhere.csv")
+
+
+def test_the_legend_names_every_outcome_and_the_checked_out_ones_are_described(qapp: object) -> None:
+    from biobank_desktop.core.domain.reconcile import Outcome, ReconItem
+    from biobank_desktop.ui.pages.storage.rackscan_map import RackScanLegend, describe_item
+
+    legend = RackScanLegend()
+    assert set(ORDER) == {o.value for o in Outcome} | {LEFT} == set(legend.names())
+    assert legend.names()[Outcome.CHECKED_OUT.value] == "Checked out, as expected"
+    away = ReconItem(2, 1, "B1", Outcome.CHECKED_OUT, None, "BB-2026-000002D")
+    assert describe_item(legend, away).startswith("Checked out: BB-2026-000002D")
+    back = ReconItem(2, 1, "B1", Outcome.CHECKED_IN, "0000000002", "BB-2026-000002D")
+    assert "checks it in" in describe_item(legend, back)

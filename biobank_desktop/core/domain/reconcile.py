@@ -8,9 +8,15 @@ Each position gets one outcome:
 * ``unexpected`` — a code the database does not know;
 * ``unreadable`` — a tube is there but its code was not read: it blocks acceptance until the
   technician scans it by hand (then it is classified like any other) or marks it as left as is;
-* ``empty`` — an empty well where nothing is expected.
+* ``empty`` — an empty well where nothing is expected;
+* ``checked_in`` — a tube checked out of this very position, seen back in it: accepting checks it in (closes
+  its check-out, counts the freeze–thaw cycle).
 
-An expected tube not seen anywhere in the scan is ``missing`` (at the position where it was expected;
+An expected tube checked out (at the bench) and not seen in the scan is ``checked_out``: absent, as expected;
+accepting leaves it (and its position) untouched. A checked-out tube seen at another position is ``moved``:
+accepting checks it in, then moves it.
+
+Any other expected tube not seen anywhere in the scan is ``missing`` (at the position where it was expected;
 that position may carry a second outcome for the tube that is there now). Pure functions over plain
 data; the storage service looks the codes up and commits the result.
 """
@@ -19,7 +25,7 @@ from __future__ import annotations
 
 import enum
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from biobank_desktop.core.domain.rackscan import WellState
@@ -34,6 +40,8 @@ class Outcome(enum.Enum):
     MISSING = "missing"
     UNREADABLE = "unreadable"
     EMPTY = "empty"
+    CHECKED_OUT = "checked_out"
+    CHECKED_IN = "checked_in"
 
 
 @dataclass(frozen=True)
@@ -93,13 +101,15 @@ MARKED = ""  # a resolution meaning "the technician looked and leaves this unrea
 
 def classify(seen: Sequence[SeenWell], rack_id: int, expected: Mapping[Position, str],
              known: Mapping[str, KnownTube], *, resolutions: Mapping[Position, str] | None = None,
-             label_of: Callable[[int, int], str] | None = None) -> Reconciliation:
+             label_of: Callable[[int, int], str] | None = None,
+             checked_out: Collection[str] = frozenset()) -> Reconciliation:
     """Classify every scanned well and every expected tube (see the module docstring).
 
     ``expected``: position → sample code the database has in rack ``rack_id``. ``known``: every scanned
     (or hand-scanned) code the database knows. ``resolutions``: position → the code scanned by hand for
     an unreadable well, or :data:`MARKED` to leave it as it is (it then counts as neither present nor
-    missing: the expected tube there is kept).
+    missing: the expected tube there is kept). ``checked_out``: the sample codes (expected or scanned) whose
+    tube is checked out of its position.
     """
     resolutions = resolutions or {}
     items: list[ReconItem] = []
@@ -125,16 +135,18 @@ def classify(seen: Sequence[SeenWell], rack_id: int, expected: Mapping[Position,
                                    resolved_by_hand=by_hand))
             continue
         seen_samples.add(tube.sample_code)
+        out = tube.sample_code in checked_out
         if tube.container_id == rack_id and (tube.row, tube.col) == pos:
-            outcome, previously = Outcome.CONFIRMED, None
+            outcome, previously = (Outcome.CHECKED_IN if out else Outcome.CONFIRMED), None
         else:
-            outcome, previously = Outcome.MOVED, tube.where or "no position"
+            outcome, previously = Outcome.MOVED, (tube.where or "no position") + (" (checked out)" if out else "")
         items.append(ReconItem(well.row, well.col, well.label, outcome, code, tube.sample_code, previously,
                                by_hand))
     labels = {(w.row, w.col): w.label for w in seen}
     name_of = label_of or (lambda row, col: labels.get((row, col), f"{row}/{col}"))
     for pos, sample_code in sorted(expected.items()):
         if sample_code not in seen_samples and pos not in marked:
-            items.append(ReconItem(pos[0], pos[1], name_of(*pos), Outcome.MISSING, None, sample_code))
-    items.sort(key=lambda i: (i.row, i.col, i.outcome is Outcome.MISSING))
+            outcome = Outcome.CHECKED_OUT if sample_code in checked_out else Outcome.MISSING
+            items.append(ReconItem(pos[0], pos[1], name_of(*pos), outcome, None, sample_code))
+    items.sort(key=lambda i: (i.row, i.col, i.outcome in (Outcome.MISSING, Outcome.CHECKED_OUT)))
     return Reconciliation(tuple(items))

@@ -53,7 +53,21 @@ def test_every_outcome() -> None:
     ]
     assert result.items[1].previously == "BOX-9 C3"
     assert [i.label for i in result.blocking] == ["A4"]
-    assert result.counts == {"confirmed": 1, "moved": 2, "unexpected": 1, "missing": 3, "unreadable": 1, "empty": 0}
+    assert result.counts == {"confirmed": 1, "moved": 2, "unexpected": 1, "missing": 3, "unreadable": 1, "empty": 0,
+                             "checked_out": 0, "checked_in": 0}
+
+
+def test_checked_out_tubes_are_absent_as_expected_or_back() -> None:
+    """S2 is at the bench and the well is empty: checked out, not missing. S1 was checked out and is back in its
+    place: checked in. S3 was checked out of another box and is seen here: moved (and said to be checked out)."""
+    seen = [_w(1, 1, code="T1"), _w(1, 2, WellState.EMPTY), _w(1, 3, code="T3")]
+    expected = {(1, 1): "S1", (1, 2): "S2"}
+    known = {"T1": KnownTube("S1", RACK, 1, 1), "T3": KnownTube("S3", 99, 1, 1, "BOX-9 A1")}
+    result = classify(seen, RACK, expected, known, checked_out={"S1", "S2", "S3"})
+    assert [(i.label, i.outcome, i.sample_code) for i in result.items] == [
+        ("A1", Outcome.CHECKED_IN, "S1"), ("A2", Outcome.CHECKED_OUT, "S2"), ("A3", Outcome.MOVED, "S3")]
+    assert result.items[2].previously == "BOX-9 A1 (checked out)"
+    assert result.counts["checked_out"] == 1 and result.counts["missing"] == 0 and result.counts["checked_in"] == 1
 
 
 def test_a_tube_moved_within_the_rack_is_not_missing() -> None:

@@ -51,6 +51,7 @@ register_constraint_messages({
     "storage_containers.name": "Another container there already has this name.",
     "uq_position_holds_container_id": "That position is already blocked or reserved.",
     "position_holds.container_id": "That position is already blocked or reserved.",
+    "storage_containers.parent_id": "A container cannot go inside itself or inside a container below it.",
 })
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from biobank_desktop.core.db.models import (
@@ -26,7 +26,7 @@ from biobank_desktop.core.domain.cold_chain import (
     replace_storage_element,
     temperature_class,
 )
-from biobank_desktop.core.domain.errors import NotFoundError, ValidationError
+from biobank_desktop.core.domain.errors import ConflictError, NotFoundError, ValidationError
 from biobank_desktop.core.domain.ids import normalize_scan
 from biobank_desktop.core.domain.positions import BoxLayout, FillOrder, LabelScheme
 from biobank_desktop.core.domain.space import NO_RESTRICTIONS, Restrictions
@@ -70,9 +70,50 @@ def find_container(session: Session, code: str, *, what: str = "box") -> Storage
     return found
 
 
-def find_box(session: Session, code: str) -> tuple[StorageContainer, BoxLayout]:
-    """A box with positions by its code; NotFoundError or ValidationError (not a box, retired)."""
+TREE_LOCK = (7305, 0)  # pg_advisory_xact_lock key pair taken by every change of the container tree
+
+
+def lock_tree(session: Session) -> None:
+    """Serialise changes of the container tree (moves, creations, retirements, evacuations) for the rest of the
+    transaction. PostgreSQL: one transaction-level advisory lock; SQLite: the write lock taken at BEGIN IMMEDIATE
+    already serialises every writer. Call it before reading what the change depends on."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": TREE_LOCK[0], "b": TREE_LOCK[1]})
+
+
+def lock_container(session: Session, container: StorageContainer, *, share: bool = False) -> StorageContainer:
+    """Lock a container's row (FOR UPDATE, or FOR SHARE) and re-read it, so a check made after it holds until
+    the commit. SQLite: nothing to do (the writer holds the whole file)."""
+    return session.execute(select(StorageContainer).where(StorageContainer.id == container.id)
+                           .with_for_update(read=share).execution_options(populate_existing=True)).scalar_one()
+
+
+def tree_damaged(container_id: int) -> ConflictError:
+    """The message for a container found inside itself (a tree damaged before the tree lock existed)."""
+    return ConflictError(f"The storage tree is damaged: container {container_id} is inside itself.",
+                         hint="Nothing was changed. A supervisor repairs it by moving one of the containers in the "
+                              "loop back into a freezer; tell your administrator.")
+
+
+def walk_down(session: Session, container_id: int) -> list[int]:
+    """``container_id`` and every container below it (retired ones too); ConflictError on a loop in the tree."""
+    ids, seen, frontier = [container_id], {container_id}, [container_id]
+    while frontier:
+        frontier = list(session.execute(select(StorageContainer.id)
+                                        .where(StorageContainer.parent_id.in_(frontier))).scalars())
+        if any(f in seen for f in frontier):
+            raise tree_damaged(next(f for f in frontier if f in seen))
+        seen.update(frontier)
+        ids.extend(frontier)
+    return ids
+
+
+def find_box(session: Session, code: str, *, for_share: bool = False) -> tuple[StorageContainer, BoxLayout]:
+    """A box with positions by its code; NotFoundError or ValidationError (not a box, retired). ``for_share``:
+    the box's row is read FOR SHARE (PostgreSQL), so it cannot be retired before this transaction ends."""
     box = find_container(session, code)
+    if for_share:
+        box = lock_container(session, box, share=True)
     layout = layout_of(box.container_type)
     if layout is None or box.container_type.kind not in BOX_KINDS:
         raise ValidationError(f"{code_of(box)} ({box.name}) has no positions for tubes.",

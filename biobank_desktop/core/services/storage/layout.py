@@ -39,7 +39,10 @@ from biobank_desktop.core.services.storage.common import (
     code_of,
     find_box,
     find_container,
+    lock_container,
+    lock_tree,
     path_text,
+    walk_down,
 )
 from biobank_desktop.core.services.storage.dto import ContainerTypeInfo
 
@@ -113,6 +116,7 @@ class LayoutMixin:
         :mod:`biobank_desktop.core.services.storage_layout` (nesting, capacity of a parent's grid, barcode
         counters) that the demo generator uses too; audited."""
         session = uow.session
+        lock_tree(session)  # two workstations cannot both fill the last place of a rack
         name = (new.name or "").strip()
         if not name:
             raise ValidationError("A container needs a name.")
@@ -120,7 +124,7 @@ class LayoutMixin:
         if ctype is None:
             raise NotFoundError(f"No container type is named '{new.type_name}'.",
                                 hint="Choose one of the container types, or ask a supervisor to add it.")
-        parent = find_container(session, new.parent, what="container") if new.parent else None
+        parent = lock_container(session, find_container(session, new.parent, what="container")) if new.parent else None
         if parent is not None and not parent.active:
             raise ValidationError(f"{code_of(parent)} is retired.", hint="Choose an active container.")
         setpoint, kind = _freezer_settings(new, ctype)
@@ -177,7 +181,10 @@ class LayoutMixin:
         """Retire an empty container (and nothing below it may hold a tube or an active container)."""
         with UnitOfWork(self.db, actor, Permission.MANAGE_STORAGE) as uow:
             session = uow.session
-            c = find_container(session, code, what="container")
+            lock_tree(session)
+            # FOR UPDATE before counting: a workstation placing a tube reads the box FOR SHARE, so the two wait
+            # for each other and the box never ends retired with a tube inside.
+            c = lock_container(session, find_container(session, code, what="container"))
             if not c.active:
                 raise ValidationError(f"{code_of(c)} is already retired.")
             ids = _descendants(session, c.id)
@@ -346,12 +353,7 @@ def _sample_code() -> Any:
 
 
 def _descendants(session: Session, container_id: int) -> list[int]:
-    ids, frontier = [container_id], [container_id]
-    while frontier:
-        frontier = list(session.execute(select(StorageContainer.id)
-                                        .where(StorageContainer.parent_id.in_(frontier))).scalars())
-        ids.extend(frontier)
-    return ids
+    return walk_down(session, container_id)
 
 
 def _next_name(name: str, taken: set[str]) -> str:

@@ -151,7 +151,7 @@ class PlacingMixin:
                                       "placed.", hint="Nothing was placed. Check the tube.")
             state = boxes.get(placement.box)
             if state is None:
-                box, layout = find_box(session, placement.box)
+                box, layout = find_box(session, placement.box, for_share=True)
                 state = next((b for b in boxes.values() if b.box.id == box.id), None) or load_box_state(
                     session, box, layout)
                 boxes[placement.box] = state

@@ -43,10 +43,14 @@ from biobank_desktop.core.services.storage.common import (
     code_of,
     find_container,
     layout_of,
+    lock_container,
+    lock_tree,
     path_text,
     rederive_storage,
     restrictions_of,
     temperature_of,
+    tree_damaged,
+    walk_down,
 )
 
 RACK_KINDS = ("rack", "shelf", "drawer")
@@ -63,23 +67,32 @@ def _tree_index(session: Session) -> tuple[dict[int, StorageContainer], dict[int
 
 
 def _top(containers: dict[int, StorageContainer], cid: int) -> StorageContainer:
-    node = containers[cid]
+    node, seen = containers[cid], {cid}
     while node.parent_id is not None and node.parent_id in containers:
+        if node.parent_id in seen:
+            raise tree_damaged(node.parent_id)
+        seen.add(node.parent_id)
         node = containers[node.parent_id]
     return node
 
 
 def _path(containers: dict[int, StorageContainer], cid: int) -> list[StorageContainer]:
-    out = [containers[cid]]
+    out, seen = [containers[cid]], {cid}
     while out[-1].parent_id is not None and out[-1].parent_id in containers:
+        if out[-1].parent_id in seen:
+            raise tree_damaged(out[-1].parent_id)
+        seen.add(out[-1].parent_id)
         out.append(containers[out[-1].parent_id])
     return list(reversed(out))
 
 
 def _descendants(children: dict[int, list[int]], cid: int) -> list[int]:
-    out, frontier = [], [cid]
+    out, frontier, seen = [], [cid], {cid}
     while frontier:
         nxt = [k for f in frontier for k in children.get(f, [])]
+        if any(k in seen for k in nxt):
+            raise tree_damaged(next(k for k in nxt if k in seen))
+        seen.update(nxt)
         out.extend(nxt)
         frontier = nxt
     return out
@@ -153,8 +166,9 @@ class PlanningMixin:
         """:meth:`move_container` inside the caller's unit of work; ``rename_on_clash``: a box whose name is taken
         in its new place gets " (from <freezer>)" added (evacuations), instead of being refused."""
         session = uow.session
+        lock_tree(session)  # two workstations cannot move racks into each other, nor both fill the last place
         moving = find_container(session, code, what="container")
-        target = find_container(session, new_parent, what="container")
+        target = lock_container(session, find_container(session, new_parent, what="container"))
         if moving.parent_id is None:
             raise ValidationError(f"{moving.name} is a freezer; freezers are not moved in the tree.")
         chain = chain_of(session, target.id)
@@ -260,6 +274,7 @@ class PlanningMixin:
         if not reason or not reason.strip():
             raise ValidationError("Say why the freezer is evacuated.", hint="For example: compressor failure.")
         with UnitOfWork(self.db, actor, Permission.RECORD_SAMPLES) as uow:
+            lock_tree(uow.session)  # the plan's free places stay free until the moves are committed
             plan = self._plan_evacuation(uow.session, freezer)
             if not plan.complete:
                 raise ValidationError(f"The evacuation cannot be done: {plan.shortfall()}",
@@ -286,12 +301,7 @@ def _rules(s: Session, ids: set[int]) -> dict[int, Restrictions]:
 
 
 def _contents(session: Session, container_id: int) -> list[tuple[str, str, str, str | None]]:
-    ids = [container_id]
-    frontier = [container_id]
-    while frontier:
-        frontier = list(session.execute(select(StorageContainer.id)
-                                        .where(StorageContainer.parent_id.in_(frontier))).scalars())
-        ids.extend(frontier)
+    ids = walk_down(session, container_id)
     return [tuple(r) for r in session.execute(  # type: ignore[misc]
         select(Sample.sample_code, Study.code, Sample.sample_type, Sample.storage_tube)
         .join(SampleLocation, SampleLocation.sample_id == Sample.id).join(Study, Study.id == Sample.study_id)
@@ -299,11 +309,6 @@ def _contents(session: Session, container_id: int) -> list[tuple[str, str, str, 
 
 
 def _samples_inside(session: Session, container_id: int) -> list[Sample]:
-    ids = [container_id]
-    frontier = [container_id]
-    while frontier:
-        frontier = list(session.execute(select(StorageContainer.id)
-                                        .where(StorageContainer.parent_id.in_(frontier))).scalars())
-        ids.extend(frontier)
+    ids = walk_down(session, container_id)
     return list(session.execute(select(Sample).join(SampleLocation, SampleLocation.sample_id == Sample.id)
                                 .where(SampleLocation.container_id.in_(ids))).scalars())

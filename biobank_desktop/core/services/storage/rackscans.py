@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -42,6 +43,7 @@ from biobank_desktop.core.services.storage.common import (
     temperature_of,
     where_text,
 )
+from biobank_desktop.core.services.storage.dto import CheckoutInfo
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,9 @@ class RackScanReview:
 class RackScansMixin:
     db: Database
 
+    if TYPE_CHECKING:  # PlacingMixin's, in the same StorageService
+        def check_in_in(self, uow: UnitOfWork, sample_code: str) -> CheckoutInfo: ...
+
     def review_rackscan(self, text: str, file_name: str = "", *, box: str | None = None,
                         resolutions: Mapping[str, str] | None = None,
                         profiles: Iterable[ScanProfile] = BUILTIN_PROFILES) -> RackScanReview:
@@ -90,6 +95,8 @@ class RackScansMixin:
 
         Moved tubes take the positions the scanner saw; missing tubes lose their position (their samples
         are kept, the audit says where they were); unexpected codes are listed and left for reception.
+        Checked-out tubes not seen stay checked out, untouched; a checked-out tube seen in the rack is checked in
+        (its check-out closed, the freeze–thaw cycle counted), then moved if it was seen elsewhere.
         Refused while an unreadable position is unresolved.
         """
         scan = read_rackscan(text, profiles)
@@ -105,6 +112,15 @@ class RackScansMixin:
             chain = chain_of(session, rack.id)
             moved = review_of(review, Outcome.MOVED)
             missing = review_of(review, Outcome.MISSING)
+            away = {(i.row, i.col): i.sample_code for i in review_of(review, Outcome.CHECKED_OUT)}
+            for item in moved:
+                if (item.row, item.col) in away:
+                    raise ValidationError(f"The scan puts {item.sample_code} in {item.label}, the position of "
+                                          f"{away[(item.row, item.col)]}, which is checked out.",
+                                          hint="Nothing was changed. Check the checked-out tube in (or discard it) "
+                                               "first, or put the tubes back where they belong and scan again.")
+            for item in review_of(review, Outcome.CHECKED_IN):
+                self.check_in_in(uow, item.sample_code or "")
             held = {(h.row, h.col): h for h in session.execute(
                 select(PositionHold).where(PositionHold.container_id == rack.id)).scalars()}
             for item in moved:
@@ -119,6 +135,8 @@ class RackScansMixin:
             for item in (*moved, *missing):  # free every position first: tubes may swap places
                 sample = samples[item.sample_code or ""]
                 loc = session.get(SampleLocation, sample.id)
+                if loc is not None and loc.checked_out_at is not None and item.outcome is Outcome.MOVED:
+                    self.check_in_in(uow, sample.sample_code)  # back from the bench, seen elsewhere: in, then moved
                 if loc is not None:
                     old_class[sample.sample_code] = temperature_of(chain_of(session, loc.container_id))[1]
                     if item.outcome is Outcome.MISSING:
@@ -167,13 +185,21 @@ def _review(s: Session, scan: RackScanFile, file_name: str, box: str | None,
     by_position: dict[tuple[int, int], str] = {}
     for position, code in resolutions.items():
         by_position[layout.parse_position(position)] = code
-    expected = {(r.row, r.col): r.sample_code for r in s.execute(
-        select(SampleLocation.row, SampleLocation.col, Sample.sample_code)
-        .join(Sample, Sample.id == SampleLocation.sample_id).where(SampleLocation.container_id == rack.id))}
+    rows = s.execute(select(SampleLocation.row, SampleLocation.col, Sample.sample_code, SampleLocation.checked_out_at)
+                     .join(Sample, Sample.id == SampleLocation.sample_id)
+                     .where(SampleLocation.container_id == rack.id)).all()
+    expected = {(r.row, r.col): r.sample_code for r in rows}
     codes = {w.tube_code for w in seen if w.tube_code} | {c.strip() for c in by_position.values() if c.strip()}
     known = _known(s, codes)
+    checked_out = {r.sample_code for r in rows if r.checked_out_at is not None}
+    others = [t.sample_code for t in known.values() if t.container_id not in (None, rack.id)]
+    if others:
+        checked_out |= set(s.execute(select(Sample.sample_code).join(SampleLocation,
+                                                                     SampleLocation.sample_id == Sample.id)
+                                     .where(Sample.sample_code.in_(others),
+                                            SampleLocation.checked_out_at.is_not(None))).scalars())
     result = classify(seen, rack.id, expected, known, resolutions=by_position,
-                      label_of=layout.position_label)
+                      label_of=layout.position_label, checked_out=checked_out)
     return RackScanReview(rack.id, code_of(rack), scan.rack_code, scan.profile, file_name, result.items,
                           result.counts)
 

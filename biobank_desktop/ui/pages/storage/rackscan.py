@@ -300,6 +300,7 @@ class RackScanView(QWidget):
         """The short name of an outcome, for the list (the legend says more)."""
         return {Outcome.CONFIRMED.value: self.tr("Confirmed"), Outcome.MOVED.value: self.tr("Moved"),
                 Outcome.UNEXPECTED.value: self.tr("Unexpected"), Outcome.MISSING.value: self.tr("Missing"),
+                Outcome.CHECKED_OUT.value: self.tr("Checked out"), Outcome.CHECKED_IN.value: self.tr("Checked in"),
                 Outcome.UNREADABLE.value: self.tr("Unreadable"), LEFT: self.tr("Left as it is"),
                 Outcome.EMPTY.value: self.tr("Empty")}[state]
 

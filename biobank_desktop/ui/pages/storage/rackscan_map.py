@@ -9,7 +9,10 @@ Every outcome has its own fill, mark and border, so the map reads on a grey-scal
   and another tube now stands shows the other tube with a dashed inner frame);
 - **unreadable**: black, a white "!" — the positions the technician must resolve;
 - **left as it is** (an unreadable tube the technician marked): dark grey, "=";
-- **empty**: white, the position in light grey.
+- **empty**: white, the position in light grey;
+- **checked out** (at the bench, absent as expected; left untouched): white, "↗", a dotted border;
+- **checked in** (a checked-out tube seen back in its place; accepting checks it in): light fill, "↩", a
+  dash-dot border.
 
 The selected position has a thick black frame and a filled corner. The widget only shows and reports clicks.
 """
@@ -47,9 +50,11 @@ STYLES: dict[str, tuple[str, str, Qt.PenStyle, int, bool]] = {
     Outcome.UNREADABLE.value: ("#111111", "!", Qt.PenStyle.SolidLine, 2, False),
     LEFT: ("#6b6b6b", "=", Qt.PenStyle.SolidLine, 2, False),
     Outcome.EMPTY.value: ("#ffffff", "", Qt.PenStyle.SolidLine, 1, False),
+    Outcome.CHECKED_OUT.value: ("#ffffff", "↗", Qt.PenStyle.DotLine, 2, False),
+    Outcome.CHECKED_IN.value: ("#e3d7f2", "↩", Qt.PenStyle.DashDotLine, 2, False),
 }
 ORDER = (Outcome.CONFIRMED.value, Outcome.MOVED.value, Outcome.UNEXPECTED.value, Outcome.MISSING.value,
-         Outcome.UNREADABLE.value, LEFT, Outcome.EMPTY.value)
+         Outcome.CHECKED_OUT.value, Outcome.CHECKED_IN.value, Outcome.UNREADABLE.value, LEFT, Outcome.EMPTY.value)
 _HATCH = QBrush(QColor("#777777"), Qt.BrushStyle.BDiagPattern)
 _MUTED = QColor("#9aa3ae")
 
@@ -264,6 +269,12 @@ def describe_item(widget: QWidget, item: ReconItem) -> str:
         return tr("Unexpected: {code} is not known to the database{hand}").format(code=item.tube_code, hand=hand)
     if item.outcome is Outcome.MISSING:
         return tr("Missing: {sample} was expected here, not seen in the scan").format(sample=item.sample_code)
+    if item.outcome is Outcome.CHECKED_OUT:
+        return tr("Checked out: {sample} is out of its place, as expected; left as it is").format(
+            sample=item.sample_code)
+    if item.outcome is Outcome.CHECKED_IN:
+        return tr("Back: {code} ({sample}) was checked out; accepting checks it in{hand}").format(
+            code=item.tube_code, sample=item.sample_code, hand=hand)
     if item.outcome is Outcome.UNREADABLE:
         return tr("Unreadable: a tube is here but its code was not read")
     return tr("Empty well")
@@ -284,6 +295,8 @@ class RackScanLegend(QWidget):
         return {Outcome.CONFIRMED.value: self.tr("Confirmed"), Outcome.MOVED.value: self.tr("Moved here"),
                 Outcome.UNEXPECTED.value: self.tr("Unexpected (unknown code)"),
                 Outcome.MISSING.value: self.tr("Missing (expected, not seen)"),
+                Outcome.CHECKED_OUT.value: self.tr("Checked out, as expected"),
+                Outcome.CHECKED_IN.value: self.tr("Back from check-out (checked in)"),
                 Outcome.UNREADABLE.value: self.tr("Unreadable (to resolve)"),
                 LEFT: self.tr("Unreadable, left as it is"), Outcome.EMPTY.value: self.tr("Empty well")}
 

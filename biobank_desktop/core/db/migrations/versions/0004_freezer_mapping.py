@@ -33,6 +33,7 @@ _CLASSES = "('below_-135', '-85_to_-60', '-35_to_-18', '2_to_10', 'room')"
 # The messages begin with the names the constraint-message registry knows (core.db.models.storage).
 _HELD = "position_holds.container_id: the position is blocked or reserved"
 _TAKEN = "sample_locations.container_id: a tube is in this position"
+_LOOP = "storage_containers.parent_id: a container cannot go inside itself"
 
 
 def upgrade() -> None:
@@ -185,6 +186,25 @@ def _position_guards() -> None:
             op.execute(f"""
                 CREATE TRIGGER {table}_position_guard BEFORE INSERT OR UPDATE OF container_id, row, col
                 ON {table} FOR EACH ROW EXECUTE FUNCTION storage_position_guard()""")
+        # The container tree never loops: a move takes the tree lock the storage service takes (7305, 0), so two
+        # workstations moving racks into each other queue, and the second one sees the first one's move.
+        op.execute(f"""
+            CREATE FUNCTION storage_tree_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM pg_advisory_xact_lock(7305, 0);
+                IF EXISTS (WITH RECURSIVE up(id, parent_id) AS (
+                               SELECT c.id, c.parent_id FROM storage_containers c WHERE c.id = NEW.parent_id
+                               UNION
+                               SELECT c.id, c.parent_id FROM storage_containers c JOIN up ON c.id = up.parent_id)
+                           SELECT 1 FROM up WHERE up.id = NEW.id) THEN
+                    RAISE EXCEPTION '{_LOOP}' USING ERRCODE = 'check_violation';
+                END IF;
+                RETURN NEW;
+            END $$""")
+        op.execute("""
+            CREATE TRIGGER storage_containers_no_loop BEFORE UPDATE OF parent_id ON storage_containers
+            FOR EACH ROW WHEN (NEW.parent_id IS NOT NULL AND NEW.parent_id IS DISTINCT FROM OLD.parent_id)
+            EXECUTE FUNCTION storage_tree_guard()""")
         return
     for verb in ("INSERT", "UPDATE OF container_id, row, col"):
         name = verb.split()[0].lower()
@@ -205,6 +225,8 @@ def downgrade() -> None:
         for table in ("sample_locations", "position_holds"):
             op.execute(f"DROP TRIGGER IF EXISTS {table}_position_guard ON {table}")
         op.execute("DROP FUNCTION IF EXISTS storage_position_guard()")
+        op.execute("DROP TRIGGER IF EXISTS storage_containers_no_loop ON storage_containers")
+        op.execute("DROP FUNCTION IF EXISTS storage_tree_guard()")
         op.drop_constraint(op.f('ck_samples_storage_tube'), 'samples', type_='check')
     else:
         for name in ("insert", "update"):
