@@ -2,11 +2,14 @@
 
 Usage: .venv/bin/python tests/gui/render_screenshots.py DATABASE_URL OUT_DIR [--readme PATH] [--labels-readme PATH]
        .venv/bin/python tests/gui/render_screenshots.py DATABASE_URL OUT_DIR --resources
-         (--resources: the README's shots, resources/screenshots/main-window.png and labels.png, at 1366 x 768)
+         (--resources: the README's shots, resources/screenshots/main-window.png, labels.png, storage.png and
+         exchange.png, at 1366 x 768)
 
 The database should hold demo data (``biobank-desktop --database URL demo --samples 5000``); the
 Labels page's shots add print jobs to it (printed, partly printed, printer off, may have printed),
-printed on a fake Zebra printer on a loopback port. The settings (printers) live in a temporary folder.
+printed on a fake Zebra printer on a loopback port; the Storage page's shots check one tube of box
+BOX-000008 out; the Exchange page's shots import nothing (they stop at the preview of a manifest with bad
+cells, written to OUT_DIR). The settings (printers) live in a temporary folder.
 Not a test: a tool to look at what was built (pytest does not collect it).
 """
 
@@ -90,8 +93,9 @@ def main(argv: list[str]) -> int:
     url, out = argv[0], Path(argv[1])
     readme = Path(argv[argv.index("--readme") + 1]) if "--readme" in argv else None
     labels_readme = Path(argv[argv.index("--labels-readme") + 1]) if "--labels-readme" in argv else None
+    workflows: Path | None = None  # where storage.png and exchange.png go (besides OUT_DIR)
     if "--resources" in argv:
-        readme, labels_readme = RESOURCES / "main-window.png", RESOURCES / "labels.png"
+        readme, labels_readme, workflows = RESOURCES / "main-window.png", RESOURCES / "labels.png", RESOURCES
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication([])
     from biobank_desktop.app import apply_theme
@@ -101,11 +105,89 @@ def main(argv: list[str]) -> int:
     app.setQuitOnLastWindowClosed(False)
     settings = Settings()
     with label_printers(url, settings):
-        return _render(app, url, out, readme, labels_readme, settings)
+        checked_out_tube(url)
+        return _render(app, url, out, readme, labels_readme, settings, workflows)
+
+
+SHOT_BOX = "BOX-000008"  # a demo box about 80 % full
+
+
+def checked_out_tube(url: str) -> None:
+    """One tube of :data:`SHOT_BOX` checked out (its cell shows as out on the map)."""
+    from biobank_desktop.core.services import build_services, open_database
+
+    services = build_services(open_database(url), workstation=None)
+    actor = services.accounts.authenticate("tech1", "biobank-tech1")
+    box = services.storage.box_map(SHOT_BOX)
+    if not any(c.checked_out for c in box.cells):
+        tube = next(c for c in box.cells if c.sample_code is not None and c.row == 2)
+        services.storage.check_out(actor, tube.sample_code or "", "Aliquoting")
+    services.close()
+
+
+def storage_shots(app: QApplication, window: QWidget, out: Path, tag: str, readme_dir: Path | None) -> None:
+    """The Storage page: a box map with tubes, one checked out, one ringed after a scan."""
+    storage = window.open_page("storage")  # type: ignore[attr-defined]
+    panel = storage.box_panel
+    storage.open_box(SHOT_BOX)
+    settle(app, lambda: panel.box is not None and panel.box.code == SHOT_BOX)
+    tube = next(c for c in panel.box.cells if c.sample_code is not None and not c.checked_out and c.row == 4)
+    panel.scan.edit.setText(tube.sample_code)
+    panel.scan.edit.returnPressed.emit()
+    settle(app, lambda: panel.scan.state in ("ok", "error", "info"))
+    settle(app)
+    grab(window, out / f"storage-{tag}.png")
+    if readme_dir is not None:
+        grab(window, readme_dir / "storage.png")
+    storage.tabs.setCurrentWidget(storage.capacity)
+    settle(app)
+    grab(window, out / f"storage-capacity-{tag}.png")
+    storage.tabs.setCurrentWidget(panel)
+
+
+def exchange_shots(app: QApplication, window: QWidget, out: Path, tag: str, readme_dir: Path | None) -> None:
+    """The Exchange page: a partner's manifest with bad cells, at the preview, one problem group chosen."""
+    import datetime as dt
+
+    from biobank_desktop.core.flows.import_wizard import Step
+    from tests.unit.spreadsheets.helpers import make_xlsx, row
+
+    def lung(n: int, **overrides: object) -> list[object]:
+        values: dict[str, object] = {"Study": "LUNG", "Collected": dt.datetime(2026, 11, 2, 8, 15 + n)}
+        return row(n, **(values | overrides))
+
+    rows = [lung(n) for n in range(1, 31)]
+    for n in (6, 14, 23):
+        rows[n - 1] = lung(n, Collected="31/02/2026")
+    rows[9] = lung(10, **{"Volume (ml)": "lots"})
+    path = make_xlsx(out / "manifest-CHL.xlsx", rows, title="Centre Hospitalier de Luxembourg — shipment 2026-47")
+    page = window.open_page("exchange")  # type: ignore[attr-defined]
+    importer = page.importer
+    settle(app, lambda: importer.file_step.partner.count() > 1)
+    if importer.wizard.step != Step.FILE:
+        importer.restart_button.click()
+        settle(app, lambda: importer.wizard.step == Step.FILE)
+    step = importer.file_step
+    step.path.setText(str(path))
+    step.kind.setCurrentIndex(step.kind.findData("manifest"))
+    step.select_partner("CHL")
+    for wanted in (Step.SHEET, Step.MAPPING, Step.PREVIEW):
+        importer.next_button.click()
+        settle(app, lambda w=wanted: importer.wizard.step == w and not importer.busy)
+    preview = importer.preview_step
+    texts = [preview.groups.data(preview.groups.index(r, 2)) for r in range(preview.groups.rowCount())]
+    group = next((i for i, t in enumerate(texts) if "31/02/2026" in str(t)), 0)
+    preview.groups_view.selectRow(group)
+    preview.groups_view.clicked.emit(preview.groups.index(group, 2))  # lists its rows, scrolls to the first
+    preview.preview_view.clearSelection()  # the bad cells' highlight shows, not the selection's colour
+    settle(app)
+    grab(window, out / f"exchange-preview-{tag}.png")
+    if readme_dir is not None:
+        grab(window, readme_dir / "exchange.png")
 
 
 def _render(app: QApplication, url: str, out: Path, readme: Path | None, labels_readme: Path | None,
-            settings: object) -> int:
+            settings: object, workflows: Path | None = None) -> int:
     from biobank_desktop.app import BiobankApp
 
     biobank = BiobankApp(app, database_url=url, settings=settings)  # type: ignore[arg-type]
@@ -187,6 +269,8 @@ def _render(app: QApplication, url: str, out: Path, readme: Path | None, labels_
         settle(app, lambda p=labels: p.rules.loaded)
         grab(window, out / f"labels-rules-technician-{tag}.png")
         labels.show_tab(labels.QUEUE)
+        storage_shots(app, window, out, tag, workflows if width == 1366 else None)
+        exchange_shots(app, window, out, tag, workflows if width == 1366 else None)
         window.open_page("search")
     labels = window.open_page("labels")
     labels.queue.scan.edit.setText(code)
