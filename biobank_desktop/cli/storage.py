@@ -58,6 +58,16 @@ def register(subparsers: Subparsers) -> None:
     p.add_argument("sample", metavar="ID")
     p.set_defaults(handler=_check_in)
 
+    p = commands.add_parser("restrict", parents=[COMMON],
+                            help="what a box or rack may hold (supervisor); no option: anything")
+    p.add_argument("container", metavar="BOX_OR_RACK")
+    p.add_argument("--study", action="append", default=[], metavar="CODE", help="repeat for several")
+    p.add_argument("--type", dest="sample_type", action="append", default=[], metavar="TYPE",
+                   help="sample type code (SPREC), repeat for several")
+    p.add_argument("--container", dest="tube", action="append", default=[], metavar="TUBE",
+                   help="tube (container) code, repeat for several")
+    p.set_defaults(handler=_restrict)
+
     p = commands.add_parser("find-space", parents=[COMMON], help="free positions for N tubes (nothing written)")
     p.add_argument("count", metavar="N", type=positive_int)
     p.add_argument("--study")
@@ -181,6 +191,17 @@ def _check_in(ctx: Context) -> int:
                "minutes_out": info.minutes_out, "freeze_thaw_count": info.freeze_thaw_count},
          [f"{info.sample_code} back in {info.box_code} {info.position} after {info.minutes_out} min; "
           f"freeze–thaw cycles: {info.freeze_thaw_count}"])
+    return EXIT_OK
+
+
+def _restrict(ctx: Context) -> int:
+    args = ctx.args
+    actor = acting(ctx, Permission.MANAGE_STORAGE)
+    ctx.services.storage.set_restrictions(actor, args.container, studies=args.study, sample_types=args.sample_type,
+                                          containers=args.tube)
+    rule = {"studies": sorted(args.study), "sample_types": sorted(args.sample_type), "containers": sorted(args.tube)}
+    shown = "; ".join(f"{k}: {', '.join(v)}" for k, v in rule.items() if v) or "anything"
+    emit(ctx, {"container": args.container, **rule}, [f"{args.container} may hold {shown}."])
     return EXIT_OK
 
 

@@ -107,3 +107,21 @@ def test_import_rackscan_dry_run_then_accept(services: Services, supervisor: Act
     assert services.storage.locate(samples[1]).position == "B1"  # type: ignore[union-attr]
     unknown = run_cli(*base, "storage", "import-rackscan", str(tmp_path / "nope.csv"), password=PASSWORD)
     assert unknown.code == 1 and "Cannot read" in unknown.err
+
+
+def test_restrict_a_box_then_a_tube_of_another_study_is_refused(services: Services, supervisor: Actor,
+                                                                  technician: Actor, db_url: str, run_cli: Cli) -> None:
+    tree = build_tree(services, supervisor)
+    [code] = make_samples(services, technician, 1)  # a COLON serum tube
+    by_tech = run_cli("--database", db_url, "--user", "tom", "storage", "restrict", tree.box, "--study", "LUNG",
+                      password=PASSWORD)
+    assert by_tech.code == 1 and "may not" in by_tech.err  # the layout is a supervisor's
+    base = ("--database", db_url, "--user", supervisor.username)
+    done = run_cli(*base, "--json", "storage", "restrict", tree.box, "--study", "LUNG", password=PASSWORD)
+    assert done.code == 0, done.err
+    assert done.json()["studies"] == ["LUNG"]
+    refused = run_cli(*base, "storage", "place", code, tree.box, "A1", password=PASSWORD)
+    assert refused.code == 1 and "LUNG" in refused.err
+    cleared = run_cli(*base, "storage", "restrict", tree.box, password=PASSWORD)
+    assert cleared.code == 0 and "anything" in cleared.out
+    assert run_cli(*base, "storage", "place", code, tree.box, "A1", password=PASSWORD).code == 0
