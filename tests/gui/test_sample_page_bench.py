@@ -12,6 +12,7 @@ from biobank_desktop.core.domain.roles import Role
 from biobank_desktop.core.services.queries import SampleCriteria
 from biobank_desktop.core.services.samples import NewSample
 from tests.gui.conftest import SYSTEM, add_account
+from tests.support.accounts import administrator
 
 
 def _open_sample(qtbot, window, code):
@@ -60,7 +61,7 @@ def test_add_barcode_refuses_another_samples_id_and_sends_the_focus_back(qtbot, 
 def test_a_wrong_barcode_is_removed_with_a_reason(qtbot, demo_services, open_window):
     window = open_window(demo_services, add_account(demo_services, "tom", Role.TECHNICIAN))
     [code] = _codes(demo_services, 1)
-    demo_services.samples.add_barcode(SYSTEM, code, "CLIN-WRONG-1")
+    demo_services.samples.add_barcode(administrator(demo_services), code, "CLIN-WRONG-1")
     page = _open_sample(qtbot, window, code)
     dialog = page.remove_barcode()
     assert dialog.choice_value() in {b for b, _ in page.detail.barcodes}
@@ -107,7 +108,7 @@ def test_a_withdrawn_consent_cannot_be_missed(qtbot, gui_services, open_window):
     line = page.findChild(type(page.title_label), f"consent_{consent}")
     assert line.text() == "Version v2.1 · research use, genetic analyses · given, signed 2025-03-01"
 
-    gui_services.participants.withdraw_consent(SYSTEM, consent, dt.date(2026, 1, 5), "letter of 2026-01-05")
+    gui_services.participants.withdraw_consent(administrator(gui_services), consent, dt.date(2026, 1, 5), "letter of 2026-01-05")
     page.reload()
     qtbot.waitUntil(page.consent_alert.isVisible, timeout=10_000)
     assert page.consent_alert.text() == ("⚠ Participant P-0042 WITHDREW consent v2.1 (research use, genetic "
@@ -158,7 +159,7 @@ def test_the_status_dialog_chooses_nothing_for_the_technician_and_enter_confirms
     qtbot.keyClick(dialog.reason, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: page.detail.status == "quarantined", timeout=10_000)
 
-    expected = demo_services.samples.register(SYSTEM, NewSample(study_code="COLON", sample_type="SER",
+    expected = demo_services.samples.register(administrator(demo_services), NewSample(study_code="COLON", sample_type="SER",
                                                                 status="expected")).value
     page = _open_sample(qtbot, window, expected)
     dialog = page.change_status()

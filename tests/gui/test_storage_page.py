@@ -273,7 +273,7 @@ def test_check_out_from_the_cell_menu_shows_the_tube_as_out(qtbot, gui_services,
     texts = [a.text() for a in menu.actions()]
     assert any("Check out" in t for t in texts) and any("Discard" in t for t in texts)
     dialog = page.box_panel.ask_check_out(cell)
-    dialog.reason.setPlainText("aliquoting")
+    dialog.reason.setText("aliquoting")
     dialog.ok_button.click()
     qtbot.waitUntil(lambda: page.box_panel.box.cell(3, 3).state == "checked_out", timeout=WAIT)
     assert "checked out" in page.box_panel.info.text()
@@ -349,7 +349,7 @@ def test_find_space_is_shown_on_the_map_before_it_is_reserved(qtbot, gui_service
     assert gui_services.storage.holds(tree.box) == []  # nothing written yet
     dialog = panel.reserve_plan()
     assert dialog is not None
-    dialog.reason.setPlainText("shipment SH-0042")
+    dialog.reason.setText("shipment SH-0042")
     dialog.ok_button.click()
     qtbot.waitUntil(lambda: not panel.map.preview and panel.box.cell(1, 2).state == "reserved", timeout=WAIT)
     holds = gui_services.storage.holds(tree.box)
@@ -379,7 +379,7 @@ def test_evacuating_a_freezer_shows_the_plan_and_moves_every_box_in_one_go(qtbot
     assert dialog.commit_button.isEnabled()
     assert "3 box(es)" in dialog.summary.text()
     reason = dialog.ask_commit()
-    reason.reason.setPlainText("compressor failing")
+    reason.reason.setText("compressor failing")
     reason.ok_button.click()
     qtbot.waitUntil(lambda: "evacuated" in page.banner.message, timeout=WAIT)
     where = gui_services.storage.locate(code)
@@ -450,7 +450,7 @@ def test_moving_a_box_into_another_rack_and_discarding_a_tube(qtbot, gui_service
     assert where is not None and where.path[0] == "LN2 tank T-01"
     box = _open(qtbot, page, tree.box2)
     dialog = page.box_panel.ask_discard(box.cell(1, 1))
-    dialog.reason.setPlainText("tube cracked")
+    dialog.reason.setText("tube cracked")
     dialog.ok_button.click()
     qtbot.waitUntil(lambda: page.box_panel.box.cell(1, 1).state == "empty", timeout=WAIT)
     assert gui_services.storage.locate(code) is None
