@@ -108,7 +108,8 @@ def test_a_withdrawn_consent_cannot_be_missed(qtbot, gui_services, open_window):
     line = page.findChild(type(page.title_label), f"consent_{consent}")
     assert line.text() == "Version v2.1 · research use, genetic analyses · given, signed 2025-03-01"
 
-    gui_services.participants.withdraw_consent(administrator(gui_services), consent, dt.date(2026, 1, 5), "letter of 2026-01-05")
+    gui_services.participants.withdraw_consent(administrator(gui_services), consent, dt.date(2026, 1, 5),
+                                               "letter of 2026-01-05")
     page.reload()
     qtbot.waitUntil(page.consent_alert.isVisible, timeout=10_000)
     assert page.consent_alert.text() == ("⚠ Participant P-0042 WITHDREW consent v2.1 (research use, genetic "
@@ -159,8 +160,9 @@ def test_the_status_dialog_chooses_nothing_for_the_technician_and_enter_confirms
     qtbot.keyClick(dialog.reason, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: page.detail.status == "quarantined", timeout=10_000)
 
-    expected = demo_services.samples.register(administrator(demo_services), NewSample(study_code="COLON", sample_type="SER",
-                                                                status="expected")).value
+    admin = administrator(demo_services)
+    expected = demo_services.samples.register(admin, NewSample(study_code="COLON", sample_type="SER",
+                                                               status="expected")).value
     page = _open_sample(qtbot, window, expected)
     dialog = page.change_status()
     assert dialog.choice_value() == "available"  # the most likely next status
