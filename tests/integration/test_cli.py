@@ -308,7 +308,9 @@ def test_no_command_starts_the_window_on_the_given_database(monkeypatch: pytest.
         return 7
 
     monkeypatch.setitem(sys.modules, "biobank_desktop.app", types.SimpleNamespace(main=fake_main))
-    monkeypatch.delenv(ENV_DATABASE_URL, raising=False)
+    # The command sets the variable for the window it starts: record it as unset so the test leaves it unset.
+    monkeypatch.setenv(ENV_DATABASE_URL, "recorded")
+    monkeypatch.delenv(ENV_DATABASE_URL)
     assert cli.run(["--database", str(tmp_path / "gui.sqlite")]) == 7
     assert seen["url"] == f"sqlite+pysqlite:///{tmp_path / 'gui.sqlite'}"
 

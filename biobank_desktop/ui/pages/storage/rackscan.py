@@ -20,9 +20,11 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
+    QScrollArea,
     QSizePolicy,
     QTreeWidget,
     QTreeWidgetItem,
@@ -171,8 +173,15 @@ class RackScanView(QWidget):
         side_panel = QWidget()
         side_panel.setLayout(side)
         side.setContentsMargins(0, 0, 0, 0)
-        side_panel.setFixedWidth(380)
-        middle.addWidget(side_panel)
+        # On a short screen (1366×768 with the window's bars) the side column scrolls; it never makes the page
+        # taller than the window.
+        side_scroll = QScrollArea()
+        side_scroll.setWidget(side_panel)
+        side_scroll.setWidgetResizable(True)
+        side_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        side_scroll.setFixedWidth(396)
+        middle.addWidget(side_scroll)
         layout.addLayout(middle, 1)
         self._show()
 
