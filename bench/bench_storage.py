@@ -21,7 +21,6 @@ Run: .venv/bin/python bench/bench_storage.py [--samples 300000] [--backend both]
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -31,14 +30,15 @@ from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
+from demo_cache import cached_postgresql, cached_sqlite
 
 from biobank_desktop.core.db import schema
-from biobank_desktop.core.db.engine import Database, sqlite_url
+from biobank_desktop.core.db.engine import Database
 from biobank_desktop.core.db.uow import UnitOfWork
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.changes import CONTAINER
 from biobank_desktop.core.services import build_services
-from biobank_desktop.core.services.demo import generate_demo, is_demo_database
+from biobank_desktop.core.services.demo import generate_demo
 from biobank_desktop.core.services.storage_layout import (
     ContainerTypeSpec,
     NewContainer,
@@ -47,7 +47,6 @@ from biobank_desktop.core.services.storage_layout import (
 )
 
 OUT = Path(__file__).resolve().parent / "out"
-PG_ADMIN = os.environ.get("BIOBANK_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 SYSTEM = Actor.system("bench")
 BENCH_TREE = "Bench freezer"
 
@@ -65,11 +64,6 @@ def _median(fn: Callable[[], object], repeat: int) -> float:
 def _p(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
-
-
-def _sample_count(db: Database) -> int:
-    with db.engine.connect() as conn:
-        return int(conn.execute(sa.text("SELECT count(*) FROM samples")).scalar_one())
 
 
 def _build(url: str, n: int) -> Database:
@@ -105,35 +99,8 @@ def _add_bench_tree(db: Database) -> None:
 
 def _cached(backend: str, n: int) -> Database:
     if backend == "sqlite":
-        path = OUT / f"storage-{n}.sqlite"
-        if path.exists():
-            db = Database(sqlite_url(path))
-            if schema.schema_status(db).at_head and is_demo_database(db) and _sample_count(db) == n:
-                return db
-            db.dispose()
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-        OUT.mkdir(parents=True, exist_ok=True)
-        return _build(sqlite_url(path), n)
-    name = f"bench_storage_{n}"
-    url = sa.make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
-    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
-    if exists:
-        db = Database(url)
-        try:
-            if schema.schema_status(db).at_head and is_demo_database(db) and _sample_count(db) == n:
-                admin.dispose()
-                return db
-        except Exception:  # a broken cache is rebuilt below
-            pass
-        db.dispose()
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return _build(url, n)
+        return cached_sqlite(OUT / f"storage-{n}.sqlite", n, _build)
+    return cached_postgresql(f"bench_storage_{n}", n, _build)
 
 
 def run(backend: str, n: int) -> None:
