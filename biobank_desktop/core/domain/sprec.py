@@ -15,6 +15,11 @@ A SPREC code is seven elements joined by '-':
 
 Temperature classes: ``'RT'`` (18–28 °C), ``'COLD'`` (2–10 °C), ``'BODY'`` (35–38 °C, pre-centrifugation
 code O only).
+
+Aliases: an element may list codes that other published lists use for one of its own codes
+(``"aliases": {"ASN": "FNA"}``: SPRECLib writes fine-needle aspirate as ASN, the SPREC tables we ship
+as FNA). An alias is accepted wherever a code is read (derivation, validation, :meth:`SprecTables.normalize`)
+and the table's own code is what is stored, so one sample never carries two spellings of one fact.
 """
 
 from __future__ import annotations
@@ -84,6 +89,7 @@ class SprecElement:
     not_applicable_code: str | None
     derivation: str | None = None
     note: str | None = None
+    aliases: tuple[tuple[str, str], ...] = ()  # (alias, this table's code)
 
     def get(self, code: str) -> SprecCode | None:
         """The entry for ``code``, or None when the element has no such code."""
@@ -91,6 +97,10 @@ class SprecElement:
             if entry.code == code:
                 return entry
         return None
+
+    def canonical(self, code: str) -> str:
+        """``code`` as this table writes it: an alias ('ASN') becomes the table's code ('FNA')."""
+        return dict(self.aliases).get(code, code)
 
     def options(self) -> list[tuple[str, str]]:
         """(code, meaning) pairs in table order, for a drop-down."""
@@ -145,6 +155,11 @@ class SprecTables:
         """
         self._split(code, kind)
 
+    def normalize(self, code: str, kind: SampleKind) -> str:
+        """``code`` validated and written as it is stored: stripped, upper case, aliases replaced
+        ('TIS-ASN-…' → 'TIS-FNA-…'). Raises ValidationError like :meth:`validate`."""
+        return "-".join(self._split(code, kind))
+
     def describe(self, code: str, kind: SampleKind | None = None) -> list[tuple[str, str, str]]:
         """(element name, code, meaning) for each of the seven elements; validates first.
 
@@ -188,6 +203,7 @@ class SprecTables:
                 f"but the sample is {_KIND_WORDS[kind]}.",
                 hint="Check the sample's material, or correct the code.",
             )
+        parts = [element.canonical(part) for element, part in zip(elements, parts, strict=True)]
         for element, part in zip(elements, parts, strict=True):
             if element.get(part) is None:
                 raise ValidationError(
@@ -280,12 +296,25 @@ def _elements_from(raw: Any) -> tuple[SprecElement, ...]:
             not_applicable_code=_optional_text(item, "not_applicable_code"),
             derivation=_optional_text(item, "derivation"),
             note=_optional_text(item, "note"),
+            aliases=_aliases_from(item.get("aliases")),
         )
         for special in (element.unknown_code, element.other_code, element.not_applicable_code):
             if special is not None and element.get(special) is None:
                 raise ValueError(f"element {position} names special code {special!r} but does not list it")
+        for alias, target in element.aliases:
+            if element.get(alias) is not None or element.get(target) is None:
+                raise ValueError(f"element {position}: alias {alias!r} → {target!r} must name a listed code "
+                                 "and not be one")
         elements.append(element)
     return tuple(elements)
+
+
+def _aliases_from(raw: Any) -> tuple[tuple[str, str], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in raw.items()):
+        raise ValueError("aliases must map codes to codes")
+    return tuple(raw.items())
 
 
 def _code_from(raw: Any) -> SprecCode:
@@ -529,7 +558,7 @@ def _given_code(element: SprecElement, value: str | None) -> str:
 def _optional_code(element: SprecElement, value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
-    code = value.strip().upper()
+    code = element.canonical(value.strip().upper())
     if element.get(code) is None:
         raise ValidationError(
             f"'{value.strip()}' is not a {element.name} code.",
@@ -589,4 +618,5 @@ def _minutes_code(element: SprecElement, value: Minutes | str | None) -> str:
 
 
 def _when(moment: dt.datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M")
+    """'2026-03-04 10:15' in messages, with the seconds when they are not zero (times are compared to the second)."""
+    return moment.strftime("%Y-%m-%d %H:%M:%S" if moment.second else "%Y-%m-%d %H:%M")

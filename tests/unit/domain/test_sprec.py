@@ -423,7 +423,7 @@ def test_solid_special_values() -> None:
         ({"warm_ischemia_min": "Q"}, "Warm ischemia time"),
         ({"warm_ischemia_min": True}, "in minutes"),
         ({"collection_type": None}, "Type of collection is required"),
-        ({"collection_type": "ASN"}, "Type of collection"),
+        ({"collection_type": "ASP"}, "Type of collection"),
         ({"sample_type": "BON", "version": "2.0"}, "Type of sample"),
         ({"fixation": "FFPE"}, "fixation"),
     ],
@@ -436,3 +436,19 @@ def test_solid_derivation_refuses(changes: dict[str, object], fragment: str) -> 
 
 def test_bone_is_a_v3_solid_type() -> None:
     assert _solid(sample_type="BON", version="3.0").startswith("BON-")
+
+
+def test_fine_needle_aspirate_is_accepted_as_asn_and_stored_as_fna() -> None:
+    """Our tables write fine-needle aspirate FNA; SPRECLib writes ASN. Both are read, FNA is stored."""
+    assert _solid(collection_type="ASN") == _solid(collection_type="FNA") == "TIS-FNA-B-E-NBF-F-P"
+    assert _solid(collection_type=" asn ", version="2.0").startswith("TIS-FNA-")
+    for version in SPREC_VERSIONS:
+        tables = load_sprec_tables(version)
+        assert tables.normalize(" tis-asn-b-e-nbf-f-p ", "solid") == "TIS-FNA-B-E-NBF-F-P"
+        tables.validate("TIS-ASN-B-E-NBF-F-P", "solid")
+        assert tables.describe("TIS-ASN-B-E-NBF-F-P")[1][1] == "FNA"
+        element = tables.element("solid", "collection_type")
+        assert element.get("ASN") is None  # an alias, not a second code of the table
+        assert "ASN" not in dict(element.options())
+    with pytest.raises(ValidationError, match="Type of collection"):
+        load_sprec_tables("3.0").normalize("TIS-ASP-B-E-NBF-F-P", "solid")
