@@ -36,7 +36,13 @@ from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.domain.text import MAX_NOTE_LENGTH, checked_reason, checked_text
 from biobank_desktop.core.domain.volumes import QUANTUM
 from biobank_desktop.core.services.changes import Changes, Result
-from biobank_desktop.core.services.sprec_info import derive_fluid_code, validate_sprec
+from biobank_desktop.core.services.sprec_info import (
+    derive_fluid_code,
+    derive_solid_code,
+    material_of,
+    tissue_time_text,
+    validate_sprec,
+)
 
 DEFAULT_PREFIX = "BB"
 #: What an external barcode is: the clinic's tube label, the tube maker's 2D code, or something else.
@@ -61,7 +67,8 @@ class NewSample:
     freeze_thaw_count: int = 0  # cycles before registration (a migrated collection's history)
     collected_at: dt.datetime | None = None
     received_at: dt.datetime | None = None
-    centrifuged_at: dt.datetime | None = None
+    centrifuged_at: dt.datetime | None = None  # start of the (first) centrifugation
+    centrifugation_ended_at: dt.datetime | None = None  # end of the last one (SPREC's post-centrifugation delay)
     frozen_at: dt.datetime | None = None
     pre_centrifugation_temp: str | None = None  # "RT" | "COLD"
     centrifugation: str | None = None
@@ -70,6 +77,13 @@ class NewSample:
     long_term_storage: str | None = None
     status: str = "available"
     notes: str = ""
+    material: str | None = None  # "fluid" | "solid"; None: from the sample type (fluid where SPREC allows both)
+    # Solid tissue: SPREC type of collection and fixation codes; the times in whole minutes or a non-time code.
+    collection_type: str | None = None
+    warm_ischemia: int | str | None = None
+    cold_ischemia: int | str | None = None
+    fixation: str | None = None
+    fixation_time: int | str | None = None
 
 
 def sample_id_prefix(session: Session) -> str:
@@ -77,9 +91,15 @@ def sample_id_prefix(session: Session) -> str:
     return value or DEFAULT_PREFIX
 
 
-def new_sample_codes(session: Session, count: int, year: int | None = None) -> list[str]:
-    """``count`` fresh internal sample IDs (with check character), reserved in the caller's transaction."""
-    prefix = sample_id_prefix(session)
+def new_sample_codes(session: Session, count: int, year: int | None = None, *,
+                     study_id: int | None = None) -> list[str]:
+    """``count`` fresh internal sample IDs (with check character), reserved in the caller's transaction: with the
+    study's own prefix when it has one (``LUNG-2026-000123K``), else the biobank-wide one. Each prefix has its
+    own yearly counter."""
+    prefix = None
+    if study_id is not None:
+        prefix = session.execute(select(Study.sample_id_prefix).where(Study.id == study_id)).scalar()
+    prefix = prefix or sample_id_prefix(session)
     year = year or local_today().year
     first = sequences.take(session, f"sample:{prefix}:{year}", count)
     return [format_sample_id(prefix, year, first + i) for i in range(count)]
@@ -126,7 +146,9 @@ def sample_snapshot(sample: Sample) -> dict[str, object]:
         "sample_code": sample.sample_code, "status": sample.status, "sample_type": sample.sample_type,
         "primary_container": sample.primary_container, "volume_ul": sample.volume_ul,
         "freeze_thaw_count": sample.freeze_thaw_count, "sprec_code": sample.sprec_code,
-        "collected_at": sample.collected_at, "received_at": sample.received_at, "notes": sample.notes,
+        "collected_at": sample.collected_at, "received_at": sample.received_at,
+        "centrifuged_at": sample.centrifuged_at, "centrifugation_ended_at": sample.centrifugation_ended_at,
+        "frozen_at": sample.frozen_at, "notes": sample.notes,
     }
 
 
@@ -178,17 +200,28 @@ class SampleService:
             if owner is not None:
                 raise ConflictError(f"Barcode {barcode} already belongs to sample {owner}.",
                                     hint="Check the tube: it may have been scanned twice.")
-        sprec = derive_fluid_code(new)
-        code = new_sample_codes(s, 1)[0]
+        material = material_of(new.sample_type, new.material)
+        if material == "solid":
+            sprec = derive_solid_code(new)
+            tissue = {"collection_type": (new.collection_type or "").upper() or None,
+                      "warm_ischemia": tissue_time_text(new.warm_ischemia),
+                      "cold_ischemia": tissue_time_text(new.cold_ischemia),
+                      "fixation": (new.fixation or "").upper() or None,
+                      "fixation_time": tissue_time_text(new.fixation_time)}
+        else:
+            sprec = derive_fluid_code(new)
+            tissue = {}
+        code = new_sample_codes(s, 1, study_id=study.id)[0]
         sample = Sample(
             sample_code=code, study_id=study.id, participant_id=participant_id, partner_site_id=site_id,
-            material="fluid", sample_type=new.sample_type.upper(), primary_container=new.primary_container.upper(),
+            material=material, sample_type=new.sample_type.upper(), primary_container=new.primary_container.upper(),
             volume_ul=volume, initial_volume_ul=volume, status=new.status, lineage_kind="primary",
             collected_at=new.collected_at, received_at=new.received_at, centrifuged_at=new.centrifuged_at,
+            centrifugation_ended_at=new.centrifugation_ended_at,
             frozen_at=new.frozen_at, pre_centrifugation_temp=new.pre_centrifugation_temp,
             centrifugation=new.centrifugation, second_centrifugation=new.second_centrifugation,
             post_centrifugation_temp=new.post_centrifugation_temp, long_term_storage=new.long_term_storage,
-            sprec_code=sprec, notes=notes, freeze_thaw_count=new.freeze_thaw_count,
+            sprec_code=sprec, notes=notes, freeze_thaw_count=new.freeze_thaw_count, **tissue,
             barcodes=[SampleBarcode(barcode=b, kind=k) for b, k in kinds.items()],
         )
         s.add(sample)

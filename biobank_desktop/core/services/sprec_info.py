@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from biobank_desktop.core.domain import sprec
 from biobank_desktop.core.domain.errors import ValidationError
-from biobank_desktop.core.domain.sprec import FluidPreAnalytics
+from biobank_desktop.core.domain.sprec import FluidPreAnalytics, SolidPreAnalytics
 
 CURRENT_VERSION = "3.0"
 
@@ -27,11 +27,72 @@ def derive_fluid_code(new: FluidPreAnalytics, version: str = CURRENT_VERSION) ->
             centrifugation=new.centrifugation, second_centrifugation=new.second_centrifugation,
             frozen_at=new.frozen_at, post_centrifugation_temp=new.post_centrifugation_temp,  # type: ignore[arg-type]
             long_term_storage=new.long_term_storage,
+            centrifugation_ended_at=new.centrifugation_ended_at,
         )
     except ValidationError:
         raise
     except (KeyError, ValueError) as exc:
         raise ValidationError(f"The pre-analytical data do not give a valid SPREC code: {exc}.") from exc
+
+
+def derive_solid_code(new: SolidPreAnalytics, version: str = CURRENT_VERSION) -> str:
+    """The derived SPREC code of a solid-tissue sample (type of collection, warm and cold ischaemia, fixation
+    type and time, long-term storage); what is not known is 'X'. ValidationError for codes SPREC does not have."""
+    try:
+        return sprec.derive_solid_sprec(
+            version, sample_type=new.sample_type.upper(), collection_type=new.collection_type or "",
+            warm_ischemia_min=_minutes(new.warm_ischemia), cold_ischemia_min=_minutes(new.cold_ischemia),
+            fixation=new.fixation, fixation_time_min=_minutes(new.fixation_time),
+            long_term_storage=new.long_term_storage,
+        )
+    except ValidationError:
+        raise
+    except (KeyError, ValueError) as exc:
+        raise ValidationError(f"The tissue's pre-analytical data do not give a valid SPREC code: {exc}.") from exc
+
+
+def material_of(sample_type: str, given: str | None = None, version: str = CURRENT_VERSION) -> str:
+    """'fluid' or 'solid' for a SPREC sample type: ``given`` when it is one of them and the type exists for it,
+    else the table the type is in (fluid where a code exists in both, e.g. CEN)."""
+    code = sample_type.strip().upper()
+    fluid = {c for c, _ in sprec.fluid_sample_types(version)}
+    solid = {c for c, _ in sprec.solid_sample_types(version)}
+    if given is not None:
+        if given not in ("fluid", "solid"):
+            raise ValidationError(f"'{given}' is not a material.", hint="Use fluid or solid.")
+        if code not in (fluid if given == "fluid" else solid):
+            raise ValidationError(f"'{code}' is not a SPREC {given} sample type.",
+                                  hint="Check the sample type, or the material.")
+        return given
+    if code in fluid:
+        return "fluid"
+    if code in solid:
+        return "solid"
+    raise ValidationError(f"'{code}' is not a SPREC sample type.",
+                          hint="Choose one from the list (e.g. SER, PL1, TIS).")
+
+
+def tissue_time_text(value: int | str | None) -> str | None:
+    """A tissue time as stored: whole minutes as digits ("25"), a non-time code as its letter, None unknown."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise ValidationError(f"'{value}' is not a time in minutes.")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValidationError(f"{value} minutes is not possible.", hint="Check the times.")
+        return str(value)
+    text = value.strip().upper()
+    if text.isdigit():
+        return str(int(text))
+    if len(text) == 1 and text.isalpha():
+        return text
+    raise ValidationError(f"'{value.strip()}' is not a time in minutes or a SPREC code (N, X, Z).")
+
+
+def _minutes(value: int | str | None) -> int | str | None:
+    text = tissue_time_text(value)
+    return int(text) if text is not None and text.isdigit() else text
 
 
 def validate_sprec(version: str, material: str, code: str) -> None:

@@ -21,6 +21,8 @@ class Study(Base):
     programme: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The study's own sample ID prefix (e.g. LUNG → LUNG-2026-000123K); None: the biobank-wide one.
+    sample_id_prefix: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

@@ -113,13 +113,21 @@ class Sample(Base):
     freeze_thaw_count: Mapped[int] = mapped_column(Integer, default=0)
     collected_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     received_at: Mapped[dt.datetime | None] = mapped_column(index=True)
-    centrifuged_at: Mapped[dt.datetime | None]
+    centrifuged_at: Mapped[dt.datetime | None]  # the start of the (first) centrifugation
+    centrifugation_ended_at: Mapped[dt.datetime | None]  # the end of the last one: SPREC times the post delay from it
     frozen_at: Mapped[dt.datetime | None]
     pre_centrifugation_temp: Mapped[str | None] = mapped_column(String(8))
     centrifugation: Mapped[str | None] = mapped_column(String(1))
     second_centrifugation: Mapped[str | None] = mapped_column(String(1))
     post_centrifugation_temp: Mapped[str | None] = mapped_column(String(8))
     long_term_storage: Mapped[str | None] = mapped_column(String(1))
+    # Solid tissue (SPREC solid elements 2-6). The three times hold whole minutes ("25") or one of the element's
+    # non-time codes ("N" not applicable, "X" unknown, "Z" other); None is unknown.
+    collection_type: Mapped[str | None] = mapped_column(String(3))
+    warm_ischemia: Mapped[str | None] = mapped_column(String(8))
+    cold_ischemia: Mapped[str | None] = mapped_column(String(8))
+    fixation: Mapped[str | None] = mapped_column(String(3))
+    fixation_time: Mapped[str | None] = mapped_column(String(8))
     sprec_version: Mapped[str] = mapped_column(String(8), default="3.0")
     sprec_code: Mapped[str | None] = mapped_column(String(32))
     sprec_overridden: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -269,6 +269,7 @@ class _SprecInput:
     second_centrifugation: str | None
     post_centrifugation_temp: str | None
     long_term_storage: str | None
+    centrifugation_ended_at: dt.datetime | None = None
 
 
 _REFERENCE_TIME = dt.datetime(2020, 1, 6, 8, 0, tzinfo=dt.UTC)

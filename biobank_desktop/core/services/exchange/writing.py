@@ -158,6 +158,7 @@ def write_inventory(uow: UnitOfWork, samples: SampleService, storage: StorageSer
             collected_at=_as_datetime(record.get("collected_at")),
             received_at=_as_datetime(record.get("received_at")),
             centrifuged_at=_as_datetime(record.get("centrifugation_start")),
+            centrifugation_ended_at=_as_datetime(record.get("centrifugation_end")),
             frozen_at=_as_datetime(record.get("frozen_at")), notes=notes,
         )
         try:
