@@ -157,7 +157,7 @@ def test_one_tube_per_position_inside_each_box_and_only_tubes_still_there(
 
 def test_sprec_codes_are_valid_and_derived_from_the_stored_time_points(demo: tuple[Database, DemoReport]) -> None:
     db, _ = demo
-    coded = 0
+    coded = spun = 0
     for r in _samples(db):
         if r.sprec_code is None:
             assert r.lineage_kind == "primary" and r.frozen_at is None, "only tubes not yet processed lack one"
@@ -168,11 +168,17 @@ def test_sprec_codes_are_valid_and_derived_from_the_stored_time_points(demo: tup
             collected_at=r.collected_at, centrifuged_at=r.centrifuged_at, frozen_at=r.frozen_at,
             pre_centrifugation_temp=r.pre_centrifugation_temp, centrifugation=r.centrifugation,
             second_centrifugation=r.second_centrifugation, post_centrifugation_temp=r.post_centrifugation_temp,
-            long_term_storage=r.long_term_storage))
+            long_term_storage=r.long_term_storage, centrifugation_ended_at=r.centrifugation_ended_at))
         assert derived == r.sprec_code, r.sample_code
         assert r.collected_at <= r.received_at <= (r.centrifuged_at or r.frozen_at) <= r.frozen_at
+        # Spun tubes record the end of the spin, and the post-centrifugation delay runs from it (issue 14).
+        assert (r.centrifugation_ended_at is None) == (r.centrifuged_at is None), r.sample_code
+        if r.centrifuged_at is not None:
+            assert r.centrifuged_at < r.centrifugation_ended_at <= r.frozen_at
+            spun += 1
         coded += 1
     assert coded > 0.9 * SAMPLES
+    assert spun > 0.5 * coded
 
 
 def test_participants_are_pseudonyms_with_miabis_sex_and_consents(demo: tuple[Database, DemoReport]) -> None:

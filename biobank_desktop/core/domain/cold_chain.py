@@ -133,11 +133,26 @@ class StorageTube(enum.Enum):
     DRY_MEDIUM = "dry_medium"
     PRIMARY = "primary_container"
 
+    @property
+    def label(self) -> str:
+        return _TUBE_LABELS[self]
+
+
+_TUBE_LABELS = {
+    StorageTube.PP_40_500_UL: "PP tube 40–500 µL", StorageTube.PP_05_2_ML: "PP tube 0.5–2 mL",
+    StorageTube.PP_5_ML: "PP tube ≥ 5 mL", StorageTube.CRYOTUBE_1_2_ML: "cryotube 1–2 mL",
+    StorageTube.STRAW: "straw", StorageTube.MICROPLATE: "microplate", StorageTube.PARAFFIN_BLOCK: "paraffin block",
+    StorageTube.BAG: "bag", StorageTube.DRY_MEDIUM: "dry technology medium",
+    StorageTube.PRIMARY: "the original primary container",
+}
+
 
 _B, _M80, _M20, _F, _R = (TemperatureClass.BELOW_M135, TemperatureClass.M85_TO_M60, TemperatureClass.M35_TO_M18,
                           TemperatureClass.FRIDGE, TemperatureClass.ROOM)
 # The SPREC v3 long-term storage table as (container, class) → code. 'E', 'I', 'N', 'O' need the freezing
 # history (programmable freezing, temporary −80 °C), which the storage map does not know: an override.
+# 'U' (paraffin block at −35 to −18 °C) carries a ⚠ in our v3 table (found in one implementation only): it is
+# derived, and every explanation of the code shows that warning; a v2 code gets 'Z' (v2 has no such code).
 _STORAGE_CODES: dict[tuple[StorageTube, TemperatureClass], str] = {
     (StorageTube.PP_05_2_ML, _M80): "A", (StorageTube.PP_05_2_ML, _M20): "B", (StorageTube.PP_05_2_ML, _B): "V",
     (StorageTube.CRYOTUBE_1_2_ML, _B): "C", (StorageTube.CRYOTUBE_1_2_ML, _M80): "D",
@@ -145,6 +160,7 @@ _STORAGE_CODES: dict[tuple[StorageTube, TemperatureClass], str] = {
     (StorageTube.PP_5_ML, _M80): "J", (StorageTube.PP_5_ML, _M20): "K",
     (StorageTube.MICROPLATE, _M80): "L", (StorageTube.MICROPLATE, _M20): "M",
     (StorageTube.PARAFFIN_BLOCK, _R): "P", (StorageTube.PARAFFIN_BLOCK, _F): "P",
+    (StorageTube.PARAFFIN_BLOCK, _M20): "U",
     (StorageTube.BAG, _B): "Q", (StorageTube.DRY_MEDIUM, _R): "R",
     (StorageTube.PP_40_500_UL, _M80): "S", (StorageTube.PP_40_500_UL, _M20): "T", (StorageTube.PP_40_500_UL, _B): "W",
     (StorageTube.PRIMARY, _M80): "Y", (StorageTube.PRIMARY, _M20): "Y",
@@ -164,15 +180,21 @@ def derive_storage_code(tube: StorageTube | None, klass: TemperatureClass | None
     """The SPREC long-term storage code for ``tube`` stored at ``klass`` (see the module docstring)."""
     if tube is None:
         return StorageCode("X", "the tube's storage container is not recorded")
-    where = f"{setpoint_c} °C" if setpoint_c is not None else "an unknown temperature"
+    where = f"{_degrees(setpoint_c)} °C" if setpoint_c is not None else "an unknown temperature"
     if klass is None:
         if setpoint_c is None:
             return StorageCode("X", "the tube is in no freezer with a known temperature")
-        return StorageCode("Z", f"{where} is between SPREC's temperature ranges")
+        return StorageCode("Z", f"{tube.label} at {where}: between SPREC's temperature ranges, so no code covers it")
     code = _STORAGE_CODES.get((tube, klass))
     if code is None:
-        return StorageCode("Z", f"SPREC names no code for a {tube.value.replace('_', ' ')} at {klass.label}")
-    return StorageCode(code, f"{tube.value.replace('_', ' ')} at {where} ({klass.label})")
+        return StorageCode("Z", f"{tube.label} at {where}: SPREC names no code for a {tube.label} at {klass.label}")
+    return StorageCode(code, f"{tube.label} at {where} ({klass.label})")
+
+
+def _degrees(value: Decimal | float | int) -> str:
+    """'−80', '4.5', '−196' (a true minus sign, no trailing zeros)."""
+    text = format(Decimal(str(value)).normalize(), "f")
+    return text.replace("-", "−")
 
 
 def replace_storage_element(sprec_code: str | None, storage_code: str) -> str | None:

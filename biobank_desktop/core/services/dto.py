@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from biobank_desktop.core.domain.sprec_explain import SprecExplanation
+
 
 @dataclass(frozen=True)
 class StudyInfo:
@@ -124,6 +126,7 @@ class SampleDetail:
     sprec_code: str | None
     sprec_overridden: bool
     sprec_elements: tuple[tuple[str, str, str], ...]  # (element, code, meaning)
+    sprec_explanation: SprecExplanation | None  # every element with the inputs it came from; None: no code
     notes: str
     created_at: dt.datetime
     updated_at: dt.datetime

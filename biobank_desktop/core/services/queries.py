@@ -41,7 +41,8 @@ from biobank_desktop.core.services.dto import (
     SampleRow,
     ScanResult,
 )
-from biobank_desktop.core.services.sprec_info import describe_sprec, sample_type_meaning
+from biobank_desktop.core.services.sprec_info import describe_sprec, explain_sample, sample_type_meaning
+from biobank_desktop.core.services.storage.common import storage_code_of
 
 COUNT_CAP = 10_000
 #: The counters internal IDs are numbered from (``samples.new_sample_codes``): "sample:PREFIX:YEAR".
@@ -268,6 +269,7 @@ class QueryService:
                 long_term_storage=sample.long_term_storage, sprec_version=sample.sprec_version,
                 sprec_code=sample.sprec_code, sprec_overridden=sample.sprec_overridden,
                 sprec_elements=describe_sprec(sample.sprec_version, sample.material, sample.sprec_code),
+                sprec_explanation=explain_sample(s, sample, storage_code_of(s, sample)),
                 notes=sample.notes, created_at=sample.created_at, updated_at=sample.updated_at,
                 version=sample.version,
                 location=location_info(s, sample.location) if sample.location else None,

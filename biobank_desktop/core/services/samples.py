@@ -37,11 +37,14 @@ from biobank_desktop.core.domain.text import MAX_NOTE_LENGTH, checked_reason, ch
 from biobank_desktop.core.domain.volumes import QUANTUM
 from biobank_desktop.core.services.changes import Changes, Result
 from biobank_desktop.core.services.sprec_info import (
+    CURRENT_VERSION,
+    OVERRIDE_ACTION,
+    canonical_code,
     derive_fluid_code,
     derive_solid_code,
     material_of,
+    normalize_sprec,
     tissue_time_text,
-    validate_sprec,
 )
 
 DEFAULT_PREFIX = "BB"
@@ -203,7 +206,8 @@ class SampleService:
         material = material_of(new.sample_type, new.material)
         if material == "solid":
             sprec = derive_solid_code(new)
-            tissue = {"collection_type": (new.collection_type or "").upper() or None,
+            tissue = {"collection_type": canonical_code(CURRENT_VERSION, "solid", "collection_type",
+                                                        new.collection_type),  # ASN is stored as FNA
                       "warm_ischemia": tissue_time_text(new.warm_ischemia),
                       "cold_ischemia": tissue_time_text(new.cold_ischemia),
                       "fixation": (new.fixation or "").upper() or None,
@@ -317,11 +321,10 @@ class SampleService:
         reason = checked_reason(reason, "Give a reason for overriding the SPREC code.")
         with UnitOfWork(self.db, actor, Permission.OVERRIDE_SPREC) as uow:
             sample = self._load(uow, code, None)
-            value = sprec_code.strip().upper()
-            validate_sprec(sample.sprec_version, sample.material, value)
+            value = normalize_sprec(sample.sprec_version, sample.material, sprec_code)  # ASN is stored as FNA
             before = {"sprec_code": sample.sprec_code, "sprec_overridden": sample.sprec_overridden}
             sample.sprec_code, sample.sprec_overridden = value, True
-            uow.audit("sample.sprec_overridden", "sample", sample.sample_code,
+            uow.audit(OVERRIDE_ACTION, "sample", sample.sample_code,
                       summary=f"SPREC of {sample.sample_code} set to {value}", before=before,
                       after={"sprec_code": value, "sprec_overridden": True}, reason=reason.strip())
             return uow.commit()

@@ -1,16 +1,32 @@
-"""SPREC for the services: derive a sample's code from its time points, validate and describe codes.
+"""SPREC for the services: derive a sample's code from its time points, validate, normalize, describe and
+explain codes.
 
-A thin adapter over :mod:`biobank_desktop.core.domain.sprec` (the versioned code tables), so the
-sample services and the read side speak one vocabulary.
+A thin adapter over :mod:`biobank_desktop.core.domain.sprec` (the versioned code tables) and
+:mod:`~biobank_desktop.core.domain.sprec_explain`, so the sample services and the read side speak one
+vocabulary.
 """
 
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from biobank_desktop.core.db.models import AuditEvent, Sample
 from biobank_desktop.core.domain import sprec
+from biobank_desktop.core.domain.cold_chain import StorageCode
 from biobank_desktop.core.domain.errors import ValidationError
 from biobank_desktop.core.domain.sprec import FluidPreAnalytics, SolidPreAnalytics
+from biobank_desktop.core.domain.sprec_explain import (
+    FluidInputs,
+    OverrideNote,
+    SolidInputs,
+    SprecExplanation,
+    explain_sprec,
+)
 
 CURRENT_VERSION = "3.0"
+#: The audit action of a supervisor's override (SampleService.override_sprec); the explanation reads it back.
+OVERRIDE_ACTION = "sample.sprec_overridden"
 
 
 def derive_fluid_code(new: FluidPreAnalytics, version: str = CURRENT_VERSION) -> str:
@@ -97,6 +113,52 @@ def _minutes(value: int | str | None) -> int | str | None:
 
 def validate_sprec(version: str, material: str, code: str) -> None:
     sprec.load_sprec_tables(version).validate(code, material)  # type: ignore[arg-type]
+
+
+def normalize_sprec(version: str, material: str, code: str) -> str:
+    """``code`` validated and as it is stored (upper case, aliases such as ASN written FNA)."""
+    return sprec.load_sprec_tables(version).normalize(code, material)  # type: ignore[arg-type]
+
+
+def canonical_code(version: str, material: str, key: str, value: str | None) -> str | None:
+    """One element's code as stored: stripped, upper case, an alias replaced ('asn' → 'FNA'); None stays None."""
+    if value is None or not value.strip():
+        return None
+    element = sprec.load_sprec_tables(version).element(material, key)  # type: ignore[arg-type]
+    return element.canonical(value.strip().upper())
+
+
+def explain_sample(session: Session, sample: Sample, storage: StorageCode | None = None) -> SprecExplanation | None:
+    """Every element of the sample's stored SPREC code explained with its recorded inputs (None: no code).
+
+    ``storage`` is what the tube's place derives for long-term storage (the storage service's
+    ``storage_code_of``); an overridden code is explained with the override's author, time and reason
+    from the audit trail."""
+    if not sample.sprec_code:
+        return None
+    inputs: FluidInputs | SolidInputs
+    if sample.material == "solid":
+        inputs = SolidInputs(
+            sample.sample_type, sample.collection_type, _minutes(sample.warm_ischemia),
+            _minutes(sample.cold_ischemia), sample.fixation, _minutes(sample.fixation_time), sample.long_term_storage)
+    else:
+        inputs = FluidInputs(
+            sample.sample_type, sample.primary_container, sample.collected_at, sample.centrifuged_at,
+            sample.centrifugation_ended_at, sample.pre_centrifugation_temp, sample.centrifugation,
+            sample.second_centrifugation, sample.frozen_at, sample.post_centrifugation_temp, sample.long_term_storage)
+    override = None
+    if sample.sprec_overridden:
+        event = session.execute(
+            select(AuditEvent.username, AuditEvent.occurred_at, AuditEvent.reason)
+            .where(AuditEvent.entity_type == "sample", AuditEvent.entity_id == sample.sample_code,
+                   AuditEvent.action == OVERRIDE_ACTION)
+            .order_by(AuditEvent.seq.desc()).limit(1)).first()
+        if event is not None:
+            override = OverrideNote(event.username, event.occurred_at, event.reason or "")
+    try:
+        return explain_sprec(sample.sprec_version, sample.sprec_code, inputs, override=override, storage=storage)
+    except ValidationError:
+        return None  # a stored code that is no longer valid: the page shows the code without explanation
 
 
 def describe_sprec(version: str, material: str, code: str | None) -> tuple[tuple[str, str, str], ...]:

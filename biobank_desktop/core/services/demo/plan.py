@@ -239,14 +239,24 @@ class Processing:
     post_temp: str | None
     storage: str  # SPREC long-term storage code
     pre_minutes: int  # collection → centrifugation, or → freezing when not centrifuged
-    post_minutes: int | None  # centrifugation → freezing
+    post_minutes: int | None  # end of the last centrifugation → freezing
+
+    @property
+    def spin_minutes(self) -> int:
+        """How long the centrifugation runs: 15 min per spin (SPREC's 10–15 min), 30 min for a density gradient."""
+        if not self.spin:
+            return 0
+        return (30 if self.spin == "M" else 15) + (15 if self.second_spin else 0)
 
     def fields(self, collected: dt.datetime) -> dict[str, Any]:
-        """The sample's pre-analytical columns for a tube collected at ``collected``."""
+        """The sample's pre-analytical columns for a tube collected at ``collected``: the post-centrifugation
+        delay runs from the end of the last spin, as SPREC times it."""
         start = collected + dt.timedelta(minutes=self.pre_minutes)
+        ended = start + dt.timedelta(minutes=self.spin_minutes)
         return {
             "centrifuged_at": start if self.spin else None,
-            "frozen_at": start + dt.timedelta(minutes=self.post_minutes or 0),
+            "centrifugation_ended_at": ended if self.spin else None,
+            "frozen_at": ended + dt.timedelta(minutes=self.post_minutes or 0),
             "pre_centrifugation_temp": self.pre_temp,
             "centrifugation": self.spin or "N",
             "second_centrifugation": self.second_spin or "N",
@@ -284,7 +294,7 @@ def derive_sprec(processing: Processing) -> str:
         collected_at=_REFERENCE_TIME, centrifuged_at=fields["centrifuged_at"], frozen_at=fields["frozen_at"],
         pre_centrifugation_temp=processing.pre_temp, centrifugation=fields["centrifugation"],
         second_centrifugation=fields["second_centrifugation"], post_centrifugation_temp=processing.post_temp,
-        long_term_storage=processing.storage))
+        long_term_storage=processing.storage, centrifugation_ended_at=fields["centrifugation_ended_at"]))
 
 
 @dataclass(slots=True)

@@ -20,6 +20,7 @@ from biobank_desktop.core.db.models import (
 from biobank_desktop.core.db.uow import UnitOfWork
 from biobank_desktop.core.domain.changes import SAMPLE
 from biobank_desktop.core.domain.cold_chain import (
+    StorageCode,
     StorageTube,
     TemperatureClass,
     derive_storage_code,
@@ -30,6 +31,7 @@ from biobank_desktop.core.domain.errors import ConflictError, NotFoundError, Val
 from biobank_desktop.core.domain.ids import normalize_scan
 from biobank_desktop.core.domain.positions import BoxLayout, FillOrder, LabelScheme
 from biobank_desktop.core.domain.space import NO_RESTRICTIONS, Restrictions
+from biobank_desktop.core.domain.sprec import load_sprec_tables
 
 BOX_KINDS = ("box", "plate")
 FREEZER_KINDS = ("freezer", "refrigerator", "ln2_tank", "room")
@@ -172,6 +174,26 @@ def locations_of(session: Session, sample_ids: Sequence[int]) -> dict[int, Sampl
     return out
 
 
+def samples_inside(session: Session, container_id: int) -> list[Sample]:
+    """Every tube placed in the container or anywhere below it."""
+    ids = walk_down(session, container_id)
+    return list(session.execute(select(Sample).join(SampleLocation, SampleLocation.sample_id == Sample.id)
+                                .where(SampleLocation.container_id.in_(ids))).scalars())
+
+
+def rederive_storage_inside(uow: UnitOfWork, container: StorageContainer) -> int:
+    """Re-derive the long-term storage code of every tube below ``container`` after its temperature changed
+    (each change audited by :func:`rederive_storage`); returns how many codes changed."""
+    changed = 0
+    chains: dict[int, list[StorageContainer]] = {}
+    for sample in samples_inside(uow.session, container.id):
+        loc = uow.session.get_one(SampleLocation, sample.id)
+        chain = chains.get(loc.container_id) or chains.setdefault(loc.container_id,
+                                                                  chain_of(uow.session, loc.container_id))
+        changed += rederive_storage(uow, sample, chain) is not None
+    return changed
+
+
 def chain_of(session: Session, container_id: int) -> list[StorageContainer]:
     """The containers from the top (freezer) down to ``container_id``."""
     # The session's identity map holds objects weakly: keep the containers met here for the session's life,
@@ -248,23 +270,46 @@ def tube_kind(sample: Sample, box_type: ContainerType) -> StorageTube | None:
     return StorageTube(value) if value else None
 
 
-def rederive_storage(uow: UnitOfWork, sample: Sample, chain: Sequence[StorageContainer]) -> str | None:
-    """Set the sample's SPREC long-term storage element from its tube and this freezer's temperature.
+def storage_code_in(sample: Sample, chain: Sequence[StorageContainer]) -> StorageCode | None:
+    """The SPREC long-term storage code the tube's container and this place's temperature give (with the reason
+    in words), or None when there is nothing to derive from (no tube kind, no set-point on the way up).
 
-    Audited when it changes; an overridden SPREC code is kept (and the audit says so when the derived
-    code would differ). Returns the storage code now in force, or None when nothing changed.
-    """
+    A code the sample's SPREC version does not have (v2 has no 'U') is 'Z', with that reason."""
     setpoint, klass = temperature_of(chain)
     tube = tube_kind(sample, chain[-1].container_type)
     if tube is None or setpoint is None:
-        return None  # nothing to derive from: a code typed at registration is left as it is
+        return None
     derived = derive_storage_code(tube, klass, setpoint)
+    element = load_sprec_tables(sample.sprec_version).element(
+        "solid" if sample.material == "solid" else "fluid", "long_term_storage")
+    if element.get(derived.code) is None:
+        return StorageCode("Z", f"{derived.reason}: SPREC {sample.sprec_version} has no code {derived.code} for it")
+    return derived
+
+
+def storage_code_of(session: Session, sample: Sample) -> StorageCode | None:
+    """:func:`storage_code_in` for where the tube is now; None when it is in no box."""
+    loc = session.get(SampleLocation, sample.id)
+    return storage_code_in(sample, chain_of(session, loc.container_id)) if loc is not None else None
+
+
+def rederive_storage(uow: UnitOfWork, sample: Sample, chain: Sequence[StorageContainer]) -> str | None:
+    """Set the sample's SPREC long-term storage element from its tube and this freezer's temperature.
+
+    Audited when it changes (before/after storage code and SPREC code); an overridden SPREC code is kept
+    (and the audit says so when the derived code would differ). Returns the storage code now in force, or None
+    when nothing changed.
+    """
+    derived = storage_code_in(sample, chain)
+    if derived is None:
+        return None  # nothing to derive from: a code typed at registration is left as it is
     if derived.code == sample.long_term_storage:
         return None
     if sample.sprec_overridden:
+        kept = (sample.sprec_code or "").rpartition("-")[2] or sample.long_term_storage
         uow.audit("sprec.storage_override_kept", SAMPLE, sample.sample_code,
-                  summary=f"SPREC long-term storage of {sample.sample_code} kept at {sample.long_term_storage} "
-                          f"(overridden); its new place would give {derived.code}",
+                  summary=f"SPREC long-term storage of {sample.sample_code} kept at {kept} "
+                          f"(overridden); its new place would give {derived.code} ({derived.reason})",
                   before={"long_term_storage": sample.long_term_storage},
                   after={"derived": derived.code, "reason": derived.reason})
         return None

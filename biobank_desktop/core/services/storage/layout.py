@@ -42,6 +42,7 @@ from biobank_desktop.core.services.storage.common import (
     lock_container,
     lock_tree,
     path_text,
+    rederive_storage_inside,
     walk_down,
 )
 from biobank_desktop.core.services.storage.dto import ContainerTypeInfo
@@ -175,6 +176,9 @@ class LayoutMixin:
                 raise ValidationError("Nothing to change.")
             uow.audit("storage.container_edited", CONTAINER, code_of(c), summary=f"{c.name} edited",
                       before=before, after=after)
+            if after["setpoint_c"] != before["setpoint_c"]:
+                uow.flush()
+                rederive_storage_inside(uow, c)  # the tubes' SPREC storage follows the new temperature class
             return uow.commit()
 
     def retire_container(self, actor: Actor, code: str, reason: str) -> Changes:

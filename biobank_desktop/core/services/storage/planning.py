@@ -48,6 +48,7 @@ from biobank_desktop.core.services.storage.common import (
     path_text,
     rederive_storage,
     restrictions_of,
+    samples_inside,
     temperature_of,
     tree_damaged,
     walk_down,
@@ -210,7 +211,7 @@ class PlanningMixin:
                   summary=f"{moving.name} moved from {old_path} to {path_text(new_chain)}",
                   before={"path": old_path}, after={"path": path_text(new_chain)})
         new_class = temperature_of(new_chain)[1]
-        for sample in _samples_inside(session, moving.id):
+        for sample in samples_inside(session, moving.id):
             loc = session.get_one(SampleLocation, sample.id)
             box_chain = chain_of(session, loc.container_id)
             uow.audit("storage.moved", SAMPLE, sample.sample_code,
@@ -307,8 +308,3 @@ def _contents(session: Session, container_id: int) -> list[tuple[str, str, str, 
         .join(SampleLocation, SampleLocation.sample_id == Sample.id).join(Study, Study.id == Sample.study_id)
         .where(SampleLocation.container_id.in_(ids)))]
 
-
-def _samples_inside(session: Session, container_id: int) -> list[Sample]:
-    ids = walk_down(session, container_id)
-    return list(session.execute(select(Sample).join(SampleLocation, SampleLocation.sample_id == Sample.id)
-                                .where(SampleLocation.container_id.in_(ids))).scalars())
