@@ -130,6 +130,7 @@ QLabel[role="title"] {{ font-size: 17pt; font-weight: 700; }}
 QLabel[role="subtitle"] {{ font-size: 12pt; color: {MUTED}; }}
 QLabel[role="fieldname"] {{ color: {MUTED}; }}
 QLabel[role="value"] {{ font-weight: 600; }}
+QLabel[role="warning"] {{ color: {WARN}; }}
 QLabel[role="mono"] {{ font-family: "DejaVu Sans Mono", "Consolas", monospace; font-size: 12pt; font-weight: 600; }}
 
 QFrame#banner {{ border-radius: 6px; border: 1px solid {BORDER}; background: {ACCENT_SOFT}; }}

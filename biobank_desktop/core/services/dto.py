@@ -116,6 +116,7 @@ class SampleDetail:
     collected_at: dt.datetime | None
     received_at: dt.datetime | None
     centrifuged_at: dt.datetime | None
+    centrifugation_ended_at: dt.datetime | None
     frozen_at: dt.datetime | None
     pre_centrifugation_temp: str | None
     centrifugation: str | None

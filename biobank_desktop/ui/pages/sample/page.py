@@ -49,6 +49,7 @@ from biobank_desktop.ui.pages.sample.parts import (
     status_reasons,
     temperature,
 )
+from biobank_desktop.ui.pages.sample.sprec_panel import SprecPanel
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.theme import ROW_HEIGHT, STATUS_COLOURS, repolish, status_text
 from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, fit_columns, label, table_view
@@ -182,26 +183,14 @@ class SamplePage(Page):
         self.storage = Fields(("location", "Position"), ("box", "Box barcode"))
 
         self.times = Fields(
-            ("collected", "Collected"), ("received", "Received"), ("centrifuged", "Centrifuged"),
-            ("frozen", "Frozen"), ("pre_temp", "Before centrifugation"), ("centrifugation", "Centrifugation"),
+            ("collected", "Collected"), ("received", "Received"), ("centrifuged", "Centrifugation started"),
+            ("centrifugation_ended", "Centrifugation ended"), ("frozen", "Frozen"),
+            ("pre_temp", "Before centrifugation"), ("centrifugation", "Centrifugation"),
             ("second", "Second centrifugation"), ("post_temp", "After centrifugation"),
             ("storage", "Long-term storage"))
 
-        sprec_layout = QVBoxLayout()
-        self.sprec_code = label(DASH, "mono", selectable=True)
-        self.sprec_code.setObjectName("sprecCode")
-        self.sprec_note = label("", "fieldname", wrap=True)
-        self.sprec_elements = QWidget()
-        self.sprec_elements.setObjectName("sprecElements")
-        self.sprec_grid = QGridLayout(self.sprec_elements)
-        self.sprec_grid.setContentsMargins(0, 4, 0, 0)
-        self.sprec_grid.setHorizontalSpacing(14)
-        self.sprec_grid.setVerticalSpacing(6)
-        self.sprec_grid.setColumnStretch(2, 1)
-        sprec_layout.addWidget(self.sprec_code)
-        sprec_layout.addWidget(self.sprec_note)
-        sprec_layout.addWidget(self.sprec_elements)
-        sprec_layout.addStretch(1)
+        sprec_layout = self.sprec = SprecPanel()
+        self.sprec_code, self.sprec_note = sprec_layout.code, sprec_layout.note
 
         lineage_layout = QVBoxLayout()
         self.parent_button = button("", link=True)
@@ -387,10 +376,11 @@ class SamplePage(Page):
 
         self.times_box.setTitle(f"Pre-analytical times (local time, {formatting.local_zone_name()})")
         times = self.times
-        times.set("collected", local_time(d.collected_at))
+        times.set("collected", local_time(d.collected_at, seconds=True))
         times.set("received", local_time(d.received_at))
-        times.set("centrifuged", local_time(d.centrifuged_at))
-        times.set("frozen", local_time(d.frozen_at))
+        times.set("centrifuged", local_time(d.centrifuged_at, seconds=True))
+        times.set("centrifugation_ended", local_time(d.centrifugation_ended_at, seconds=True))
+        times.set("frozen", local_time(d.frozen_at, seconds=True))
         times.set("pre_temp", temperature(d.pre_centrifugation_temp))
         explain = explained(d)
         times.set("centrifugation", explain(d.centrifugation, 3))
@@ -398,23 +388,7 @@ class SamplePage(Page):
         times.set("post_temp", temperature(d.post_centrifugation_temp))
         times.set("storage", explain(d.long_term_storage, 6))
 
-        self.sprec_code.setText(d.sprec_code or "No SPREC code")
-        note = f"SPREC {d.sprec_version}"
-        if d.sprec_overridden:
-            note += " · set by a supervisor (overridden), not derived from the time points"
-        elif d.sprec_code:
-            note += " · derived from the sample's time points"
-        self.sprec_note.setText(note)
-        while self.sprec_grid.count():
-            item = self.sprec_grid.takeAt(0)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.deleteLater()
-        for row, (element, code, meaning) in enumerate(d.sprec_elements):
-            self.sprec_grid.addWidget(label(element, "fieldname"), row, 0, Qt.AlignmentFlag.AlignTop)
-            self.sprec_grid.addWidget(label(code, "mono"), row, 1, Qt.AlignmentFlag.AlignTop)
-            self.sprec_grid.addWidget(label(meaning, wrap=True, selectable=True), row, 2, Qt.AlignmentFlag.AlignTop)
-        self.sprec_elements.setVisible(bool(d.sprec_elements))
+        self.sprec.show_detail(d)
 
         if d.parent is not None:
             self.parent_button.setText(link_text(d.parent))
