@@ -32,11 +32,14 @@ def _spun(**kw: object) -> NewSample:
 
 
 def test_post_centrifugation_delay_is_timed_from_the_end_of_the_spin(services: Services, technician: Actor) -> None:
-    # Spun 10:00:00-10:15:00, frozen 11:00:00: 45 min after the end is B; timed from the start (60 min) it is D.
+    # Spun 10:00:00-10:15:00, frozen 11:00:00: 45 min after the end is B; with only the start, 10:00:00 → 11:00:00
+    # still bounds the delay from the end under 1 h: B too; frozen at 11:30:00 it could be B or D: X, not a guess.
     ended = services.samples.register(technician, _spun(centrifugation_ended_at=_at(10, 15))).value
     start_only = services.samples.register(technician, _spun()).value
     assert services.queries.detail(ended).sprec_code.split("-")[5] == "B"
-    assert services.queries.detail(start_only).sprec_code.split("-")[5] == "D"
+    assert services.queries.detail(start_only).sprec_code.split("-")[5] == "B"
+    unsure = services.samples.register(technician, _spun(frozen_at=_at(11, 30))).value
+    assert services.queries.detail(unsure).sprec_code.split("-")[5] == "X"
     with services.db.new_session(write=False) as s:
         stored = s.execute(select(Sample.centrifugation_ended_at).where(Sample.sample_code == ended)).scalar_one()
     assert stored.replace(tzinfo=None) == _at(10, 15).replace(tzinfo=None)

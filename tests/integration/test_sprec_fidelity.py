@@ -56,11 +56,11 @@ def test_the_detail_explains_each_element_with_its_inputs(services: Services, te
 
     start_only = services.samples.register(technician, _serum(frozen_at=_at(10, 59, 59))).value
     post = services.queries.detail(start_only).sprec_explanation.elements[5]  # type: ignore[union-attr]
-    assert post.code == "B"  # 59 min 59 s from the start: under an hour even timed from the start
-    assert "59 min 59 s from the START of centrifugation" in post.text
-    assert post.text.endswith("timed from the START of centrifugation: the end was not recorded")
-    a_minute_later = services.samples.register(technician, _serum(frozen_at=_at(11, 0, 0))).value
-    assert services.queries.detail(a_minute_later).sprec_code.split("-")[5] == "D"  # the code 60 min gives
+    assert post.code == "B"  # 59 min 59 s from the start: under an hour whenever the spin ended
+    assert "from its START at" in post.text and "is 59 min 59 s" in post.text
+    assert post.text.endswith("so the delay from the end was under 59 min 59 s, within one range")
+    a_second_over = services.samples.register(technician, _serum(frozen_at=_at(11, 0, 1))).value
+    assert services.queries.detail(a_second_over).sprec_code.split("-")[5] == "X"  # under 1 h or not: unknown
 
 
 def test_an_override_is_explained_with_who_when_and_why(services: Services, technician: Actor,

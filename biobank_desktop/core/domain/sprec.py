@@ -450,9 +450,9 @@ def derive_fluid_sprec(
       ``pre_centrifugation_temp``; element 4 = ``centrifugation`` ('X' when not recorded);
       element 5 = ``second_centrifugation`` (None means none was done: 'N'; pass 'X' when it is
       not known); element 6 = end of centrifugation → freezing at ``post_centrifugation_temp``.
-      Without ``centrifugation_ended_at`` element 6 is measured from ``centrifuged_at``, which
-      includes the spin time (10–15 min) and can push a borderline sample one class up: record
-      the end time where the workflow can.
+      Without ``centrifugation_ended_at`` element 6 is only what the start time allows
+      (:func:`post_delay_from_start`): the first range when start → freezing stays within it, else
+      'X' — never a class chosen from a delay that includes the spin itself.
     * Not centrifuged (urine, whole blood, …): SPREC has no "not applicable" pre-centrifugation
       code, and the element is defined as the delay between collection and *processing*, so
       element 3 = collection → freezing at ``pre_centrifugation_temp``; elements 4, 5 and 6 are 'N'.
@@ -516,12 +516,11 @@ def derive_fluid_sprec(
                 f"before it starts ({_when(centrifuged_at)}).",
                 hint="Check the times.",
             )
-        start, start_name = (
-            (centrifugation_ended_at, "end of centrifugation")
-            if centrifugation_ended_at is not None
-            else (centrifuged_at, "centrifugation")
-        )
-        post = _delay_code(el[5], (start, start_name), (frozen_at, "freezing"), post_centrifugation_temp)
+        if centrifugation_ended_at is not None:
+            post = _delay_code(el[5], (centrifugation_ended_at, "end of centrifugation"), (frozen_at, "freezing"),
+                               post_centrifugation_temp)
+        else:
+            post = post_delay_from_start(el[5], centrifuged_at, frozen_at, post_centrifugation_temp)
         centrifugation_codes = [first or _unknown(el[3]), second or _na(el[4]), post]
     storage = _optional_code(el[6], long_term_storage) or _unknown(el[6])
     code = "-".join([type_code, container_code, pre, *centrifugation_codes, storage])
@@ -613,6 +612,28 @@ def _delay_code(
             hint="Check the times.",
         )
     return element.code_for((end_at - start_at).total_seconds() / 60, temperature)
+
+
+def post_delay_from_start(element: SprecElement, started_at: dt.datetime | None, frozen_at: dt.datetime | None,
+                          temperature: str | None) -> str:
+    """The post-centrifugation code when only the START of centrifugation is known: never a guess.
+
+    The spin ended somewhere between its start and freezing, so the delay from its end lies in [0, m) where m
+    is start → freezing. When that whole interval falls in one range (m within the first range: a tube spun
+    at 10:00:00 and frozen at 11:00:00 waited under 1 h, B at room temperature) that is the code; when it
+    spans several ranges the code is 'X' (unknown).
+    """
+    if started_at is None or frozen_at is None or temperature is None:
+        return _unknown(element)
+    if frozen_at < started_at:
+        raise ValidationError(
+            f"The freezing time ({_when(frozen_at)}) is before the centrifugation time ({_when(started_at)}).",
+            hint="Check the times.",
+        )
+    minutes = (frozen_at - started_at).total_seconds() / 60
+    shortest = element.code_for(0, temperature)
+    longest = element.code_for(max(minutes - 1e-6, 0), temperature)
+    return shortest if shortest == longest else _unknown(element)
 
 
 def _minutes_code(element: SprecElement, value: Minutes | str | None) -> str:

@@ -268,9 +268,18 @@ def _post(element: SprecElement, code: str, given: FluidInputs, words: _Words) -
     if given.centrifuged_at is None:
         return _timed(element, code, words, start=("centrifugation", None), end=freezing, temperature=temperature,
                       names=("centrifugation time (start or end)", names[1], names[2]))
-    return _timed(element, code, words, start=("the START of centrifugation", given.centrifuged_at),
-                  end=freezing, temperature=temperature, names=names,
-                  note="timed from the START of centrifugation: the end was not recorded")
+    if given.frozen_at is None or temperature is None:
+        return _timed(element, code, words, start=("the start of centrifugation", given.centrifuged_at),
+                      end=freezing, temperature=temperature, names=names)
+    seconds = (given.frozen_at - given.centrifuged_at).total_seconds()
+    span = (f"the end of centrifugation was not recorded; from its START at "
+            f"{words.clock(given.centrifuged_at, given.frozen_at)} to freezing at "
+            f"{words.clock(given.frozen_at, given.centrifuged_at)} is {duration(seconds)}, "
+            f"{_temperature(temperature)}")
+    if code == element.unknown_code:
+        return "unknown", (f"{span}, so the delay from the end lies between 0 and {duration(seconds)}, which spans "
+                           "more than one SPREC range: record when centrifugation ended")
+    return "derived", f"{span}, so the delay from the end was under {duration(seconds)}, within one range"
 
 
 def _timed(element: SprecElement, code: str, words: _Words, *, start: tuple[str, dt.datetime | None],

@@ -294,13 +294,16 @@ def test_pre_centrifugation_ranges(delay: float, temperature: str, expected: str
     ],
 )
 def test_post_centrifugation_ranges(delay: float, temperature: str, expected: str) -> None:
-    code = _fluid(frozen_at=minutes(90 + delay), post_centrifugation_temp=temperature)
+    code = _fluid(centrifugation_ended_at=minutes(90), frozen_at=minutes(90 + delay),
+                  post_centrifugation_temp=temperature)
     assert code.split("-")[5] == expected
 
 
 def test_post_centrifugation_is_measured_from_the_end_of_centrifugation_when_known() -> None:
-    # Spin 90 → 105 min, frozen at 160: 70 min from the start (C), 55 min from the end (A).
-    assert _fluid(frozen_at=minutes(160)).split("-")[5] == "C"
+    # Spin 90 → 105 min, frozen at 160: 55 min from the end (A). With only the start, 70 min bounds the delay
+    # from the end to [0, 70): A or C, so X, never a guess; 60 min from the start bounds it under 1 h: A.
+    assert _fluid(frozen_at=minutes(160)).split("-")[5] == "X"
+    assert _fluid(frozen_at=minutes(150)).split("-")[5] == "A"
     assert _fluid(frozen_at=minutes(160), centrifugation_ended_at=minutes(105)).split("-")[5] == "A"
 
 

@@ -61,10 +61,14 @@ def test_post_centrifugation_delay_from_the_end_of_the_spin() -> None:
 
 def test_only_the_start_of_centrifugation_known_says_so() -> None:
     e = explain(replace(SPUN, centrifugation_ended_at=None))
-    assert e.elements[5].code == "D"  # 60 min from the start: the code the known times allow
-    assert e.elements[5].text == ("1 h from the START of centrifugation at 10:00 to freezing at 11:00, room "
-                                  "temperature (18–28 °C) — timed from the START of centrifugation: the end was "
-                                  "not recorded")
+    assert e.elements[5].code == "B"  # 1 h from the START: the delay from the end was under 1 h whatever the spin
+    assert e.elements[5].text == ("the end of centrifugation was not recorded; from its START at 10:00 to freezing "
+                                  "at 11:00 is 1 h, room temperature (18–28 °C), so the delay from the end was "
+                                  "under 1 h, within one range")
+    later = explain(replace(SPUN, centrifugation_ended_at=None, frozen_at=at(11, 0, 1)))
+    assert (later.elements[5].code, later.elements[5].how) == ("X", "unknown")  # under 1 h or over: not known
+    assert later.elements[5].text.endswith("lies between 0 and 1 h 1 s, which spans more than one SPREC "
+                                           "range: record when centrifugation ended")
 
 
 def test_times_to_the_second_and_across_midnight() -> None:
