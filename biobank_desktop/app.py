@@ -201,17 +201,20 @@ class BiobankApp(QObject):
         self.exit_code: int | None = None
         self._last_username = ""
         self._chosen_knowingly: str | None = None  # the database the user chose in Switch database
+        self._settings_broken = False  # a settings file could not be read at start
 
     # -- 1 + 2: settings, database ----------------------------------------------------------------------
 
     def start(self) -> None:
         # --database, then $BIOBANK_DATABASE_URL (as config.resolve_database_url orders them), then the settings.
         self.explicit_url = self.explicit_url or os.environ.get(ENV_DATABASE_URL) or None
-        if self.settings is None:
+        if self.settings is None or self._settings_broken:
             try:
                 self.settings = Settings.load()
+                self._settings_broken = False
             except BiobankError as exc:
                 self.settings = Settings()
+                self._settings_broken = True  # Retry reads the files again (never goes on with the defaults)
                 self._fail(exc)
                 return
         self.open_database()
@@ -332,7 +335,9 @@ class BiobankApp(QObject):
         self._show(dialog)
 
     def _choice(self, choice: str) -> None:
-        if choice == "retry":
+        if choice == "retry" and self._settings_broken:
+            self.start()
+        elif choice == "retry":
             self.open_database()
         elif choice == "switch":
             self.switch_database()

@@ -4,7 +4,9 @@ happened and what to do. (An unreachable PostgreSQL server: tests/gui/test_start
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,7 @@ def workstation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def _start(request: pytest.FixtureRequest, qtbot) -> StartupErrorDialog:
     biobank = BiobankApp(QApplication.instance())  # settings read from the files, as at a real start
     request.addfinalizer(lambda: biobank.quit(0))
+    request.node.biobank = biobank
     biobank.start()
     qtbot.waitUntil(lambda: isinstance(biobank.current_dialog, StartupErrorDialog)
                     and biobank.current_dialog.isVisible(), timeout=30_000)
@@ -64,6 +67,22 @@ def test_a_broken_machine_wide_settings_file_ends_in_a_dialog_naming_it(qtbot, r
                                    "from 1 to 65535, not 99999.")
     assert "IT department" in dialog.hint.text()
     assert dialog.quit_button.isVisible() and dialog.retry_button.isVisible()
+
+
+def test_retry_after_a_broken_settings_file_reads_the_files_again(qtbot, request, workstation, sqlite_template):
+    from biobank_desktop.ui.dialogs.login import FirstAdministratorDialog
+
+    site = workstation / "site" / "settings.json"
+    site.parent.mkdir()
+    site.write_text('{"database": {"backend": "sqlite", "sqlite_path": 7}}', encoding="utf-8")
+    dialog = _start(request, qtbot)
+    biobank = request.node.biobank
+    shared = workstation / "shared.sqlite"
+    shutil.copyfile(sqlite_template, shared)  # IT fixes the file: a database set up, no account yet
+    site.write_text(json.dumps({"database": {"backend": "sqlite", "sqlite_path": str(shared)}}), encoding="utf-8")
+    dialog.retry_button.click()
+    qtbot.waitUntil(lambda: isinstance(biobank.current_dialog, FirstAdministratorDialog), timeout=30_000)
+    assert biobank.settings.database.sqlite_path == str(shared), "not the defaults the failed start fell back on"
 
 
 class _ReadOnlyDisk:
