@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from biobank_desktop.core.labels.printers import PrinterConfig
     from biobank_desktop.core.services import Services
     from biobank_desktop.core.services.identity import KnownDatabase
+    from biobank_desktop.core.services.self_test import SelfTestContext
     from biobank_desktop.ui.dialogs.login import DemoAccount, LoginDialog, LoginResult
     from biobank_desktop.ui.main_window import MainWindow
 
@@ -116,11 +117,13 @@ def open_services(url: str, workstation: str | None, progress: ProgressFn, _canc
         ensure_identity,
     )
     from biobank_desktop.core.services.queries import SampleCriteria
+    from biobank_desktop.core.services.self_test import require_writable_folder
 
     known = KnownDatabase.from_dict(known_record) if known_record else None
     path = sqlite_path(url)
     if path is not None:
         check_before_open(path, known)  # a known file that is missing or empty is never created
+        require_writable_folder(path.parent, what="the folder of the database file")  # SQLite writes beside it
     db = open_database(url)
     try:
         is_empty = check_identity(db, None if accept_other_identity else known)
@@ -198,17 +201,20 @@ class BiobankApp(QObject):
         self.exit_code: int | None = None
         self._last_username = ""
         self._chosen_knowingly: str | None = None  # the database the user chose in Switch database
+        self._settings_broken = False  # a settings file could not be read at start
 
     # -- 1 + 2: settings, database ----------------------------------------------------------------------
 
     def start(self) -> None:
         # --database, then $BIOBANK_DATABASE_URL (as config.resolve_database_url orders them), then the settings.
         self.explicit_url = self.explicit_url or os.environ.get(ENV_DATABASE_URL) or None
-        if self.settings is None:
+        if self.settings is None or self._settings_broken:
             try:
                 self.settings = Settings.load()
+                self._settings_broken = False
             except BiobankError as exc:
                 self.settings = Settings()
+                self._settings_broken = True  # Retry reads the files again (never goes on with the defaults)
                 self._fail(exc)
                 return
         self.open_database()
@@ -329,7 +335,9 @@ class BiobankApp(QObject):
         self._show(dialog)
 
     def _choice(self, choice: str) -> None:
-        if choice == "retry":
+        if choice == "retry" and self._settings_broken:
+            self.start()
+        elif choice == "retry":
             self.open_database()
         elif choice == "switch":
             self.switch_database()
@@ -570,6 +578,18 @@ def _setup_logging() -> None:
         pass  # a read-only data folder must not stop the application
 
 
+def set_window_icon(qapp: QApplication) -> None:
+    """The application's mark (resources/icons/biobank-desktop.svg) on every window and in the task bar."""
+    from PySide6.QtGui import QIcon
+
+    from biobank_desktop.core.resources import resource_path
+
+    try:
+        qapp.setWindowIcon(QIcon(str(resource_path("icons", "biobank-desktop.svg"))))
+    except FileNotFoundError as exc:
+        log.warning("%s", exc)  # an incomplete installation still starts; the self-test names the file
+
+
 def _install_excepthook() -> None:
     """A bug in a slot shows 'Unexpected error' with details and is logged; the window stays usable."""
     previous = sys.excepthook
@@ -592,12 +612,44 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     parser = argparse.ArgumentParser(prog="biobank-desktop-gui", description="Biobank Desktop")
     parser.add_argument("--database", metavar="URL", help="database URL for this run "
                         "(e.g. sqlite+pysqlite:////path/biobank.sqlite); overrides the settings")
+    parser.add_argument("--self-test", action="store_true", help="check this installation and this workstation's "
+                        "set-up, print what was checked, exit 0 when all passed")
     return parser.parse_known_args(list(argv))
+
+
+def self_test_window(ctx: SelfTestContext) -> str:
+    """The self-test's window check, for the command line's ``--self-test`` (which must not import the UI)."""
+    from biobank_desktop.ui.self_test import open_main_window
+
+    return open_main_window(ctx)
+
+
+def self_test(database_url: str | None = None) -> int:
+    """``--self-test``: the checks of :mod:`biobank_desktop.core.services.self_test` plus the main window
+    (offscreen without a display). A windowed executable without a console (Windows) shows the result in a
+    message box instead of printing it."""
+    import io
+
+    from biobank_desktop import __version__
+    from biobank_desktop.core.services.self_test import run_self_test
+    from biobank_desktop.ui.self_test import WINDOW_CHECK
+
+    if sys.stdout is not None and sys.stderr is not None:
+        return run_self_test(sys.stdout, sys.stderr, window=WINDOW_CHECK, database_url=database_url,
+                             version=__version__)
+    report = io.StringIO()
+    code = run_self_test(report, report, window=WINDOW_CHECK, database_url=database_url, version=__version__)
+    _qapp = QApplication.instance() or QApplication([sys.argv[0]])  # kept while the box shows
+    QMessageBox(QMessageBox.Icon.Information if code == 0 else QMessageBox.Icon.Critical, "Biobank Desktop self-test",
+                report.getvalue()).exec()
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Start the GUI; returns the exit code (0: closed normally, 1: start-up failed and the user quit)."""
     args, qt_args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.self_test:
+        return self_test(args.database)
     # The core (SQLAlchemy, Alembic, argon2) takes longer to import than the GUI takes to appear: start it now,
     # beside the main thread, so that the login dialog shows while it loads.
     threading.Thread(target=_import_core, name="import-core", daemon=True).start()
@@ -608,6 +660,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     qapp.setOrganizationName("Biobank Desktop")
     qapp.setQuitOnLastWindowClosed(False)  # between dialogs there is a moment without a window
     apply_theme(qapp)
+    set_window_icon(qapp)
     _install_excepthook()
     app = BiobankApp(qapp, database_url=args.database)
     # Only the loop main() runs is ended: QCoreApplication.exit() outside exec() would make every later

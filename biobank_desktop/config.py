@@ -4,8 +4,16 @@ Stored as JSON in the user's config folder (platformdirs). The PostgreSQL passwo
 written there: it lives in the operating system's keyring (``keyring``), or is asked at login
 when no keyring is available.
 
-``BIOBANK_CONFIG_DIR`` and ``BIOBANK_DATA_DIR`` move both folders (tests, portable installs);
-``BIOBANK_DATABASE_URL`` overrides the database for one run.
+Settings are taken in this order, each later one overriding the earlier ones key by key (see
+:meth:`Settings.load`): the defaults; the machine-wide file an administrator rolls out
+(:func:`site_settings_path`); this user's file (:meth:`Settings.path`); then, for the database only,
+``$BIOBANK_DATABASE_URL`` and ``--database`` (:func:`resolve_database_url`). Saving writes to the
+user's file only what differs from the defaults and the machine-wide file, so a later change of the
+machine-wide file reaches every user who did not change that value themselves.
+
+``BIOBANK_CONFIG_DIR`` and ``BIOBANK_DATA_DIR`` move both per-user folders (tests, portable installs);
+``BIOBANK_SITE_CONFIG`` names another machine-wide file; ``BIOBANK_DATABASE_URL`` overrides the
+database for one run.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from biobank_desktop.core.domain.errors import ValidationError
 APP_NAME = "BiobankDesktop"
 KEYRING_SERVICE = "biobank-desktop"
 ENV_DATABASE_URL = "BIOBANK_DATABASE_URL"
+ENV_SITE_CONFIG = "BIOBANK_SITE_CONFIG"
 
 
 def config_dir() -> Path:
@@ -33,6 +42,16 @@ def config_dir() -> Path:
 
 def data_dir() -> Path:
     return Path(os.environ.get("BIOBANK_DATA_DIR") or platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def site_settings_path() -> Path:
+    """The machine-wide settings file: ``$BIOBANK_SITE_CONFIG``, else ``settings.json`` in the system's
+    configuration folder (Windows ``C:\\ProgramData\\BiobankDesktop``, macOS ``/Library/Application
+    Support/BiobankDesktop``, Linux ``/etc/xdg/BiobankDesktop``, the first folder of ``$XDG_CONFIG_DIRS``)."""
+    explicit = os.environ.get(ENV_SITE_CONFIG)
+    if explicit:
+        return Path(explicit)
+    return Path(platformdirs.site_config_dir(APP_NAME, appauthor=False)) / "settings.json"
 
 
 def default_sqlite_path() -> Path:
@@ -97,21 +116,32 @@ class Settings:
 
     @classmethod
     def load(cls) -> Settings:
+        """The defaults, overridden by the machine-wide file, overridden by this user's file (objects such as
+        ``database`` key by key, lists such as ``printers`` as a whole). Each file is checked on its own: a
+        ValidationError names the file at fault and says who can fix it."""
+        site_path = site_settings_path()
+        site = _read_settings_file(site_path, _SITE_HINT)
+        if site is not None:
+            cls.from_json(site, site_path, hint=_SITE_HINT)
         path = cls.path()
-        if not path.exists():
-            return cls()
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError, RecursionError) as exc:
-            raise ValidationError(f"The settings file {path} is damaged ({exc}).", hint=_SETTINGS_HINT) from exc
-        return cls.from_json(raw, path)
+        mine = _read_settings_file(path, _SETTINGS_HINT)
+        if mine is not None:
+            cls.from_json(mine, path)
+        return cls.from_json(_merged(site or {}, mine or {}), path)
 
     @classmethod
-    def from_json(cls, raw: object, path: Path) -> Settings:
+    def machine_wide(cls) -> Settings:
+        """The defaults overridden by the machine-wide file alone (what this user's file is compared with)."""
+        site_path = site_settings_path()
+        site = _read_settings_file(site_path, _SITE_HINT)
+        return cls() if site is None else cls.from_json(site, site_path, hint=_SITE_HINT)
+
+    @classmethod
+    def from_json(cls, raw: object, path: Path, *, hint: str | None = None) -> Settings:
         """Settings from the parsed JSON of ``path``, every value checked: ValidationError names the first
         key of the wrong type or value (a file edited by hand or by another program must not fail later,
         somewhere else, with no word of the file)."""
-        top = _Checker(path)
+        top = _Checker(path, hint or _SETTINGS_HINT)
         root = top.mapping(raw, "")
         db_raw = top.mapping(root.get("database", {}), "database")
         defaults = DatabaseSettings()
@@ -137,7 +167,13 @@ class Settings:
                                                                             "known_databases").items()
                                     if isinstance(v, dict)})
 
+    def own_values(self) -> dict[str, Any]:
+        """What this user's file holds: the values that differ from the defaults and the machine-wide file."""
+        return _difference(asdict(self), asdict(self.machine_wide()))
+
     def save(self) -> None:
+        """Write this user's file (only :meth:`own_values`); ValidationError when the machine-wide file is broken
+        (what differs from it cannot be told then)."""
         self.database.validate()
         path = self.path()
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -146,7 +182,7 @@ class Settings:
         # at the same moment (the window and the command line) do not write into each other's file.
         with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=".settings-",
                                          suffix=".tmp", delete=False) as tmp:
-            tmp.write(json.dumps(asdict(self), indent=2, ensure_ascii=False))
+            tmp.write(json.dumps(self.own_values(), indent=2, ensure_ascii=False))
             tmp.flush()
             os.fsync(tmp.fileno())
         os.replace(tmp.name, path)
@@ -156,18 +192,63 @@ _SETTINGS_HINT = ("Fix it (Settings in the application writes a correct one), or
                   "starts with default settings, and this workstation's printers must be added again.")
 
 
+_SITE_HINT = ("This file is rolled out by your IT department for every user of this computer: ask them to "
+              "correct it (README, 'For administrators'). The application cannot start correctly until then.")
+
+
+def _read_settings_file(path: Path, hint: str) -> object | None:
+    """The parsed JSON of ``path``; None when there is no such file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeError) as exc:
+        raise ValidationError(f"The settings file {path} cannot be read ({exc}).", hint=hint) from exc
+    try:
+        parsed: object = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise ValidationError(f"The settings file {path} is damaged ({exc}).", hint=hint) from exc
+    return parsed
+
+
+def _merged(base: object, top: object) -> Any:
+    """``top`` over ``base``: objects merged key by key (recursively), anything else replaced whole."""
+    if isinstance(base, dict) and isinstance(top, dict):
+        merged = dict(base)
+        for key, value in top.items():
+            merged[key] = _merged(base.get(key), value) if key in base else value
+        return merged
+    return top
+
+
+def _difference(values: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+    """The part of ``values`` that ``_merged(base, part)`` needs to give ``values`` back."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in base:
+            out[key] = value
+        elif isinstance(value, dict) and isinstance(base[key], dict):
+            inner = _difference(value, base[key])
+            if inner:
+                out[key] = inner
+        elif value != base[key]:
+            out[key] = value
+    return out
+
+
 class _Checker:
     """Type checks of the values read from a settings file, each refusal naming its key."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, hint: str) -> None:
         self.path = path
+        self.hint = hint
 
     def wrong(self, key: str, value: object, expected: str) -> ValidationError:
         shown = json.dumps(value, ensure_ascii=False, default=str)
         shown = shown if len(shown) <= 60 else shown[:59] + "…"
         where = f'"{key}"' if key else "its content"
         return ValidationError(f"The settings file {self.path} is damaged: {where} must be {expected}, not {shown}.",
-                               hint=_SETTINGS_HINT)
+                               hint=self.hint)
 
     def mapping(self, value: object, key: str) -> dict[str, Any]:
         if not isinstance(value, dict):

@@ -23,6 +23,7 @@ os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
 _TMP_HOME = Path(tempfile.mkdtemp(prefix="biobank-tests-"))
 os.environ["BIOBANK_CONFIG_DIR"] = str(_TMP_HOME / "config")
 os.environ["BIOBANK_DATA_DIR"] = str(_TMP_HOME / "data")
+os.environ["BIOBANK_SITE_CONFIG"] = str(_TMP_HOME / "site" / "settings.json")  # none: not this machine's
 os.environ.pop("BIOBANK_DATABASE_URL", None)
 
 import pytest

@@ -3,6 +3,8 @@
 Without a command it starts the application window. Commands::
 
     biobank-desktop [--database URL|FILE] [--user NAME] [--json] COMMAND ...
+    biobank-desktop --self-test [--database URL|FILE]   check this installation and this workstation's
+                               set-up (see core/services/self_test.py); exit 0 when every check passed
 
     db upgrade                 bring the schema to this version (an SQLite file is backed up first)
     db check                   schema at head, integrity (SQLite), audit chain; exit 1 on a problem
@@ -139,6 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=f"The database: --database, else ${ENV_DATABASE_URL}, else Settings, else the default SQLite file.",
     )
     # Not the common options: their action objects are shared with every command.
+    parser.add_argument("--self-test", action="store_true",
+                        help="check this installation (a temporary database, labels, a workbook, the window) and "
+                             "this workstation's settings and database; exit 0 when every check passed")
     parser.set_defaults(handler=None, uses_database=True, creates_database=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for group in _GROUPS:
@@ -199,6 +204,11 @@ def _run(words: list[str]) -> int:
     for name, default in (("database", None), ("user", None), ("json", False)):
         if not hasattr(args, name):
             setattr(args, name, default)
+    if getattr(args, "self_test", False):
+        if args.handler is not None:
+            print(f"{PROG}: error: --self-test takes no command", file=sys.stderr)
+            return EXIT_USAGE
+        return _self_test(args)
     if args.handler is None:
         return _start_gui(args)
     db: Database | None = None
@@ -273,6 +283,20 @@ def _start_gui(args: argparse.Namespace) -> int:
     from biobank_desktop.app import main
 
     return main([])
+
+
+def _self_test(args: argparse.Namespace) -> int:
+    from biobank_desktop import __version__
+    from biobank_desktop.core.services.self_test import Check, SelfTestContext, run_self_test
+
+    def window(ctx: SelfTestContext) -> str:
+        from biobank_desktop.app import self_test_window  # Qt: through the GUI's door (a missing Qt is a FAILED line)
+
+        return self_test_window(ctx)
+
+    url = _database_url(args.database) if args.database else None
+    return run_self_test(sys.stdout, sys.stderr, window=Check("main window", window, needs=("demo data",)),
+                         database_url=url, version=__version__)
 
 
 def _translate(exc: Exception, db: Database | None) -> BiobankError | None:
