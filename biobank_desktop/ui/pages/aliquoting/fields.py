@@ -22,9 +22,10 @@ def parse_local_time(text: str, today: dt.date | None = None) -> dt.datetime | N
     match = _TIME.fullmatch(stripped)
     if match is None:
         raise ValueError(stripped)
-    day = dt.date.fromisoformat(match["date"]) if match["date"] else (today or dt.date.today())
-    local = dt.datetime(day.year, day.month, day.day, int(match["h"]), int(match["m"]))
-    return local.astimezone().astimezone(dt.UTC)
+    now = dt.datetime.now().astimezone()
+    day = dt.date.fromisoformat(match["date"]) if match["date"] else (today or now.date())
+    naive = dt.datetime.combine(day, dt.time(int(match["h"]), int(match["m"])))
+    return naive.astimezone().astimezone(dt.UTC)  # the naive time is this workstation's local time
 
 
 class TimeField(QWidget):
@@ -39,7 +40,7 @@ class TimeField(QWidget):
         layout.setSpacing(6)
         self.edit = QLineEdit()
         self.edit.setPlaceholderText(placeholder)
-        self.edit.setMinimumWidth(150)
+        self.edit.setMinimumWidth(100)
         self.now_button = button(self.tr("Now"), on_click=self.set_now)
         self.now_button.setAutoDefault(False)
         layout.addWidget(self.edit, 1)
@@ -48,7 +49,7 @@ class TimeField(QWidget):
         self.setFocusProxy(self.edit)
 
     def set_now(self) -> None:
-        self.edit.setText(dt.datetime.now().strftime("%H:%M"))
+        self.edit.setText(dt.datetime.now().astimezone().strftime("%H:%M"))
 
     def value(self) -> dt.datetime | None:
         """The time typed (UTC), None when empty; ValueError when it cannot be read."""

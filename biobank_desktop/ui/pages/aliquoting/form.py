@@ -44,7 +44,7 @@ def _combo(name: str, items: list[tuple[str, str]], none_text: str) -> QComboBox
     for code, meaning in items:
         combo.addItem(f"{code} — {meaning}", code)
     combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    combo.setMinimumContentsLength(14)
+    combo.setMinimumContentsLength(10)
     combo.view().setMinimumWidth(420)
     return combo
 
@@ -58,12 +58,13 @@ class ProcessingBox(QGroupBox):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("processingBox")
-        self.setTitle(self.tr("How the derivative was made (for its SPREC code; leave empty what was not recorded)"))
+        self.setTitle(self.tr("How the derivative was made (for its SPREC code)"))
         grid = QGridLayout(self)
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(6)
-        self.spin_start = TimeField(self.tr("spin started, e.g. 14:05"))
-        self.spin_end = TimeField(self.tr("spin ENDED, e.g. 14:20"))
+        self.setToolTip(self.tr("Leave empty what was not recorded: its SPREC element is then X (unknown)"))
+        self.spin_start = TimeField(self.tr("e.g. 14:05"))
+        self.spin_end = TimeField(self.tr("e.g. 14:20"))
         self.spin = _combo("spinCode", _codes("centrifugation"), self.tr("— spin not recorded —"))
         self.second_spin = _combo("secondSpinCode", _codes("second_centrifugation"),
                                   self.tr("— no second spin recorded —"))
@@ -72,11 +73,11 @@ class ProcessingBox(QGroupBox):
         for value, text in ((None, self.tr("— temperature after the spin —")), ("RT", self.tr("Room temperature")),
                             ("COLD", self.tr("Cold (2–10 °C)"))):
             self.post_temp.addItem(text, value)
-        self.extraction_start = TimeField(self.tr("extraction started"))
-        self.frozen = TimeField(self.tr("children frozen at"))
+        self.extraction_start = TimeField(self.tr("e.g. 14:05"))
+        self.frozen = TimeField(self.tr("e.g. 15:10"))
         self._captions = {
             "spin_start": label(self.tr("Spin started"), "fieldname"),
-            "spin_end": label(self.tr("Spin ended"), "fieldname"),
+            "spin_end": label(self.tr("Spin END"), "fieldname"),
             "extraction_start": label(self.tr("Extraction started"), "fieldname"),
         }
         grid.addWidget(self._captions["spin_start"], 0, 0)
@@ -229,7 +230,8 @@ class AliquotForm(QWidget):
         return Units("mL" if self.available() >= 1000 else "µL")
 
     def chosen_type(self) -> str | None:
-        return self.child_type.currentData()
+        data = self.child_type.currentData()
+        return None if data is None else str(data)
 
     def is_derivative(self) -> bool:
         return self.info is not None and self.chosen_type() not in (None, self.info.sample_type)
@@ -256,6 +258,10 @@ class AliquotForm(QWidget):
             if self.split.isChecked() and self._draw.each is not None:
                 self.each.setPlaceholderText(self._draw.units.show(self._draw.each))
             self.sum_label.setText(self._draw.text())
+        over = self._draw is not None and self._draw.each is not None and self._draw.left < 0
+        colour, background = ("#a4161a", "#fde7e7") if over else ("#17703a", "#e3f4e8")
+        self.sum_label.setStyleSheet(f"QLabel#aliquotSum {{ font-size: 13pt; color: {colour}; background: "
+                                     f"{background}; padding: 6px 10px; border-radius: 6px; }}")
         self.reason_label.setText(self.problem() if self.info is not None else "")
         self.reason_label.setVisible(bool(self.reason_label.text()))
         self.changed.emit()
