@@ -32,10 +32,12 @@ already) cannot be written in SPREC and gives ``Z`` with the reason in the expla
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 from enum import StrEnum
 
 from biobank_desktop.core.domain.errors import ValidationError
+from biobank_desktop.core.domain.sprec import SprecElement, load_sprec_tables
 
 
 class Step(StrEnum):
@@ -87,17 +89,33 @@ SPUN_TYPES = frozenset({"PL1", "PL2", "SER", "BUF", "BFF", "RBC", "CEL", "PEL", 
 
 def allowed_children(parent_type: str) -> tuple[str, ...]:
     """The parent's own type (aliquots) first, then the derivative types it allows (see :data:`DERIVATIVES`)."""
-    raise NotImplementedError
+    own = parent_type.strip().upper()
+    return (own, *(t for t in DERIVATIVES.get(own, ()) if t != own))
 
 
 def check_child_type(parent_type: str, child_type: str) -> None:
     """ValidationError naming the types that are allowed when ``child_type`` cannot be made from ``parent_type``."""
-    raise NotImplementedError
+    own, wanted = parent_type.strip().upper(), child_type.strip().upper()
+    allowed = allowed_children(own)
+    if wanted not in allowed:
+        others = ", ".join(allowed[1:])
+        raise ValidationError(
+            f"{wanted} cannot be made from a {own} parent.",
+            hint=(f"From {own}: aliquots ({own}) or {others}." if others else f"A {own} tube gives aliquots "
+                  f"({own}) only."))
 
 
 def step_for(parent_type: str, child_type: str, *, parent_spun: bool, material: str) -> Step:
     """How a child of ``child_type`` is made from this parent (see the module docstring)."""
-    raise NotImplementedError
+    own, wanted = parent_type.strip().upper(), child_type.strip().upper()
+    check_child_type(own, wanted)
+    if wanted == own:
+        return Step.ALIQUOT
+    if wanted in EXTRACT_TYPES:
+        return Step.EXTRACTION
+    if material == "solid" or wanted not in SPUN_TYPES:
+        return Step.PREPARATION
+    return Step.SECOND_SPIN if parent_spun else Step.SEPARATION
 
 
 @dataclass(frozen=True)
@@ -176,7 +194,208 @@ def child_pre_analytics(parent: ParentPreAnalytics, child_type: str,
     Long-term storage (element 7) starts as ``X``: it is derived when the child is placed (its tube and the
     freezer's temperature). ValidationError for a child type the parent does not allow, for times in the
     wrong order, or for a processing code SPREC does not have."""
-    raise NotImplementedError
+    proc = processing or DerivativeProcessing()
+    wanted = child_type.strip().upper()
+    spun = parent.centrifuged_at is not None or parent.centrifugation not in (None, "N")
+    step = step_for(parent.sample_type, wanted, parent_spun=spun, material=parent.material)
+    _check_order(proc)
+    if parent.material == "solid":
+        return _solid_child(parent, wanted, step)
+    return _FluidChild(parent, wanted, step, proc, spun).build()
+
+
+def _check_order(proc: DerivativeProcessing) -> None:
+    moments = [(proc.centrifuged_at, "the start of the spin"), (proc.centrifugation_ended_at, "its end"),
+               (proc.frozen_at, "freezing")]
+    known = [(m, name) for m, name in moments if m is not None]
+    for (a, a_name), (b, b_name) in itertools.pairwise(known):
+        if b < a:
+            raise ValidationError(f"The time of {b_name} ({b:%Y-%m-%d %H:%M:%S}) is before {a_name} "
+                                  f"({a:%Y-%m-%d %H:%M:%S}).", hint="Check the times.")
+
+
+def _parts(code: str | None, width: int) -> list[str] | None:
+    parts = code.split("-") if code else []
+    return parts if len(parts) == width else None
+
+
+def _solid_child(parent: ParentPreAnalytics, wanted: str, step: Step) -> ChildPreAnalytics:
+    tables = load_sprec_tables(parent.sprec_version)
+    parts = _parts(parent.sprec_code, len(tables.solid))
+    if parts is None:
+        raise ValidationError(f"The parent has no complete SPREC code ({parent.sprec_code or 'none'}) to hand on.",
+                              hint="A supervisor records or overrides the parent's SPREC code first.")
+    own = "ZZZ" if wanted in EXTRACT_TYPES else wanted
+    why_type = ("SPREC has no type for an extract: other (ZZZ)" if wanted in EXTRACT_TYPES
+                else f"the child's own type {wanted}")
+    elements = [ElementOrigin(1, own, "inherited" if step is Step.ALIQUOT else "derived",
+                              "the parent's type" if step is Step.ALIQUOT else why_type)]
+    elements += [ElementOrigin(i + 1, parts[i], "inherited", "the tissue's collection and fixation, as the parent's")
+                 for i in range(1, len(parts) - 1)]
+    elements.append(_storage_pending(len(parts)))
+    code = "-".join(e.code for e in elements)
+    tables.validate(code, "solid")
+    return ChildPreAnalytics(step, wanted, code, tuple(elements), None, None, None, None, None, None, None)
+
+
+def _storage_pending(position: int) -> ElementOrigin:
+    return ElementOrigin(position, "X", "unknown", "derived from the child's tube and freezer when it is placed")
+
+
+def _delay(element: SprecElement, start: dt.datetime | None, start_name: str, end: dt.datetime | None,  # noqa: PLR0917
+           end_name: str, temperature: str | None) -> ElementOrigin:
+    if start is None or end is None or temperature is None:
+        missing = [n for v, n in ((start, f"the time of {start_name}"), (end, f"the time of {end_name}"),
+                                  (temperature, "the temperature")) if v is None]
+        return ElementOrigin(element.position, element.unknown_code or "X", "unknown",
+                             f"not known: {', '.join(missing)}")
+    if end < start:
+        raise ValidationError(f"The time of {end_name} ({end:%Y-%m-%d %H:%M:%S}) is before {start_name} "
+                              f"({start:%Y-%m-%d %H:%M:%S}).", hint="Check the times.")
+    minutes = (end - start).total_seconds() / 60
+    code = element.code_for(minutes, temperature)
+    origin = "other" if code == element.other_code else "derived"
+    return ElementOrigin(element.position, code, origin,
+                         f"{minutes:g} min from {start_name} at {start:%H:%M:%S} to {end_name} at {end:%H:%M:%S} "
+                         f"({temperature})")
+
+
+@dataclass
+class _FluidChild:
+    parent: ParentPreAnalytics
+    wanted: str
+    step: Step
+    proc: DerivativeProcessing
+    parent_spun: bool
+
+    def build(self) -> ChildPreAnalytics:
+        tables = load_sprec_tables(self.parent.sprec_version)
+        self.el = tables.fluid
+        self.parts = _parts(self.parent.sprec_code, len(self.el))
+        builder = {Step.ALIQUOT: self._aliquot, Step.SEPARATION: self._separation,
+                   Step.SECOND_SPIN: self._second_spin}.get(self.step, self._extraction)
+        elements, fields = builder()
+        elements.append(_storage_pending(7))
+        code = "-".join(e.code for e in elements)
+        tables.validate(code, "fluid")
+        return ChildPreAnalytics(self.step, self.wanted, code, tuple(elements), **fields)  # type: ignore[arg-type]
+
+    def _inherited(self, position: int, why: str, fallback: ElementOrigin | None = None) -> ElementOrigin:
+        if self.parts is not None and self.parts[position - 1] not in ("X",):
+            return ElementOrigin(position, self.parts[position - 1], "inherited", why)
+        if fallback is not None:
+            return fallback
+        if self.parts is not None:
+            return ElementOrigin(position, self.parts[position - 1], "inherited", why)
+        return ElementOrigin(position, self.el[position - 1].unknown_code or "X", "unknown",
+                             "the parent has no SPREC code to hand on")
+
+    def _code(self, position: int, value: str | None, why: str, *, default: str) -> ElementOrigin:
+        element = self.el[position - 1]
+        code = (value or default).strip().upper()
+        if element.get(code) is None:
+            raise ValidationError(f"'{code}' is not a SPREC {element.name} code.",
+                                  hint="Choose one from the list.")
+        origin = {element.unknown_code: "unknown", element.other_code: "other"}.get(code, "derived")
+        return ElementOrigin(position, code, origin, why if value else f"{why}: not recorded")
+
+    def _container(self) -> ElementOrigin:
+        return self._inherited(2, "the primary container the material was collected in",
+                               self._code(2, self.parent.primary_container, "the parent's primary container",
+                                          default="XXX"))
+
+    def _fields(self, **own: object) -> dict[str, object]:
+        p = self.parent
+        fields: dict[str, object] = {
+            "centrifuged_at": p.centrifuged_at, "centrifugation_ended_at": p.centrifugation_ended_at,
+            "frozen_at": p.frozen_at, "pre_centrifugation_temp": p.pre_centrifugation_temp,
+            "centrifugation": p.centrifugation, "second_centrifugation": p.second_centrifugation,
+            "post_centrifugation_temp": p.post_centrifugation_temp}
+        fields.update(own)
+        return fields
+
+    def _aliquot(self) -> tuple[list[ElementOrigin], dict[str, object]]:
+        p, proc = self.parent, self.proc
+        same = "the same material: as the parent's"
+        elements = [self._inherited(1, same), self._container()]
+        if p.frozen_at is None and proc.frozen_at is not None:
+            # A fresh parent: its delays run to the child's freezing.
+            if self.parent_spun:
+                elements += [self._inherited(3, same), self._inherited(4, same), self._inherited(5, same)]
+                start, name = ((p.centrifugation_ended_at, "the end of centrifugation")
+                               if p.centrifugation_ended_at else (p.centrifuged_at, "centrifugation"))
+                elements.append(_delay(self.el[5], start, name, proc.frozen_at, "freezing of the aliquot",
+                                       proc.post_centrifugation_temp or p.post_centrifugation_temp))
+            else:
+                elements.append(_delay(self.el[2], p.collected_at, "collection", proc.frozen_at,
+                                       "freezing of the aliquot", p.pre_centrifugation_temp))
+                elements += [self._inherited(i, same) for i in (4, 5, 6)]
+            return elements, self._fields(frozen_at=proc.frozen_at)
+        elements += [self._inherited(i, same) for i in (3, 4, 5, 6)]
+        return elements, self._fields()
+
+    def _separation(self) -> tuple[list[ElementOrigin], dict[str, object]]:
+        p, proc = self.parent, self.proc
+        elements = [ElementOrigin(1, self.wanted, "derived", f"the derivative's own type {self.wanted}"),
+                    self._container(),
+                    _delay(self.el[2], p.collected_at, "collection", proc.centrifuged_at,
+                           "the start of this centrifugation", p.pre_centrifugation_temp),
+                    self._code(4, proc.centrifugation, "this centrifugation", default="X"),
+                    self._code(5, proc.second_centrifugation, "a second spin in this separation",
+                               default="N")]
+        end = proc.centrifugation_ended_at
+        start, name = (end, "the end of centrifugation") if end else (proc.centrifuged_at, "centrifugation")
+        elements.append(_delay(self.el[5], start, name, proc.frozen_at, "freezing", proc.post_centrifugation_temp))
+        return elements, self._fields(
+            centrifuged_at=proc.centrifuged_at, centrifugation_ended_at=end, frozen_at=proc.frozen_at,
+            centrifugation=elements[3].code, second_centrifugation=elements[4].code,
+            post_centrifugation_temp=proc.post_centrifugation_temp)
+
+    def _second_spin(self) -> tuple[list[ElementOrigin], dict[str, object]]:
+        p, proc = self.parent, self.proc
+        kept = "the parent's first processing, which still holds"
+        elements = [ElementOrigin(1, self.wanted, "derived", f"the derivative's own type {self.wanted}"),
+                    self._container(), self._inherited(3, kept), self._inherited(4, kept)]
+        if p.second_centrifugation not in (None, "N"):
+            elements.append(ElementOrigin(5, "Z", "other", "a third spin: SPREC records two centrifugations"))
+        else:
+            elements.append(self._code(5, proc.centrifugation, "this (second) centrifugation", default="X"))
+        end = proc.centrifugation_ended_at
+        start, name = ((end, "the end of the second centrifugation") if end
+                       else (proc.centrifuged_at, "the second centrifugation"))
+        elements.append(_delay(self.el[5], start, name, proc.frozen_at, "freezing", proc.post_centrifugation_temp))
+        return elements, self._fields(
+            centrifugation_ended_at=end, frozen_at=proc.frozen_at, second_centrifugation=elements[4].code,
+            post_centrifugation_temp=proc.post_centrifugation_temp)
+
+    def _extraction(self) -> tuple[list[ElementOrigin], dict[str, object]]:
+        p, proc = self.parent, self.proc
+        extract = self.step is Step.EXTRACTION
+        first = (ElementOrigin(1, "ZZZ", "other", f"SPREC has no type for an extract ({self.wanted}): other")
+                 if extract else ElementOrigin(1, self.wanted, "derived", f"the derivative's own type {self.wanted}"))
+        begun = proc.centrifuged_at or proc.extracted_at
+        what = "extraction" if extract else "preparation"
+        if self.parent_spun or p.frozen_at is not None:
+            pre = self._inherited(3, "the parent's first processing, which still holds")
+        else:
+            pre = _delay(self.el[2], p.collected_at, "collection", begun, f"the start of {what}",
+                         p.pre_centrifugation_temp)
+        spin = self._code(4, proc.centrifugation, f"the {what}'s own spin",
+                          default="X" if extract and proc.centrifuged_at else "N" if not extract else "X")
+        elements = [first, self._container(), pre, spin,
+                    ElementOrigin(5, "N", "derived", f"no second spin in the {what}")]
+        if spin.code == "N":
+            elements.append(ElementOrigin(6, "N", "derived", f"the {what} used no centrifugation"))
+        else:
+            end = proc.centrifugation_ended_at
+            start, name = (end, f"the end of the {what}'s spin") if end else (proc.centrifuged_at,
+                                                                               f"the {what}'s spin")
+            elements.append(_delay(self.el[5], start, name, proc.frozen_at, "freezing",
+                                   proc.post_centrifugation_temp))
+        return elements, self._fields(
+            centrifuged_at=proc.centrifuged_at, centrifugation_ended_at=proc.centrifugation_ended_at,
+            frozen_at=proc.frozen_at, centrifugation=spin.code, second_centrifugation="N",
+            post_centrifugation_temp=proc.post_centrifugation_temp)
 
 
 __all__ = ["DERIVATIVES", "EXTRACT_TYPES", "ChildPreAnalytics", "DerivativeProcessing", "ElementOrigin",

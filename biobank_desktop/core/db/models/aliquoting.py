@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from biobank_desktop.core.db.models.base import Base, one_of, register_constraint_messages
 from biobank_desktop.core.db.models.reference import Study
+from biobank_desktop.core.db.models.samples import Sample
 from biobank_desktop.core.db.types import utcnow
 
 BATCH_STATUSES = ("done", "voided")
@@ -81,6 +82,7 @@ class AliquotBatchItem(Base):
         UniqueConstraint("child_id"),
         UniqueConstraint("batch_id", "seq"),
         CheckConstraint("volume_drawn_ul > 0", "drawn_positive"),
+        CheckConstraint("dead_volume_ul >= 0", "dead_volume_not_negative"),
         CheckConstraint(one_of("step", BATCH_STEPS), "step"),
         CheckConstraint("parent_id <> child_id", "not_own_child"),
     )
@@ -90,6 +92,10 @@ class AliquotBatchItem(Base):
     parent_id: Mapped[int] = mapped_column(ForeignKey("samples.id"), index=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("samples.id"))
     volume_drawn_ul: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    # The dead volume lost from the parent in this batch, carried by the parent's first child of the batch
+    # (0 on the others), so a void gives back exactly what the batch took.
+    dead_volume_ul: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0.00"))
     step: Mapped[str] = mapped_column(String(12), default="aliquot")
 
     batch: Mapped[AliquotBatch] = relationship(back_populates="items")
+    child: Mapped[Sample] = relationship(foreign_keys=[child_id])

@@ -157,10 +157,13 @@ class AliquotOutcome:
     batch_id: int
     parents: tuple[ParentOutcome, ...]
     label_jobs: tuple[int, ...]
+    placement_order: tuple[str, ...] = ()  # the children's IDs in the order their labels were queued
 
     @property
     def children(self) -> tuple[ChildInfo, ...]:
-        raise NotImplementedError
+        made = [child for parent in self.parents for child in parent.children]
+        rank = {code: i for i, code in enumerate(self.placement_order)}
+        return tuple(sorted(made, key=lambda c: rank.get(c.sample_code, len(rank))))
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ Create Date: 2026-12-02
 A protocol row is one version of a study's named protocol ("EDTA 9 mL → 6 × PL1 0.5 mL + …"); its definition
 is JSON (core.domain.aliquot_plan.ProtocolDefinition). A batch is one aliquoting (one parent or a whole rack),
 with who, when, which workstation and protocol version, and its void (who, when, why). An item is one child:
-its parent, the volume it drew (> 0), how it was made, its place in the batch's placement order. A child
+its parent, the volume it drew (> 0), the dead volume lost with it (the parent's first child carries it), how it was made, its place in the batch's placement order. A child
 belongs to one batch only. Samples get the status 'voided' (children of a batch undone the same day: kept,
 never deleted). Nothing existing changes meaning; downgrade refuses while voided samples exist.
 """
@@ -78,8 +78,10 @@ def upgrade() -> None:
         sa.Column('parent_id', sa.Integer(), nullable=False),
         sa.Column('child_id', sa.Integer(), nullable=False),
         sa.Column('volume_drawn_ul', sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column('dead_volume_ul', sa.Numeric(precision=12, scale=2), nullable=False),
         sa.Column('step', sa.String(length=12), nullable=False),
         sa.CheckConstraint('volume_drawn_ul > 0', name=op.f('ck_aliquot_batch_items_drawn_positive')),
+        sa.CheckConstraint('dead_volume_ul >= 0', name=op.f('ck_aliquot_batch_items_dead_volume_not_negative')),
         sa.CheckConstraint(f'step IN {_STEPS}', name=op.f('ck_aliquot_batch_items_step')),
         sa.CheckConstraint('parent_id <> child_id', name=op.f('ck_aliquot_batch_items_not_own_child')),
         sa.ForeignKeyConstraint(['batch_id'], ['aliquot_batches.id'],
