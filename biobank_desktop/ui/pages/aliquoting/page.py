@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from PySide6.QtWidgets import QTabWidget, QWidget
 
 from biobank_desktop.core.services.aliquoting import ProtocolInfo
-from biobank_desktop.core.services.changes import ALIQUOT_BATCH, CONTAINER, SAMPLE, STUDY, Changes
+from biobank_desktop.core.services.changes import ALIQUOT_BATCH, ALIQUOT_PROTOCOL, CONTAINER, SAMPLE, STUDY, Changes
 from biobank_desktop.ui.pages.aliquoting.batch import BatchView
 from biobank_desktop.ui.pages.aliquoting.batches import BatchesView
 from biobank_desktop.ui.pages.aliquoting.parent import ParentView
@@ -23,8 +23,6 @@ from biobank_desktop.ui.pages.base import Page
 from biobank_desktop.ui.session import UiSession
 
 AnswerFn = Callable[[str, str], None]
-#: the audit trail's entity type of a protocol (the service's changes name it)
-PROTOCOL = "aliquot_protocol"
 
 
 class AliquotingPage(Page):
@@ -108,7 +106,7 @@ class AliquotingPage(Page):
         self.batch.choose_protocol(name)
 
     def data_changed(self, changes: Changes) -> None:
-        if changes.touches(PROTOCOL, STUDY):
+        if changes.touches(ALIQUOT_PROTOCOL, STUDY):
             self.protocols.reload()
         if changes.touches(ALIQUOT_BATCH) and self.tabs.currentWidget() is self.batches:
             self.batches.reload()

@@ -206,11 +206,11 @@ class ParentView(QWidget):
 
     def load_parent(self, code: str, answer: AnswerFn | None = None, *, show_form: bool = True) -> None:
         """Read ``code`` as the parent; ``show_form``: go back to the form (not when refreshing a result)."""
-        aliquoting = self.session.services.aliquoting
+        aliquoting, username = self.session.services.aliquoting, self.session.actor.username
         answer = answer or self.scan.show_feedback
 
         def read() -> tuple[ParentInfo, list[ProtocolInfo]]:
-            info = aliquoting.parent_info(code)
+            info = aliquoting.parent_info(code, username=username)
             return info, aliquoting.protocols(info.study)
 
         def shown(result: tuple[ParentInfo, list[ProtocolInfo]]) -> None:

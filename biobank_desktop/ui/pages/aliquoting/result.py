@@ -30,8 +30,8 @@ CHILD_COLUMNS = ("Child", "Type", "Volume", "Box", "Position")
 
 
 def children_of(outcome: AliquotOutcome) -> list[ChildInfo]:
-    """Every child of the outcome, in placement order (parent by parent, as the service made them)."""
-    return [child for parent in outcome.parents for child in parent.children]
+    """Every child of the outcome, in placement order (the order their labels were queued in)."""
+    return list(outcome.children)
 
 
 def boxes_of(children: list[ChildInfo]) -> list[tuple[str, int]]:
