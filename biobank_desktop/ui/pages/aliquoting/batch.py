@@ -45,7 +45,7 @@ from biobank_desktop.ui.widgets.common import button, label
 from biobank_desktop.ui.widgets.scan_field import ScanField
 
 AnswerFn = Callable[[str, str], None]
-COLUMNS = ("Parent", "Study", "What it gives", "Problem")
+COLUMNS = ("Parent", "Study", "What it gives, or why it does not fit")
 
 
 class BatchView(QWidget):
@@ -63,7 +63,7 @@ class BatchView(QWidget):
         self.protocols: list[ProtocolInfo] = []
         self.running = False
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 6, 0, 0)
+        layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(8)
         self.stack = QStackedWidget()
         layout.addWidget(self.stack, 1)
@@ -119,7 +119,7 @@ class BatchView(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.itemDoubleClicked.connect(self._open_parent)
         setup_layout.addWidget(self.table, 1)
         bottom = QHBoxLayout()
@@ -272,13 +272,15 @@ class BatchView(QWidget):
         self.table.setRowCount(len(self.parents))
         for row, code in enumerate(self.parents):
             check = checks.get(code)
-            gives = check.plan.sum_text() if check is not None and check.plan is not None else ""
-            cells = (check.sample_code or code if check else code, (check.study or "") if check else "", gives,
-                     (check.problem or "") if check else "")
+            problem = check.problem if check is not None else None
+            gives = (f"✖ {problem}" if problem else check.plan.sum_text() if check is not None and check.plan
+                     else "")
+            cells = (check.sample_code or code if check else code, (check.study or "") if check else "", gives)
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, code)
-                if col == 3 and text:
+                item.setToolTip(text)
+                if col == 2 and problem:
                     item.setForeground(QColor(ERROR))
                 self.table.setItem(row, col, item)
         self._update()
@@ -292,12 +294,12 @@ class BatchView(QWidget):
         elif self.checks is None:
             text = self.tr("Checking…")
         elif bad:
-            text = tr_n("AliquotBatch", "%n parent(s) do not fit the protocol: nothing is written until they are "
+            text = tr_n("AliquotBatch", "%n parent(s) cannot take the protocol: nothing is written until they are "
                                         "removed.", len(bad))
         else:
             children = sum(c.plan.children for c in self.checks if c.plan is not None)
             text = tr_n("AliquotBatch", "%n parent(s) fit", len(self.checks)) + " · " + tr_n(
-                "AliquotBatch", "%n child(ren) will be made.", children)
+                "AliquotBatch", "%n new tube(s) will be made.", children)
         self.summary.setText(text)
         self.summary.setStyleSheet(f"color: {ERROR};" if bad else "")
         self.remove_button.setVisible(bool(bad))
@@ -343,11 +345,11 @@ class BatchView(QWidget):
         children = children_of(outcome)
         boxes = boxes_of(children)
         heading = tr_n("AliquotBatch", "%n parent(s) aliquoted", len(outcome.parents)) + ": " + tr_n(
-            "AliquotBatch", "%n child(ren)", len(children)) + (
+            "AliquotBatch", "%n new tube(s)", len(children)) + (
             " — " + ", ".join(f"{box} ({n})" for box, n in boxes) if boxes else "") + "."
+        self.page.banner.clear()  # the result says it, in green, above the new tubes
         self.result.show_outcome(outcome, heading)
         self.stack.setCurrentIndex(1)
-        self.page.banner.show_message(heading, "ok")
 
     def another_batch(self) -> None:
         self.set_parents([], "")

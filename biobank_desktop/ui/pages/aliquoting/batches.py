@@ -38,7 +38,7 @@ def void_consequences(batch: BatchInfo) -> str:
     if len(returned) > 6:
         back += " …"
     lines = [
-        tr_n("AliquotVoid", "%n child(ren) leave their positions and are marked void (never deleted).",
+        tr_n("AliquotVoid", "%n child tube(s) leave their positions and are marked void (never deleted).",
              len(batch.items) or batch.children),
         tr_n("AliquotVoid", "The volume drawn returns to %n parent(s): {back}.", len(returned) or batch.parents
              ).format(back=back or "—"),
@@ -57,7 +57,7 @@ class BatchesView(QWidget):
         self.batches: list[BatchInfo] = []
         self.last_dialog: QDialog | None = None
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 6, 0, 0)
+        layout.setContentsMargins(8, 8, 8, 8)
         top = QHBoxLayout()
         self.heading = label(self.tr("Today's aliquoting batches"), "value")
         self.earlier = QCheckBox(self.tr("Show earlier days too"))

@@ -81,6 +81,7 @@ class AliquotingPage(Page):
     # -- between the tabs ---------------------------------------------------------------------------------------
 
     def _tab_changed(self, _index: int) -> None:
+        self.banner.clear()  # what the last tab said does not belong to this one
         if self.tabs.currentWidget() is self.batches:
             self.batches.reload()
         self._focus_scan()

@@ -62,7 +62,7 @@ class ParentView(QWidget):
         self.pending_protocol: int | None = None  # chosen on the Protocols tab before a parent was scanned
         self.busy = False
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 6, 0, 0)
+        layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(8)
         self.scan = ScanField(self.tr("Scan the parent tube, then a box for its children (or type + Enter)"),
                               sound=session.settings.scan_sound, banner=page.banner)
@@ -100,16 +100,14 @@ class ParentView(QWidget):
         out_row.addWidget(self.check_out_button)
         out_row.addWidget(self.check_in_button)
         facts.addLayout(out_row, len(FACTS) + 1, 0, 1, 2)
-        self.take_out = QCheckBox(self.tr("Check it out and back in"))
+        self.take_out = QCheckBox(self.tr("Check out and back in"))
         self.take_out.setObjectName("checkOutParent")
         self.take_out.setChecked(True)
         self.take_out.setToolTip(self.tr("Counts the freeze–thaw of taking a stored parent out to aliquot it"))
-        self.consume = QCheckBox(self.tr("Mark it consumed"))
+        self.consume = QCheckBox(self.tr("Parent consumed"))
         self.consume.setObjectName("consumeParent")
         self.consume.setToolTip(self.tr("It is marked consumed anyway when nothing is left"))
-        facts.addWidget(self.take_out, len(FACTS) + 2, 0, 1, 2)
-        facts.addWidget(self.consume, len(FACTS) + 3, 0, 1, 2)
-        facts.setRowStretch(len(FACTS) + 4, 1)
+        facts.setRowStretch(len(FACTS) + 2, 1)
         facts.setColumnStretch(1, 1)
         row.addWidget(facts_box)
 
@@ -157,11 +155,13 @@ class ParentView(QWidget):
         where_layout.setColumnStretch(0, 1)
         form_layout.addWidget(where)
         options = QHBoxLayout()
-        self.print_after = QCheckBox(self.tr("Print the labels at once"))
+        self.print_after = QCheckBox(self.tr("Print labels"))
         self.print_after.setObjectName("printAfter")
+        self.print_after.setToolTip(self.tr("Print the children's labels as soon as they are made"))
         self.print_after.setChecked(True)
         options.addStretch(1)
-        options.addWidget(self.print_after)
+        for box in (self.take_out, self.consume, self.print_after):
+            options.addWidget(box)
         form_layout.addStretch(1)
         self.ok_button = button(self.tr("Aliquot"), primary=True, on_click=self.submit)
         self.ok_button.setObjectName("aliquotButton")
@@ -347,13 +347,13 @@ class ParentView(QWidget):
     def _done(self, outcome: AliquotOutcome) -> None:
         parent = outcome.parents[0]
         children = len(parent.children)
-        heading = tr_n("AliquotParent", "%n child(ren) made from {parent}: {before} → {after} left{consumed}.",
+        heading = tr_n("AliquotParent", "%n tube(s) made from {parent}: {before} → {after} left{consumed}.",
                        children).format(parent=parent.parent_code, before=volume(parent.volume_before_ul),
                                         after=volume(parent.volume_after_ul),
                                         consumed=self.tr(" (consumed)") if parent.status_after == "consumed" else "")
         self.result.show_outcome(outcome, heading)
         self.stack.setCurrentIndex(1)
-        self.page.banner.show_message(heading, "ok")
+        self.page.banner.clear()  # the result says it, in green, above the new tubes
         self.form.clear_processing()
         self.aliquoted.emit(outcome)
         if self.print_after.isChecked() and outcome.label_jobs:

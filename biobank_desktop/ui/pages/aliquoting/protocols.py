@@ -32,6 +32,7 @@ from biobank_desktop.core.services.aliquoting import ProtocolDefinition, Protoco
 from biobank_desktop.core.services.changes import Result
 from biobank_desktop.core.services.dto import StudyInfo
 from biobank_desktop.ui.formatting import local_time
+from biobank_desktop.ui.formatting import volume as volume_text
 from biobank_desktop.ui.operations.writes import WritingPage, run_write
 from biobank_desktop.ui.pages.aliquoting.arithmetic import read_volume
 from biobank_desktop.ui.session import UiSession
@@ -59,7 +60,7 @@ class ProtocolDialog(QDialog):
         self.setObjectName("protocolDialog")
         self.setWindowTitle(self.tr("New version of {name}").format(name=base.name) if base
                             else self.tr("New aliquoting protocol"))
-        self.setMinimumWidth(760)
+        self.setMinimumWidth(820)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 18)
         form = form_layout()
@@ -82,7 +83,7 @@ class ProtocolDialog(QDialog):
         self.description = QLineEdit(base.description if base else "")
         form.addRow(self.tr("Name"), self.name)
         form.addRow(self.tr("Study"), self.study)
-        form.addRow(self.tr("Written for"), self.parent_type)
+        form.addRow(self.tr("Parent type"), self.parent_type)
         layout.addLayout(form)
         layout.addWidget(label(self.tr("Lines: how many children of which type, and the volume of each"),
                                "fieldname"))
@@ -139,7 +140,8 @@ class ProtocolDialog(QDialog):
             kind.addItem(text, code)
         kind.setCurrentIndex(max(0, kind.findData(sample_type)))
         each = QLineEdit(volume)
-        each.setPlaceholderText(self.tr("volume each, e.g. 0.5 mL"))
+        each.setPlaceholderText(self.tr("each, e.g. 0.5 mL"))
+        each.setMinimumWidth(150)
         remove = button(self.tr("Remove"))
         entry = (spin, kind, each, remove)
         remove.clicked.connect(lambda: self._remove_line(entry))
@@ -150,8 +152,7 @@ class ProtocolDialog(QDialog):
         self.lines_grid.addWidget(label("×"), row, 3)
         self.lines_grid.addWidget(each, row, 4)
         self.lines_grid.addWidget(remove, row, 5)
-        self.lines_grid.setColumnStretch(2, 2)
-        self.lines_grid.setColumnStretch(4, 1)
+        self.lines_grid.setColumnStretch(2, 1)
         self.lines.append(entry)
         spin.valueChanged.connect(self._update)
         kind.currentIndexChanged.connect(self._update)
@@ -206,7 +207,7 @@ class ProtocolDialog(QDialog):
                 problem = exc.message
             else:
                 self.summary.setText(self.tr("{text}\nA parent must hold at least {needs}.").format(
-                    text=definition.text(), needs=f"{definition.needs_ul.normalize():f} µL"))
+                    text=definition.text(), needs=volume_text(definition.needs_ul)))
         if problem:
             self.summary.setText(f"✖ {problem}")
         self.ok_button.setEnabled(not problem)
@@ -228,7 +229,7 @@ class ProtocolsView(QWidget):
         self.studies: list[StudyInfo] = []
         self.last_dialog: QDialog | None = None
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 6, 0, 0)
+        layout.setContentsMargins(8, 8, 8, 8)
         top = QHBoxLayout()
         self.study = QComboBox()
         self.study.setObjectName("protocolStudyFilter")

@@ -26,7 +26,7 @@ from biobank_desktop.ui.theme import ROW_HEIGHT
 from biobank_desktop.ui.widgets.box_map import BoxMapWidget
 from biobank_desktop.ui.widgets.common import button, label
 
-CHILD_COLUMNS = ("Child", "Type", "Volume", "Box", "Position")
+CHILD_COLUMNS = ("Child", "Volume", "Position", "Type")
 
 
 def children_of(outcome: AliquotOutcome) -> list[ChildInfo]:
@@ -54,15 +54,15 @@ def child_table(name: str) -> QTableWidget:
     table.setAlternatingRowColors(True)
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    header.setStretchLastSection(True)
     return table
 
 
 def fill_children(table: QTableWidget, children: list[ChildInfo]) -> None:
     table.setRowCount(len(children))
     for row, child in enumerate(children):
-        for col, text in enumerate((child.sample_code, child.sample_type, volume(child.volume_ul),
-                                    child.box_code or DASH, child.position or DASH)):
+        where = f"{child.box_code} {child.position or ''}".strip() if child.box_code else DASH
+        for col, text in enumerate((child.sample_code, volume(child.volume_ul), where, child.sample_type)):
             item = QTableWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, child.sample_code)
             table.setItem(row, col, item)
@@ -87,6 +87,8 @@ class ResultView(QWidget):
         layout.setSpacing(8)
         self.heading = label("", "value", wrap=True, selectable=True)
         self.heading.setObjectName("resultHeading")
+        self.heading.setStyleSheet("QLabel#resultHeading { color: #17703a; background: #e3f4e8; padding: 8px 12px; "
+                                   "border-radius: 6px; font-size: 12pt; }")
         layout.addWidget(self.heading)
         row = QHBoxLayout()
         row.setSpacing(12)
@@ -98,7 +100,7 @@ class ResultView(QWidget):
         self.boxes = label("", "fieldname", wrap=True)
         self.boxes.setObjectName("resultBoxes")
         left.addWidget(self.boxes)
-        row.addLayout(left, 3)
+        row.addLayout(left, 4)
         right = QVBoxLayout()
         self.box_choice = QComboBox()
         self.box_choice.setObjectName("resultBoxChoice")
@@ -130,7 +132,7 @@ class ResultView(QWidget):
         self.heading.setText(heading)
         fill_children(self.table, children)
         boxes = boxes_of(children)
-        self.boxes.setText("  ·  ".join(tr_n("AliquotResult", "{box}: %n child(ren)", n).format(box=box)
+        self.boxes.setText("  ·  ".join(tr_n("AliquotResult", "{box}: %n new tube(s)", n).format(box=box)
                                         for box, n in boxes) or self.tr("Not placed in a box."))
         self.box_choice.blockSignals(True)
         self.box_choice.clear()
@@ -147,8 +149,8 @@ class ResultView(QWidget):
         self._load_box(boxes[0][0] if boxes else None)
 
     def _child_chosen(self, row: int) -> None:
-        item = self.table.item(row, 3)
-        code = item.text() if item is not None else None
+        item = self.table.item(row, 2)
+        code = item.text().split(" ")[0] if item is not None else None
         if code and code != DASH and self.box_choice.currentData() != code:
             self.box_choice.setCurrentIndex(max(0, self.box_choice.findData(code)))
 

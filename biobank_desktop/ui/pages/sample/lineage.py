@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from biobank_desktop.core.domain.errors import BiobankError
 from biobank_desktop.core.services.aliquoting import Lineage, LineageNode, LineageRow
-from biobank_desktop.ui.formatting import DASH, tr, volume
+from biobank_desktop.ui.formatting import DASH, tr, tr_n, volume
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.theme import ROW_HEIGHT, status_text
 from biobank_desktop.ui.widgets.common import button, label
@@ -66,6 +66,7 @@ class LineageView(QWidget):
         self.tree.setObjectName("lineageTree")
         self.tree.setHeaderLabels([self.tr(c) for c in COLUMNS])
         self.tree.setUniformRowHeights(True)
+        self.tree.setStyleSheet("QTreeView::item { min-height: 30px; }")  # rows a gloved finger can hit
         self.tree.setAlternatingRowColors(True)
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.tree.itemDoubleClicked.connect(lambda item, _c: self._open(item.data(0, Qt.ItemDataRole.UserRole)))
@@ -124,8 +125,8 @@ class LineageView(QWidget):
     def show_lineage(self, lineage: Lineage) -> None:
         self.lineage = lineage
         me = next((r for r in lineage.rows if r.sample_code == lineage.sample_code), None)
-        parts = [self.tr("{n} ancestor(s), {m} descendant(s)").format(n=len(lineage.ancestors),
-                                                                     m=len(lineage.descendants))]
+        parts = [tr_n("LineageView", "%n ancestor(s)", len(lineage.ancestors)) + ", "
+                 + tr_n("LineageView", "%n descendant(s)", len(lineage.descendants))]
         if lineage.drawn_ul:
             parts.append(self.tr("drawn from {code}: {drawn}").format(code=lineage.sample_code,
                                                                      drawn=volume(lineage.drawn_ul)))
