@@ -207,7 +207,7 @@ def test_a_batch_says_which_parents_do_not_fit_before_anything_is_written(qtbot,
 def test_cancelling_a_batch_leaves_nothing(qtbot, gui_services, tree, tech, open_window, hold, runner) -> None:
     _protocol(gui_services, (ProtocolLine(2, "PL1", Decimal(300)),))
     parents = [make_parent(gui_services, tech, 1000, participant=f"P-{i}") for i in range(3)]
-    window, page = _page(qtbot, open_window, gui_services, tech)
+    _window, page = _page(qtbot, open_window, gui_services, tech)
     batch = page.batch
     page.tabs.setCurrentWidget(batch)
     for code in parents:  # scanned one by one into the batch's field
@@ -215,7 +215,7 @@ def test_cancelling_a_batch_leaves_nothing(qtbot, gui_services, tree, tech, open
         qtbot.waitUntil(lambda c=code: c in batch.parents, timeout=WAIT)
     qtbot.waitUntil(lambda: batch.protocol.count() > 1, timeout=WAIT)
     batch.choose_protocol("Plasma 2x")
-    qtbot.waitUntil(lambda: batch.run_button.isEnabled(), timeout=WAIT)
+    qtbot.waitUntil(batch.run_button.isEnabled, timeout=WAIT)
     held = hold(gui_services.aliquoting, "apply_protocol")
     batch.run_button.click()
     assert held.entered.wait(10)

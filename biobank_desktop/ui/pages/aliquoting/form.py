@@ -28,6 +28,8 @@ from biobank_desktop.ui.pages.aliquoting.arithmetic import Draw, Units, draw
 from biobank_desktop.ui.pages.aliquoting.fields import TimeField
 from biobank_desktop.ui.widgets.common import label
 
+#: The width of the captions on the left of the form (the protocol row above it uses the same, so they align).
+CAPTION_WIDTH = 120
 #: Child types made by extraction (no spin of their own to time, an extraction start instead).
 EXTRACTS = ("DNA", "RNA")
 
@@ -183,6 +185,7 @@ class AliquotForm(QWidget):
         grid.addWidget(label(self.tr("Dead volume"), "fieldname"), 2, 0)
         grid.addWidget(self.dead, 2, 1, 1, 2)
         grid.setColumnStretch(3, 1)
+        grid.setColumnMinimumWidth(0, CAPTION_WIDTH)
         layout.addLayout(grid)
 
         self.sum_label = label("", "mono", wrap=True, selectable=True)

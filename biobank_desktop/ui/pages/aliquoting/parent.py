@@ -35,7 +35,7 @@ from biobank_desktop.core.services.aliquoting import (
 from biobank_desktop.core.services.dto import ScanResult
 from biobank_desktop.ui.formatting import DASH, tr_n, volume
 from biobank_desktop.ui.operations.writes import WritingPage, run_write
-from biobank_desktop.ui.pages.aliquoting.form import AliquotForm
+from biobank_desktop.ui.pages.aliquoting.form import CAPTION_WIDTH, AliquotForm
 from biobank_desktop.ui.pages.aliquoting.result import ResultView
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.theme import status_text
@@ -130,7 +130,10 @@ class ParentView(QWidget):
         self.protocol.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.protocol.setMinimumContentsLength(30)
         self.protocol.currentIndexChanged.connect(self._protocol_chosen)
-        protocol_row.addWidget(label(self.tr("Protocol"), "fieldname"))
+        caption = label(self.tr("Protocol"), "fieldname")
+        caption.setFixedWidth(CAPTION_WIDTH)
+        protocol_row.setSpacing(10)
+        protocol_row.addWidget(caption)
         protocol_row.addWidget(self.protocol, 1)
         form_layout.addLayout(protocol_row)
         self.form = AliquotForm()
