@@ -285,3 +285,48 @@ def test_the_sample_page_shows_the_family_tree_and_opens_a_child(qtbot, gui_serv
     qtbot.waitUntil(lambda: sample.detail is not None and sample.detail.sample_code == code, timeout=WAIT)
     qtbot.waitUntil(lambda: view.lineage is not None and view.lineage.sample_code == code, timeout=WAIT)
     assert view.lineage.ancestors == (parent,)
+
+
+def test_a_change_from_elsewhere_refreshes_the_parent_shown(qtbot, gui_services, tech, open_window) -> None:
+    from biobank_desktop.core.services.aliquoting import AliquotRequest
+
+    parent = make_parent(gui_services, tech, 1000)
+    window, page = _page(qtbot, open_window, gui_services, tech)
+    _scan_parent(qtbot, page, parent)
+    _type(qtbot, page.one.form.count, "3")
+    _type(qtbot, page.one.form.each, "300 µL")
+    assert page.one.ok_button.isEnabled()
+    changes = gui_services.aliquoting.aliquot(tech, AliquotRequest.simple(parent, 2, "300 µL")).changes
+    window.session.events.changed.emit(changes)  # what the poll announces for another workstation's write
+    qtbot.waitUntil(lambda: page.one.fact_labels["volume"].text() == "400 µL", timeout=WAIT)
+    assert page.one.form.arithmetic.endswith("too little")  # the sum follows: 3 × 300 µL no longer fit
+    assert not page.one.ok_button.isEnabled()
+
+
+def test_search_hands_its_selection_to_the_aliquoting_page(qtbot, gui_services, tech, open_window) -> None:
+    codes = [make_parent(gui_services, tech, 1000, participant=f"S-{i}") for i in range(3)]
+    window = open_window(gui_services, tech)
+    search = window.open_page("search")
+    qtbot.waitUntil(lambda: search.model.rowCount() == 3 and not search.model.fetching, timeout=WAIT)
+    search.table.selectRow(0)
+    search.table.selectionModel().select(search.model.index(2, 0), search.table.selectionModel().SelectionFlag.Select
+                                         | search.table.selectionModel().SelectionFlag.Rows)
+    search.aliquot_button.click()
+    page = window.page("aliquoting")
+    assert window.current_key() == "aliquoting" and page.tabs.currentWidget() is page.batch
+    assert sorted(page.batch.parents) == sorted([search.model.sample_code(0), search.model.sample_code(2)])
+    assert set(page.batch.parents) <= set(codes)
+
+
+@pytest.mark.parametrize(("count", "each", "dead", "split", "expected"), [
+    ("6", "0.5 mL", "0.2 mL", False, "available 9.00 mL − 6 × 0.50 mL − 0.20 mL dead = 5.80 mL left"),
+    ("6", "0,5 ml", "0", False, "available 9,00 mL − 6 × 0,50 mL = 6,00 mL left"),
+    ("3", "250 uL", "", False, "available 9000 µL − 3 × 250 µL = 8250 µL left"),
+    ("7", "", "0.2 mL", True, "available 9.00 mL − 7 × 1.25714 mL − 0.20 mL dead = 0.00002 mL left"),
+])
+def test_the_sum_reads_exactly_and_answers_in_the_units_typed(count, each, dead, split, expected) -> None:
+    from biobank_desktop.ui.pages.aliquoting.arithmetic import Units, draw
+
+    result = draw(Decimal(9000), count, each, dead, split_evenly=split, fallback=Units("mL"))
+    assert (result.text(), result.ok) == (expected, True)
+    assert result.drawn + result.dead + result.left == Decimal(9000)  # nothing lost to rounding

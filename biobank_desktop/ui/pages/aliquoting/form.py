@@ -211,6 +211,8 @@ class AliquotForm(QWidget):
 
     def set_parent(self, info: ParentInfo | None) -> None:
         """Offer what ``info`` allows; the numbers typed stay (the next parent is usually split the same way)."""
+        same = info is not None and self.info is not None and info.sample_code == self.info.sample_code
+        chosen = self.child_type.currentData() if same else None  # a refresh keeps the choice
         self.info = info
         self.child_type.blockSignals(True)
         self.child_type.clear()
@@ -222,6 +224,7 @@ class AliquotForm(QWidget):
                 else:
                     text = self.tr("Derivative: {code} — {meaning}").format(code=code, meaning=meaning)
                 self.child_type.addItem(text, code)
+        self.child_type.setCurrentIndex(max(0, self.child_type.findData(chosen)))
         self.child_type.blockSignals(False)
         self._type_chosen()
 

@@ -231,6 +231,9 @@ class ParentView(QWidget):
                                  owner=self)
 
     def set_parent(self, info: ParentInfo | None, protocols: list[ProtocolInfo] | None = None) -> None:
+        same = info is not None and self.info is not None and info.sample_code == self.info.sample_code
+        if same and self.pending_protocol is None and self.protocol.currentData() is not None:
+            self.pending_protocol = self.protocol.currentData()  # a refresh keeps the protocol chosen
         self.info = info
         if protocols is not None:
             self.protocols = protocols
