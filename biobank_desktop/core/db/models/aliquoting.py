@@ -18,7 +18,7 @@ BATCH_STATUSES = ("done", "voided")
 BATCH_STEPS = ("aliquot", "separation", "second_spin", "extraction", "preparation")
 
 register_constraint_messages({
-    "uq_aliquot_protocols_study_id": "This version of the protocol already exists: another supervisor saved one "
+    "uq_aliquot_protocols_study_id_name_version": "This version of the protocol already exists: another supervisor saved one "
                                      "at the same moment.",
     "aliquot_protocols.study_id": "This version of the protocol already exists: another supervisor saved one at "
                                   "the same moment.",

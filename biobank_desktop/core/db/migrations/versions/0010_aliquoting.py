@@ -44,7 +44,7 @@ def upgrade() -> None:
         sa.CheckConstraint('version >= 1', name=op.f('ck_aliquot_protocols_version_positive')),
         sa.ForeignKeyConstraint(['study_id'], ['studies.id'], name=op.f('fk_aliquot_protocols_study_id_studies')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_aliquot_protocols')),
-        sa.UniqueConstraint('study_id', 'name', 'version', name=op.f('uq_aliquot_protocols_study_id')),
+        sa.UniqueConstraint('study_id', 'name', 'version', name=op.f('uq_aliquot_protocols_study_id_name_version')),
     )
     op.create_index(op.f('ix_aliquot_protocols_study_id'), 'aliquot_protocols', ['study_id'], unique=False)
     op.create_table(
@@ -90,7 +90,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(['child_id'], ['samples.id'], name=op.f('fk_aliquot_batch_items_child_id_samples')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_aliquot_batch_items')),
         sa.UniqueConstraint('child_id', name=op.f('uq_aliquot_batch_items_child_id')),
-        sa.UniqueConstraint('batch_id', 'seq', name=op.f('uq_aliquot_batch_items_batch_id')),
+        sa.UniqueConstraint('batch_id', 'seq', name=op.f('uq_aliquot_batch_items_batch_id_seq')),
     )
     op.create_index(op.f('ix_aliquot_batch_items_batch_id'), 'aliquot_batch_items', ['batch_id'], unique=False)
     op.create_index(op.f('ix_aliquot_batch_items_parent_id'), 'aliquot_batch_items', ['parent_id'], unique=False)
