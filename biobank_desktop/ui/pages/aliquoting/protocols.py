@@ -253,6 +253,10 @@ class ProtocolsView(QWidget):
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._update)
         self.table.itemDoubleClicked.connect(lambda _item: self._apply_parent())
+        self.empty = label(self.tr("No protocol for these studies yet. A supervisor writes one with New protocol…; "
+                                   "until then, say on the One parent tab what to make."), "subtitle", wrap=True)
+        self.empty.setObjectName("noProtocol")
+        layout.addWidget(self.empty)
         layout.addWidget(self.table, 1)
         buttons = QHBoxLayout()
         self.parent_button = button(self.tr("Apply to the parent"), primary=True, on_click=self._apply_parent)
@@ -297,6 +301,7 @@ class ProtocolsView(QWidget):
 
     def _fill(self) -> None:
         rows = self.shown_protocols()
+        self.empty.setVisible(not rows)
         self.table.setRowCount(len(rows))
         for row, p in enumerate(rows):
             status = self.tr("In use") if p.active else self.tr("Withdrawn")
