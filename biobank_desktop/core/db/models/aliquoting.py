@@ -17,11 +17,10 @@ BATCH_STATUSES = ("done", "voided")
 #: How a child was made from its parent (core.domain.derivation.Step).
 BATCH_STEPS = ("aliquot", "separation", "second_spin", "extraction", "preparation")
 
+_SAME_VERSION = "This version of the protocol already exists: another supervisor saved one at the same moment."
 register_constraint_messages({
-    "uq_aliquot_protocols_study_id_name_version": "This version of the protocol already exists: another supervisor saved one "
-                                     "at the same moment.",
-    "aliquot_protocols.study_id": "This version of the protocol already exists: another supervisor saved one at "
-                                  "the same moment.",
+    "uq_aliquot_protocols_study_id_name_version": _SAME_VERSION,
+    "aliquot_protocols.study_id": _SAME_VERSION,
     "uq_aliquot_batch_items_child_id": "This child sample already belongs to an aliquoting batch.",
     "aliquot_batch_items.child_id": "This child sample already belongs to an aliquoting batch.",
     "ck_aliquot_batch_items_drawn_positive": "A child must take some volume from its parent.",

@@ -158,7 +158,8 @@ class AliquotingService(SplittingMixin, ProtocolsMixin, LineageMixin, VoidingMix
             plan = plan_request(parent, request.lines, request.dead_volume, request.default_unit)
             batch = self._new_batch(uow, "one parent", None)
             work = request_work(parent, request, plan)
-            self._split_in(uow, work, batch, 1)
+            with uow.session.no_autoflush:
+                self._split_in(uow, work, batch, 1)
             placed, order, jobs = self._place_and_label(uow, [work], box=request.box, find_space=request.find_space)
             self._audit_batch(uow, batch, [work], None, jobs)
             outcome = AliquotOutcome(batch.id, self._outcomes([work], placed), tuple(jobs), tuple(order))
@@ -189,16 +190,19 @@ class AliquotingService(SplittingMixin, ProtocolsMixin, LineageMixin, VoidingMix
             batch = self._new_batch(uow, request.source or "batch", protocol_row)
             works: list[ParentWork] = []
             seq = 1
-            for index, (check, sample, row) in enumerate(looked):
-                check_cancelled(cancelled, stop)
-                assert sample is not None and row is not None and check.plan is not None
-                definition = protocol_info(s, row).definition
-                processing = _with_protocol_spin(request.processing, definition.centrifugation,
-                                                 definition.second_centrifugation)
-                work = ParentWork(sample, check.plan, processing, definition.consumes_parent, request.check_out)
-                seq = self._split_in(uow, work, batch, seq)
-                works.append(work)
-                progress(0.75 * (index + 1) / len(looked), f"{index + 1} of {len(looked)} parents split")
+            definitions = {row.id: protocol_info(s, row).definition for _, _, row in looked if row is not None}
+            # The children are sent in one flush at the end (batched inserts), not one flush per query.
+            with s.no_autoflush:
+                for index, (check, sample, row) in enumerate(looked):
+                    check_cancelled(cancelled, stop)
+                    assert sample is not None and row is not None and check.plan is not None
+                    definition = definitions[row.id]
+                    processing = _with_protocol_spin(request.processing, definition.centrifugation,
+                                                     definition.second_centrifugation)
+                    work = ParentWork(sample, check.plan, processing, definition.consumes_parent, request.check_out)
+                    seq = self._split_in(uow, work, batch, seq)
+                    works.append(work)
+                    progress(0.75 * (index + 1) / len(looked), f"{index + 1} of {len(looked)} parents split")
             check_cancelled(cancelled, stop)
             progress(0.8, "Placing the children and queueing their labels")
             placed, order, jobs = self._place_and_label(uow, works, box=request.box, find_space=request.find_space)

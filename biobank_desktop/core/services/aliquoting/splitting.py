@@ -204,7 +204,7 @@ class SplittingMixin:
             for tube in placed.values():
                 boxes.setdefault(tube.box_id, len(boxes))
                 if tube.box_id not in layouts:
-                    layouts[tube.box_id] = find_box(session, str(tube.box_id))[1]
+                    layouts[tube.box_id] = find_box(session, tube.box_code)[1]
 
             def key(code: str) -> tuple[int, int]:
                 tube = placed.get(code)
