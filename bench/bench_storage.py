@@ -30,15 +30,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
-from demo_cache import cached_postgresql, cached_sqlite
+from demo_cache import build_demo, cached_postgresql, cached_sqlite
 
-from biobank_desktop.core.db import schema
 from biobank_desktop.core.db.engine import Database
 from biobank_desktop.core.db.uow import UnitOfWork
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.changes import CONTAINER
 from biobank_desktop.core.services import build_services
-from biobank_desktop.core.services.demo import generate_demo
 from biobank_desktop.core.services.storage_layout import (
     ContainerTypeSpec,
     NewContainer,
@@ -67,12 +65,7 @@ def _p(values: list[float], q: float) -> float:
 
 
 def _build(url: str, n: int) -> Database:
-    db = Database(url)
-    print(f"  building the {db.backend} database with {n:,} demo samples…", file=sys.stderr)
-    schema.upgrade(db)
-    started = time.perf_counter()
-    generate_demo(db, SYSTEM, n, seed=2026)
-    print(f"  demo built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    db = build_demo(url, n)
     _add_bench_tree(db)
     return db
 

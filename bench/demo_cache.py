@@ -62,3 +62,20 @@ def cached_postgresql(name: str, n: int, build: Build) -> Database:
     finally:
         admin.dispose()
     return build(url, n)
+
+
+def build_demo(url: str, n: int) -> Database:
+    """A new database at ``url``: the schema upgraded, then ``n`` demo samples (progress on stderr)."""
+    import sys
+    import time
+
+    from biobank_desktop.core.domain.actor import Actor
+    from biobank_desktop.core.services.demo import generate_demo
+
+    db = Database(url)
+    print(f"  building the {db.backend} database with {n:,} demo samples…", file=sys.stderr)
+    schema.upgrade(db)
+    started = time.perf_counter()
+    generate_demo(db, Actor.system("bench"), n, seed=2026)
+    print(f"  demo built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return db

@@ -42,6 +42,11 @@ Without a command it starts the application window. Commands::
     storage import-rackscan FILE [--box BOX] [--dry-run] [--resolve POS=CODE ...]
     storage evacuate FREEZER [--dry-run] [--reason R]
     storage export-box BOX... OUT.pdf|OUT.xlsx | storage capacity [OUT.xlsx|OUT.pdf] [--threshold 0.9]
+    aliquot PARENT --count N [--volume V] [--type T] [--dead-volume V] [--box BOX] [--consume]
+                               (= aliquot one PARENT …; no --volume: split evenly)
+    aliquot batch FILE_OF_PARENT_IDS --protocol NAME [--box BOX] [--dry-run] | aliquot protocols [--study S]
+    aliquot protocol-add STUDY NAME "6xPL1:0.5mL,2xBUF:0.25mL" [--parent-type T] [--dead-volume V]
+    aliquot void BATCH --reason R | aliquot batches [--day D] | lineage ID
 
 The database is ``--database`` (a SQLAlchemy URL or an SQLite file path), else ``$BIOBANK_DATABASE_URL``,
 else the one saved in Settings, else the default SQLite file.
@@ -94,6 +99,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from biobank_desktop.cli import aliquot as aliquot_commands
 from biobank_desktop.cli import db as db_commands
 from biobank_desktop.cli import demo as demo_commands
 from biobank_desktop.cli import exchange as exchange_commands
@@ -128,7 +134,7 @@ __all__ = ["ENV_PASSWORD", "PROG", "build_parser", "entry_point", "run"]
 
 # The command groups, in the order ``--help`` lists them. A new group adds its module here.
 _GROUPS = (db_commands, demo_commands, user_commands, label_commands, printer_commands, exchange_commands,
-           storage_commands)
+           storage_commands, aliquot_commands)
 
 
 # -- the parser -------------------------------------------------------------------------------------------
@@ -197,6 +203,7 @@ def _run(words: list[str]) -> int:
         print(f"{PROG}: error: {refusal}", file=sys.stderr)
         return EXIT_USAGE
     parser = build_parser()
+    words = aliquot_commands.with_default_action(words)
     try:
         args = parser.parse_args(words)
     except SystemExit as exc:  # --help (0) or a usage error (2): argparse has printed why

@@ -60,6 +60,8 @@ if TYPE_CHECKING:
 PING_MS = 15_000
 POLL_MS = 4_000
 GEOMETRY_KEY = "main_window/geometry"
+#: pages that answer the window's scan field themselves while they show (``handle_scan(text, on_answer=)``)
+SCANNING_PAGES = ("storage", "aliquoting")
 
 
 def window_state() -> QSettings:
@@ -83,6 +85,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("sample", "Sample", "biobank_desktop.ui.pages.sample.page", "SamplePage"),
     PageSpec("storage", "Storage", "biobank_desktop.ui.pages.storage.page", "StoragePage", Permission.VIEW_SAMPLES,
              "Your role may not view the storage."),
+    PageSpec("aliquoting", "Aliquoting", "biobank_desktop.ui.pages.aliquoting.page", "AliquotingPage",
+             Permission.RECORD_SAMPLES, "Your role may not aliquot samples."),
     PageSpec("exchange", "Exchange", "biobank_desktop.ui.pages.exchange.page", "ExchangePage"),
     PageSpec("labels", "Labels", "biobank_desktop.ui.pages.labels.page", "LabelsPage", Permission.PRINT_LABELS,
              "Your role may not print labels."),
@@ -355,6 +359,12 @@ class MainWindow(QMainWindow):
         if page is not None:
             page.open_box(code, on_answer=self.scan.show_feedback)  # type: ignore[attr-defined]
 
+    def aliquot_samples(self, codes: Sequence[str]) -> None:
+        """Show the aliquoting page with ``codes`` as the parents of a batch."""
+        page = self.open_page("aliquoting")
+        if page is not None:
+            page.take_parents(codes)  # type: ignore[attr-defined]
+
     # -- printing labels from any page -----------------------------------------------------------------
 
     def print_labels(self, codes: Sequence[str], *, reason: str | None = None,
@@ -363,13 +373,20 @@ class MainWindow(QMainWindow):
         """Print labels… for any page: queue the labels of ``codes`` (a reprint with ``reason``) and print them
         at once on the printer the print rules choose, on a worker with progress and Cancel. A printer problem
         ends in a message box with Retry; the labels stay in the queue (Labels → Print queue)."""
+        self._printer().queue_and_print(codes, source="manual", reason=reason, on_done=on_done, on_error=on_error)
+
+    def print_label_jobs(self, job_ids: Sequence[int], *, on_done: Callable[[PrintSummary], None] | None = None,
+                         on_error: Callable[[BaseException], None] | None = None) -> None:
+        """Print the labels of jobs already queued (what they have not printed yet), as :meth:`print_labels`."""
+        self._printer().print_job_ids(job_ids, on_done=on_done, on_error=on_error)
+
+    def _printer(self) -> LabelPrinter:
         if self._label_printer is None:
             from biobank_desktop.ui.operations.printing import LabelPrinter
 
             self._label_printer = LabelPrinter(self.session, self)
             self._label_printer.printed.connect(self._labels_printed)
-        self._label_printer.queue_and_print(codes, source="manual", reason=reason, on_done=on_done,
-                                            on_error=on_error)
+        return self._label_printer
 
     def _labels_printed(self, outcome: PrintOutcome) -> None:
         # What the print run changed (jobs, labels); at least the print jobs moved.
@@ -383,9 +400,11 @@ class MainWindow(QMainWindow):
         page = self.stack.currentWidget()
         if isinstance(page, Page):
             page.banner.clear()
-        if self.current_key() == "storage" and "storage" in self.pages:
-            # On the storage page a scan opens the tube's box (or places it, when the page is filling a box).
-            self.pages["storage"].handle_scan(text, on_answer=self.scan.show_feedback)  # type: ignore[attr-defined]
+        key = self.current_key()
+        if key in SCANNING_PAGES and key in self.pages:
+            # On the storage page a scan opens the tube's box (or places it, when the page is filling a box); on
+            # the aliquoting page it is the parent (or the box the children go to).
+            self.pages[key].handle_scan(text, on_answer=self.scan.show_feedback)  # type: ignore[attr-defined]
             return
         queries = self.session.services.queries
         self.session.runner.call(lambda: queries.lookup(text), on_result=lambda r: self._scan_answered(r, text),

@@ -44,6 +44,10 @@ class Navigator(Protocol):
         """List the samples of a participant (in one study, or in every study with that pseudonym)."""
         ...
 
+    def aliquot_samples(self, codes: Sequence[str]) -> None:
+        """Show the aliquoting page with ``codes`` (sample IDs, e.g. a selection in Search) as a batch of parents."""
+        ...
+
     def focus_scan(self) -> None:
         """Put the keyboard focus in the window's scan field (its text selected), ready for the next tube."""
         ...
@@ -54,6 +58,12 @@ class Navigator(Protocol):
         """Queue the labels of ``codes`` (a reprint with ``reason``) and print them at once, on a worker.
 
         ``on_done`` receives the print outcome (``summary()``, ``error``, ``complete``)."""
+        ...
+
+    def print_label_jobs(self, job_ids: Sequence[int], *, on_done: Callable[[PrintSummary], None] | None = None,
+                         on_error: Callable[[BaseException], None] | None = None) -> None:
+        """Print label jobs a service queued already (aliquoting queues its children's labels in placement
+        order), what they have not printed yet, on a worker; as :meth:`print_labels` otherwise."""
         ...
 
 
@@ -72,10 +82,17 @@ class NoNavigation:
     def open_participant(self, pseudonym: str, study_code: str | None = None) -> None:
         pass
 
+    def aliquot_samples(self, codes: Sequence[str]) -> None:
+        pass
+
     def focus_scan(self) -> None:
         pass
 
     def print_labels(self, codes: Sequence[str], *, reason: str | None = None,
                      on_done: Callable[[PrintSummary], None] | None = None,
                      on_error: Callable[[BaseException], None] | None = None) -> None:
+        pass
+
+    def print_label_jobs(self, job_ids: Sequence[int], *, on_done: Callable[[PrintSummary], None] | None = None,
+                         on_error: Callable[[BaseException], None] | None = None) -> None:
         pass

@@ -153,6 +153,7 @@ STATUS_COLOURS: dict[str, tuple[str, str]] = {
     "consumed": (MUTED, "#eceff3"),
     "discarded": (ERROR, ERROR_SOFT),
     "quarantined": (ERROR, ERROR_SOFT),
+    "voided": (MUTED, "#eceff3"),
 }
 
 

@@ -2,8 +2,8 @@
 
 Usage: .venv/bin/python tests/gui/render_screenshots.py DATABASE_URL OUT_DIR [--readme PATH] [--labels-readme PATH]
        .venv/bin/python tests/gui/render_screenshots.py DATABASE_URL OUT_DIR --resources
-         (--resources: the README's shots, resources/screenshots/main-window.png, labels.png, storage.png and
-         exchange.png, at 1366 x 768)
+         (--resources: the README's shots, resources/screenshots/main-window.png, labels.png, storage.png,
+         exchange.png and aliquoting.png, at 1366 x 768)
 
 The database should hold demo data (``biobank-desktop --database URL demo --samples 5000``); the
 Labels page's shots add print jobs to it (printed, partly printed, printer off, may have printed),
@@ -186,6 +186,19 @@ def exchange_shots(app: QApplication, window: QWidget, out: Path, tag: str, read
         grab(window, readme_dir / "exchange.png")
 
 
+def aliquoting_shots(app: QApplication, window: QWidget, out: Path, tag: str, readme_dir: Path | None) -> None:
+    """The aliquoting page: the largest available demo tube scanned, 4 × 0,25 mL with 0,1 mL dead volume typed."""
+    from tests.gui.screens import fill_aliquot_form, parent_for_shots
+
+    page = window.open_page("aliquoting")  # type: ignore[attr-defined]
+    fill_aliquot_form(page, lambda until: settle(app, until), parent_for_shots(window.session.services))  # type: ignore[attr-defined]
+    page.one.box.setText(SHOT_BOX)
+    settle(app)
+    grab(window, out / f"aliquoting-{tag}.png")
+    if readme_dir is not None:
+        grab(window, readme_dir / "aliquoting.png")
+
+
 def _render(app: QApplication, url: str, out: Path, readme: Path | None, labels_readme: Path | None,
             settings: object, workflows: Path | None = None) -> int:
     from biobank_desktop.app import BiobankApp
@@ -271,6 +284,7 @@ def _render(app: QApplication, url: str, out: Path, readme: Path | None, labels_
         labels.show_tab(labels.QUEUE)
         storage_shots(app, window, out, tag, workflows if width == 1366 else None)
         exchange_shots(app, window, out, tag, workflows if width == 1366 else None)
+        aliquoting_shots(app, window, out, tag, workflows if width == 1366 else None)
         window.open_page("search")
     labels = window.open_page("labels")
     labels.queue.scan.edit.setText(code)

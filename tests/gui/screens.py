@@ -150,5 +150,41 @@ def render_pages(window: QWidget, out: Path, width: int, height: int, wait: Wait
     wait(lambda: labels.rules.loaded)
     shot("labels-rules", [])
     labels.show_tab(labels.QUEUE)
+    aliquoting_shots(window, shot, wait)
     open_page("search")
     return faults
+
+
+def parent_for_shots(services: object) -> str:
+    """The available tube of the demo data holding the most (the aliquoting page's example parent)."""
+    from biobank_desktop.core.services.queries import SampleCriteria
+
+    queries = services.queries  # type: ignore[attr-defined]
+    rows = [r for r in queries.rows(queries.search_ids(SampleCriteria(statuses=("available",)), limit=2000))
+            if r.volume_ul is not None]
+    return str(max(rows, key=lambda r: r.volume_ul).sample_code)
+
+
+def fill_aliquot_form(page: QWidget, wait: Wait, code: str) -> None:
+    """The aliquoting page with ``code`` scanned and 4 × 0,25 mL (0,1 mL dead) typed: the arithmetic shows."""
+    one = page.one  # type: ignore[attr-defined]
+    one.load_parent(code)
+    wait(lambda: one.info is not None and one.info.sample_code == code)
+    one.form.count.setText("4")
+    one.form.each.setText("0,25 mL")
+    one.form.dead.setText("0,1 mL")
+
+
+def aliquoting_shots(window: QWidget, shot: Callable[..., None], wait: Wait) -> None:
+    """The aliquoting page: one parent with the arithmetic typed, the batch tab, the protocols."""
+    page = window.open_page("aliquoting")  # type: ignore[attr-defined]
+    if page is None:
+        return
+    fill_aliquot_form(page, wait, parent_for_shots(window.session.services))  # type: ignore[attr-defined]
+    shot("aliquoting", [page.one.ok_button, page.one.check_out_button])
+    page.tabs.setCurrentWidget(page.batch)
+    shot("aliquoting-batch", [page.batch.run_button, page.batch.rack_file_button])
+    page.tabs.setCurrentWidget(page.protocols)
+    wait(lambda: page.protocols.study.count() > 1)
+    shot("aliquoting-protocols", [page.protocols.parent_button])
+    page.tabs.setCurrentWidget(page.one)

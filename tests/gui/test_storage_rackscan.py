@@ -24,8 +24,9 @@ from biobank_desktop.core.services import Services
 from biobank_desktop.core.services.changes import SAMPLE, Changes
 from biobank_desktop.core.services.samples import NewSample
 from biobank_desktop.core.services.storage import NewContainer, Placement
+from biobank_desktop.ui.operations.files import read_scan_file
 from biobank_desktop.ui.pages.storage.page import StoragePage
-from biobank_desktop.ui.pages.storage.rackscan import RackScanView, read_scan_file
+from biobank_desktop.ui.pages.storage.rackscan import RackScanView
 from biobank_desktop.ui.pages.storage.rackscan_map import LEFT, ORDER, paint_outcome
 from biobank_desktop.ui.session import UiSession
 from tests.gui.conftest import add_account

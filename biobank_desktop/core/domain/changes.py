@@ -33,6 +33,7 @@ CONTAINER: Final = "container"
 SHIPMENT: Final = "shipment"
 IMPORT: Final = "import"
 ALIQUOT_BATCH: Final = "aliquot_batch"
+ALIQUOT_PROTOCOL: Final = "aliquot_protocol"
 EXPORT: Final = "export"  # a file written from the database (who exported what, when)
 
 

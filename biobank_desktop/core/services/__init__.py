@@ -21,6 +21,7 @@ from biobank_desktop.core.services.system import SystemService
 
 if TYPE_CHECKING:
     from biobank_desktop.core.labels.printers import PrinterConfig
+    from biobank_desktop.core.services.aliquoting import AliquotingService
     from biobank_desktop.core.services.exchange import ExchangeService
     from biobank_desktop.core.services.labelling import LabellingService
     from biobank_desktop.core.services.storage import StorageService
@@ -59,6 +60,12 @@ class Services:
         from biobank_desktop.core.services import exchange  # spreadsheet engine loaded on first use
 
         return exchange.ExchangeService(self.db, self.samples, self.storage)
+
+    @functools.cached_property
+    def aliquoting(self) -> AliquotingService:
+        from biobank_desktop.core.services.aliquoting import AliquotingService
+
+        return AliquotingService(self.db, self.storage, self.labelling)
 
     def close(self) -> None:
         self.db.dispose()

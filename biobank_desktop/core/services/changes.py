@@ -11,6 +11,7 @@ from typing import Generic, TypeVar
 
 from biobank_desktop.core.domain.changes import (
     ALIQUOT_BATCH,
+    ALIQUOT_PROTOCOL,
     CONSENT,
     CONTAINER,
     DATABASE,
@@ -34,8 +35,9 @@ from biobank_desktop.core.domain.changes import (
 T = TypeVar("T")
 
 __all__ = [
-    "ALIQUOT_BATCH", "CONSENT", "CONTAINER", "DATABASE", "EXPORT", "IMPORT", "LABEL_JOB", "LABEL_TEMPLATE",
-    "NO_CHANGES", "PARTICIPANT", "PRINT_JOB", "PRINT_RULE", "SAMPLE", "SETTING", "SHIPMENT", "SITE", "STUDY", "USER",
+    "ALIQUOT_BATCH", "ALIQUOT_PROTOCOL", "CONSENT", "CONTAINER", "DATABASE", "EXPORT", "IMPORT", "LABEL_JOB",
+    "LABEL_TEMPLATE", "NO_CHANGES", "PARTICIPANT", "PRINT_JOB", "PRINT_RULE", "SAMPLE", "SETTING", "SHIPMENT",
+    "SITE", "STUDY", "USER",
     "Changes",
     "Result",
 ]

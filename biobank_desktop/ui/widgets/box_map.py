@@ -55,7 +55,8 @@ Cell = tuple[int, int]
 TYPE_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7",
                 "#9c755f", "#86bcb6", "#d37295", "#a0cbe8")
 STATUS_COLOURS = {"available": "#59a14f", "reserved": "#edc948", "expected": "#a0cbe8", "in_transit": "#76b7b2",
-                  "quarantined": "#e15759", "consumed": "#bab0ac", "shipped": "#9c755f", "discarded": "#79706e"}
+                  "quarantined": "#e15759", "consumed": "#bab0ac", "shipped": "#9c755f", "discarded": "#79706e",
+                  "voided": "#79706e"}
 EMPTY_FILL = "#ffffff"
 GRID_LINE = "#8d96a3"
 BLOCKED_FILL = "#3b3f46"

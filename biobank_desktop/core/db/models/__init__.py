@@ -14,7 +14,8 @@ Layout (every model is re-exported here, so ``from biobank_desktop.core.db.model
 * :mod:`~.audit` — audit events, the audit head;
 * :mod:`~.labels` — label templates, print rules, print jobs;
 * :mod:`~.exchange` — shipments of expected tubes, import records, saved mappings;
-* :mod:`~.system` — ID counters, biobank-wide settings.
+* :mod:`~.system` — ID counters, biobank-wide settings;
+* :mod:`~.aliquoting` — aliquot protocols, aliquoting batches and their items.
 
 A new area (shipments, imports, aliquot batches …) adds one module here: its models on ``Base``, its
 constraint messages registered beside them with ``register_constraint_messages({...})`` (the name the
@@ -26,6 +27,13 @@ models and migrations agree on both backends).
 from __future__ import annotations
 
 from biobank_desktop.core.db.models.accounts import ROLES, User
+from biobank_desktop.core.db.models.aliquoting import (
+    BATCH_STATUSES,
+    BATCH_STEPS,
+    AliquotBatch,
+    AliquotBatchItem,
+    AliquotProtocol,
+)
 from biobank_desktop.core.db.models.audit import AuditEvent, AuditEventSample, AuditHead
 from biobank_desktop.core.db.models.base import (
     NAMING_CONVENTION,
@@ -72,6 +80,8 @@ from biobank_desktop.core.db.models.storage import (
 from biobank_desktop.core.db.models.system import IdSequence, Setting
 
 __all__ = [
+    "BATCH_STATUSES",
+    "BATCH_STEPS",
     "CONTAINER_KINDS",
     "IMPORT_KINDS",
     "LINEAGE_KINDS",
@@ -81,6 +91,9 @@ __all__ = [
     "ROLES",
     "SAMPLE_STATUSES",
     "SHIPMENT_STATUSES",
+    "AliquotBatch",
+    "AliquotBatchItem",
+    "AliquotProtocol",
     "AuditEvent",
     "AuditEventSample",
     "AuditHead",

@@ -30,8 +30,9 @@ if TYPE_CHECKING:
 # The tube a sample is stored in, as SPREC's long-term storage element names it (core.domain.cold_chain).
 STORAGE_TUBES = ("pp_40_500ul", "pp_0.5_2ml", "pp_5ml", "cryotube_1_2ml", "straw", "microplate", "paraffin_block",
                  "bag", "dry_medium", "primary_container")
+# 'voided': a child of an aliquoting undone the same day (kept, never deleted, for the audit trail).
 SAMPLE_STATUSES = ("expected", "available", "reserved", "in_transit", "shipped", "consumed", "discarded",
-                   "quarantined")
+                   "quarantined", "voided")
 LINEAGE_KINDS = ("primary", "aliquot", "derivative")
 
 register_constraint_messages({

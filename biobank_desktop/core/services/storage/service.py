@@ -13,7 +13,7 @@ from biobank_desktop.core.domain.errors import ValidationError
 from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.services.changes import Result
 from biobank_desktop.core.services.samples import NewSample, SampleService
-from biobank_desktop.core.services.storage.common import find_sample
+from biobank_desktop.core.services.storage.common import find_samples
 from biobank_desktop.core.services.storage.dto import PlacedTube, Placement
 from biobank_desktop.core.services.storage.layout import LayoutMixin
 from biobank_desktop.core.services.storage.placing import PlacingMixin
@@ -47,7 +47,7 @@ class StorageService(ReadsMixin, PlacingMixin, LayoutMixin, PlanningMixin, RackS
         session = uow.session
         if not sample_codes:
             return []
-        samples = [find_sample(session, c) for c in sample_codes]
+        samples = find_samples(session, sample_codes)
         kinds = {(s.study_id, s.sample_type, s.storage_tube) for s in samples}
         if len(kinds) > 1:
             raise ValidationError("Tubes of different studies or sample types are placed in separate calls.",

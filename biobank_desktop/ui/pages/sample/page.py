@@ -35,6 +35,7 @@ from biobank_desktop.ui.models.audit_table import AuditEventModel
 from biobank_desktop.ui.navigation import PrintSummary
 from biobank_desktop.ui.operations.writes import run_write
 from biobank_desktop.ui.pages.base import Page
+from biobank_desktop.ui.pages.sample.lineage import LineageView
 from biobank_desktop.ui.pages.sample.parts import (
     LIKELY_NEXT_STATUS,
     Fields,
@@ -246,11 +247,13 @@ class SamplePage(Page):
         grid.addWidget(group("SPREC code", sprec_layout), 1, 1, 3, 1)
         grid.addWidget(group("Lineage", lineage_layout), 4, 0)
         grid.addWidget(group("Notes", notes_layout), 4, 1)
+        self.lineage_view = LineageView(session)  # the family tree (sample/lineage.py), full width
+        grid.addWidget(group(self.tr("Family: ancestors and descendants"), self.lineage_view.as_layout()), 5, 0, 1, 2)
         self.history_box = group("History (newest first)", history_layout)
-        grid.addWidget(self.history_box, 5, 0, 1, 2)
+        grid.addWidget(self.history_box, 6, 0, 1, 2)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
-        grid.setRowStretch(6, 1)
+        grid.setRowStretch(7, 1)
 
         QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.reload, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self._set_actions_enabled(False)
@@ -403,6 +406,7 @@ class SamplePage(Page):
             self.children_list.addItem(entry)
         self.children_title.setText(f"Children ({len(d.children)})" if d.children else "Children: none")
         self.children_list.setVisible(bool(d.children))
+        self.lineage_view.show_sample(d.sample_code)
 
         self.notes.blockSignals(True)
         self.notes.setPlainText(d.notes)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from biobank_desktop.core.domain import sprec
+from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.services.changes import CONTAINER, PARTICIPANT, SAMPLE, Changes, Result
 from biobank_desktop.core.services.queries import SampleCriteria
 from biobank_desktop.core.services.samples import SAMPLE_STATUSES  # type: ignore[attr-defined]  # not re-exported yet
@@ -104,6 +105,11 @@ class SearchPage(Page):
         summary.addSpacing(12)
         summary.addWidget(self.loading_label, 1)
         summary.addWidget(self.export_button)
+        self.aliquot_button = button(self.tr("Aliquot…"), on_click=self.aliquot_selected)
+        self.aliquot_button.setToolTip(self.tr("Aliquot the selected samples as one batch "
+                                               "(Ctrl+click to select several)"))
+        self.aliquot_button.setVisible(session.can(Permission.RECORD_SAMPLES))
+        summary.addWidget(self.aliquot_button)
         summary.addWidget(self.refresh_button)
         summary.addWidget(self.clear_button)
         summary.addWidget(self.search_button)
@@ -113,6 +119,7 @@ class SearchPage(Page):
         self.table = table_view("sampleTable", self.model, row_height=ROW_HEIGHT, widths=[c.width for c in COLUMNS])
         self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)  # several parents to aliquot
         self.table.activated.connect(self._activated)
         self.body.addWidget(self.table, 1)
 
@@ -238,6 +245,14 @@ class SearchPage(Page):
         code = self.model.sample_code(index.row())
         if code:
             self.session.navigate.open_sample(code)
+
+    def aliquot_selected(self) -> None:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        codes = [code for code in (self.model.sample_code(row) for row in rows) if code]
+        if not codes:
+            self.banner.show_message(self.tr("Select the samples to aliquot first."), "info")
+            return
+        self.session.navigate.aliquot_samples(codes)
 
     # -- export ---------------------------------------------------------------------------------------------
 

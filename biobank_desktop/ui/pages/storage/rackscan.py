@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
 )
 
 from biobank_desktop.core.domain import sprec
-from biobank_desktop.core.domain.errors import ValidationError
 from biobank_desktop.core.domain.rackscan import BUILTIN_PROFILES, ScanProfile
 from biobank_desktop.core.domain.reconcile import MARKED, Outcome
 from biobank_desktop.core.services.changes import Result
@@ -42,6 +41,7 @@ from biobank_desktop.core.services.samples import NewSample
 from biobank_desktop.core.services.storage import BoxMap
 from biobank_desktop.core.services.storage.rackscans import RackScanReview
 from biobank_desktop.ui.background import error_text
+from biobank_desktop.ui.operations.files import read_scan_file
 from biobank_desktop.ui.operations.writes import WritingPage, run_write
 from biobank_desktop.ui.pages.storage.dialogs import ask_then
 from biobank_desktop.ui.pages.storage.rackscan_map import LEFT, ORDER, RackScanLegend, RackScanMap, describe_item
@@ -51,32 +51,6 @@ from biobank_desktop.ui.widgets.common import button, label
 from biobank_desktop.ui.widgets.scan_field import ScanField
 
 Cell = tuple[int, int]
-MAX_FILE_BYTES = 2_000_000  # a 1536-well rack's file is under 100 kB
-
-
-def read_scan_file(path: Path) -> str:
-    """The file's text; ValidationError (with what to do) for a file that cannot be read or is not text."""
-    tr = QCoreApplication.translate
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ValidationError(tr("RackScanView", "The file {name} cannot be read: {why}.").format(
-            name=path.name, why=exc.strerror or exc), hint=tr("RackScanView", "Check that the file exists and that "
-                                                               "you may read it.")) from exc
-    if len(data) > MAX_FILE_BYTES:
-        raise ValidationError(tr("RackScanView", "The file {name} is too large to be a rack scan ({n} bytes).").format(
-            name=path.name, n=len(data)), hint=tr("RackScanView", "Choose the file the rack scanner wrote."))
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if "\x00" not in text:
-            return text
-    raise ValidationError(tr("RackScanView", "The file {name} is not a text file.").format(name=path.name),
-                          hint=tr("RackScanView", "Choose the file the rack scanner wrote (CSV or TXT)."))
-
-
 class RackScanView(QWidget):
     """See the module docstring. ``page``: the storage page (banner, errors, run_write)."""
 

@@ -1,0 +1,144 @@
+"""The aliquot dialog's live arithmetic: what the technician typed, read exactly, and written back in their units.
+
+``available 9.00 mL − 6 × 0.50 mL − 0.20 mL dead = 5.80 mL left``: the volumes are read with the domain's
+:func:`~biobank_desktop.core.domain.volumes.parse_volume` (µL, mL, decimal comma; exact ``Decimal`` at 0.01 µL)
+and shown in the unit and with the decimal separator of the volume typed for each child, so the line reads as
+the technician thinks. The service checks the same again when it writes; this only decides what the dialog
+shows and whether its OK button may be pressed (an over-draw never reaches the service).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
+
+from biobank_desktop.core.domain.errors import ValidationError
+from biobank_desktop.core.domain.volumes import QUANTUM, canonical_unit, convert, parse_volume
+from biobank_desktop.ui.formatting import tr
+
+_CTX = "AliquotArithmetic"
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Units:
+    """How volumes are written back: the unit and the decimal separator the technician used."""
+
+    unit: str = "mL"
+    comma: bool = False
+
+    def show(self, ul: Decimal) -> str:
+        """``ul`` in this unit: mL with at least two decimals (9.00 mL), µL with those it needs (250 µL)."""
+        amount = convert(ul, self.unit)
+        places = {"µL": 0, "mL": 2, "L": 2}.get(self.unit, 2)
+        text = format(amount.normalize(), "f") if amount != 0 else "0"
+        whole, _, fraction = text.partition(".")
+        fraction = fraction.ljust(places, "0")
+        text = f"{whole}.{fraction}" if fraction else whole
+        if self.comma:
+            text = text.replace(".", ",")
+        return f"{text} {self.unit}"
+
+
+def units_of(text: str, fallback: Units | None = None) -> Units:
+    """The unit and decimal separator of a typed volume ('0,5 ml' -> mL with a comma); ``fallback`` when the
+    text names no unit."""
+    stripped = text.strip()
+    comma = "," in stripped and "." not in stripped
+    tail = re.sub(r"^[+\-0-9.,\s]*", "", stripped).strip()
+    try:
+        unit = canonical_unit(tail) if tail else None
+    except ValidationError:
+        unit = None
+    if unit is None:
+        return fallback or Units(comma=comma)
+    return Units(unit, comma)
+
+
+def read_volume(text: str, *, zero_allowed: bool = False) -> Decimal:
+    """The volume typed, in µL; '' (and '0' when ``zero_allowed``) is zero. Raises ValidationError."""
+    stripped = text.strip()
+    if zero_allowed and (not stripped or stripped.rstrip("µμuUmMlL ").replace(",", ".").strip("0.") == ""):
+        return ZERO
+    return parse_volume(stripped)
+
+
+@dataclass(frozen=True)
+class Draw:
+    """One line of the dialog's arithmetic: N children of ``each`` µL from ``available`` µL, ``dead`` µL left
+    in the tube. ``error`` says what is wrong (OK stays disabled while it is set)."""
+
+    available: Decimal
+    count: int
+    each: Decimal | None
+    dead: Decimal
+    units: Units
+    error: str = ""
+
+    @property
+    def drawn(self) -> Decimal:
+        return self.count * (self.each or ZERO)
+
+    @property
+    def left(self) -> Decimal:
+        return self.available - self.drawn - self.dead
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+    def text(self) -> str:
+        """'available 9.00 mL − 6 × 0.50 mL − 0.20 mL dead = 5.80 mL left'."""
+        show = self.units.show
+        if self.each is None:
+            return tr(_CTX, "available {available}").format(available=show(self.available))
+        line = tr(_CTX, "available {available} − {n} × {each}").format(
+            available=show(self.available), n=self.count, each=show(self.each))
+        if self.dead:
+            line += " " + tr(_CTX, "− {dead} dead").format(dead=show(self.dead))
+        left = self.left
+        if left < 0:
+            return line + " " + tr(_CTX, "= {missing} too little").format(missing=show(-left))
+        return line + " " + tr(_CTX, "= {left} left").format(left=show(left))
+
+
+def draw(available: Decimal, count_text: str, each_text: str, dead_text: str, *, split_evenly: bool = False,
+         fallback: Units | None = None) -> Draw:
+    """Read the dialog's fields and check the draw. ``split_evenly``: each child gets an equal share of what is
+    above the dead volume, rounded down to 0.01 µL (what rounding leaves stays in the parent)."""
+    if each_text.strip() and not split_evenly:
+        units = units_of(each_text, fallback)
+    else:
+        units = units_of(dead_text, fallback) if dead_text.strip() else fallback or Units()
+    try:
+        count = int(count_text.strip())
+    except ValueError:
+        return Draw(available, 0, None, ZERO, units, tr(_CTX, "Write how many children (a whole number)."))
+    if count < 1:
+        return Draw(available, count, None, ZERO, units, tr(_CTX, "At least one child."))
+    try:
+        dead = read_volume(dead_text, zero_allowed=True)
+    except ValidationError as exc:
+        return Draw(available, count, None, ZERO, units, tr(_CTX, "Dead volume: {0}").format(exc.message))
+    if split_evenly:
+        share = ((available - dead) / count).quantize(QUANTUM, rounding=ROUND_DOWN)
+        if share <= 0:
+            return Draw(available, count, None, dead, units, tr(_CTX, "Nothing to share above the dead volume."))
+        return Draw(available, count, share, dead, units)
+    if each_text.strip() and not any(c.isalpha() for c in each_text):
+        return Draw(available, count, None, dead, units, tr(_CTX, "Write the unit too: {0} mL or {0} µL.").format(
+            each_text.strip()))
+    try:
+        each = read_volume(each_text)
+    except ValidationError as exc:
+        message = exc.message if each_text.strip() else tr(_CTX, "Write the volume of each child.")
+        hint = f" {exc.hint}" if exc.hint and each_text.strip() else ""
+        return Draw(available, count, None, dead, units, message + hint)
+    result = Draw(available, count, each, dead, units)
+    if result.left < 0:
+        return Draw(available, count, each, dead, units, tr(_CTX, "Over-draw: the tube holds {available}, "
+                                                             "{n} × {each} + {dead} dead needs {needed}.").format(
+            available=units.show(available), n=count, each=units.show(each), dead=units.show(dead),
+            needed=units.show(result.drawn + dead)))
+    return result

@@ -1,0 +1,332 @@
+"""The aliquoting page (issue 12): scans typed + Enter, the arithmetic as typed, an over-draw refused before anything
+is written, children placed and shown on the box map, a batch with misfits and Cancel, protocols, void, lineage.
+
+Real widgets offscreen in a main window over a fresh SQLite database; the database is checked through the services.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from biobank_desktop.core.domain.actor import Actor
+from biobank_desktop.core.domain.roles import Role
+from biobank_desktop.core.services import Services
+from biobank_desktop.core.services.aliquoting import ProtocolDefinition, ProtocolLine
+from biobank_desktop.ui.main_window import MainWindow
+from biobank_desktop.ui.pages.aliquoting.page import AliquotingPage
+from tests.gui.conftest import add_account, cancel_running_jobs, visible_progress_dialog
+from tests.support.aliquot_kit import make_parent
+from tests.support.storage_kit import Tree, build_tree
+
+WAIT = 15_000
+
+
+@pytest.fixture
+def tree(gui_services: Services) -> Tree:
+    return build_tree(gui_services, add_account(gui_services, "sue", Role.SUPERVISOR))
+
+
+@pytest.fixture
+def tech(gui_services: Services) -> Actor:
+    return add_account(gui_services, "tom", Role.TECHNICIAN)
+
+
+def _page(qtbot, open_window, services: Services, actor: Actor) -> tuple[MainWindow, AliquotingPage]:
+    window = open_window(services, actor)
+    page = window.open_page("aliquoting")
+    assert isinstance(page, AliquotingPage)
+    return window, page
+
+
+def _scan(qtbot, edit, text: str) -> None:
+    """What a USB scanner does: the code typed, then Enter."""
+    edit.clear()
+    qtbot.keyClicks(edit, text)
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+
+
+def _type(qtbot, edit, text: str) -> None:
+    edit.clear()
+    qtbot.keyClicks(edit, text)
+
+
+def _scan_parent(qtbot, page: AliquotingPage, code: str) -> None:
+    _scan(qtbot, page.one.scan.edit, code)
+    qtbot.waitUntil(lambda: page.one.info is not None and page.one.info.sample_code == code, timeout=WAIT)
+
+
+# -- one parent ---------------------------------------------------------------------------------------------------
+
+
+def test_the_arithmetic_follows_the_typing_and_an_over_draw_is_refused_before_anything_is_written(
+        qtbot, gui_services, tree, tech, open_window) -> None:
+    parent = make_parent(gui_services, tech, 9000, box=tree.box)
+    _, page = _page(qtbot, open_window, gui_services, tech)
+    _scan_parent(qtbot, page, parent)
+    one, form = page.one, page.one.form
+    assert one.fact_labels["volume"].text() == "9 mL"
+    assert one.fact_labels["position"].text().startswith(tree.box)
+    _type(qtbot, form.count, "6")
+    _type(qtbot, form.each, "0,5 mL")
+    _type(qtbot, form.dead, "0,2 mL")
+    assert form.arithmetic == "available 9,00 mL − 6 × 0,50 mL − 0,20 mL dead = 5,80 mL left"
+    assert one.ok_button.isEnabled()
+    _type(qtbot, form.each, "500 µL")  # the unit typed is the unit shown
+    assert form.arithmetic == "available 9000 µL − 6 × 500 µL − 200 µL dead = 5800 µL left"
+    _type(qtbot, form.count, "20")
+    assert form.arithmetic.endswith("= 1200 µL too little")
+    assert not one.ok_button.isEnabled()
+    assert "Over-draw" in form.reason_label.text() and form.reason_label.isVisible()
+    one.submit()  # even a direct call writes nothing while the form says no
+    QApplication.processEvents()
+    assert gui_services.queries.detail(parent, tech).volume_ul == Decimal(9000)
+    assert gui_services.queries.detail(parent, tech).children == ()
+    _type(qtbot, form.each, "0.5")
+    assert "unit" in form.reason_label.text() and not one.ok_button.isEnabled()  # 0.5 µL or mL? never guessed
+
+
+def test_aliquots_go_to_the_scanned_box_and_the_map_shows_where(qtbot, gui_services, tree, tech,
+                                                                 open_window) -> None:
+    parent = make_parent(gui_services, tech, 9000, box=tree.box)
+    window, page = _page(qtbot, open_window, gui_services, tech)
+    _scan_parent(qtbot, page, parent)
+    form = page.one.form
+    _type(qtbot, form.count, "6")
+    _type(qtbot, form.each, "0.5 mL")
+    _type(qtbot, form.dead, "0.2 mL")
+    page.one.print_after.setChecked(False)
+    window.scan.edit.setText(tree.box2)  # the window's scan field, this page showing: the box for the children
+    qtbot.keyClick(window.scan.edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.one.box.text() == tree.box2, timeout=WAIT)
+    qtbot.mouseClick(page.one.ok_button, Qt.MouseButton.LeftButton)
+    result = page.one.result
+    qtbot.waitUntil(lambda: result.outcome is not None and result.box is not None, timeout=WAIT)
+    detail = gui_services.queries.detail(parent, tech)
+    assert detail.volume_ul == Decimal(5800)
+    children = [c.sample_code for c in detail.children]
+    assert len(children) == 6 and all(code.startswith(f"{parent}-A0") for code in children)
+    box = gui_services.storage.box_map(tree.box2)
+    placed = [c.sample_code for c in sorted(box.cells, key=lambda c: c.index) if c.sample_code]
+    assert placed == [c.sample_code for c in result.outcome.children]  # consecutive, in label order
+    assert result.selected_on_map() == set(children)
+    assert result.table.rowCount() == 6 and result.table.item(0, 2).text().startswith(tree.box2 + " ")
+    assert "6 tubes made from" in result.heading.text() and "5.8 mL left" in result.heading.text()
+    assert result.print_button.isEnabled()  # the labels were queued; printing is offered
+
+
+def test_a_derivative_asks_for_its_processing_and_refuses_a_spin_ending_before_it_started(
+        qtbot, gui_services, tech, open_window) -> None:
+    parent = make_parent(gui_services, tech, 4000, sample_type="BLD")
+    _, page = _page(qtbot, open_window, gui_services, tech)
+    _scan_parent(qtbot, page, parent)
+    form = page.one.form
+    assert not form.processing.isVisible()
+    form.child_type.setCurrentIndex(form.child_type.findData("PL1"))
+    assert form.processing.isVisible()
+    _type(qtbot, form.count, "2")
+    _type(qtbot, form.each, "1 mL")
+    _type(qtbot, form.processing.spin_start.edit, "14:20")
+    _type(qtbot, form.processing.spin_end.edit, "14:05")
+    assert not page.one.ok_button.isEnabled()
+    assert "cannot end before" in form.reason_label.text()
+    _type(qtbot, form.processing.spin_end.edit, "14:35")
+    assert page.one.ok_button.isEnabled()
+    page.one.ok_button.click()
+    qtbot.waitUntil(lambda: page.one.result.outcome is not None, timeout=WAIT)
+    [made] = gui_services.queries.detail(parent, tech).children[:1]
+    child = gui_services.queries.detail(made.sample_code, tech)
+    assert child.sample_type == "PL1" and child.lineage_kind == "derivative"
+    assert child.centrifuged_at is not None  # its own spin was recorded (start and END), not the parent's
+
+
+def test_void_from_the_result_gives_the_volume_back(qtbot, gui_services, tree, tech, open_window) -> None:
+    parent = make_parent(gui_services, tech, 1000, box=tree.box)
+    _, page = _page(qtbot, open_window, gui_services, tech)
+    _scan_parent(qtbot, page, parent)
+    _type(qtbot, page.one.form.count, "4")
+    page.one.form.split.setChecked(True)
+    page.one.print_after.setChecked(False)
+    assert page.one.form.arithmetic == "available 1.00 mL − 4 × 0.25 mL = 0.00 mL left"
+    page.one.box.setText(tree.box2)
+    page.one.ok_button.click()
+    qtbot.waitUntil(lambda: page.one.result.outcome is not None, timeout=WAIT)
+    assert gui_services.queries.detail(parent, tech).status == "consumed"
+    page.one.result.void_button.click()
+    qtbot.waitUntil(lambda: page.batches.last_dialog is not None and page.batches.last_dialog.isVisible(),
+                    timeout=WAIT)
+    dialog = page.batches.last_dialog
+    assert not dialog.ok_button.isEnabled()  # a reason first
+    dialog.reason.setText("Wrong parent scanned")
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: gui_services.queries.detail(parent, tech).volume_ul == Decimal(1000), timeout=WAIT)
+    assert gui_services.queries.detail(parent, tech).status != "consumed"
+    assert all(c.sample_code is None or not c.sample_code.startswith(parent + "-")
+               for c in gui_services.storage.box_map(tree.box2).cells)  # the children left their positions
+
+
+# -- batches -----------------------------------------------------------------------------------------------------
+
+
+def _protocol(services: Services, lines: tuple[ProtocolLine, ...], name: str = "Plasma 2x") -> None:
+    supervisor = services.accounts.authenticate("sue", "correct-horse-42")
+    services.aliquoting.save_protocol(supervisor, "COLON", name, ProtocolDefinition(lines))
+
+
+def test_a_batch_says_which_parents_do_not_fit_before_anything_is_written(qtbot, gui_services, tree, tech,
+                                                                           open_window) -> None:
+    _protocol(gui_services, (ProtocolLine(2, "PL1", Decimal(300)),))
+    fits = [make_parent(gui_services, tech, 1000, participant=f"P-{i}") for i in range(3)]
+    short = make_parent(gui_services, tech, 500, participant="P-9")
+    window, page = _page(qtbot, open_window, gui_services, tech)
+    window.aliquot_samples([*fits, short])  # what Search's "Aliquot…" does
+    batch = page.batch
+    assert page.tabs.currentWidget() is batch and batch.parents == [*fits, short]
+    qtbot.waitUntil(lambda: batch.protocol.count() > 1, timeout=WAIT)
+    batch.choose_protocol("Plasma 2x")
+    qtbot.waitUntil(lambda: batch.checks is not None, timeout=WAIT)
+    assert [c.parent for c in batch.misfits()] == [short]
+    assert batch.table.item(3, 2).text().startswith("✖")  # the reason, on its row
+    assert not batch.run_button.isEnabled()
+    assert gui_services.queries.detail(short, tech).children == ()
+    batch.remove_button.click()
+    qtbot.waitUntil(lambda: batch.checks is not None and batch.run_button.isEnabled(), timeout=WAIT)
+    batch.box.setText(tree.box2)
+    batch.check()
+    qtbot.waitUntil(lambda: batch.checks is not None and batch.run_button.isEnabled(), timeout=WAIT)
+    batch.run_button.click()
+    qtbot.waitUntil(lambda: batch.result.outcome is not None, timeout=WAIT)
+    assert len(batch.result.outcome.children) == 6
+    assert all(gui_services.queries.detail(p, tech).volume_ul == Decimal(400) for p in fits)
+    assert batch.result.boxes.text().startswith(tree.box2)
+
+
+def test_cancelling_a_batch_leaves_nothing(qtbot, gui_services, tree, tech, open_window, hold, runner) -> None:
+    _protocol(gui_services, (ProtocolLine(2, "PL1", Decimal(300)),))
+    parents = [make_parent(gui_services, tech, 1000, participant=f"P-{i}") for i in range(3)]
+    _window, page = _page(qtbot, open_window, gui_services, tech)
+    batch = page.batch
+    page.tabs.setCurrentWidget(batch)
+    for code in parents:  # scanned one by one into the batch's field
+        _scan(qtbot, batch.scan.edit, code)
+        qtbot.waitUntil(lambda c=code: c in batch.parents, timeout=WAIT)
+    qtbot.waitUntil(lambda: batch.protocol.count() > 1, timeout=WAIT)
+    batch.choose_protocol("Plasma 2x")
+    qtbot.waitUntil(batch.run_button.isEnabled, timeout=WAIT)
+    held = hold(gui_services.aliquoting, "apply_protocol")
+    batch.run_button.click()
+    assert held.entered.wait(10)
+    qtbot.waitUntil(lambda: visible_progress_dialog() is not None, timeout=WAIT)  # progress, with Cancel
+    visible_progress_dialog().cancel_button.click()
+    assert cancel_running_jobs(runner) >= 1
+    held.release.set()
+    qtbot.waitUntil(lambda: not batch.running, timeout=WAIT)
+    assert "nothing was written" in page.banner.message
+    assert all(gui_services.queries.detail(p, tech).volume_ul == Decimal(1000) for p in parents)
+    assert all(gui_services.queries.detail(p, tech).children == () for p in parents)
+    assert gui_services.aliquoting.batches() == []
+
+
+# -- protocols and lineage ----------------------------------------------------------------------------------------
+
+
+def test_a_supervisor_writes_a_protocol_and_saving_again_makes_a_new_version(qtbot, gui_services, tree,
+                                                                              open_window) -> None:
+    supervisor = gui_services.accounts.authenticate("sue", "correct-horse-42")
+    _, page = _page(qtbot, open_window, gui_services, supervisor)
+    view = page.protocols
+    page.tabs.setCurrentWidget(view)
+    qtbot.waitUntil(lambda: view.study.count() > 1, timeout=WAIT)
+    dialog = view.new_protocol()
+    dialog.name.setText("EDTA 9 mL")
+    dialog.study.setCurrentIndex(dialog.study.findData("COLON"))
+    dialog.parent_type.setCurrentIndex(dialog.parent_type.findData("BLD"))
+    spin, kind, each, _remove = dialog.lines[0]
+    spin.setValue(6)
+    kind.setCurrentIndex(kind.findData("PL1"))
+    each.setText("0,5 mL")
+    dialog.add_line(2, "BUF", "0.25 mL")
+    assert "9" not in dialog.summary.text() or "3500" in dialog.summary.text().replace(",", "")
+    assert dialog.ok_button.isEnabled()
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: view.table.rowCount() == 1, timeout=WAIT)
+    [saved] = gui_services.aliquoting.protocols("COLON")
+    assert (saved.version, saved.definition.children, saved.definition.needs_ul) == (1, 8, Decimal(3500))
+    view.table.selectRow(0)
+    again = view.new_version()
+    assert again.name.isReadOnly() and len(again.lines) == 2
+    again.dead.setText("0.2 mL")
+    again.ok_button.click()
+    qtbot.waitUntil(lambda: view.table.rowCount() == 1 and view.table.item(0, 2).text() == "v2", timeout=WAIT)
+    assert [p.version for p in gui_services.aliquoting.protocol_versions("COLON", "EDTA 9 mL")] == [2, 1]
+
+
+def test_the_sample_page_shows_the_family_tree_and_opens_a_child(qtbot, gui_services, tech, open_window) -> None:
+    parent = make_parent(gui_services, tech, 1000)
+    from biobank_desktop.core.services.aliquoting import AliquotRequest
+
+    gui_services.aliquoting.aliquot(tech, AliquotRequest.simple(parent, 3, "200 µL"))
+    window = open_window(gui_services, tech)
+    window.open_sample(parent)
+    sample = window.page("sample")
+    view = sample.lineage_view
+    qtbot.waitUntil(lambda: view.lineage is not None and view.lineage.sample_code == parent, timeout=WAIT)
+    root = view.tree.topLevelItem(0)
+    assert root.text(0) == parent and root.childCount() == 3
+    assert root.child(0).text(3) == "200 µL"
+    assert "600 µL" in view.totals.text() and "400 µL" in view.totals.text()
+    assert view.table.rowCount() == 4
+    child = root.child(1)
+    code = child.text(0)
+    view.tree.itemDoubleClicked.emit(child, 0)
+    qtbot.waitUntil(lambda: sample.detail is not None and sample.detail.sample_code == code, timeout=WAIT)
+    qtbot.waitUntil(lambda: view.lineage is not None and view.lineage.sample_code == code, timeout=WAIT)
+    assert view.lineage.ancestors == (parent,)
+
+
+def test_a_change_from_elsewhere_refreshes_the_parent_shown(qtbot, gui_services, tech, open_window) -> None:
+    from biobank_desktop.core.services.aliquoting import AliquotRequest
+
+    parent = make_parent(gui_services, tech, 1000)
+    window, page = _page(qtbot, open_window, gui_services, tech)
+    _scan_parent(qtbot, page, parent)
+    _type(qtbot, page.one.form.count, "3")
+    _type(qtbot, page.one.form.each, "300 µL")
+    assert page.one.ok_button.isEnabled()
+    changes = gui_services.aliquoting.aliquot(tech, AliquotRequest.simple(parent, 2, "300 µL")).changes
+    window.session.events.changed.emit(changes)  # what the poll announces for another workstation's write
+    qtbot.waitUntil(lambda: page.one.fact_labels["volume"].text() == "400 µL", timeout=WAIT)
+    assert page.one.form.arithmetic.endswith("too little")  # the sum follows: 3 × 300 µL no longer fit
+    assert not page.one.ok_button.isEnabled()
+
+
+def test_search_hands_its_selection_to_the_aliquoting_page(qtbot, gui_services, tech, open_window) -> None:
+    codes = [make_parent(gui_services, tech, 1000, participant=f"S-{i}") for i in range(3)]
+    window = open_window(gui_services, tech)
+    search = window.open_page("search")
+    qtbot.waitUntil(lambda: search.model.rowCount() == 3 and not search.model.fetching, timeout=WAIT)
+    search.table.selectRow(0)
+    search.table.selectionModel().select(search.model.index(2, 0), search.table.selectionModel().SelectionFlag.Select
+                                         | search.table.selectionModel().SelectionFlag.Rows)
+    search.aliquot_button.click()
+    page = window.page("aliquoting")
+    assert window.current_key() == "aliquoting" and page.tabs.currentWidget() is page.batch
+    assert sorted(page.batch.parents) == sorted([search.model.sample_code(0), search.model.sample_code(2)])
+    assert set(page.batch.parents) <= set(codes)
+
+
+@pytest.mark.parametrize(("count", "each", "dead", "split", "expected"), [
+    ("6", "0.5 mL", "0.2 mL", False, "available 9.00 mL − 6 × 0.50 mL − 0.20 mL dead = 5.80 mL left"),
+    ("6", "0,5 ml", "0", False, "available 9,00 mL − 6 × 0,50 mL = 6,00 mL left"),
+    ("3", "250 uL", "", False, "available 9000 µL − 3 × 250 µL = 8250 µL left"),
+    ("7", "", "0.2 mL", True, "available 9.00 mL − 7 × 1.25714 mL − 0.20 mL dead = 0.00002 mL left"),
+])
+def test_the_sum_reads_exactly_and_answers_in_the_units_typed(count, each, dead, split, expected) -> None:
+    from biobank_desktop.ui.pages.aliquoting.arithmetic import Units, draw
+
+    result = draw(Decimal(9000), count, each, dead, split_evenly=split, fallback=Units("mL"))
+    assert (result.text(), result.ok) == (expected, True)
+    assert result.drawn + result.dead + result.left == Decimal(9000)  # nothing lost to rounding

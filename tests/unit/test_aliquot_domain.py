@@ -1,0 +1,155 @@
+"""Aliquoting arithmetic, protocol text and the derivative rules (issue 12; issue 14 item 4), without a database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from biobank_desktop.core.domain.aliquot_plan import (
+    ProtocolDefinition,
+    parse_protocol_lines,
+    plan_aliquots,
+    protocol_from_json,
+)
+from biobank_desktop.core.domain.derivation import (
+    DerivativeProcessing,
+    ParentPreAnalytics,
+    Step,
+    allowed_children,
+    check_child_type,
+    child_pre_analytics,
+)
+from biobank_desktop.core.domain.errors import ValidationError
+
+
+def t(hour: int, minute: int, second: int = 0) -> dt.datetime:
+    return dt.datetime(2026, 3, 2, hour, minute, second)
+
+
+def test_the_sum_available_minus_children_minus_dead_volume_is_what_is_left() -> None:
+    plan = plan_aliquots(Decimal(1000), 6, "100 µL", dead_volume="50 µL")
+    assert (plan.drawn_ul, plan.left_ul) == (Decimal(600), Decimal(350))
+    assert plan.sum_text() == "1 mL − 6 × 100 µL − 50 µL dead volume = 350 µL left"
+
+
+def test_mixed_units_and_a_decimal_comma_are_converted_exactly() -> None:
+    plan = plan_aliquots(Decimal("1.5") * 1000, 3, "0,33 mL", dead_volume="0.01 mL")
+    assert plan.lines[0].volume_ul == Decimal("330.00")
+    assert plan.left_ul == Decimal("1500") - 3 * Decimal("330") - Decimal(10)
+    assert plan_aliquots(Decimal(1000), 1, "0.001 mL").lines[0].volume_ul == Decimal("1.00")
+
+
+def test_split_evenly_rounds_down_so_the_children_never_hold_more_than_was_there() -> None:
+    plan = plan_aliquots(Decimal(1000), 3, None, dead_volume=Decimal(100))
+    assert plan.split_evenly and plan.lines[0].volume_ul == Decimal("300.00")
+    odd = plan_aliquots(Decimal(1000), 3)
+    assert odd.lines[0].volume_ul == Decimal("333.33") and odd.left_ul == Decimal("0.01")
+
+
+@pytest.mark.parametrize(("count", "volume", "words"), [
+    (7, "150 µL", "Over-draw: 1 mL − 7 × 150 µL = 50 µL short"),
+    (1, "0 µL", "must be more than zero"),
+    (1, "-5 µL", "must be more than zero"),
+    (0, "10 µL", "make at least one"),
+    (1, "abc", "is not a volume"),
+])
+def test_over_draws_and_bad_volumes_are_refused_with_the_sum(count: int, volume: str, words: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        plan_aliquots(Decimal(1000), count, volume)
+    assert words in caught.value.message
+
+
+def test_a_negative_dead_volume_and_a_parent_without_volume_are_refused() -> None:
+    with pytest.raises(ValidationError, match="Dead volume"):
+        plan_aliquots(Decimal(1000), 1, "10 µL", dead_volume="-1 µL")
+    with pytest.raises(ValidationError, match="no recorded volume"):
+        plan_aliquots(None, 1, "10 µL")
+
+
+def test_protocol_text_reads_decimal_commas_and_round_trips_through_json() -> None:
+    lines = parse_protocol_lines("6xPL1:0.5mL, 2×BUF:0,25 mL; 1 x RBC : 1mL")
+    assert [(x.count, x.sample_type, x.volume_ul) for x in lines] == [
+        (6, "PL1", Decimal(500)), (2, "BUF", Decimal(250)), (1, "RBC", Decimal(1000))]
+    definition = ProtocolDefinition(lines, "BLD", Decimal(100), consumes_parent=True, centrifugation="B")
+    assert definition.text() == "6xPL1:500µL,2xBUF:250µL,1xRBC:1mL"
+    assert protocol_from_json(definition.to_json()) == definition
+    assert definition.needs_ul == Decimal(4600)
+    assert "100 µL short" in str(definition.misfit("BLD", Decimal(4500)))
+    assert definition.misfit("SER", Decimal(9000)) == "the protocol is for BLD tubes, this one is SER"
+    assert definition.misfit("BLD", Decimal(9000)) is None
+    with pytest.raises(ValidationError, match="Protocol line '6xPL1:0.5mL,two x BUF'"):
+        parse_protocol_lines("6xPL1:0.5mL,two x BUF")
+    with pytest.raises(ValidationError, match="is not a protocol"):
+        parse_protocol_lines("plasma please")
+
+
+def test_which_derivatives_a_parent_type_allows() -> None:
+    assert allowed_children("bld")[0] == "BLD" and {"PL1", "SER", "BUF", "RBC", "DNA"} <= set(allowed_children("BLD"))
+    assert allowed_children("RBC") == ("RBC",)
+    check_child_type("PL1", "PL2")
+    with pytest.raises(ValidationError) as caught:
+        check_child_type("SER", "BUF")
+    assert caught.value.message == "BUF cannot be made from a SER parent."
+    assert caught.value.hint is not None and "DNA" in caught.value.hint
+
+
+BLOOD = ParentPreAnalytics("BLD", "fluid", "BLD-PED-X-N-N-N-X", "3.0", "PED", t(9, 0), None, None, None, "RT", None,
+                           None, None)
+PLASMA = ParentPreAnalytics("PL1", "fluid", "PL1-PED-A-B-N-B-D", "3.0", "PED", t(9, 0), t(10, 0), t(10, 15),
+                            t(11, 0), "RT", "B", "N", "RT")
+
+
+def test_an_aliquot_of_a_frozen_parent_inherits_elements_1_to_6_and_waits_for_its_freezer() -> None:
+    child = child_pre_analytics(PLASMA, "PL1")
+    assert child.step is Step.ALIQUOT and child.sprec_code == "PL1-PED-A-B-N-B-X"
+    assert [e.origin for e in child.elements] == ["inherited"] * 6 + ["unknown"]
+
+
+def test_plasma_separated_from_blood_times_its_own_spin_from_its_end_to_the_second() -> None:
+    spin = DerivativeProcessing(centrifuged_at=t(10, 0), centrifugation_ended_at=t(10, 15), centrifugation="B",
+                                post_centrifugation_temp="RT", frozen_at=t(10, 59, 59))
+    child = child_pre_analytics(BLOOD, "PL1", spin)
+    assert child.step is Step.SEPARATION
+    # 3: collection 09:00 → spin 10:00 = 60 min RT → A; 6: end 10:15 → frozen 10:59:59 = 44.98 min RT → B
+    assert child.sprec_code == "PL1-PED-A-B-N-B-X"
+    assert "from the end of centrifugation at 10:15:00 to freezing at 10:59:59" in child.elements[5].why
+    assert (child.centrifuged_at, child.centrifugation_ended_at, child.frozen_at) == (t(10, 0), t(10, 15),
+                                                                                     t(10, 59, 59))
+    # One second later than an hour from the end of the spin: the next class (D, 1–2 h at RT).
+    later = child_pre_analytics(BLOOD, "PL1", DerivativeProcessing(
+        centrifuged_at=t(10, 0), centrifugation_ended_at=t(10, 15), centrifugation="B",
+        post_centrifugation_temp="RT", frozen_at=t(11, 15, 0)))
+    assert later.sprec_code.split("-")[5] == "D"
+
+
+def test_a_second_spin_keeps_the_first_processing_and_gets_its_own_post_centrifugation_code() -> None:
+    child = child_pre_analytics(PLASMA, "PL2", DerivativeProcessing(
+        centrifuged_at=t(12, 0), centrifugation_ended_at=t(12, 15), centrifugation="D",
+        post_centrifugation_temp="COLD", frozen_at=t(12, 44, 59)))
+    assert child.step is Step.SECOND_SPIN
+    assert child.sprec_code == "PL2-PED-A-B-D-A-X"  # 29.98 min at 2–10 °C → A
+    assert [e.origin for e in child.elements[:5]] == ["derived", "inherited", "inherited", "inherited", "derived"]
+
+
+def test_an_extract_is_other_in_sprec_element_1_and_gets_its_own_spin_codes() -> None:
+    child = child_pre_analytics(PLASMA, "DNA", DerivativeProcessing(
+        centrifuged_at=t(13, 0), centrifugation_ended_at=t(13, 10), centrifugation="I",
+        post_centrifugation_temp="RT", frozen_at=t(16, 0)))
+    assert child.step is Step.EXTRACTION and child.sample_type == "DNA"
+    assert child.sprec_code == "ZZZ-PED-A-I-N-F-X"  # 2 h 50 min at RT → F
+    unspun = child_pre_analytics(BLOOD, "DNA", DerivativeProcessing(centrifugation="N", extracted_at=t(10, 0),
+                                                                    frozen_at=t(12, 0)))
+    assert unspun.sprec_code == "ZZZ-PED-A-N-N-N-X"
+
+
+def test_missing_times_give_x_and_times_in_the_wrong_order_are_refused() -> None:
+    child = child_pre_analytics(BLOOD, "SER", DerivativeProcessing(centrifugation="B"))
+    assert child.sprec_code == "SER-PED-X-B-N-X-X"
+    assert child.elements[2].origin == "unknown" and "not known" in child.elements[2].why
+    with pytest.raises(ValidationError, match="before"):
+        child_pre_analytics(BLOOD, "PL1", DerivativeProcessing(centrifuged_at=t(10, 0),
+                                                               centrifugation_ended_at=t(9, 59, 59)))
+    with pytest.raises(ValidationError, match="cannot be made"):
+        child_pre_analytics(PLASMA, "RBC")
