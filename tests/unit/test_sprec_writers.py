@@ -28,6 +28,10 @@ KNOWN: dict[tuple[str, str, str], str] = {
     ("services/demo/writer.py", "_visit", "keyword"):
         "demo rows carry the code derive_sprec gives (test_demo re-derives every one)",
     ("services/queries.py", "detail", "keyword"): "the sample detail DTO: reads the code",
+    ("services/aliquoting/splitting.py", "_child_row", "keyword"):
+        "derivation: a child's code from the parent's elements that still hold and its own processing "
+        "(core/domain/derivation.py), audited as the child's registration",
+    ("services/aliquoting/splitting.py", "_split_in", "dict"): "the aliquoting's audit after values",
 }
 
 
