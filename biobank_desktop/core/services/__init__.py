@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from biobank_desktop.core.labels.printers import PrinterConfig
     from biobank_desktop.core.services.exchange import ExchangeService
     from biobank_desktop.core.services.labelling import LabellingService
+    from biobank_desktop.core.services.reception import ReceptionService
     from biobank_desktop.core.services.storage import StorageService
 
 
@@ -59,6 +60,12 @@ class Services:
         from biobank_desktop.core.services import exchange  # spreadsheet engine loaded on first use
 
         return exchange.ExchangeService(self.db, self.samples, self.storage)
+
+    @functools.cached_property
+    def reception(self) -> ReceptionService:
+        from biobank_desktop.core.services.reception import ReceptionService
+
+        return ReceptionService(self.db, self.samples, self.storage, self.labelling)
 
     def close(self) -> None:
         self.db.dispose()

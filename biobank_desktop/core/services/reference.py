@@ -60,6 +60,12 @@ class ReferenceService:
                       after={"code": code, "name": name.strip(), "programme": programme.strip()})
             return Result(StudyInfo(study.id, study.code, study.name, study.programme, study.active), uow.commit())
 
+    def set_study_prefix(self, actor: Actor, study: str, prefix: str | None, reason: str) -> Result[StudyInfo]:
+        """Give ``study`` its own sample ID prefix (2–5 letters, not a reserved one nor another study's), or
+        None to go back to the biobank-wide one. Only new IDs change; existing samples keep theirs. Supervisors
+        and administrators; audited with before/after and the reason."""
+        raise NotImplementedError
+
     def add_site(self, actor: Actor, code: str, name: str, city: str = "", country: str = "LU") -> Result[SiteInfo]:
         code = _code(code, "partner site")
         name = checked_text(name, "The partner site's name", MAX_NAME_LENGTH, required=True)
