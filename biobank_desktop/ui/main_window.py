@@ -81,6 +81,8 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("search", "Search", "biobank_desktop.ui.pages.search.page", "SearchPage"),
     PageSpec("sample", "Sample", "biobank_desktop.ui.pages.sample.page", "SamplePage"),
+    PageSpec("reception", "Reception", "biobank_desktop.ui.pages.reception.page", "ReceptionPage",
+             Permission.VIEW_SAMPLES, "Your role may not view shipments."),
     PageSpec("storage", "Storage", "biobank_desktop.ui.pages.storage.page", "StoragePage", Permission.VIEW_SAMPLES,
              "Your role may not view the storage."),
     PageSpec("exchange", "Exchange", "biobank_desktop.ui.pages.exchange.page", "ExchangePage"),
@@ -355,6 +357,18 @@ class MainWindow(QMainWindow):
         if page is not None:
             page.open_box(code, on_answer=self.scan.show_feedback)  # type: ignore[attr-defined]
 
+    def open_shipment(self, code: str) -> None:
+        """Show the reception board of shipment ``code``."""
+        page = self.open_page("reception")
+        if page is not None:
+            page.open_shipment(code)  # type: ignore[attr-defined]
+
+    def import_manifest(self, partner: str | None = None) -> None:
+        """The Exchange page's import, ready for a manifest (of ``partner``)."""
+        page = self.open_page("exchange")
+        if page is not None:
+            page.start_manifest_import(partner)  # type: ignore[attr-defined]
+
     # -- printing labels from any page -----------------------------------------------------------------
 
     def print_labels(self, codes: Sequence[str], *, reason: str | None = None,
@@ -363,13 +377,21 @@ class MainWindow(QMainWindow):
         """Print labels… for any page: queue the labels of ``codes`` (a reprint with ``reason``) and print them
         at once on the printer the print rules choose, on a worker with progress and Cancel. A printer problem
         ends in a message box with Retry; the labels stay in the queue (Labels → Print queue)."""
+        self._printer().queue_and_print(codes, source="manual", reason=reason, on_done=on_done,
+                                            on_error=on_error)
+
+    def print_label_jobs(self, job_ids: Sequence[int], *, on_done: Callable[[PrintSummary], None] | None = None,
+                         on_error: Callable[[BaseException], None] | None = None) -> None:
+        """Print jobs a service queued (reception's labels for accepted tubes), as :meth:`print_labels` does."""
+        self._printer().print_job_ids(job_ids, on_done=on_done, on_error=on_error)
+
+    def _printer(self) -> LabelPrinter:
         if self._label_printer is None:
             from biobank_desktop.ui.operations.printing import LabelPrinter
 
             self._label_printer = LabelPrinter(self.session, self)
             self._label_printer.printed.connect(self._labels_printed)
-        self._label_printer.queue_and_print(codes, source="manual", reason=reason, on_done=on_done,
-                                            on_error=on_error)
+        return self._label_printer
 
     def _labels_printed(self, outcome: PrintOutcome) -> None:
         # What the print run changed (jobs, labels); at least the print jobs moved.
@@ -386,6 +408,10 @@ class MainWindow(QMainWindow):
         if self.current_key() == "storage" and "storage" in self.pages:
             # On the storage page a scan opens the tube's box (or places it, when the page is filling a box).
             self.pages["storage"].handle_scan(text, on_answer=self.scan.show_feedback)  # type: ignore[attr-defined]
+            return
+        if self.current_key() == "reception" and "reception" in self.pages:
+            # On the reception page a scan goes to the board (or opens a shipment from the list).
+            self.pages["reception"].handle_scan(text, on_answer=self.scan.show_feedback)  # type: ignore[attr-defined]
             return
         queries = self.session.services.queries
         self.session.runner.call(lambda: queries.lookup(text), on_result=lambda r: self._scan_answered(r, text),

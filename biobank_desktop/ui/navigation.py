@@ -44,6 +44,14 @@ class Navigator(Protocol):
         """List the samples of a participant (in one study, or in every study with that pseudonym)."""
         ...
 
+    def open_shipment(self, code: str) -> None:
+        """Show the reception board of shipment ``code``."""
+        ...
+
+    def import_manifest(self, partner: str | None = None) -> None:
+        """Start importing a partner's manifest (the Exchange page's import, kind "manifest", ``partner`` chosen)."""
+        ...
+
     def focus_scan(self) -> None:
         """Put the keyboard focus in the window's scan field (its text selected), ready for the next tube."""
         ...
@@ -54,6 +62,11 @@ class Navigator(Protocol):
         """Queue the labels of ``codes`` (a reprint with ``reason``) and print them at once, on a worker.
 
         ``on_done`` receives the print outcome (``summary()``, ``error``, ``complete``)."""
+        ...
+
+    def print_label_jobs(self, job_ids: Sequence[int], *, on_done: Callable[[PrintSummary], None] | None = None,
+                         on_error: Callable[[BaseException], None] | None = None) -> None:
+        """Print print jobs a service already queued (``job_ids``, in order), on a worker, as :meth:`print_labels`."""
         ...
 
 
@@ -72,10 +85,20 @@ class NoNavigation:
     def open_participant(self, pseudonym: str, study_code: str | None = None) -> None:
         pass
 
+    def open_shipment(self, code: str) -> None:
+        pass
+
+    def import_manifest(self, partner: str | None = None) -> None:
+        pass
+
     def focus_scan(self) -> None:
         pass
 
     def print_labels(self, codes: Sequence[str], *, reason: str | None = None,
                      on_done: Callable[[PrintSummary], None] | None = None,
                      on_error: Callable[[BaseException], None] | None = None) -> None:
+        pass
+
+    def print_label_jobs(self, job_ids: Sequence[int], *, on_done: Callable[[PrintSummary], None] | None = None,
+                         on_error: Callable[[BaseException], None] | None = None) -> None:
         pass
