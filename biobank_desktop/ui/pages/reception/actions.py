@@ -152,7 +152,7 @@ class BoardActions:
 
             def done(result: Any) -> None:
                 if result.value.label_jobs:
-                    self.session.navigate.print_label_jobs(list(result.value.label_jobs), on_done=self._printed)
+                    self.print_jobs(list(result.value.label_jobs))
 
             self.board.run_decision(lambda: service.register_unlabelled(actor, code, sample, label=True),
                                     self.tr("Registering the tube with no barcode…"), after=done)
@@ -170,9 +170,19 @@ class BoardActions:
                 self.page.banner.show_message(self.tr("Every accepted tube already has its label queued or printed. "
                                                       "Reprints are made on the Labels page."), "info")
                 return
-            self.session.navigate.print_label_jobs(job_ids, on_done=self._printed)
+            self.print_jobs(job_ids)
 
         run_write(self.page, lambda: service.label_accepted(actor, code), on_done=lambda r: queued(r.value))
+
+    def print_jobs(self, job_ids: list[int]) -> None:
+        """Print the queued ``job_ids`` now, or say where they wait when this workstation has no printer."""
+        if not self.session.services.labelling.printers():
+            self.page.banner.show_message(self.tr(
+                "The labels are queued ({n} print job(s)) but this workstation has no label printer: add one in "
+                "Settings → Printers, then print them from Labels → Print queue.").format(n=len(job_ids)), "warn")
+            self.board.reload()
+            return
+        self.session.navigate.print_label_jobs(job_ids, on_done=self._printed)
 
     def _printed(self, outcome: PrintSummary) -> None:
         self.page.banner.show_message(outcome.summary(), "ok" if outcome.complete else "warn")
