@@ -39,6 +39,9 @@ PACKAGING: Final[dict[str, str]] = {"intact": "packaging intact", "damaged": "pa
 #: A logger or probe reading outside this range is a typing error, not a temperature.
 TEMPERATURE_RANGE_C: Final = (-200, 60)
 
+#: The largest file kept with a shipment (a photo, a courier's slip, a logger's export).
+MAX_ATTACHMENT_BYTES: Final = 20 * 1024 * 1024
+
 # -- tubes --------------------------------------------------------------------------------------------------
 
 #: Per-tube condition codes and what the technician reads. Anything but OK counts as "damaged" on the board.

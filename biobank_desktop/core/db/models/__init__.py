@@ -14,6 +14,7 @@ Layout (every model is re-exported here, so ``from biobank_desktop.core.db.model
 * :mod:`~.audit` — audit events, the audit head;
 * :mod:`~.labels` — label templates, print rules, print jobs;
 * :mod:`~.exchange` — shipments of expected tubes, import records, saved mappings;
+* :mod:`~.reception` — tubes received into shipments, files kept with shipments;
 * :mod:`~.system` — ID counters, biobank-wide settings.
 
 A new area (shipments, imports, aliquot batches …) adds one module here: its models on ``Base``, its
@@ -50,6 +51,7 @@ from biobank_desktop.core.db.models.labels import (
     PrintJobItem,
     PrintRule,
 )
+from biobank_desktop.core.db.models.reception import ShipmentAttachment, TubeReceipt
 from biobank_desktop.core.db.models.reference import PartnerSite, Study
 from biobank_desktop.core.db.models.samples import (
     LINEAGE_KINDS,
@@ -104,10 +106,12 @@ __all__ = [
     "SavedMapping",
     "Setting",
     "Shipment",
+    "ShipmentAttachment",
     "StorageCheckout",
     "StorageContainer",
     "StorageRestriction",
     "Study",
+    "TubeReceipt",
     "User",
     "constraint_messages",
     "one_of",

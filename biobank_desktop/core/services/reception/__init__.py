@@ -1,5 +1,6 @@
 """Reception: shipments from partner sites received tube by tube (see :mod:`.service`)."""
 
+from biobank_desktop.core.domain.reception import MAX_ATTACHMENT_BYTES
 from biobank_desktop.core.services.reception.dto import (
     ArrivalConditions,
     AttachmentInfo,
@@ -12,7 +13,7 @@ from biobank_desktop.core.services.reception.dto import (
     ShipmentInfo,
     StoreResult,
 )
-from biobank_desktop.core.services.reception.service import MAX_ATTACHMENT_BYTES, ReceptionService
+from biobank_desktop.core.services.reception.service import ReceptionService
 
 __all__ = [
     "MAX_ATTACHMENT_BYTES", "ArrivalConditions", "AttachmentInfo", "Board", "BoardCounts", "BoardTube",
