@@ -163,7 +163,8 @@ class ReceptionBoard(QWidget):
         fit_columns(self.table, stretch=(3, 7))
         self.table.selectionModel().currentRowChanged.connect(self._row_chosen)
         layout.addWidget(self.table, 1)
-        self.set_counts(BoardCounts())
+        self.counts = BoardCounts()
+        self.set_counts(self.counts)
 
     # -- opening and reading ---------------------------------------------------------------------------------
 

@@ -118,6 +118,7 @@ class ReceptionPage(Page):
         self.board_view = board_view
         self.body.addWidget(self.stack, 1)
         self.board.loaded.connect(self._board_loaded)
+        self.board.answered.connect(lambda _answer: self._show_counts())
         session.events.settings_changed.connect(lambda: self.board.set_sound(session.settings.scan_sound))
         self._started = False
         self.show_list()
@@ -175,7 +176,10 @@ class ReceptionPage(Page):
         may = self.session.can(Permission.RECORD_SAMPLES)
         for widget in (self.close_button, self.unlabelled_button):
             widget.setEnabled(may and not closed)
-        counts = board.counts
+        self._show_counts()
+
+    def _show_counts(self) -> None:
+        counts = self.board.counts
         self.labels_button.setText(self.tr("Print labels ({n})").format(
             n=max(counts.accepted + counts.quarantined - counts.labelled, 0)))
         self.store_button.setText(self.tr("Store accepted ({n})").format(n=max(counts.accepted - counts.stored, 0)))
@@ -258,7 +262,7 @@ class ReceptionPage(Page):
         board = self.board.board
         if board is None:
             return None
-        counts, code = board.counts, board.shipment.code
+        counts, code = self.board.counts, board.shipment.code
         service, actor = self.session.services.reception, self.session.actor
 
         def close(reason: str | None) -> None:
