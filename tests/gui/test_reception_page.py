@@ -15,7 +15,8 @@ from biobank_desktop.core.domain.roles import Role
 from biobank_desktop.core.services import Services, build_services, open_database
 from biobank_desktop.ui.main_window import MainWindow
 from biobank_desktop.ui.pages.reception.page import ReceptionPage
-from tests.gui.conftest import add_account
+from tests.gui.conftest import PASSWORD, add_account
+from tests.support.storage_kit import build_tree
 from tests.support.reception_kit import barcodes, manifest, tube
 
 WAIT = 20_000
@@ -100,7 +101,7 @@ def test_refusals_are_red_and_say_why(qtbot, gui_services, tom, shipment, open_w
     sample = first.result.sample_code
     not_a_tube = scan(qtbot, page, sample)  # the biobank's own sample ID is not a clinic tube
     assert not_a_tube.verdict == "error" and page.board.verdict.symbol.text() == "✗"
-    supervisor = gui_services.accounts.authenticate("sam", "correct-horse-42")
+    supervisor = gui_services.accounts.authenticate("sam", PASSWORD)
     other = manifest(gui_services, supervisor, tmp_path / "other.xlsx", [tube("CL0000500", "LU-500")])
     elsewhere = scan(qtbot, page, "CL0000500")
     assert elsewhere.verdict == "error" and other in elsewhere.headline + elsewhere.detail
@@ -218,3 +219,34 @@ def test_a_shipment_without_manifest_registers_tubes_as_scanned(qtbot, gui_servi
     page.show_list()
     qtbot.waitUntil(lambda: code in [s.code for s in page.shipments.model.shipments()], timeout=WAIT)
 
+
+
+def test_accepted_tubes_are_labelled_in_scan_order_and_stored_with_a_link_to_the_map(qtbot, gui_services, tom,
+                                                                                    shipment, open_window):
+    build_tree(gui_services, gui_services.accounts.authenticate("sam", PASSWORD))
+    window = open_window(gui_services, tom)
+    page = open_board(qtbot, window, shipment)
+    order = [SCAN_TUBES[2], SCAN_TUBES[0], SCAN_TUBES[1]]
+    samples = [scan(qtbot, page, code).result.sample_code for code in order]
+    assert page.labels_button.text() == "Print labels (3)" and page.store_button.text() == "Store accepted (3)"
+
+    page.labels_button.click()  # no label printer at this workstation: queued, and the page says where they wait
+    qtbot.waitUntil(lambda: "no label printer" in page.banner.message, timeout=WAIT)
+    jobs = sorted(gui_services.labelling.jobs(), key=lambda j: j.id)
+    queued = [item.sample_code for job in jobs for item in gui_services.labelling.job(job.id).items]
+    assert queued == samples and {job.source for job in jobs} == {"reception"}
+
+    page.store_button.click()
+    qtbot.waitUntil(lambda: "stored" in page.banner.message, timeout=WAIT)
+    places = [gui_services.storage.locate(code) for code in samples]
+    assert all(place is not None for place in places)
+    box = places[0].box_code
+    assert box in page.banner.message
+    links = [w for w in page.findChildren(type(page.store_button)) if w.objectName() == "storedBoxLink"
+             and w.isVisible()]
+    assert [w.text() for w in links] == [box]
+    links[0].click()
+    storage = window.page("storage")
+    qtbot.waitUntil(lambda: storage is not None and storage.box_panel.box is not None
+                    and storage.box_panel.box.code == box, timeout=WAIT)
+    assert window.current_key() == "storage"

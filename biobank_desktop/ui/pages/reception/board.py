@@ -159,7 +159,7 @@ class ReceptionBoard(QWidget):
         self.stats.setObjectName("boardStats")
         self.model = BoardTubeModel()
         self.filter = BoardFilter(self.model)
-        self.table = table_view("boardTubes", self.filter, widths=(130, 170, 92, 150, 66, 180, 136))
+        self.table = table_view("boardTubes", self.filter, widths=(145, 170, 100, 150, 78, 180, 136))
         fit_columns(self.table, stretch=(3, 7))
         self.table.selectionModel().currentRowChanged.connect(self._row_chosen)
         layout.addWidget(self.table, 1)

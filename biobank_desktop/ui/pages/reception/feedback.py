@@ -89,6 +89,9 @@ class ScanVerdict(QFrame):
         self.setProperty("verdict", verdict)
         self.symbol.setText(SYMBOLS[verdict])
         self.headline.setText(headline)
+        # A long answer (a refusal naming another shipment) steps down a size rather than pushing the detail away.
+        size = 21 if len(headline) <= 34 else 17 if len(headline) <= 70 else 14
+        self.headline.setStyleSheet(f"font-size: {size}pt;")
         self.detail.setText(detail)
         self.detail.setVisible(bool(detail))
         self.setAccessibleName(f"{SYMBOLS[verdict]} {headline}. {detail}".strip())

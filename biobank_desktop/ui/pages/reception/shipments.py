@@ -66,7 +66,7 @@ class ShipmentList(QWidget):
         self.summary.setObjectName("shipmentSummary")
         layout.addWidget(self.summary)
         self.model = ShipmentListModel()
-        self.table = table_view("shipmentTable", self.model, widths=(150, 80, 140, 110, 200, 100, 80, 105, 90, 80))
+        self.table = table_view("shipmentTable", self.model, widths=(140, 80, 135, 110, 200, 96, 84, 116, 100, 86))
         fit_columns(self.table, stretch=(4,))
         self.table.activated.connect(self._activated)
         self.table.doubleClicked.connect(self._activated)

@@ -44,6 +44,7 @@ QFrame#lastTube { background: #ffffff; border: 1px solid #b7c0cc; border-radius:
 QPushButton#conditionKey { min-height: 34px; padding: 2px 4px; text-align: left; font-weight: 600; font-size: 10pt; }
 QPushButton#conditionKey:checked { background: #0b5cad; color: #ffffff; border-color: #084a8c; }
 QPushButton#conditionKey[bad="true"]:checked { background: #8a5300; border-color: #5c3700; }
+QPushButton#acceptTube, QPushButton#quarantineTube, QPushButton#rejectTube { padding: 4px 8px; }
 """
 
 
@@ -106,13 +107,16 @@ class TubePanel(QFrame):
 
         decisions = QHBoxLayout()
         decisions.setSpacing(6)
-        self.accept_button = button(self.tr("A  Accept and register…"), primary=True,
+        self.accept_button = button(self.tr("A  Accept…"), primary=True,
                                     on_click=lambda: self.decide("accept"))
         self.accept_button.setObjectName("acceptTube")
         self.quarantine_button = button(self.tr("Q  Quarantine…"), on_click=lambda: self.decide("quarantine"))
         self.quarantine_button.setObjectName("quarantineTube")
         self.reject_button = button(self.tr("R  Reject…"), danger=True, on_click=lambda: self.decide("reject"))
         self.reject_button.setObjectName("rejectTube")
+        self.accept_button.setToolTip(self.tr("Alt+A: register the tube with what you know"))
+        self.quarantine_button.setToolTip(self.tr("Alt+Q: accept it into quarantine, with a reason"))
+        self.reject_button.setToolTip(self.tr("Alt+R: reject it, with a reason (it stays on the report)"))
         for widget in (self.accept_button, self.quarantine_button, self.reject_button):
             widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             decisions.addWidget(widget)
