@@ -51,7 +51,7 @@ def test_the_board_model_updates_one_line_per_scan_and_filters(qtmodeltester):
                     decision="pending", study=None, pseudonym=None, sample_type=None, source_row=None)
     assert model.put(unlisted) == 3  # an unlisted tube is added at the end
     assert model.put(unlisted) == 3  # and found again by its receipt
-    assert model.data(model.index(3, 1)) == "⚠ Waiting: not on the manifest"
+    assert model.data(model.index(3, 1)) == "⚠ Decide: not listed"
     assert model.put(received(3, condition="HAEMOLYSED", comment="pink")) == 2
     proxy = BoardFilter(model)
     qtmodeltester.check(proxy)
@@ -67,7 +67,7 @@ def test_the_board_model_updates_one_line_per_scan_and_filters(qtmodeltester):
 def test_state_words_say_what_colour_says():
     assert tube_state_text(tube(1)) == "— Missing"
     assert tube_state_text(tube(1, receipt_id=5, state="pending", decision="pending", stop="consent")) == \
-        "⚠ Waiting: no consent"
+        "⚠ Decide: no consent"
     assert tube_state_text(received(1, decision="rejected")) == "✗ Rejected"
     assert tube_state_text(received(1, decision="quarantined")) == "✓ Quarantined"
 

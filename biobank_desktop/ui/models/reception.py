@@ -52,15 +52,15 @@ def in_filter(tube: BoardTube, key: str) -> bool:
 
 
 def tube_state_text(tube: BoardTube) -> str:
-    """'✓ Accepted', '⚠ Waiting: no consent', '— Missing' … (the symbol and the words, never colour alone)."""
+    """'✓ Received', '⚠ Decide: no consent', '— Missing' … (the symbol and the words, never colour alone)."""
     if tube.state == "missing":
         return _tr("— Missing")
     if tube.decision == "pending":
         if tube.stop == "consent":
-            return _tr("⚠ Waiting: no consent")
+            return _tr("⚠ Decide: no consent")
         if tube.stop == "time":
-            return _tr("⚠ Waiting: impossible times")
-        return _tr("⚠ Waiting: not on the manifest")
+            return _tr("⚠ Decide: times wrong")
+        return _tr("⚠ Decide: not listed")
     if tube.decision == "rejected":
         return _tr("✗ Rejected")
     if tube.decision == "quarantined":
