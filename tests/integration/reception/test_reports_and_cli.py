@@ -54,7 +54,7 @@ def test_the_discrepancy_report_lists_missing_unexpected_damaged_and_rejected_tu
         assert expected in text, expected
     xlsx = services.reception.write_report(technician, shipment, tmp_path / "report.xlsx").value
     sheet = openpyxl.load_workbook(xlsx).active
-    values = [[c for c in r] for r in sheet.iter_rows(values_only=True)]
+    values = [list(r) for r in sheet.iter_rows(values_only=True)]
     header_at = next(i for i, r in enumerate(values) if r and r[0] == "Problem")
     rows = {r[1]: r for r in values[header_at + 1:] if r and r[1]}
     assert set(rows) == {"CL0000001", "CL0000002", "CL0000003", "STRAY-9"}
