@@ -59,7 +59,8 @@ class FinishingMixin:
 
     def store_accepted(self, actor: Actor, shipment: str, *, within: str | None = None) -> Result[StoreResult]:
         """Find space for the accepted tubes not yet stored (``within`` a freezer, rack or box code) and place
-        them, in scan order, grouped by study and sample type; all or nothing. The value says where each went."""
+        them, in scan order, grouped by study and sample type. A group that does not fit is left whole (named in
+        ``left`` and ``problems``); ValidationError when nothing fits. The value says where each went."""
         with UnitOfWork(self.db, actor, Permission.RECORD_SAMPLES) as uow:
             row = find_shipment(uow.session, shipment, for_update=True)
             waiting = [r for r in receipts_in_scan_order(uow.session, row) if not r.stored]

@@ -333,8 +333,9 @@ class ScanningMixin:
                               sample_code=code)
 
     def reject(self, actor: Actor, shipment: str, barcode: str, reason: str) -> Result[ScanResult]:
-        """Reject a waiting tube (or one just accepted by mistake, while it has no label and no position: its
-        sample is then discarded), with the reason, audited. The tube stays on the discrepancy report."""
+        """Reject a tube waiting for a decision (unlisted, or stopped by consent or time), with the reason,
+        audited; it stays on the discrepancy report. An accepted tube is a sample: change its status on its own
+        page instead (ConflictError says so)."""
         why = checked_reason(reason, "Give the reason for rejecting the tube: it goes on the discrepancy report.")
         with UnitOfWork(self.db, actor, Permission.RECORD_SAMPLES) as uow:
             row, receipt = self._waiting(uow, shipment, barcode)
