@@ -4,60 +4,15 @@ the counters and the tube list checked on screen, the database checked through t
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import openpyxl
-import pytest
 from PySide6.QtCore import Qt
 
-from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.roles import Role
-from biobank_desktop.core.services import Services, build_services, open_database
-from biobank_desktop.ui.main_window import MainWindow
-from biobank_desktop.ui.pages.reception.page import ReceptionPage
+from biobank_desktop.core.services import build_services, open_database
 from tests.gui.conftest import PASSWORD, add_account
+from tests.gui.reception_support import NO_CONSENT, SCAN_TUBES, WAIT, open_board, scan, tile
+from tests.support.reception_kit import manifest, tube
 from tests.support.storage_kit import build_tree
-from tests.support.reception_kit import barcodes, manifest, tube
-
-WAIT = 20_000
-SCAN_TUBES = barcodes(4)
-NO_CONSENT = "CL0000099"
-
-
-@pytest.fixture
-def shipment(gui_services: Services, tmp_path: Path) -> str:
-    """A manifest of five tubes from CLINIC: four with consent, one whose participant said no."""
-    supervisor = add_account(gui_services, "sam", Role.SUPERVISOR)
-    gui_services.reference.add_site(supervisor, "CLINIC", "Example Clinic", "Luxembourg")
-    rows = [tube(code, f"LU-{i:03d}") for i, code in enumerate(SCAN_TUBES, 1)]
-    rows.append(tube(NO_CONSENT, "LU-099", consent="no"))
-    return manifest(gui_services, supervisor, tmp_path / "manifest.xlsx", rows)
-
-
-@pytest.fixture
-def tom(gui_services: Services) -> Actor:
-    return add_account(gui_services, "tom", Role.TECHNICIAN)
-
-
-def open_board(qtbot, window: MainWindow, code: str) -> ReceptionPage:
-    window.session.navigate.open_shipment(code)
-    page = window.page("reception")
-    assert isinstance(page, ReceptionPage)
-    qtbot.waitUntil(lambda: page.board.board is not None and page.board.board.shipment.code == code, timeout=WAIT)
-    return page
-
-
-def scan(qtbot, page: ReceptionPage, code: str) -> object:
-    """Type ``code`` into the board's scan field and press Enter, as a scanner does; the answer shown."""
-    edit = page.board.scan.edit
-    with qtbot.waitSignal(page.board.answered, timeout=WAIT) as answered:
-        qtbot.keyClicks(edit, code)
-        qtbot.keyClick(edit, Qt.Key.Key_Return)
-    return answered.args[0]
-
-
-def tile(page: ReceptionPage, key: str) -> int:
-    return page.board.tiles[key].count()
 
 
 def test_a_shipment_is_received_from_the_keyboard_alone(qtbot, gui_services, tom, shipment, open_window):
@@ -242,10 +197,13 @@ def test_accepted_tubes_are_labelled_in_scan_order_and_stored_with_a_link_to_the
     assert all(place is not None for place in places)
     box = places[0].box_code
     assert box in page.banner.message
-    links = [w for w in page.findChildren(type(page.store_button)) if w.objectName() == "storedBoxLink"
-             and w.isVisible()]
-    assert [w.text() for w in links] == [box]
-    links[0].click()
+    def links() -> list:
+        return [w for w in page.findChildren(type(page.store_button)) if w.objectName() == "storedBoxLink"
+                and w.isVisible()]
+
+    qtbot.waitUntil(lambda: bool(links()), timeout=WAIT)
+    assert [w.text() for w in links()] == [box]
+    links()[0].click()
     storage = window.page("storage")
     qtbot.waitUntil(lambda: storage is not None and storage.box_panel.box is not None
                     and storage.box_panel.box.code == box, timeout=WAIT)

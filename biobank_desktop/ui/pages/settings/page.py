@@ -42,7 +42,7 @@ class SettingsPage(Page):
         self.workstation = QLineEdit(settings.workstation_name)
         self.workstation.setPlaceholderText(f"Default: {this_workstation()}")
         self.workstation.setMaximumWidth(420)
-        self.sound = QCheckBox("Beep when a scanned code is unknown")
+        self.sound = QCheckBox(self.tr("Beep when a scanned code is unknown; at reception once for ⚠, twice for ✗"))
         self.sound.setChecked(settings.scan_sound)
         self.save_button = button("Save", primary=True, on_click=self.save)
         station.addRow("Workstation name", self.workstation)
