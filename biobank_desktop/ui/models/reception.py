@@ -212,7 +212,7 @@ class BoardFilter(QSortFilterProxyModel):
 
 
 class ShipmentListModel(ReadOnlyTableModel[ShipmentInfo]):
-    HEADERS = ("Shipment", "Partner", "Status", "Created", "Courier · tracking", "Received", "Missing",
+    HEADERS = ("Shipment", "Partner", "Status", "Created", "Courier", "Received", "Missing",
                "Unexpected", "Damaged", "Waiting")
     ALIGN_CELLS = True
 

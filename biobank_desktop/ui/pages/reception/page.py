@@ -369,27 +369,25 @@ class ReceptionPage(Page):
 
 
 def shipment_summary(info: ShipmentInfo, tr: Callable[[str], str]) -> str:
-    """'Partly received · manifest x.xlsx · DHL 1Z… · arrived 2026-12-01 14:02 (tom): dry ice, dry ice left,
-    −72 °C, packaging intact'."""
-    parts = [info.partner_name, tr(info.status_label)]
-    parts.append(tr("manifest {file}").format(file=info.manifest_file) if info.has_manifest
-                 else tr("no manifest"))
+    """One line, the most useful first: 'Centre Hospitalier … · partly received · frozen on dry ice, dry ice left,
+    -72 °C, packaging intact · received 2026-12-01 14:02 (tom) · DHL 1Z… · manifest x.xlsx'."""
+    arrival = info.arrival
+    dry_ice = arrival.dry_ice_left if arrival.dry_ice_left not in (None, "na") else None
+    seen = [tr(TRANSPORT_TEMPERATURES.get(arrival.transport_temperature or "", "")),
+            tr(DRY_ICE_LEFT.get(dry_ice or "", "")) if dry_ice else "",
+            f"{arrival.temperature_c} °C" if arrival.temperature_c is not None else "",
+            tr(PACKAGING.get(arrival.packaging or "", ""))]
+    parts = [info.partner_name, tr(info.status_label),
+             ", ".join(s for s in seen if s) or tr("arrival conditions not recorded yet (Arrival…)")]
+    if info.status == "closed":
+        parts.append(tr("closed {when} by {who}").format(when=local_time(info.closed_at), who=info.closed_by or "—"))
+    if arrival.received_at is not None:
+        parts.append(tr("received {when} ({who})").format(when=local_time(arrival.received_at),
+                                                          who=arrival.received_by or "—"))
     details = info.details
     courier = " ".join(p for p in (details.courier, details.tracking_number) if p)
     if courier:
         parts.append(courier)
-    arrival = info.arrival
-    if arrival.received_at is None and arrival.transport_temperature is None:
-        parts.append(tr("arrival conditions not recorded yet (Arrival…)"))
-    else:
-        dry_ice = arrival.dry_ice_left if arrival.dry_ice_left not in (None, "na") else None
-        seen = [tr(TRANSPORT_TEMPERATURES.get(arrival.transport_temperature or "", "")),
-                tr(DRY_ICE_LEFT.get(dry_ice or "", "")) if dry_ice else "",
-                f"{arrival.temperature_c} °C" if arrival.temperature_c is not None else "",
-                tr(PACKAGING.get(arrival.packaging or "", ""))]
-        parts.append(tr("arrived {when} ({who}): {what}").format(
-            when=local_time(arrival.received_at), who=arrival.received_by or "—",
-            what=", ".join(s for s in seen if s) or "—"))
-    if info.status == "closed":
-        parts.append(tr("closed {when} by {who}").format(when=local_time(info.closed_at), who=info.closed_by or "—"))
+    parts.append(tr("manifest {file}").format(file=info.manifest_file) if info.has_manifest
+                 else tr("no manifest"))
     return " · ".join(parts)

@@ -66,7 +66,7 @@ class ShipmentList(QWidget):
         self.summary.setObjectName("shipmentSummary")
         layout.addWidget(self.summary)
         self.model = ShipmentListModel()
-        self.table = table_view("shipmentTable", self.model, widths=(140, 80, 135, 110, 200, 96, 84, 116, 100, 86))
+        self.table = table_view("shipmentTable", self.model, widths=(140, 80, 130, 110, 200, 92, 84, 116, 100, 86))
         fit_columns(self.table, stretch=(4,))
         self.table.activated.connect(self._activated)
         self.table.doubleClicked.connect(self._activated)
