@@ -35,9 +35,9 @@ from demo_cache import PG_ADMIN, cached_postgresql, cached_sqlite
 from biobank_desktop.core.db.engine import Database, sqlite_url
 from biobank_desktop.core.db.uow import UnitOfWork
 from biobank_desktop.core.domain.actor import Actor
-from biobank_desktop.core.services.demo import DEMO_ACCOUNTS
 from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.services import Services, build_services
+from biobank_desktop.core.services.demo import DEMO_ACCOUNTS
 from biobank_desktop.core.services.samples import NewSample
 from biobank_desktop.core.spreadsheets.writer import Column, SheetSpec, write_workbook
 

@@ -11,8 +11,18 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from biobank_desktop.cli.context import COMMON, EXIT_FAILED, EXIT_OK, Context, Subparsers, acting, emit, table
-from biobank_desktop.core.domain.errors import ValidationError
+from biobank_desktop.cli.context import (
+    COMMON,
+    EXIT_FAILED,
+    EXIT_OK,
+    Context,
+    Subparsers,
+    acting,
+    emit,
+    fail,
+    table,
+)
+from biobank_desktop.core.domain.errors import BiobankError, ValidationError
 from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.flows.reception import ReceptionSession, ServiceBackend
 from biobank_desktop.core.services.reception import (
@@ -196,6 +206,7 @@ def _receive(ctx: Context) -> int:
         answers.append(_scan_json(code, feedback.result, feedback.headline, feedback.detail))
         lines.append(f"{feedback.symbol} {feedback.headline}" + (f" — {feedback.detail}" if feedback.detail else ""))
         if feedback.result is None:  # the service refused (bad input) or the database is gone: stop here
+            fail(BiobankError(feedback.headline, hint=feedback.detail or None))
             status = EXIT_FAILED
             break
     emit(ctx, answers, lines)
