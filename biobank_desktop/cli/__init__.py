@@ -47,6 +47,15 @@ Without a command it starts the application window. Commands::
     aliquot batch FILE_OF_PARENT_IDS --protocol NAME [--box BOX] [--dry-run] | aliquot protocols [--study S]
     aliquot protocol-add STUDY NAME "6xPL1:0.5mL,2xBUF:0.25mL" [--parent-type T] [--dead-volume V]
     aliquot void BATCH --reason R | aliquot batches [--day D] | lineage ID
+    reception shipments [--open|--status S] [--partner CODE]    reception board SHIPMENT
+    reception new --partner CODE [--courier C --tracking T --sender S]   (a shipment without manifest)
+    reception arrival SHIPMENT [--transport ambient|cold|dry_ice|ln2] [--dry-ice yes|no|na]
+                [--temperature C] [--packaging intact|damaged]
+    reception receive SHIPMENT CODE... [--condition C] [--comment T] [--label] [--store]
+    reception reject|quarantine SHIPMENT CODE --reason R | reception label SHIPMENT
+    reception store SHIPMENT [--within CODE] | reception attach SHIPMENT FILE
+    reception close SHIPMENT [--reason R] | reception report SHIPMENT OUT.pdf|OUT.xlsx
+    study list | study prefix STUDY PREFIX|--none --reason R   (supervisor: the study's own sample ID prefix)
 
 The database is ``--database`` (a SQLAlchemy URL or an SQLite file path), else ``$BIOBANK_DATABASE_URL``,
 else the one saved in Settings, else the default SQLite file.
@@ -105,7 +114,9 @@ from biobank_desktop.cli import demo as demo_commands
 from biobank_desktop.cli import exchange as exchange_commands
 from biobank_desktop.cli import labels as label_commands
 from biobank_desktop.cli import printers as printer_commands
+from biobank_desktop.cli import reception as reception_commands
 from biobank_desktop.cli import storage as storage_commands
+from biobank_desktop.cli import studies as study_commands
 from biobank_desktop.cli import users as user_commands
 from biobank_desktop.cli.context import (
     COMMON,
@@ -134,7 +145,7 @@ __all__ = ["ENV_PASSWORD", "PROG", "build_parser", "entry_point", "run"]
 
 # The command groups, in the order ``--help`` lists them. A new group adds its module here.
 _GROUPS = (db_commands, demo_commands, user_commands, label_commands, printer_commands, exchange_commands,
-           storage_commands, aliquot_commands)
+           storage_commands, aliquot_commands, reception_commands, study_commands)
 
 
 # -- the parser -------------------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ PING_MS = 15_000
 POLL_MS = 4_000
 GEOMETRY_KEY = "main_window/geometry"
 #: pages that answer the window's scan field themselves while they show (``handle_scan(text, on_answer=)``)
-SCANNING_PAGES = ("storage", "aliquoting")
+SCANNING_PAGES = ("storage", "reception", "aliquoting")
 
 
 def window_state() -> QSettings:
@@ -83,6 +83,8 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("search", "Search", "biobank_desktop.ui.pages.search.page", "SearchPage"),
     PageSpec("sample", "Sample", "biobank_desktop.ui.pages.sample.page", "SamplePage"),
+    PageSpec("reception", "Reception", "biobank_desktop.ui.pages.reception.page", "ReceptionPage",
+             Permission.VIEW_SAMPLES, "Your role may not view shipments."),
     PageSpec("storage", "Storage", "biobank_desktop.ui.pages.storage.page", "StoragePage", Permission.VIEW_SAMPLES,
              "Your role may not view the storage."),
     PageSpec("aliquoting", "Aliquoting", "biobank_desktop.ui.pages.aliquoting.page", "AliquotingPage",
@@ -365,6 +367,18 @@ class MainWindow(QMainWindow):
         if page is not None:
             page.take_parents(codes)  # type: ignore[attr-defined]
 
+    def open_shipment(self, code: str) -> None:
+        """Show the reception board of shipment ``code``."""
+        page = self.open_page("reception")
+        if page is not None:
+            page.open_shipment(code)  # type: ignore[attr-defined]
+
+    def import_manifest(self, partner: str | None = None) -> None:
+        """The Exchange page's import, ready for a manifest (of ``partner``)."""
+        page = self.open_page("exchange")
+        if page is not None:
+            page.start_manifest_import(partner)  # type: ignore[attr-defined]
+
     # -- printing labels from any page -----------------------------------------------------------------
 
     def print_labels(self, codes: Sequence[str], *, reason: str | None = None,
@@ -403,7 +417,8 @@ class MainWindow(QMainWindow):
         key = self.current_key()
         if key in SCANNING_PAGES and key in self.pages:
             # On the storage page a scan opens the tube's box (or places it, when the page is filling a box); on
-            # the aliquoting page it is the parent (or the box the children go to).
+            # the reception page it goes to the board (or opens a shipment from the list); on the aliquoting page
+            # it is the parent (or the box the children go to).
             self.pages[key].handle_scan(text, on_answer=self.scan.show_feedback)  # type: ignore[attr-defined]
             return
         queries = self.session.services.queries

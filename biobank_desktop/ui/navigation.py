@@ -48,6 +48,14 @@ class Navigator(Protocol):
         """Show the aliquoting page with ``codes`` (sample IDs, e.g. a selection in Search) as a batch of parents."""
         ...
 
+    def open_shipment(self, code: str) -> None:
+        """Show the reception board of shipment ``code``."""
+        ...
+
+    def import_manifest(self, partner: str | None = None) -> None:
+        """Start importing a partner's manifest (the Exchange page's import, kind "manifest", ``partner`` chosen)."""
+        ...
+
     def focus_scan(self) -> None:
         """Put the keyboard focus in the window's scan field (its text selected), ready for the next tube."""
         ...
@@ -83,6 +91,12 @@ class NoNavigation:
         pass
 
     def aliquot_samples(self, codes: Sequence[str]) -> None:
+        pass
+
+    def open_shipment(self, code: str) -> None:
+        pass
+
+    def import_manifest(self, partner: str | None = None) -> None:
         pass
 
     def focus_scan(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -82,6 +83,21 @@ def open_window(qtbot: object, make_session: Callable[[Services, Actor], UiSessi
     yield make
     for window in windows:
         window.stop()
+
+
+# -- reception: a manifest of five tubes, and the technician who receives it -------------------------------------
+
+
+@pytest.fixture
+def shipment(gui_services: Services, tmp_path: Path) -> str:
+    from tests.gui.reception_support import make_shipment
+
+    return make_shipment(gui_services, tmp_path)
+
+
+@pytest.fixture
+def tom(gui_services: Services) -> Actor:
+    return add_account(gui_services, "tom", Role.TECHNICIAN)
 
 
 # -- a write held on its worker, and cancelled meanwhile ----------------------------------------------------

@@ -3,13 +3,15 @@
 Usage: .venv/bin/python tests/gui/render_screenshots.py DATABASE_URL OUT_DIR [--readme PATH] [--labels-readme PATH]
        .venv/bin/python tests/gui/render_screenshots.py DATABASE_URL OUT_DIR --resources
          (--resources: the README's shots, resources/screenshots/main-window.png, labels.png, storage.png,
-         exchange.png and aliquoting.png, at 1366 x 768)
+         exchange.png, reception.png and aliquoting.png, at 1366 x 768)
 
 The database should hold demo data (``biobank-desktop --database URL demo --samples 5000``); the
 Labels page's shots add print jobs to it (printed, partly printed, printer off, may have printed),
 printed on a fake Zebra printer on a loopback port; the Storage page's shots check one tube of box
 BOX-000008 out; the Exchange page's shots import nothing (they stop at the preview of a manifest with bad
-cells, written to OUT_DIR). The settings (printers) live in a temporary folder.
+cells, written to OUT_DIR); the Reception page's shots import a 24-tube manifest from CHL (once) and scan
+some of its tubes on the board (one haemolysed, one without consent, one not on the manifest). The settings
+(printers) live in a temporary folder.
 Not a test: a tool to look at what was built (pytest does not collect it).
 """
 
@@ -199,6 +201,64 @@ def aliquoting_shots(app: QApplication, window: QWidget, out: Path, tag: str, re
         grab(window, readme_dir / "aliquoting.png")
 
 
+def reception_shots(app: QApplication, window: QWidget, out: Path, tag: str, readme_dir: Path | None) -> None:
+    """The Reception page: the shipment list, then the board of a manifest being scanned."""
+    from PySide6.QtCore import Qt
+
+    from tests.support.reception_kit import HEADERS, tube
+    from tests.unit.spreadsheets.helpers import make_xlsx
+
+    session = window.session  # type: ignore[attr-defined]
+    reception = session.services.reception
+    manifest_name = "manifest-CHL-2026-48.xlsx"
+    known = [s for s in reception.shipments(partner="CHL", limit=50) if s.manifest_file == manifest_name]
+    if known:
+        code = known[0].code
+    else:
+        rows = [tube(f"0{4120030 + n:09d}", f"LU-{1040 + n // 2:04d}") for n in range(24)]
+        rows[6] = tube(f"0{4120036:09d}", "LU-1099", consent="no")
+        path = make_xlsx(out / manifest_name, rows, headers=HEADERS, title="CHL — shipment 2026-48")
+        report = session.services.exchange.import_file(session.actor, path, kind="manifest", partner="CHL").value
+        code = report.shipment
+        reception.create_shipment(session.actor, "HRS")
+    page = window.open_page("reception")  # type: ignore[attr-defined]
+    page.show_list()
+    settle(app, lambda: page.shipments.loaded > 0 and page.shipments.model.rowCount() > 0)
+    settle(app)
+    grab(window, out / f"reception-list-{tag}.png")
+    page.open_shipment(code)
+    board = page.board
+    settle(app, lambda: board.board is not None and board.board.shipment.code == code)
+    board.set_filter("all")
+    if board.counts.received == 0:
+        for n in (0, 1, 2, 3, 4, 5):
+            board.scan.edit.setText(f"0{4120030 + n:09d}")
+            board.scan.edit.returnPressed.emit()
+        settle(app, lambda: not board.busy)
+        board.tube_panel.choose_condition("HAEMOLYSED")
+        settle(app, lambda: not board.busy)
+        board.scan.edit.setText("0999000123")  # a tube the manifest does not list
+        board.scan.edit.returnPressed.emit()
+        settle(app, lambda: not board.busy)
+    board.scan.edit.setText(f"0{4120036:09d}")  # the participant said no on the manifest: stopped
+    board.scan.edit.returnPressed.emit()
+    settle(app, lambda: not board.busy and board.verdict.verdict in ("ok", "warn", "error"))
+    board.table.scrollToTop()
+    board.focus_scan()
+    board.scan.edit.setFocus(Qt.FocusReason.OtherFocusReason)
+    settle(app)
+    grab(window, out / f"reception-board-{tag}.png")
+    loads = board.loads
+    board.scan.edit.setText(f"0{4120037:09d}")
+    board.scan.edit.returnPressed.emit()
+    settle(app, lambda: not board.busy and board.verdict.verdict == "ok" and board.loads > loads)
+    settle(app)
+    grab(window, out / f"reception-board-ok-{tag}.png")
+    if readme_dir is not None:
+        grab(window, readme_dir / "reception.png")
+    page.show_list()
+
+
 def _render(app: QApplication, url: str, out: Path, readme: Path | None, labels_readme: Path | None,
             settings: object, workflows: Path | None = None) -> int:
     from biobank_desktop.app import BiobankApp
@@ -285,6 +345,7 @@ def _render(app: QApplication, url: str, out: Path, readme: Path | None, labels_
         storage_shots(app, window, out, tag, workflows if width == 1366 else None)
         exchange_shots(app, window, out, tag, workflows if width == 1366 else None)
         aliquoting_shots(app, window, out, tag, workflows if width == 1366 else None)
+        reception_shots(app, window, out, tag, workflows if width == 1366 else None)
         window.open_page("search")
     labels = window.open_page("labels")
     labels.queue.scan.edit.setText(code)

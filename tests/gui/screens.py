@@ -151,6 +151,7 @@ def render_pages(window: QWidget, out: Path, width: int, height: int, wait: Wait
     shot("labels-rules", [])
     labels.show_tab(labels.QUEUE)
     aliquoting_shots(window, shot, wait)
+    reception_shots(window, shot, wait)
     open_page("search")
     return faults
 
@@ -188,3 +189,29 @@ def aliquoting_shots(window: QWidget, shot: Callable[..., None], wait: Wait) -> 
     wait(lambda: page.protocols.study.count() > 1)
     shot("aliquoting-protocols", [page.protocols.parent_button])
     page.tabs.setCurrentWidget(page.one)
+
+
+def reception_shots(window: QWidget, shot: Callable[..., None], wait: Wait) -> None:
+    """The shipment list, then a board answering a scan (a shipment without manifest: the tube is new)."""
+    session = window.session  # type: ignore[attr-defined]
+    reception = window.open_page("reception")  # type: ignore[attr-defined]
+    if reception is None:
+        return
+    reception.show_list()
+    if not session.services.reception.shipments(status="open"):
+        session.services.reception.create_shipment(session.actor, "CHL")
+        reception.show_list()
+    wait(lambda: reception.shipments.loaded > 0 and reception.shipments.model.rowCount() > 0)
+    shot("reception-list", [reception.shipments.new_button, reception.shipments.manifest_button,
+                            reception.shipments.open_button])
+    reception.shipments.open_selected()
+    board = reception.board
+    wait(lambda: board.board is not None and not board.busy)
+    board.scan.edit.setText("NEW-TUBE-0001")
+    board.scan.edit.returnPressed.emit()
+    wait(lambda: board.verdict.verdict in ("ok", "warn", "error") and not board.busy)
+    shot("reception-board", [reception.close_button, reception.report_button, reception.store_button,
+                             reception.labels_button, reception.unlabelled_button,
+                             board.tube_panel.accept_button, board.tube_panel.quarantine_button,
+                             board.tube_panel.reject_button, *board.tube_panel.condition_buttons.values()])
+    reception.show_list()

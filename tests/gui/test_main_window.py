@@ -89,7 +89,8 @@ def test_f2_and_ctrl_l_focus_the_scan_field(qtbot, demo_services, open_window):
 def test_users_page_is_not_offered_to_a_technician(qtbot, gui_services, open_window):
     window = open_window(gui_services, add_account(gui_services, "tom", Role.TECHNICIAN))
     titles = [window.nav.item(r).text() for r in range(window.nav.count())]
-    assert titles == ["Search", "Sample", "Storage", "Aliquoting", "Exchange", "Labels", "Audit trail", "Settings"]
+    assert titles == ["Search", "Sample", "Reception", "Storage", "Aliquoting", "Exchange", "Labels", "Audit trail",
+                      "Settings"]
     assert window.open_page("users") is None
     assert window.statusBar().currentMessage() == "Only administrators manage user accounts."
     assert window.page("users") is None

@@ -86,3 +86,8 @@ class DatabaseReadOnlyError(DatabaseUnavailableError):
     def __init__(self, message: str, *, hint: str | None = None, why: str = "") -> None:
         super().__init__(message, hint=hint)
         self.why = why
+
+
+class ConsentStopError(ConflictError):
+    """A tube's participant has no valid consent for its study (none recorded, refused or withdrawn): the tube is
+    not accessioned as available. Accept it into quarantine with a reason, or reject it."""

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from biobank_desktop.core.services.aliquoting import AliquotingService
     from biobank_desktop.core.services.exchange import ExchangeService
     from biobank_desktop.core.services.labelling import LabellingService
+    from biobank_desktop.core.services.reception import ReceptionService
     from biobank_desktop.core.services.storage import StorageService
 
 
@@ -66,6 +67,12 @@ class Services:
         from biobank_desktop.core.services.aliquoting import AliquotingService
 
         return AliquotingService(self.db, self.storage, self.labelling)
+
+    @functools.cached_property
+    def reception(self) -> ReceptionService:
+        from biobank_desktop.core.services.reception import ReceptionService
+
+        return ReceptionService(self.db, self.samples, self.storage, self.labelling)
 
     def close(self) -> None:
         self.db.dispose()

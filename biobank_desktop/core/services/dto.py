@@ -16,6 +16,7 @@ class StudyInfo:
     name: str
     programme: str
     active: bool
+    sample_id_prefix: str | None = None  # the study's own sample ID prefix (None: the biobank-wide one)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.clock import local_today
 from biobank_desktop.core.domain.errors import ConflictError, NotFoundError, ValidationError
 from biobank_desktop.core.domain.ids import format_sample_id, looks_like_sample_id, normalize_scan, parse_sample_id
+from biobank_desktop.core.domain.reception import time_order_problem
 from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.domain.text import MAX_NOTE_LENGTH, checked_reason, checked_text
 from biobank_desktop.core.domain.volumes import QUANTUM
@@ -203,6 +204,13 @@ class SampleService:
             if owner is not None:
                 raise ConflictError(f"Barcode {barcode} already belongs to sample {owner}.",
                                     hint="Check the tube: it may have been scanned twice.")
+        problem = time_order_problem(new.collected_at, centrifuged_at=new.centrifuged_at,
+                                     centrifugation_ended_at=new.centrifugation_ended_at, frozen_at=new.frozen_at,
+                                     received_at=new.received_at)
+        if problem is not None:
+            raise ValidationError(f"The tube's time points cannot all be right: {problem}.",
+                                  hint="Check the times: nothing is processed, frozen or received before it was "
+                                       "collected.")
         material = material_of(new.sample_type, new.material)
         if material == "solid":
             sprec = derive_solid_code(new)

@@ -14,6 +14,7 @@ Layout (every model is re-exported here, so ``from biobank_desktop.core.db.model
 * :mod:`~.audit` — audit events, the audit head;
 * :mod:`~.labels` — label templates, print rules, print jobs;
 * :mod:`~.exchange` — shipments of expected tubes, import records, saved mappings;
+* :mod:`~.reception` — tubes received into shipments, files kept with shipments;
 * :mod:`~.system` — ID counters, biobank-wide settings;
 * :mod:`~.aliquoting` — aliquot protocols, aliquoting batches and their items.
 
@@ -58,6 +59,7 @@ from biobank_desktop.core.db.models.labels import (
     PrintJobItem,
     PrintRule,
 )
+from biobank_desktop.core.db.models.reception import ShipmentAttachment, TubeReceipt
 from biobank_desktop.core.db.models.reference import PartnerSite, Study
 from biobank_desktop.core.db.models.samples import (
     LINEAGE_KINDS,
@@ -117,10 +119,12 @@ __all__ = [
     "SavedMapping",
     "Setting",
     "Shipment",
+    "ShipmentAttachment",
     "StorageCheckout",
     "StorageContainer",
     "StorageRestriction",
     "Study",
+    "TubeReceipt",
     "User",
     "constraint_messages",
     "one_of",

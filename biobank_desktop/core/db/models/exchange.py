@@ -29,7 +29,9 @@ from biobank_desktop.core.db.models.reference import PartnerSite, Study
 from biobank_desktop.core.db.types import utcnow
 
 IMPORT_KINDS = ("manifest", "inventory")
+# expected: open, nothing received yet; receiving: partly received; closed; cancelled (core.domain.reception).
 SHIPMENT_STATUSES = ("expected", "receiving", "closed", "cancelled")
+TRANSPORT_TEMPERATURES = ("ambient", "cold", "dry_ice", "ln2")
 
 register_constraint_messages({
     "uq_import_records_sha256": "This file has already been imported.",
@@ -41,6 +43,7 @@ register_constraint_messages({
     "uq_expected_tubes_shipment_id": "This tube barcode is already listed in the shipment.",
     "expected_tubes.shipment_id": "This tube barcode is already listed in the shipment.",
     "uq_saved_mappings_partner_site_id": "Another workstation saved this mapping at the same moment.",
+    "ck_shipments_closed_fields": "A closed shipment records who closed it and when.",
     "saved_mappings.partner_site_id": "Another workstation saved this mapping at the same moment.",
 })
 
@@ -99,7 +102,16 @@ class Shipment(Base):
     """Tubes a partner site sends: created from its manifest (or by hand, with no manifest, by reception)."""
 
     __tablename__ = "shipments"
-    __table_args__ = (CheckConstraint(one_of("status", SHIPMENT_STATUSES), "status"),)
+    __table_args__ = (
+        CheckConstraint(one_of("status", SHIPMENT_STATUSES), "status"),
+        CheckConstraint("transport_temperature IS NULL OR " + one_of("transport_temperature", TRANSPORT_TEMPERATURES),
+                        "transport_temperature"),
+        CheckConstraint("dry_ice_left IS NULL OR " + one_of("dry_ice_left", ("yes", "no", "na")), "dry_ice_left"),
+        CheckConstraint("packaging IS NULL OR " + one_of("packaging", ("intact", "damaged")), "packaging"),
+        CheckConstraint("temperature_c IS NULL OR (temperature_c >= -200 AND temperature_c <= 60)",
+                        "temperature_range"),
+        CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL AND closed_by IS NOT NULL)", "closed_fields"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(30), unique=True)
     partner_site_id: Mapped[int] = mapped_column(ForeignKey("partner_sites.id"), index=True)
@@ -112,6 +124,20 @@ class Shipment(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Reception (migration 0009): the courier's slip and the parcel's condition on arrival.
+    sender: Mapped[str] = mapped_column(String(200), default="")
+    courier: Mapped[str] = mapped_column(String(100), default="")
+    tracking_number: Mapped[str] = mapped_column(String(100), default="")
+    shipped_at: Mapped[dt.datetime | None]
+    received_at: Mapped[dt.datetime | None]
+    received_by: Mapped[str | None] = mapped_column(String(64))
+    transport_temperature: Mapped[str | None] = mapped_column(String(12))
+    dry_ice_left: Mapped[str | None] = mapped_column(String(3))
+    temperature_c: Mapped[Decimal | None] = mapped_column(Numeric(5, 1))
+    packaging: Mapped[str | None] = mapped_column(String(8))
+    closed_at: Mapped[dt.datetime | None]
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+    close_reason: Mapped[str | None] = mapped_column(Text)
 
     partner_site: Mapped[PartnerSite] = relationship()
     import_record: Mapped[ImportRecord | None] = relationship()
@@ -145,6 +171,13 @@ class ExpectedTube(Base):
     frozen_at: Mapped[dt.datetime | None]
     consent_confirmed: Mapped[bool | None] = mapped_column(Boolean)
     comments: Mapped[str] = mapped_column(Text, default="")
+    # Solid tissue as the manifest gave it (migration 0009): SPREC type of collection and fixation codes, the
+    # times in whole minutes or a non-time code (as on samples).
+    collection_type: Mapped[str | None] = mapped_column(String(3))
+    warm_ischemia: Mapped[str | None] = mapped_column(String(8))
+    cold_ischemia: Mapped[str | None] = mapped_column(String(8))
+    fixation: Mapped[str | None] = mapped_column(String(3))
+    fixation_time: Mapped[str | None] = mapped_column(String(8))
 
     shipment: Mapped[Shipment] = relationship()
     study: Mapped[Study] = relationship()

@@ -15,9 +15,10 @@ from biobank_desktop.core.db.models import Base, ExpectedTube, Shipment, Study
 from biobank_desktop.core.db.types import UTCDateTime
 from biobank_desktop.core.db.uow import UnitOfWork
 from biobank_desktop.core.domain.clock import local_midnight_utc, local_today
-from biobank_desktop.core.domain.errors import BiobankError
+from biobank_desktop.core.domain.errors import BiobankError, ValidationError
 from biobank_desktop.core.jobs import CancelledFn, ProgressFn, check_cancelled
 from biobank_desktop.core.services.samples import NewSample, SampleService
+from biobank_desktop.core.services.sprec_info import tissue_time_text
 from biobank_desktop.core.services.storage import Placement, StorageService
 
 CHUNK = 5000
@@ -79,6 +80,37 @@ def fast_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", values)
 
 
+def _tissue(number: int, record: Mapping[str, object]) -> dict[str, str | None]:
+    """The solid-tissue inputs of a manifest row as stored (codes upper-cased, times in whole minutes or a code)."""
+    try:
+        return {
+            "collection_type": _code(record.get("collection_type")), "fixation": _code(record.get("fixation")),
+            "warm_ischemia": tissue_time_text(_text(record.get("warm_ischemia"))),
+            "cold_ischemia": tissue_time_text(_text(record.get("cold_ischemia"))),
+            "fixation_time": tissue_time_text(_text(record.get("fixation_time"))),
+        }
+    except BiobankError as exc:
+        raise type(exc)(f"Row {number}: {exc.message}", hint=exc.hint) from exc
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _code(value: object) -> str | None:
+    text = _text(value)
+    if text is None or not text.strip():
+        return None
+    code = text.strip().upper()
+    if len(code) > 3 or not code.isalnum():
+        raise ValidationError(f"'{text.strip()}' is not a SPREC code (up to 3 letters).")
+    return code
+
+
 def write_manifest(uow: UnitOfWork, records: Sequence[tuple[int, Mapping[str, object]]], *, partner_id: int,
                    file_name: str, sha256: str, import_id: int, mapping_id: int | None, progress: ProgressFn,
                    cancelled: CancelledFn) -> str:
@@ -106,7 +138,7 @@ def write_manifest(uow: UnitOfWork, records: Sequence[tuple[int, Mapping[str, ob
             "centrifugation_started_at": _as_datetime(record.get("centrifugation_start")),
             "centrifugation_ended_at": _as_datetime(record.get("centrifugation_end")),
             "frozen_at": _as_datetime(record.get("frozen_at")), "consent_confirmed": record.get("consent"),
-            "comments": record.get("comments") or "",
+            "comments": record.get("comments") or "", **_tissue(number, record),
         })
     for start in range(0, len(rows), CHUNK):
         check_cancelled(cancelled, _CANCELLED)
@@ -117,6 +149,12 @@ def write_manifest(uow: UnitOfWork, records: Sequence[tuple[int, Mapping[str, ob
               after={"shipment": code, "manifest": file_name, "sha256": sha256, "import_id": import_id,
                      "expected_tubes": len(rows)})
     return code
+
+
+def _tissue_of(record: Mapping[str, object]) -> dict[str, Any]:
+    return {"collection_type": _code(record.get("collection_type")), "fixation": _code(record.get("fixation")),
+            "warm_ischemia": _text(record.get("warm_ischemia")), "cold_ischemia": _text(record.get("cold_ischemia")),
+            "fixation_time": _text(record.get("fixation_time"))}
 
 
 def position_of(record: Mapping[str, object]) -> str | None:
@@ -159,7 +197,7 @@ def write_inventory(uow: UnitOfWork, samples: SampleService, storage: StorageSer
             received_at=_as_datetime(record.get("received_at")),
             centrifuged_at=_as_datetime(record.get("centrifugation_start")),
             centrifugation_ended_at=_as_datetime(record.get("centrifugation_end")),
-            frozen_at=_as_datetime(record.get("frozen_at")), notes=notes,
+            frozen_at=_as_datetime(record.get("frozen_at")), notes=notes, **_tissue_of(record),
         )
         try:
             code = samples.register_in(uow, new)

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QTabWidget, QVBoxLayout, QWidget
 
 from biobank_desktop.core.domain.roles import Permission
+from biobank_desktop.core.flows.import_wizard import Step
 from biobank_desktop.core.services.changes import IMPORT, Changes
 from biobank_desktop.core.services.exchange import ImportInfo
 from biobank_desktop.ui.models.exchange import ImportHistoryModel
@@ -57,6 +58,7 @@ class ExchangePage(Page):
         self.tabs.currentChanged.connect(lambda _i: self._tab_changed())
         self.body.addWidget(self.tabs, 1)
         self._loaded = False
+        self._wanted_partner: str | None = None  # a manifest import asked for by another page (reception)
 
     def _tab_shown(self) -> None:
         importing = self.tabs.currentWidget() is self.importer
@@ -88,9 +90,26 @@ class ExchangePage(Page):
             self.exporter.set_lists(studies, sites)
             self.importer.file_step.set_sites(sites)
             self.importer.studies = list(studies)
+            if self._wanted_partner is not None:
+                self.importer.file_step.select_partner(self._wanted_partner)
+                self._wanted_partner = None
             self.importer.update_nav()
 
         self.session.runner.call(work, on_result=fill, on_error=self.show_error, owner=self)
+
+    def start_manifest_import(self, partner: str | None = None) -> None:
+        """Show the import, ready for a manifest of ``partner`` (reception's "New shipment from a manifest").
+        An import already past its first step is left as it is: nothing the technician did is thrown away."""
+        if self.tabs.indexOf(self.importer) < 0:
+            return
+        self.tabs.setCurrentWidget(self.importer)
+        if self.importer.wizard.step != Step.FILE:
+            return
+        step = self.importer.file_step
+        step.kind.setCurrentIndex(max(step.kind.findData("manifest"), 0))
+        if partner is not None and not step.select_partner(partner):
+            self._wanted_partner = partner  # the partner list is still being read
+        self.importer.update_nav()
 
     def load_history(self) -> None:
         service, actor = self.session.services.exchange, self.session.actor

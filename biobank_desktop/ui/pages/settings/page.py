@@ -23,6 +23,7 @@ from biobank_desktop.ui.dialogs.database import DatabaseDialog
 from biobank_desktop.ui.dialogs.login import ChangePasswordDialog
 from biobank_desktop.ui.pages.base import Page
 from biobank_desktop.ui.pages.settings.printers import PrintersSection
+from biobank_desktop.ui.pages.settings.study_prefixes import StudyPrefixSection
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.widgets.common import button, form_layout, label
 
@@ -41,7 +42,7 @@ class SettingsPage(Page):
         self.workstation = QLineEdit(settings.workstation_name)
         self.workstation.setPlaceholderText(f"Default: {this_workstation()}")
         self.workstation.setMaximumWidth(420)
-        self.sound = QCheckBox("Beep when a scanned code is unknown")
+        self.sound = QCheckBox(self.tr("Beep when a scanned code is unknown; at reception once for ⚠, twice for ✗"))
         self.sound.setChecked(settings.scan_sound)
         self.save_button = button("Save", primary=True, on_click=self.save)
         station.addRow("Workstation name", self.workstation)
@@ -90,6 +91,7 @@ class SettingsPage(Page):
         account_box.setLayout(account)
 
         self.printers = PrintersSection(self)
+        self.study_prefixes = StudyPrefixSection(self)
 
         column = QVBoxLayout()
         column.setContentsMargins(0, 0, 12, 0)
@@ -97,6 +99,7 @@ class SettingsPage(Page):
         column.addWidget(station_box)
         column.addWidget(self.printers)
         column.addWidget(database_box)
+        column.addWidget(self.study_prefixes)
         column.addWidget(account_box)
         column.addStretch(1)
         holder = QWidget()
@@ -112,6 +115,8 @@ class SettingsPage(Page):
 
     def page_shown(self) -> None:
         self.printers.reload_from_disk()
+        if self.session.can(Permission.MANAGE_REFERENCE):
+            self.study_prefixes.reload()
 
     def save(self) -> None:
         settings = self.session.settings

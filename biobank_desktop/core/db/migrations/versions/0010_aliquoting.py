@@ -1,7 +1,7 @@
 """aliquoting: per-study aliquot protocols (versioned), aliquoting batches and their items, a 'voided' status
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-02
 
 A protocol row is one version of a study's named protocol ("EDTA 9 mL → 6 × PL1 0.5 mL + …"); its definition
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Reception (issue 11): shipments from partner sites, received tube by tube with a scanner."""
