@@ -231,7 +231,8 @@ def _resolutions(items: list[str]) -> dict[str, str]:
 
 def _review_json(review: RackScanReview) -> dict[str, Any]:
     return {"box": review.box_code, "rack_code_in_file": review.rack_code_in_file, "profile": review.profile,
-            "accepted": review.accepted, "counts": dict(review.counts), "positions": review.as_json()}
+            "accepted": review.accepted, "counts": dict(review.counts), "positions": review.as_json(),
+            "leaving": [i.sample_code for i in review.leaving], "wrong_rack_suspected": review.wrong_rack_suspected}
 
 
 def _import_rackscan(ctx: Context) -> int:
@@ -255,6 +256,13 @@ def _import_rackscan(ctx: Context) -> int:
     lines += table([("Position", "Outcome", "Tube", "Sample", "Was")] + [
         (i.label, i.outcome.value, i.tube_code or "", i.sample_code or "", i.previously or "")
         for i in review.items if i.outcome.value != "empty"])
+    if review.wrong_rack_suspected:
+        lines.append(f"Warning: this looks like the scan of another rack: {len(review.leaving)} of the "
+                     f"{review.expected_count} tubes {review.box_code} holds are not in it, and {review.unknown_codes} "
+                     f"of the {review.codes_read} codes read are unknown.")
+    if review.leaving:
+        verb = "would leave" if args.dry_run else "left"
+        lines.append(f"{len(review.leaving)} tube(s) not in the scan {verb} their positions.")
     if args.dry_run:
         lines.append("Dry run: nothing was changed.")
     emit(ctx, _review_json(review), lines)

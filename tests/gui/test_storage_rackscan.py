@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QMessageBox
 
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.errors import ValidationError
@@ -87,6 +87,14 @@ def _listed(view: RackScanView) -> dict[tuple[str, str], str]:
         item = view.list.topLevelItem(i)
         rows[(item.text(0), item.text(1))] = item.text(2)
     return rows
+
+
+def _answer(view: RackScanView, *, yes: bool) -> None:
+    """Click the confirmation's Accept (or Cancel) button."""
+    box = view.last_confirm
+    assert box is not None
+    wanted = QMessageBox.ButtonRole.AcceptRole if yes else QMessageBox.ButtonRole.RejectRole
+    next(b for b in box.buttons() if box.buttonRole(b) is wanted).click()
 
 
 @pytest.fixture
@@ -165,9 +173,45 @@ def test_headerless_unreadable_left_as_it_is_and_missing_freed_on_accept(qtbot, 
     assert _states(view) == {"A1": "confirmed", "B1": "missing", "H12": LEFT}
     assert view.legend.counts[LEFT] == 1
     view.accept()
+    assert view.last_confirm is not None and "1 tube(s)" in view.last_confirm.text()  # B1 would leave: asked
+    assert scene[1] in view.last_confirm.informativeText()
+    assert not view.review.wrong_rack_suspected  # type: ignore[union-attr]
+    _answer(view, yes=True)
     qtbot.waitUntil(lambda: view.review is not None and view.review.accepted, timeout=WAIT)
     assert gui_services.storage.locate(scene[1]) is None  # missing: its position freed, the sample kept
     assert gui_services.storage.locate(scene[0]).position == "A1"  # type: ignore[union-attr]
+
+
+def test_the_scan_of_another_rack_is_flagged_and_accept_asks_before_tubes_leave(qtbot, gui_services, tree, tech,
+                                                                              scene, make_session, tmp_path) -> None:
+    """QA: rack code given, the FluidX file of another rack: one click on Accept unstored the rack's tubes."""
+    path = tmp_path / "fluidx.txt"
+    path.write_text("A01, FX84903659\nB01, FX86910239\nC01, NO READ\nD01, FX55650450\n")
+    _page, view = _view(qtbot, make_session, gui_services, tech)
+    view.rack_edit.setText(tree.sbs)
+    _load(qtbot, view, path)
+    review = view.review
+    assert review is not None and review.expected_count == 2 and len(review.leaving) == 2
+    assert review.wrong_rack_suspected
+    assert view.message.isVisible() and "another rack" in view.message.text()
+    assert "2 of the 2 tubes" in view.message.text() and "3 of the 3 codes" in view.message.text()
+    reviews = view.reviews
+    view.handle_scan("FX00000001")  # the unreadable well, scanned by hand
+    qtbot.waitUntil(lambda: view.reviews > reviews, timeout=WAIT)
+    assert view.accept_button.isEnabled()
+    qtbot.mouseClick(view.accept_button, Qt.MouseButton.LeftButton)
+    box = view.last_confirm
+    assert box is not None and box.isVisible() and "probably not the scan" in box.text()
+    assert box.icon() is QMessageBox.Icon.Warning
+    assert box.buttonRole(box.defaultButton()) is QMessageBox.ButtonRole.RejectRole  # Enter does not accept
+    _answer(view, yes=False)
+    assert not view.review.accepted  # type: ignore[union-attr]
+    assert gui_services.storage.locate(scene[0]).position == "A1"  # type: ignore[union-attr]
+    assert gui_services.storage.locate(scene[1]).position == "B1"  # type: ignore[union-attr]
+    view.accept()
+    _answer(view, yes=True)
+    qtbot.waitUntil(lambda: view.review is not None and view.review.accepted, timeout=WAIT)
+    assert gui_services.storage.locate(scene[0]) is None
 
 
 @pytest.mark.parametrize(("content", "expected"), [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -58,10 +58,33 @@ class RackScanReview:
     items: tuple[ReconItem, ...]
     counts: Mapping[str, int]
     accepted: bool = False
+    expected_count: int = 0  # how many tubes the database had in the rack (checked-out ones included)
 
     @property
     def blocking(self) -> tuple[ReconItem, ...]:
         return tuple(i for i in self.items if i.outcome is Outcome.UNREADABLE)
+
+    @property
+    def leaving(self) -> tuple[ReconItem, ...]:
+        """The tubes the rack holds that the scan did not see: accepting takes them out of their positions
+        (a caller asks before it accepts such a scan)."""
+        return tuple(i for i in self.items if i.outcome is Outcome.MISSING)
+
+    @property
+    def codes_read(self) -> int:
+        """How many tube codes the scan (or a hand scan) gave."""
+        return sum(1 for i in self.items if i.tube_code and i.outcome is not Outcome.MISSING)
+
+    @property
+    def unknown_codes(self) -> int:
+        return sum(1 for i in self.items if i.outcome is Outcome.UNEXPECTED)
+
+    @property
+    def wrong_rack_suspected(self) -> bool:
+        """Most tubes the rack holds are not in the scan and most codes read are unknown: the file is likely the
+        scan of another rack, or the rack code given is wrong."""
+        return (self.expected_count > 0 and 2 * len(self.leaving) > self.expected_count
+                and 2 * self.unknown_codes > self.codes_read)
 
     def as_json(self) -> list[dict[str, object]]:
         return [{"position": i.label, "row": i.row, "col": i.col, "outcome": i.outcome.value,
@@ -168,9 +191,7 @@ class RackScansMixin:
                       summary=f"Rack scan of {code_of(rack)} accepted: " + ", ".join(
                           f"{n} {k}" for k, n in review.counts.items() if n),
                       after={"file": file_name, "counts": dict(review.counts)})
-            accepted = RackScanReview(review.box_id, review.box_code, review.rack_code_in_file, review.profile,
-                                      review.file_name, review.items, review.counts, accepted=True)
-            return Result(accepted, uow.commit())
+            return Result(replace(review, accepted=True), uow.commit())
 
 
 def review_of(review: RackScanReview, outcome: Outcome) -> Sequence[ReconItem]:
@@ -201,7 +222,7 @@ def _review(s: Session, scan: RackScanFile, file_name: str, box: str | None,
     result = classify(seen, rack.id, expected, known, resolutions=by_position,
                       label_of=layout.position_label, checked_out=checked_out)
     return RackScanReview(rack.id, code_of(rack), scan.rack_code, scan.profile, file_name, result.items,
-                          result.counts)
+                          result.counts, expected_count=len(expected))
 
 
 def _rack_for(s: Session, scan: RackScanFile, box: str | None) -> tuple[StorageContainer, BoxLayout]:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
+    QMessageBox,
     QScrollArea,
     QSizePolicy,
     QTreeWidget,
@@ -43,10 +44,11 @@ from biobank_desktop.core.services.storage import BoxMap
 from biobank_desktop.core.services.storage.rackscans import RackScanReview
 from biobank_desktop.ui.background import error_text
 from biobank_desktop.ui.operations.writes import WritingPage, run_write
-from biobank_desktop.ui.pages.storage.dialogs import ask_then
+from biobank_desktop.ui.pages.storage.dialogs import ask_then, confirm
 from biobank_desktop.ui.pages.storage.rackscan_map import LEFT, ORDER, RackScanLegend, RackScanMap, describe_item
 from biobank_desktop.ui.pages.storage.rackscan_register import RegisterTubeDialog
 from biobank_desktop.ui.session import UiSession
+from biobank_desktop.ui.theme import ERROR, WARN
 from biobank_desktop.ui.widgets.common import button, label
 from biobank_desktop.ui.widgets.scan_field import ScanField
 
@@ -94,6 +96,7 @@ class RackScanView(QWidget):
         self.errors = 0
         self._pending: str | None = None
         self.last_dialog: RegisterTubeDialog | None = None
+        self.last_confirm: QMessageBox | None = None  # the question before an Accept that frees positions
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 0)
@@ -232,6 +235,9 @@ class RackScanView(QWidget):
         self.text, self.review, self.box = result
         self._pending = None
         self.message.hide()
+        if self.review.wrong_rack_suspected:
+            self.show_warning(self.tr("⚠ {other}\nCheck the file and the Rack code before you accept.").format(
+                other=self._wrong_rack_text(self.review)))
         self.reviews += 1
         self._show()
 
@@ -250,8 +256,19 @@ class RackScanView(QWidget):
     def show_message(self, exc: BaseException) -> None:
         message, hint = error_text(exc)
         self.message.setText(f"✖ {message}" + (f"\n{hint}" if hint else ""))
-        self.message.setStyleSheet("color: #a4161a; font-weight: bold;")
+        self.message.setStyleSheet(f"color: {ERROR}; font-weight: bold;")
         self.message.show()
+
+    def show_warning(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet(f"color: {WARN}; font-weight: bold;")
+        self.message.show()
+
+    def _wrong_rack_text(self, review: RackScanReview) -> str:
+        return self.tr("This looks like the scan of another rack: {missing} of the {held} tubes {rack} holds are "
+                       "not in it, and {unknown} of the {read} codes read are unknown to the database.").format(
+            missing=len(review.leaving), held=review.expected_count, rack=review.box_code,
+            unknown=review.unknown_codes, read=review.codes_read)
 
     # -- showing -------------------------------------------------------------------------------------------------
 
@@ -437,10 +454,32 @@ class RackScanView(QWidget):
 
     # -- accepting -----------------------------------------------------------------------------------------------
 
-    def accept(self) -> None:
-        """Commit the whole reconciliation in one transaction (audited), or nothing."""
+    def _confirm_leaving(self, review: RackScanReview) -> None:
+        n = len(review.leaving)
+        listed = ", ".join(f"{i.sample_code} ({i.label})" for i in review.leaving[:8]) + (
+            ", …" if n > 8 else "")
+        freed = self.tr("Accepting takes them out of their positions (the samples are kept; the audit trail says "
+                        "where they were): {tubes}.").format(tubes=listed)
+        if review.wrong_rack_suspected:
+            question = self.tr("This file is probably not the scan of {rack}.").format(rack=review.box_code)
+            detail = self._wrong_rack_text(review) + "\n\n" + freed + "\n\n" + self.tr(
+                "Check the file and the Rack code; accept only if the rack really is like this.")
+        else:
+            question = self.tr("{n} tube(s) that {rack} holds are not in the scan.").format(n=n, rack=review.box_code)
+            detail = freed
+        self.last_confirm = confirm(self, self.tr("Accept the rack scan"), question, detail,
+                                    lambda: self.accept(confirmed=True), warning=review.wrong_rack_suspected,
+                                    yes_text=self.tr("Accept: {n} tube(s) leave their positions").format(n=n))
+
+    def accept(self, *, confirmed: bool = False) -> None:
+        """Commit the whole reconciliation in one transaction (audited), or nothing. When tubes the rack holds are
+        not in the scan (accepting takes them out of their positions) the technician confirms first, warned
+        when the file looks like another rack's."""
         review, text = self.review, self.text
         if review is None or text is None or review.blocking or review.accepted:
+            return
+        if review.leaving and not confirmed:
+            self._confirm_leaving(review)
             return
         storage, actor = self.session.services.storage, self.session.actor
         box, resolutions, profiles = review.box_code, dict(self.resolutions), self.profiles()
