@@ -66,6 +66,11 @@ class ScanField(QWidget):
     def text(self) -> str:
         return self.edit.text()
 
+    def submit(self, code: str) -> None:
+        """A code from elsewhere (a scanner's burst while another widget had the focus): as if scanned here."""
+        self.edit.setText(code)
+        self._submit()
+
     def _submit(self) -> None:
         text = self.edit.text().strip()
         if not text:
