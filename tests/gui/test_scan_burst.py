@@ -3,8 +3,6 @@ opening the clicked cell's sample): the burst reaches the scan field; a person's
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent
@@ -41,7 +39,7 @@ class _Clock:
 
 
 @pytest.fixture
-def bench(qtbot) -> Iterator[tuple[QWidget, _Keys, QLineEdit, list[str]]]:
+def bench(qtbot) -> tuple[QWidget, _Keys, QLineEdit, list[str]]:
     window = QWidget()
     keys, edit = _Keys(), QLineEdit()
     layout = QVBoxLayout(window)
@@ -51,7 +49,7 @@ def bench(qtbot) -> Iterator[tuple[QWidget, _Keys, QLineEdit, list[str]]]:
     window.show()
     qtbot.waitExposed(window)
     bursts: list[str] = []
-    yield window, keys, edit, bursts
+    return window, keys, edit, bursts
 
 
 def _filter(window: QWidget, bursts: list[str], step: float) -> ScanBurstFilter:
@@ -63,22 +61,25 @@ def _filter(window: QWidget, bursts: list[str], step: float) -> ScanBurstFilter:
     return burst_filter
 
 
+def _scan(qtbot, bench, widget: QWidget, text: str, step: float) -> None:
+    """Type ``text`` + Enter into ``widget`` (focused), ``step`` seconds between keys."""
+    window, _keys, _edit, bursts = bench
+    _filter(window, bursts, step)
+    widget.setFocus()
+    qtbot.keyClicks(widget, text)
+    qtbot.keyClick(widget, Qt.Key.Key_Return)
+
+
 def test_a_fast_burst_ending_with_enter_goes_to_the_scan_and_not_to_the_widget(qtbot, bench) -> None:
-    window, keys, _edit, bursts = bench
-    _filter(window, bursts, 0.005)
-    keys.setFocus()
-    qtbot.keyClicks(keys, "BB-2026-000015W")
-    qtbot.keyClick(keys, Qt.Key.Key_Return)
+    _window, keys, _edit, bursts = bench
+    _scan(qtbot, bench, keys, "BB-2026-000015W", 0.005)
     assert bursts == ["BB-2026-000015W"]
     assert keys.keys == []  # neither the characters nor the Enter reached the map
 
 
 def test_a_person_typing_slowly_loses_nothing(qtbot, bench) -> None:
-    window, keys, _edit, bursts = bench
-    _filter(window, bursts, 0.2)  # 200 ms between keys: a person
-    keys.setFocus()
-    qtbot.keyClicks(keys, "abcde")
-    qtbot.keyClick(keys, Qt.Key.Key_Return)
+    _window, keys, _edit, bursts = bench
+    _scan(qtbot, bench, keys, "abcde", 0.2)  # 200 ms between keys: a person
     assert bursts == []
     assert keys.keys == ["a", "b", "c", "d", "e", "⏎"]
 
@@ -98,11 +99,8 @@ def test_a_short_fast_burst_and_other_keys_are_delivered_in_order(qtbot, bench) 
 
 
 def test_a_text_field_keeps_its_own_keys(qtbot, bench) -> None:
-    window, _keys, edit, bursts = bench
-    _filter(window, bursts, 0.005)
-    edit.setFocus()
-    qtbot.keyClicks(edit, "BOX-000057")
-    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    _window, _keys, edit, bursts = bench
+    _scan(qtbot, bench, edit, "BOX-000057", 0.005)
     assert bursts == [] and edit.text() == "BOX-000057"
 
 
