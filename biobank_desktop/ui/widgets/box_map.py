@@ -515,14 +515,21 @@ class BoxMapWidget(QWidget):
             self.cell_activated.emit(self._cell(at))
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
-        at = self.cell_at(event.pos())
-        if at is None:
+        """The menu of the cell clicked — or, from the keyboard (the Menu key, Shift+F10), of the current cell,
+        shown at that cell (the event's position is then the widget's centre, not a cell the user chose)."""
+        if event.reason() == QContextMenuEvent.Reason.Keyboard:
+            at = self.current
+            where = (self.mapToGlobal(self.cell_rect(*at).center().toPoint()) if at is not None and self.box
+                     else event.globalPos())
+        else:
+            at, where = self.cell_at(event.pos()), event.globalPos()
+        if at is None or self._cell(at) is None:
             return
         if at not in self.selected:
             self.selected = {at}
             self.selection_changed.emit()
         self._move_cursor(at)
-        self.context_menu_requested.emit(self._cell(at), event.globalPos())
+        self.context_menu_requested.emit(self._cell(at), where)
 
     def drag_payload(self) -> dict[str, object] | None:
         """The selected tubes as a drag's payload (None when no tube is selected)."""
