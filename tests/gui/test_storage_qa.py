@@ -27,17 +27,18 @@ def tree(gui_services: Services) -> Tree:
 
 
 @pytest.fixture
-def tech(gui_services: Services) -> Actor:
+def tech(gui_services: Services, tree: Tree) -> Actor:  # after the tree: sue is the first account
     return add_account(gui_services, "tom", Role.TECHNICIAN)
 
 
 def _page(qtbot: object, make_session: Callable[[Services, Actor], UiSession], services: Services,
-          actor: Actor, box: str) -> StoragePage:
+          actor: Actor, box: str, size: tuple[int, int] = (1366, 700)) -> StoragePage:
+    """The storage page alone (changes wired as the main window does), showing ``box``."""
     session = make_session(services, actor)
     page = StoragePage(session)
-    session.events.changed.connect(page.data_changed)
     qtbot.addWidget(page)  # type: ignore[attr-defined]
-    page.resize(1366, 700)
+    session.events.changed.connect(page.data_changed)
+    page.resize(*size)
     page.show()
     qtbot.waitUntil(lambda: page.tree_loaded > 0, timeout=WAIT)  # type: ignore[attr-defined]
     page.box_panel.open_box(box)
@@ -72,3 +73,26 @@ def test_the_menu_key_opens_the_menu_of_the_current_cell_at_that_cell(qtbot, gui
     assert grid.cell_rect(2, 2).contains(grid.mapFromGlobal(asked[0][1]).toPointF())  # shown at B2
     assert grid.current == (2, 2)
     assert "E5" not in panel.next_label.text()  # the map's centre was not chosen for the next scan
+
+
+def test_while_filling_a_box_code_switches_box_and_a_rack_code_says_what_to_do(qtbot, gui_services, tree, tech,
+                                                                             make_session) -> None:
+    first, second = make_samples(gui_services, tech, 2)
+    page = _page(qtbot, make_session, gui_services, tech, tree.box)
+    panel = page.box_panel
+    panel.fill_mode.setChecked(True)
+    panel.handle_scan(first)
+    panel.handle_scan(tree.box2)  # queued behind the tube: the tube still goes to the first box
+    panel.handle_scan(second)
+    qtbot.waitUntil(lambda: panel.box is not None and panel.box.code == tree.box2
+                    and _cells(panel.box)["A1"] == second, timeout=WAIT)
+    assert gui_services.storage.locate(first).box_code == tree.box  # type: ignore[union-attr]
+    assert panel.fill_mode.isChecked()
+    assert [a.message for a in panel.filling.answers] == [f"{second} → A1"]  # type: ignore[union-attr]
+    panel.handle_scan(tree.rack)
+    qtbot.waitUntil(lambda: panel.scan.state == "error", timeout=WAIT)
+    assert "not a box" in panel.scan.message and tree.rack in panel.scan.message
+    assert "No sample" not in panel.scan.message and panel.box.code == tree.box2
+    panel.handle_scan(tree.box)
+    qtbot.waitUntil(lambda: panel.box.code == tree.box, timeout=WAIT)  # type: ignore[union-attr]
+    assert "Now filling box" in panel.scan.message and panel.scan.state == "ok"

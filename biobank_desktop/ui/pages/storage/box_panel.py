@@ -282,6 +282,8 @@ class BoxPanel(QWidget):
             return
         self._scanning = True
         text = self._queue.pop(0)
+        if self.scanned_container(text, on_answer):
+            return
         backend, code, move, chosen = self._backend, self.box.code, self.move_mode.isChecked(), self._chosen
         filling = self.filling
 
@@ -314,6 +316,28 @@ class BoxPanel(QWidget):
             self._next_scan(on_answer)
 
         self.session.runner.call(work, on_result=done, on_error=failed, owner=self, discard_if_cancelled=False)
+
+    def scanned_container(self, text: str, on_answer: AnswerFn | None) -> bool:
+        """While filling, ``text`` may name a container rather than a tube (the storage page knows its tree): True
+        when it did and was answered; the override then calls :meth:`continue_filling` when done."""
+        return False
+
+    def switch_box(self, box: BoxMap) -> None:
+        """Go on filling ``box``: the scans queued after the one that named it go there."""
+        rest = list(self._queue)
+        self._show_box(box)
+        self._queue.extend(rest)
+        self.opened(box)
+
+    def continue_filling(self, on_answer: AnswerFn | None) -> None:
+        self._scanning = False
+        self._next_scan(on_answer)
+
+    def answer(self, state: str, message: str, on_answer: AnswerFn | None) -> None:
+        """Say ``message`` under the page's field and in the window's (when the scan came from there)."""
+        self.scan.show_feedback(state, message)
+        if on_answer:
+            on_answer(state, message)
 
     def _answered(self, filling: BoxFilling, answer: ScanAnswer, chosen: str | None,
                   on_answer: AnswerFn | None) -> None:
