@@ -96,3 +96,31 @@ def test_while_filling_a_box_code_switches_box_and_a_rack_code_says_what_to_do(q
     panel.handle_scan(tree.box)
     qtbot.waitUntil(lambda: panel.box.code == tree.box, timeout=WAIT)  # type: ignore[union-attr]
     assert "Now filling box" in panel.scan.message and panel.scan.state == "ok"
+
+
+def test_an_unknown_rack_is_mapped_to_a_box_in_rack_code_and_messages_name_window_controls(
+        qtbot, gui_services, tree, tech, make_session, tmp_path) -> None:
+    first, second = make_samples(gui_services, tech, 2)
+    gui_services.storage.place(tech, first, tree.sbs, "A1")
+    gui_services.storage.place(tech, second, tree.box2, "A1")
+    page = _page(qtbot, make_session, gui_services, tech, tree.box)
+    panel, view = page.box_panel, page.rackscan
+    panel.fill_mode.setChecked(True)
+    panel.handle_scan(second)  # stored in box2; Move from other boxes is off
+    qtbot.waitUntil(lambda: panel.scan.state == "error", timeout=WAIT)
+    assert "tick Move from other boxes" in panel.scan.message and "--" not in panel.scan.message
+    page.tabs.setCurrentWidget(view)
+    path = tmp_path / "scan.csv"
+    path.write_text(f"RK-404,A1,{first}\n")
+    errors = view.errors
+    view.load_file(path)
+    qtbot.waitUntil(lambda: view.errors > errors, timeout=WAIT)
+    assert "does not know" in view.message.text() and "Rack code" in view.message.text()
+    assert "--" not in view.message.text()
+    reviews = view.reviews
+    view.rack_edit.setFocus()
+    qtbot.keyClicks(view.rack_edit, tree.sbs)
+    qtbot.keyClick(view.rack_edit, Qt.Key.Key_Return)  # Enter reads the file again, as that box
+    qtbot.waitUntil(lambda: view.reviews > reviews, timeout=WAIT)
+    assert view.review is not None and view.review.box_code == tree.sbs and view.message.isHidden()
+    assert "RK-404" in view.title.text() and view.review.counts["confirmed"] == 1

@@ -115,8 +115,9 @@ def test_already_stored_elsewhere_needs_move_and_says_where(services: Services, 
     [code] = make_samples(services, technician, 1)
     services.storage.place(technician, code, tree.box, "B4")
     where = rf"{tree.box} B4 \(Freezer F-01 / Rack 01 / Box 0001\)"
-    with pytest.raises(ValidationError, match=rf"already stored in {where}"):
+    with pytest.raises(ValidationError, match=rf"already stored in {where}") as refused:
         services.storage.place(technician, code, tree.box2, "A1")
+    assert refused.value.reason == "already_stored" and "--" not in (refused.value.hint or "")  # no CLI flag
     moved = services.storage.place(technician, code, tree.box2, "A1", move=True).value
     assert moved.moved_from == f"{tree.box} B4 (Freezer F-01 / Rack 01 / Box 0001)"
     assert _positions(services, tree.box) == {}

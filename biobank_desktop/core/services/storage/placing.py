@@ -180,8 +180,8 @@ class PlacingMixin:
                                           hint="Nothing was placed. Check it in first, then move it.")
                 if not move:
                     raise ValidationError(f"{sample.sample_code} is already stored in {where}.",
-                                          hint="Nothing was placed. To move it, place it with --move "
-                                               "(or drag it on the map).")
+                                          hint="Nothing was placed. To move it, place it again allowing a move.",
+                                          reason="already_stored")
                 moved_from = where
                 old_class = temperature_of(chain_of(session, loc.container_id))[1]
                 state_old = next((b for b in boxes.values() if b.box.id == loc.container_id), None)

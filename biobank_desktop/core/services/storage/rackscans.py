@@ -22,7 +22,7 @@ from biobank_desktop.core.db.types import utcnow
 from biobank_desktop.core.db.uow import UnitOfWork
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.changes import CONTAINER, SAMPLE
-from biobank_desktop.core.domain.errors import NotFoundError, ValidationError
+from biobank_desktop.core.domain.errors import BiobankError, NotFoundError, ValidationError
 from biobank_desktop.core.domain.positions import BoxLayout
 from biobank_desktop.core.domain.rackscan import (
     BUILTIN_PROFILES,
@@ -38,6 +38,7 @@ from biobank_desktop.core.services.storage.common import (
     chain_of,
     code_of,
     find_box,
+    find_container,
     path_text,
     rederive_storage,
     temperature_of,
@@ -227,19 +228,32 @@ def _review(s: Session, scan: RackScanFile, file_name: str, box: str | None,
 
 def _rack_for(s: Session, scan: RackScanFile, box: str | None) -> tuple[StorageContainer, BoxLayout]:
     if box:
+        # The rack chosen by the technician; a rack code in the file that the database does not know is read as
+        # that box (a rack whose label was never registered). A code that names ANOTHER known container is not.
         rack, layout = find_box(s, box)
-        if scan.rack_code and scan.rack_code not in (rack.barcode, rack.name):
+        if scan.rack_code and scan.rack_code not in (rack.barcode, rack.name) and _known_container(s, scan.rack_code):
             raise ValidationError(f"The file is the scan of rack {scan.rack_code}, not of {code_of(rack)}.",
-                                  hint="Choose the rack the file names, or import the right file.")
+                                  hint=f"Read it as {scan.rack_code} (give no rack code), or import the right "
+                                       "file.", reason="other_rack")
         return rack, layout
     if scan.rack_code is None:
         why = "the rack's own code was not read" if scan.rack_unread else "the file names no rack"
-        raise ValidationError(f"Which rack is this? {why.capitalize()}.", hint="Give the rack's code (--box).")
+        raise ValidationError(f"Which rack is this? {why.capitalize()}.", hint="Give the rack's code.",
+                              reason="rack_not_named")
     try:
         return find_box(s, scan.rack_code)
     except NotFoundError as exc:
         raise NotFoundError(f"The file is the scan of rack {scan.rack_code}, which the database does not know.",
-                            hint="Register the rack in the storage tree, or give the rack's code (--box).") from exc
+                            hint="Give the code of the box the database knows it as, or register the rack in the "
+                                 "storage tree.", reason="rack_unknown") from exc
+
+
+def _known_container(s: Session, code: str) -> bool:
+    try:
+        find_container(s, code)
+    except BiobankError:
+        return False
+    return True
 
 
 def _known(s: Session, codes: set[str]) -> dict[str, KnownTube]:

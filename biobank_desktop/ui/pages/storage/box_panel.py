@@ -36,6 +36,7 @@ from biobank_desktop.core.flows.box_filling import BoxFilling, ScanAnswer, Verdi
 from biobank_desktop.core.services.changes import Changes
 from biobank_desktop.core.services.storage import BoxMap, CellInfo, PlacedTube, Placement, ScanTarget, StorageService
 from biobank_desktop.ui.background import error_text
+from biobank_desktop.ui.hints import ui_hint
 from biobank_desktop.ui.operations.writes import WritingPage, run_write
 from biobank_desktop.ui.pages.storage.checkouts import show_checkout_history
 from biobank_desktop.ui.pages.storage.dialogs import FindSpaceDialog, ask_then, confirm
@@ -343,7 +344,8 @@ class BoxPanel(QWidget):
                   on_answer: AnswerFn | None) -> None:
         state = "ok" if answer.ok else "error"
         prefix = "✔ " if answer.verdict is Verdict.PLACED else ("• " if answer.ok else "✖ ")
-        message = prefix + answer.message
+        hint = ui_hint(answer.reason, None)
+        message = prefix + (f"{answer.refusal} {hint}" if hint and answer.refusal else answer.message)
         if answer.verdict is Verdict.PLACED:
             self._chosen = None
             self._show_box(filling.box, keep_state=True)

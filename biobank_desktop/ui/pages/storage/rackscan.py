@@ -114,7 +114,10 @@ class RackScanView(QWidget):
         self.rack_edit = QLineEdit()
         self.rack_edit.setObjectName("rackScanRack")
         self.rack_edit.setPlaceholderText(self.tr("Rack code, if the file names none"))
-        self.rack_edit.setToolTip(self.tr("FluidX files and scans whose rack code was not read need the rack's code."))
+        self.rack_edit.setToolTip(self.tr("FluidX files and scans whose rack code was not read need the rack's code; "
+                                          "a rack the database does not know is read as the box typed here. Enter "
+                                          "reads the file again."))
+        self.rack_edit.returnPressed.connect(self.read_again)
         self.reload_button = button(self.tr("Read again"), on_click=self.read_again)
         top.addWidget(self.import_button)
         top.addWidget(self.profile, 2)
@@ -301,8 +304,11 @@ class RackScanView(QWidget):
         self.map.set_result(box.rows, box.columns, labels, review.items, left)
         self.legend.set_counts(self.counts())
         state = self.tr("accepted") if review.accepted else self.tr("not accepted yet")
+        rack = review.box_code
+        if review.rack_code_in_file and review.rack_code_in_file not in (box.code, box.name):
+            rack = self.tr("{box} (the file's {code})").format(box=box.code, code=review.rack_code_in_file)
         self.title.setText(self.tr("{file} — rack {rack} ({name}) — {fmt} — {state}").format(
-            file=review.file_name, rack=review.box_code, name=box.name, fmt=review.profile, state=state))
+            file=review.file_name, rack=rack, name=box.name, fmt=review.profile, state=state))
         self.title.setToolTip(self.title.text())
         rank = {state: i for i, state in enumerate(ORDER)}
         rows = [(rank[i.outcome.value], i.row, i.col, i.label, self._outcome_name(i.outcome.value), i.tube_code or "",
