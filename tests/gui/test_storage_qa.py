@@ -115,12 +115,27 @@ def test_an_unknown_rack_is_mapped_to_a_box_in_rack_code_and_messages_name_windo
     errors = view.errors
     view.load_file(path)
     qtbot.waitUntil(lambda: view.errors > errors, timeout=WAIT)
-    assert "does not know" in view.message.text() and "Rack code" in view.message.text()
-    assert "--" not in view.message.text()
+    assert "does not know" in view.message and "Rack code" in view.message and "--" not in view.message
     reviews = view.reviews
     view.rack_edit.setFocus()
     qtbot.keyClicks(view.rack_edit, tree.sbs)
     qtbot.keyClick(view.rack_edit, Qt.Key.Key_Return)  # Enter reads the file again, as that box
     qtbot.waitUntil(lambda: view.reviews > reviews, timeout=WAIT)
-    assert view.review is not None and view.review.box_code == tree.sbs and view.message.isHidden()
+    assert view.review is not None and view.review.box_code == tree.sbs and view.message == ""
     assert "RK-404" in view.title.text() and view.review.counts["confirmed"] == 1
+
+
+def test_one_message_at_a_time_and_the_page_never_moves(qtbot, gui_services, tree, tech, make_session) -> None:
+    page = _page(qtbot, make_session, gui_services, tech, tree.box)
+    panel = page.box_panel
+    qtbot.waitUntil(page.tabs.isVisible, timeout=WAIT)
+    top = page.tabs.mapTo(page, QPoint(0, 0)).y()
+    page.banner.show_message("Box map written to /tmp/box.pdf.", "ok")  # the last action's answer
+    assert page.tabs.mapTo(page, QPoint(0, 0)).y() == top
+    panel.handle_scan("NO-SUCH-TUBE-77")
+    qtbot.waitUntil(lambda: panel.scan.state == "error", timeout=WAIT)
+    assert "NO-SUCH-TUBE-77" in page.banner.message and page.banner.kind == "error"  # replaced, not beside it
+    assert not panel.scan.feedback.isVisible()  # no second answer line under the field
+    qtbot.keyClicks(panel.scan.edit, "B")  # typing the next code: the old answer goes
+    assert page.banner.message == ""
+    assert page.tabs.mapTo(page, QPoint(0, 0)).y() == top  # the banner coming and going never moved the page

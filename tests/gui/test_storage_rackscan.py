@@ -116,7 +116,7 @@ def test_datapaq_file_every_outcome_on_the_map_with_counts_and_codes(qtbot, gui_
         f"Nov 27, 2026 3:41:08 PM,{tree.sbs},{r},{c},{code}\n" for r, c, code in wells))
     _, view = _view(qtbot, make_session, gui_services, tech)
     _load(qtbot, view, path)
-    assert view.message.isHidden()
+    assert view.message == ""
     assert _states(view) == {"A1": "confirmed", "B1": "missing", "C1": "moved", "D1": "unexpected",
                              "E1": "unreadable", "G1": "moved"}
     assert view.legend.counts["confirmed"] == 1 and view.legend.counts["moved"] == 2
@@ -193,8 +193,8 @@ def test_the_scan_of_another_rack_is_flagged_and_accept_asks_before_tubes_leave(
     review = view.review
     assert review is not None and review.expected_count == 2 and len(review.leaving) == 2
     assert review.wrong_rack_suspected
-    assert view.message.isVisible() and "another rack" in view.message.text()
-    assert "2 of the 2 tubes" in view.message.text() and "3 of the 3 codes" in view.message.text()
+    assert "another rack" in view.message and view.page.banner.message == view.message
+    assert "2 of the 2 tubes" in view.message and "3 of the 3 codes" in view.message
     reviews = view.reviews
     view.handle_scan("FX00000001")  # the unreadable well, scanned by hand
     qtbot.waitUntil(lambda: view.reviews > reviews, timeout=WAIT)
@@ -231,8 +231,8 @@ def test_a_broken_file_gives_a_message_and_changes_nothing(qtbot, gui_services, 
     bad = tmp_path / "bad.csv"
     bad.write_text(content.format(sbs=tree.sbs))
     _load(qtbot, view, bad)
-    assert view.message.isVisible() and expected in view.message.text()
-    assert "\n" in view.message.text()  # the hint (what to do) on its own line
+    assert expected in view.message and view.page.banner.kind == "error"
+    assert "\n" in view.message  # the hint (what to do) on its own line
     assert view.review is None and _listed(view) == {} and not view.accept_button.isEnabled()
     assert {code: gui_services.storage.locate(code) for code in scene} == before
 
@@ -313,7 +313,7 @@ def test_an_unexpected_tube_registered_on_the_spot_becomes_confirmed(qtbot, gui_
     errors = view.errors
     dialog.accept()
     qtbot.waitUntil(lambda: view.reviews > reviews or view.errors > errors, timeout=WAIT)
-    assert view.errors == errors, view.message.text()
+    assert view.errors == errors, view.message
     assert _states(view) == {"A1": "confirmed", "B1": "confirmed", "D1": "confirmed"}
     assert gui_services.storage.review_rackscan(path.read_text()).counts["unexpected"] == 0
 

@@ -99,7 +99,8 @@ class BoxPanel(QWidget):
 
         scan_row = QHBoxLayout()
         scan_row.setSpacing(12)
-        self.scan = ScanField(self.tr("Scan a tube or a box  (Ctrl+F)"), sound=session.settings.scan_sound)
+        self.scan = ScanField(self.tr("Scan a tube or a box  (Ctrl+F)"), sound=session.settings.scan_sound,
+                              banner=page.banner)  # the page's one message area answers each scan
         self.scan.setObjectName("storageScan")
         self.fill_mode = QCheckBox(self.tr("Scans place tubes here"))
         self.fill_mode.setToolTip(self.tr("On: each scanned tube goes into the next free position in the box's "
@@ -114,9 +115,7 @@ class BoxPanel(QWidget):
         layout.addLayout(scan_row)
         answer_row = QHBoxLayout()
         answer_row.setSpacing(16)
-        self.scan.feedback.setWordWrap(False)
-        self.scan.feedback.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        answer_row.addWidget(self.scan.feedback, 1)  # the answer to each scan, on its own line under the field
+        answer_row.addStretch(1)
         self.next_label = label("", "subtitle")
         self.next_label.setObjectName("nextPosition")
         answer_row.addWidget(self.next_label)

@@ -97,6 +97,7 @@ class StoragePage(Page):
     def __init__(self, session: UiSession, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
         self.title_label.setText(self.tr("Storage"))
+        self.banner.keep_place()  # scans are answered here one after another: the map never jumps
         self.tree_loaded = 0  # how many times the tree was read (tests wait on it)
         self.last_dialog: QWidget | None = None
         self._after_tree: list[Callable[[], None]] = []

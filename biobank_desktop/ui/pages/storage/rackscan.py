@@ -48,7 +48,6 @@ from biobank_desktop.ui.pages.storage.dialogs import ask_then, confirm
 from biobank_desktop.ui.pages.storage.rackscan_map import LEFT, ORDER, RackScanLegend, RackScanMap, describe_item
 from biobank_desktop.ui.pages.storage.rackscan_register import RegisterTubeDialog
 from biobank_desktop.ui.session import UiSession
-from biobank_desktop.ui.theme import ERROR, WARN
 from biobank_desktop.ui.widgets.common import button, label
 from biobank_desktop.ui.widgets.scan_field import ScanField
 
@@ -127,11 +126,8 @@ class RackScanView(QWidget):
         self.title = label("", "section")
         self.title.setObjectName("rackScanTitle")
         self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.message = label("", wrap=True, selectable=True)
-        self.message.setObjectName("rackScanMessage")
-        self.message.hide()
+        self._message = ""  # what this view last said in the page's banner (the page's one message area)
         layout.addWidget(self.title)
-        layout.addWidget(self.message)
 
         middle = QHBoxLayout()
         middle.setSpacing(10)
@@ -154,14 +150,12 @@ class RackScanView(QWidget):
         self.target = label("", "subtitle", wrap=True)
         self.target.setObjectName("rackScanTarget")
         side.addWidget(self.target)
-        self.scan = ScanField(self.tr("Scan the tube by hand + Enter"), sound=session.settings.scan_sound)
+        self.scan = ScanField(self.tr("Scan the tube by hand + Enter"), sound=session.settings.scan_sound,
+                              banner=page.banner)
         self.scan.setObjectName("rackScanScan")
         self.scan.edit.setMinimumWidth(200)
-        self.scan.feedback.hide()
         self.scan.scanned.connect(self.handle_scan)
         side.addWidget(self.scan)
-        side.addWidget(self.scan.feedback)
-        self.scan.feedback.show()
         marks = QHBoxLayout()
         self.leave_button = button(self.tr("Leave as it is (code unknown)"), on_click=self.leave_selected)
         self.undo_button = button(self.tr("Undo"), on_click=self.undo_selected)
@@ -237,7 +231,7 @@ class RackScanView(QWidget):
         self.import_button.setEnabled(True)
         self.text, self.review, self.box = result
         self._pending = None
-        self.message.hide()
+        self.clear_message()
         if self.review.wrong_rack_suspected:
             self.show_warning(self.tr("⚠ {other}\nCheck the file and the Rack code before you accept.").format(
                 other=self._wrong_rack_text(self.review)))
@@ -250,22 +244,33 @@ class RackScanView(QWidget):
         if self._pending is not None:  # the hand scan made the review fail (e.g. a code already in the rack)
             self.resolutions.pop(self._pending, None)
             self._pending = None
-            self.scan.show_feedback("error", self.tr("✖ Not taken: see the message above."))
         if self.text is None:  # the file itself could not be used: show nothing of an earlier one
             self.review, self.box = None, None
             self._show()
         self.show_message(exc)
 
     def show_message(self, exc: BaseException) -> None:
+        """An error in the page's banner, the hint (what to do) on its own line; it replaces any other message."""
         message, hint = error_text(exc)
-        self.message.setText(f"✖ {message}" + (f"\n{hint}" if hint else ""))
-        self.message.setStyleSheet(f"color: {ERROR}; font-weight: bold;")
-        self.message.show()
+        self._say(f"✖ {message}" + (f"\n{hint}" if hint else ""), "error")
 
     def show_warning(self, text: str) -> None:
-        self.message.setText(text)
-        self.message.setStyleSheet(f"color: {WARN}; font-weight: bold;")
-        self.message.show()
+        self._say(text, "warn")
+
+    def _say(self, text: str, kind: str) -> None:
+        self._message = text
+        self.page.banner.show_message(text, kind)
+
+    @property
+    def message(self) -> str:
+        """What this view says in the page's banner now ('' when the banner shows something else or nothing)."""
+        return self._message if self._message and self.page.banner.message == self._message else ""
+
+    def clear_message(self) -> None:
+        """This view's error or warning is out of date (a hand scan's or another action's answer stays)."""
+        if self.message:
+            self.page.banner.clear()
+        self._message = ""
 
     def _wrong_rack_text(self, review: RackScanReview) -> str:
         return self.tr("This looks like the scan of another rack: {missing} of the {held} tubes {rack} holds are "
@@ -493,13 +498,11 @@ class RackScanView(QWidget):
 
         def done(result: Result[RackScanReview]) -> None:
             self.review = result.value
-            self.message.hide()
             self._show()
 
         def failed(exc: BaseException) -> None:
             self.errors += 1
             self.show_message(exc)
-            self.page.show_error(exc)
             self._update_actions()
 
         counts = ", ".join(f"{n} {self._outcome_name(k).lower()}" for k, n in review.counts.items()
