@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QContextMenuEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.roles import Role
@@ -139,3 +139,16 @@ def test_one_message_at_a_time_and_the_page_never_moves(qtbot, gui_services, tre
     qtbot.keyClicks(panel.scan.edit, "B")  # typing the next code: the old answer goes
     assert page.banner.message == ""
     assert page.tabs.mapTo(page, QPoint(0, 0)).y() == top  # the banner coming and going never moved the page
+
+
+def test_the_check_out_dialog_names_the_tube_and_suggests_a_check_out_reason(qtbot, gui_services, tree, tech,
+                                                                           make_session) -> None:
+    [code] = make_samples(gui_services, tech, 1)
+    gui_services.storage.place(tech, code, tree.box, "C3")
+    page = _page(qtbot, make_session, gui_services, tech, tree.box)
+    dialog = page.box_panel.ask_check_out(page.box_panel.box.cell(3, 3))  # type: ignore[union-attr]
+    shown = " ".join(w.text() for w in dialog.findChildren(QLabel))  # the window title may not show (no WM)
+    assert code in shown and f"{tree.box} C3" in shown
+    assert code in dialog.ok_button.text()
+    assert "crack" not in dialog.reason.placeholderText() and "aliquoting" in dialog.reason.placeholderText()
+    dialog.reject()

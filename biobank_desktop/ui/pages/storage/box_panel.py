@@ -479,8 +479,11 @@ class BoxPanel(QWidget):
     def ask_check_out(self, cell: CellInfo) -> ReasonDialog:
         storage, actor, code = self.session.services.storage, self.session.actor, cell.sample_code or ""
         dialog = ReasonDialog(self.tr("Check out {code}").format(code=code),
-                              self.tr("The tube leaves the freezer; {pos} stays its own and shows as out on the map. "
-                                      "Why is it taken out?").format(pos=cell.position), ok_text=self.tr("Check out"))
+                              self.tr("Check out {code} from {box} {pos}: the tube leaves the freezer; {pos} stays its "
+                                      "own and shows as out on the map. Why is it taken out?").format(
+                                  code=code, box=self.box.code if self.box else "", pos=cell.position),
+                              ok_text=self.tr("Check out {code}").format(code=code))
+        dialog.reason.setPlaceholderText(self.tr("For example: aliquoting, DNA extraction, sent for analysis"))
         ask_then(self, dialog, lambda: run_write(
             self.page, partial(storage.check_out, actor, code, dialog.reason_text()),
             done_message=self.tr("{code} checked out of {pos}.").format(code=code, pos=cell.position)))
