@@ -56,6 +56,8 @@ def register(subparsers: Subparsers) -> None:
 
     p = commands.add_parser("check-in", parents=[COMMON], help="put a checked-out tube back")
     p.add_argument("sample", metavar="ID")
+    p.add_argument("--kept-frozen", action="store_true",
+                   help="the tube stayed frozen while out (dry ice / cold block): no freeze–thaw cycle is counted")
     p.set_defaults(handler=_check_in)
 
     p = commands.add_parser("restrict", parents=[COMMON],
@@ -186,11 +188,13 @@ def _check_out(ctx: Context) -> int:
 
 def _check_in(ctx: Context) -> int:
     actor = acting(ctx, Permission.RECORD_SAMPLES)
-    info = ctx.services.storage.check_in(actor, ctx.args.sample).value
+    info = ctx.services.storage.check_in(actor, ctx.args.sample, kept_frozen=ctx.args.kept_frozen).value
+    kept = " (kept frozen: no cycle counted)" if info.kept_frozen else ""
     emit(ctx, {"sample": info.sample_code, "box": info.box_code, "position": info.position,
-               "minutes_out": info.minutes_out, "freeze_thaw_count": info.freeze_thaw_count},
+               "minutes_out": info.minutes_out, "freeze_thaw_count": info.freeze_thaw_count,
+               "kept_frozen": info.kept_frozen},
          [f"{info.sample_code} back in {info.box_code} {info.position} after {info.minutes_out} min; "
-          f"freeze–thaw cycles: {info.freeze_thaw_count}"])
+          f"freeze–thaw cycles: {info.freeze_thaw_count}{kept}"])
     return EXIT_OK
 
 

@@ -152,3 +152,19 @@ def test_the_check_out_dialog_names_the_tube_and_suggests_a_check_out_reason(qtb
     assert code in dialog.ok_button.text()
     assert "crack" not in dialog.reason.placeholderText() and "aliquoting" in dialog.reason.placeholderText()
     dialog.reject()
+
+
+def test_check_in_asks_whether_the_tube_stayed_frozen(qtbot, gui_services, tree, tech, make_session) -> None:
+    [code] = make_samples(gui_services, tech, 1)
+    gui_services.storage.place(tech, code, tree.box, "C3")  # a −80 °C freezer
+    gui_services.storage.check_out(tech, code, "aliquoting")
+    page = _page(qtbot, make_session, gui_services, tech, tree.box)
+    panel = page.box_panel
+    panel.check_in(panel.box.cell(3, 3))  # type: ignore[union-attr]
+    box = panel.last_confirm
+    assert box is not None and box.isVisible() and code in box.text()
+    assert gui_services.storage.box_map(tree.box).cell(3, 3).checked_out  # nothing before the answer
+    next(b for b in box.buttons() if "Kept frozen" in b.text()).click()
+    qtbot.waitUntil(lambda: "checked in" in page.banner.message, timeout=WAIT)
+    assert "no cycle counted" in page.banner.message
+    assert gui_services.queries.detail(code).freeze_thaw_count == 0

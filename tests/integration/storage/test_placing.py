@@ -223,6 +223,19 @@ def test_check_out_keeps_the_position_and_check_in_counts_a_freeze_thaw(services
         services.storage.check_in(technician, code)
 
 
+def test_a_tube_kept_frozen_while_out_is_checked_in_without_a_freeze_thaw_cycle(services: Services,
+                                                                               technician: Actor, tree: Tree) -> None:
+    [code] = make_samples(services, technician, 1)
+    services.storage.place(technician, code, tree.box, "D5")
+    services.storage.check_out(technician, code, "aliquoting on dry ice")
+    back = services.storage.check_in(technician, code, kept_frozen=True).value
+    assert back.kept_frozen and back.freeze_thaw_count == 0
+    event = services.audit.history(technician, SAMPLE, code)[-1]
+    assert event.action == "storage.checked_in" and "kept frozen" in event.summary
+    services.storage.check_out(technician, code, "aliquoting")
+    assert services.storage.check_in(technician, code).value.freeze_thaw_count == 1  # thawed: counted
+
+
 def test_discard_frees_the_position_and_keeps_the_sample(services: Services, technician: Actor, tree: Tree) -> None:
     [code] = make_samples(services, technician, 1)
     services.storage.place(technician, code, tree.box, "A1")

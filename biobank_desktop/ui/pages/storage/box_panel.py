@@ -29,16 +29,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from biobank_desktop.core.domain.cold_chain import TemperatureClass
 from biobank_desktop.core.domain.errors import NotFoundError
 from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.domain.space import SpacePlan
 from biobank_desktop.core.flows.box_filling import BoxFilling, ScanAnswer, Verdict
-from biobank_desktop.core.services.changes import Changes
-from biobank_desktop.core.services.storage import BoxMap, CellInfo, PlacedTube, Placement, ScanTarget, StorageService
+from biobank_desktop.core.services.changes import Changes, Result
+from biobank_desktop.core.services.storage import (
+    BoxMap,
+    CellInfo,
+    CheckoutInfo,
+    PlacedTube,
+    Placement,
+    ScanTarget,
+    StorageService,
+)
 from biobank_desktop.ui.background import error_text
 from biobank_desktop.ui.hints import ui_hint
 from biobank_desktop.ui.operations.writes import WritingPage, run_write
-from biobank_desktop.ui.pages.storage.checkouts import show_checkout_history
+from biobank_desktop.ui.pages.storage.checkouts import ask_kept_frozen, show_checkout_history
 from biobank_desktop.ui.pages.storage.dialogs import FindSpaceDialog, ask_then, confirm
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.widgets.box_map import BoxMapWidget
@@ -490,16 +499,26 @@ class BoxPanel(QWidget):
         return dialog
 
     def check_in(self, cell: CellInfo) -> None:
+        """Check the tube in; into frozen storage, first ask whether it stayed frozen (dry ice, cold block)."""
+        klass = self.box.temperature_class if self.box is not None else None
+        if klass is not None and TemperatureClass(klass).frozen:
+            self.last_confirm = ask_kept_frozen(self, cell.sample_code or "",
+                                                lambda kept: self._check_in(cell, kept_frozen=kept))
+        else:
+            self._check_in(cell, kept_frozen=False)
+
+    def _check_in(self, cell: CellInfo, *, kept_frozen: bool) -> None:
         storage, actor, code = self.session.services.storage, self.session.actor, cell.sample_code or ""
 
-        def done(result: object) -> None:
-            info = getattr(result, "value", None)
-            minutes = getattr(info, "minutes_out", None)
-            thaws = getattr(info, "freeze_thaw_count", None)
-            text = self.tr("{code} checked in to {pos} after {m} min out; freeze–thaw cycles: {t}.")
-            self.page.banner.show_message(text.format(code=code, pos=cell.position, m=minutes, t=thaws), "ok")
+        def done(result: Result[CheckoutInfo]) -> None:
+            info = result.value
+            text = self.tr("{code} checked in to {pos} after {m} min out; freeze–thaw cycles: {t}.").format(
+                code=code, pos=cell.position, m=info.minutes_out, t=info.freeze_thaw_count)
+            if info.kept_frozen:
+                text += " " + self.tr("Kept frozen: no cycle counted.")
+            self.page.banner.show_message(text, "ok")
 
-        run_write(self.page, lambda: storage.check_in(actor, code), on_done=done)
+        run_write(self.page, lambda: storage.check_in(actor, code, kept_frozen=kept_frozen), on_done=done)
 
     def ask_discard(self, cell: CellInfo) -> ReasonDialog:
         storage, actor, code = self.session.services.storage, self.session.actor, cell.sample_code or ""
