@@ -168,3 +168,24 @@ def test_check_in_asks_whether_the_tube_stayed_frozen(qtbot, gui_services, tree,
     qtbot.waitUntil(lambda: "checked in" in page.banner.message, timeout=WAIT)
     assert "no cycle counted" in page.banner.message
     assert gui_services.queries.detail(code).freeze_thaw_count == 0
+
+
+def test_after_losing_a_cell_to_another_workstation_the_map_refreshes_and_filling_goes_on(
+        qtbot, gui_services, tree, tech, make_session) -> None:
+    mine, theirs, next_one = make_samples(gui_services, tech, 3)
+    page = _page(qtbot, make_session, gui_services, tech, tree.box)
+    panel = page.box_panel
+    panel.fill_mode.setChecked(True)
+    panel.choose_cell(panel.box.cell(4, 7))  # type: ignore[union-attr]  # the technician clicked D7
+    assert "D7" in panel.next_label.text()
+    anna = add_account(gui_services, "anna", Role.TECHNICIAN)
+    gui_services.storage.place(anna, theirs, tree.box, "D7")  # the other workstation, a second faster
+    panel.handle_scan(mine)
+    qtbot.waitUntil(lambda: panel.scan.state == "error", timeout=WAIT)
+    assert "D7" in panel.scan.message
+    assert _cells(panel.box)["D7"] == theirs  # the map shows the other workstation's tube
+    assert "D7" not in panel.next_label.text() and "A1" in panel.next_label.text()
+    panel.handle_scan(mine)  # scanned again: it goes to the next free position, not refused again
+    qtbot.waitUntil(lambda: _cells(panel.box)["A1"] == mine, timeout=WAIT)
+    panel.handle_scan(next_one)
+    qtbot.waitUntil(lambda: _cells(panel.box)["A2"] == next_one, timeout=WAIT)

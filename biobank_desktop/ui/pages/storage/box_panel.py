@@ -365,6 +365,10 @@ class BoxPanel(QWidget):
                                                                           filling.next_position)), None)
             if target is not None:
                 self.map.flash(target.row, target.col, ok=answer.ok)
+            if not answer.ok:  # the box as it is now (another workstation may have filled the cell meanwhile) …
+                self._show_box(filling.box, keep_state=True)
+                if chosen is not None and self._chosen == chosen and target is not None and target.state != "empty":
+                    self._chosen = filling.chosen = None  # … and the next scan goes to the next free position
         self.scan.show_feedback(state, message)
         if on_answer:
             on_answer(state, message)
