@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QContextMenuEvent
+from PySide6.QtGui import QContextMenuEvent, QFontMetricsF
 from PySide6.QtWidgets import QApplication, QLabel
 
 from biobank_desktop.core.domain.actor import Actor
@@ -15,6 +15,7 @@ from biobank_desktop.core.services import Services
 from biobank_desktop.core.services.storage import BoxMap
 from biobank_desktop.ui.pages.storage.page import StoragePage
 from biobank_desktop.ui.session import UiSession
+from biobank_desktop.ui.widgets.box_map import cell_text, fit_text
 from tests.gui.conftest import add_account
 from tests.support.storage_kit import Tree, build_tree, make_samples
 
@@ -189,3 +190,20 @@ def test_after_losing_a_cell_to_another_workstation_the_map_refreshes_and_fillin
     qtbot.waitUntil(lambda: _cells(panel.box)["A1"] == mine, timeout=WAIT)
     panel.handle_scan(next_one)
     qtbot.waitUntil(lambda: _cells(panel.box)["A2"] == next_one, timeout=WAIT)
+
+
+def test_a_tube_id_too_wide_for_its_cell_keeps_its_end(qtbot, gui_services, tree, tech, make_session) -> None:
+    codes = make_samples(gui_services, tech, 2)
+    gui_services.storage.place(tech, codes[0], tree.sbs, "A1")
+    page = _page(qtbot, make_session, gui_services, tech, tree.sbs, size=(1280, 650))
+    grid = page.box_panel.map
+    size = grid.cell_rect(1, 1).width()
+    font = grid._font(size)
+    width = size - 4  # the text's box in the cell
+    cell = page.box_panel.box.cell(1, 1)  # type: ignore[union-attr]
+    lines = fit_text(cell_text(cell), font, width).split("\n")
+    metrics = QFontMetricsF(font)
+    assert all(metrics.horizontalAdvance(line) <= width for line in lines)
+    assert cell_text(cell).split("\n")[0].endswith(lines[0].lstrip("…"))  # the start goes, the end stays
+    assert fit_text("BB-2026\n000036O", font, metrics.horizontalAdvance("036O") + 2 * metrics.horizontalAdvance("…")
+                    ).split("\n")[1].endswith("036O")
