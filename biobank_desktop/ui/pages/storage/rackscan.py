@@ -180,7 +180,8 @@ class RackScanView(QWidget):
         side_scroll.setWidgetResizable(True)
         side_scroll.setFrameShape(QFrame.Shape.NoFrame)
         side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        side_scroll.setFixedWidth(396)
+        side_scroll.setMinimumWidth(330)  # narrower on a 1280-pixel screen, never past the window
+        side_scroll.setMaximumWidth(396)
         middle.addWidget(side_scroll)
         layout.addLayout(middle, 1)
         self._show()
