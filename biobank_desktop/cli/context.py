@@ -117,11 +117,23 @@ def configured_printers() -> list[PrinterConfig]:
 # -- output ---------------------------------------------------------------------------------------------------
 
 
+#: what to do, in this command line's terms, for the errors whose remedy is a flag (BiobankError.reason)
+CLI_HINTS = {
+    "already_stored": "Nothing was placed. To move it, add --move.",
+    "rack_not_named": "Give the rack's code with --box BOX.",
+    "rack_unknown": "Give the code of the box the database knows it as with --box BOX, or register the rack in "
+                    "the storage tree.",
+    "other_rack": "Leave out --box to read it as the rack it names, or import the right file.",
+    "partner_missing": "Give the partner site's code with --partner CODE.",
+}
+
+
 def fail(exc: BiobankError) -> None:
     """A refusal on stderr: the message, then what to do."""
     print(f"Error: {exc.message}", file=sys.stderr)
-    if exc.hint:
-        print(exc.hint, file=sys.stderr)
+    hint = CLI_HINTS.get(exc.reason or "", exc.hint)
+    if hint:
+        print(hint, file=sys.stderr)
 
 
 def emit(ctx: Context | argparse.Namespace, data: dict[str, Any] | list[Any], lines: Sequence[str]) -> None:

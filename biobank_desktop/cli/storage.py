@@ -56,6 +56,8 @@ def register(subparsers: Subparsers) -> None:
 
     p = commands.add_parser("check-in", parents=[COMMON], help="put a checked-out tube back")
     p.add_argument("sample", metavar="ID")
+    p.add_argument("--kept-frozen", action="store_true",
+                   help="the tube stayed frozen while out (dry ice / cold block): no freeze–thaw cycle is counted")
     p.set_defaults(handler=_check_in)
 
     p = commands.add_parser("restrict", parents=[COMMON],
@@ -186,11 +188,13 @@ def _check_out(ctx: Context) -> int:
 
 def _check_in(ctx: Context) -> int:
     actor = acting(ctx, Permission.RECORD_SAMPLES)
-    info = ctx.services.storage.check_in(actor, ctx.args.sample).value
+    info = ctx.services.storage.check_in(actor, ctx.args.sample, kept_frozen=ctx.args.kept_frozen).value
+    kept = " (kept frozen: no cycle counted)" if info.kept_frozen else ""
     emit(ctx, {"sample": info.sample_code, "box": info.box_code, "position": info.position,
-               "minutes_out": info.minutes_out, "freeze_thaw_count": info.freeze_thaw_count},
+               "minutes_out": info.minutes_out, "freeze_thaw_count": info.freeze_thaw_count,
+               "kept_frozen": info.kept_frozen},
          [f"{info.sample_code} back in {info.box_code} {info.position} after {info.minutes_out} min; "
-          f"freeze–thaw cycles: {info.freeze_thaw_count}"])
+          f"freeze–thaw cycles: {info.freeze_thaw_count}{kept}"])
     return EXIT_OK
 
 
@@ -231,7 +235,8 @@ def _resolutions(items: list[str]) -> dict[str, str]:
 
 def _review_json(review: RackScanReview) -> dict[str, Any]:
     return {"box": review.box_code, "rack_code_in_file": review.rack_code_in_file, "profile": review.profile,
-            "accepted": review.accepted, "counts": dict(review.counts), "positions": review.as_json()}
+            "accepted": review.accepted, "counts": dict(review.counts), "positions": review.as_json(),
+            "leaving": [i.sample_code for i in review.leaving], "wrong_rack_suspected": review.wrong_rack_suspected}
 
 
 def _import_rackscan(ctx: Context) -> int:
@@ -255,6 +260,13 @@ def _import_rackscan(ctx: Context) -> int:
     lines += table([("Position", "Outcome", "Tube", "Sample", "Was")] + [
         (i.label, i.outcome.value, i.tube_code or "", i.sample_code or "", i.previously or "")
         for i in review.items if i.outcome.value != "empty"])
+    if review.wrong_rack_suspected:
+        lines.append(f"Warning: this looks like the scan of another rack: {len(review.leaving)} of the "
+                     f"{review.expected_count} tubes {review.box_code} holds are not in it, and {review.unknown_codes} "
+                     f"of the {review.codes_read} codes read are unknown.")
+    if review.leaving:
+        verb = "would leave" if args.dry_run else "left"
+        lines.append(f"{len(review.leaving)} tube(s) not in the scan {verb} their positions.")
     if args.dry_run:
         lines.append("Dry run: nothing was changed.")
     emit(ctx, _review_json(review), lines)

@@ -43,6 +43,7 @@ from biobank_desktop.core.domain.errors import BiobankError, OperationCancelledE
 # The job contract is core's (biobank_desktop.core.jobs); import it from there. Re-exported only for modules
 # not yet moved to that import.
 from biobank_desktop.core.jobs import CancelledFn, ProgressFn
+from biobank_desktop.ui.hints import ui_hint
 
 log = logging.getLogger(__name__)
 
@@ -250,7 +251,7 @@ def keep_alive(dialog: QDialog) -> QDialog:
 def error_text(exc: BaseException) -> tuple[str, str | None]:
     """(message, hint) for a BiobankError; a generic message for anything else."""
     if isinstance(exc, BiobankError):
-        return exc.message, exc.hint
+        return exc.message, ui_hint(exc.reason, exc.hint)
     return ("Unexpected error: the action did not finish. If it changed data, nothing of it was kept.",
             "Show the details to your administrator.")
 

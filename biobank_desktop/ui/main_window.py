@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -52,6 +53,7 @@ from biobank_desktop.ui.pages.base import Page
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.theme import ERROR, OK, WARN
 from biobank_desktop.ui.widgets.common import button, label
+from biobank_desktop.ui.widgets.scan_burst import ScanBurstFilter
 from biobank_desktop.ui.widgets.scan_field import ScanField
 
 if TYPE_CHECKING:
@@ -237,6 +239,11 @@ class MainWindow(QMainWindow):
         self.scan.scanned.connect(self.lookup)
         for keys in (QKeySequence(Qt.Key.Key_F2), QKeySequence("Ctrl+L")):
             QShortcut(keys, self, self.scan.focus_for_scan, context=Qt.ShortcutContext.WindowShortcut)
+        self.scan_bursts = ScanBurstFilter(self)  # a scanner's keys while the map (…) has the focus: not lost
+        self.scan_bursts.burst.connect(self._scan_burst)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.scan_bursts)
         session.events.changed.connect(self._changed)
         session.events.settings_changed.connect(self._settings_changed)
         self.ping_timer = QTimer(self)
@@ -424,6 +431,12 @@ class MainWindow(QMainWindow):
         queries = self.session.services.queries
         self.session.runner.call(lambda: queries.lookup(text), on_result=lambda r: self._scan_answered(r, text),
                                  on_error=self._scan_failed, owner=self)
+
+    def _scan_burst(self, code: str) -> None:
+        """A scanner typed ``code`` while no text field had the focus: the page's scan field takes it, or ours."""
+        page = self.stack.currentWidget()
+        field = page.scan_field() if isinstance(page, Page) else None
+        (field or self.scan).submit(code)
 
     def _scan_answered(self, result: ScanResult, text: str = "") -> None:
         self._scan_navigating = True

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QMessageBox
 
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.errors import ValidationError
@@ -90,6 +90,14 @@ def _listed(view: RackScanView) -> dict[tuple[str, str], str]:
     return rows
 
 
+def _answer(view: RackScanView, *, yes: bool) -> None:
+    """Click the confirmation's Accept (or Cancel) button."""
+    box = view.last_confirm
+    assert box is not None
+    wanted = QMessageBox.ButtonRole.AcceptRole if yes else QMessageBox.ButtonRole.RejectRole
+    next(b for b in box.buttons() if box.buttonRole(b) is wanted).click()
+
+
 @pytest.fixture
 def scene(gui_services: Services, tree: Tree, tech: Actor) -> list[str]:
     """Four tubes: 01 in A1 and 02 in B1 of the SBS rack, 03 in box A1, 04 nowhere."""
@@ -109,7 +117,7 @@ def test_datapaq_file_every_outcome_on_the_map_with_counts_and_codes(qtbot, gui_
         f"Nov 27, 2026 3:41:08 PM,{tree.sbs},{r},{c},{code}\n" for r, c, code in wells))
     _, view = _view(qtbot, make_session, gui_services, tech)
     _load(qtbot, view, path)
-    assert view.message.isHidden()
+    assert view.message == ""
     assert _states(view) == {"A1": "confirmed", "B1": "missing", "C1": "moved", "D1": "unexpected",
                              "E1": "unreadable", "G1": "moved"}
     assert view.legend.counts["confirmed"] == 1 and view.legend.counts["moved"] == 2
@@ -166,9 +174,45 @@ def test_headerless_unreadable_left_as_it_is_and_missing_freed_on_accept(qtbot, 
     assert _states(view) == {"A1": "confirmed", "B1": "missing", "H12": LEFT}
     assert view.legend.counts[LEFT] == 1
     view.accept()
+    assert view.last_confirm is not None and "1 tube(s)" in view.last_confirm.text()  # B1 would leave: asked
+    assert scene[1] in view.last_confirm.informativeText()
+    assert not view.review.wrong_rack_suspected  # type: ignore[union-attr]
+    _answer(view, yes=True)
     qtbot.waitUntil(lambda: view.review is not None and view.review.accepted, timeout=WAIT)
     assert gui_services.storage.locate(scene[1]) is None  # missing: its position freed, the sample kept
     assert gui_services.storage.locate(scene[0]).position == "A1"  # type: ignore[union-attr]
+
+
+def test_the_scan_of_another_rack_is_flagged_and_accept_asks_before_tubes_leave(qtbot, gui_services, tree, tech,
+                                                                              scene, make_session, tmp_path) -> None:
+    """QA: rack code given, the FluidX file of another rack: one click on Accept unstored the rack's tubes."""
+    path = tmp_path / "fluidx.txt"
+    path.write_text("A01, FX84903659\nB01, FX86910239\nC01, NO READ\nD01, FX55650450\n")
+    _page, view = _view(qtbot, make_session, gui_services, tech)
+    view.rack_edit.setText(tree.sbs)
+    _load(qtbot, view, path)
+    review = view.review
+    assert review is not None and review.expected_count == 2 and len(review.leaving) == 2
+    assert review.wrong_rack_suspected
+    assert "another rack" in view.message and view.page.banner.message == view.message
+    assert "2 of the 2 tubes" in view.message and "3 of the 3 codes" in view.message
+    reviews = view.reviews
+    view.handle_scan("FX00000001")  # the unreadable well, scanned by hand
+    qtbot.waitUntil(lambda: view.reviews > reviews, timeout=WAIT)
+    assert view.accept_button.isEnabled()
+    qtbot.mouseClick(view.accept_button, Qt.MouseButton.LeftButton)
+    box = view.last_confirm
+    assert box is not None and box.isVisible() and "probably not the scan" in box.text()
+    assert box.icon() is QMessageBox.Icon.Warning
+    assert box.buttonRole(box.defaultButton()) is QMessageBox.ButtonRole.RejectRole  # Enter does not accept
+    _answer(view, yes=False)
+    assert not view.review.accepted  # type: ignore[union-attr]
+    assert gui_services.storage.locate(scene[0]).position == "A1"  # type: ignore[union-attr]
+    assert gui_services.storage.locate(scene[1]).position == "B1"  # type: ignore[union-attr]
+    view.accept()
+    _answer(view, yes=True)
+    qtbot.waitUntil(lambda: view.review is not None and view.review.accepted, timeout=WAIT)
+    assert gui_services.storage.locate(scene[0]) is None
 
 
 @pytest.mark.parametrize(("content", "expected"), [
@@ -188,8 +232,8 @@ def test_a_broken_file_gives_a_message_and_changes_nothing(qtbot, gui_services, 
     bad = tmp_path / "bad.csv"
     bad.write_text(content.format(sbs=tree.sbs))
     _load(qtbot, view, bad)
-    assert view.message.isVisible() and expected in view.message.text()
-    assert "\n" in view.message.text()  # the hint (what to do) on its own line
+    assert expected in view.message and view.page.banner.kind == "error"
+    assert "\n" in view.message  # the hint (what to do) on its own line
     assert view.review is None and _listed(view) == {} and not view.accept_button.isEnabled()
     assert {code: gui_services.storage.locate(code) for code in scene} == before
 
@@ -270,7 +314,7 @@ def test_an_unexpected_tube_registered_on_the_spot_becomes_confirmed(qtbot, gui_
     errors = view.errors
     dialog.accept()
     qtbot.waitUntil(lambda: view.reviews > reviews or view.errors > errors, timeout=WAIT)
-    assert view.errors == errors, view.message.text()
+    assert view.errors == errors, view.message
     assert _states(view) == {"A1": "confirmed", "B1": "confirmed", "D1": "confirmed"}
     assert gui_services.storage.review_rackscan(path.read_text()).counts["unexpected"] == 0
 

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 
 class BiobankError(Exception):
-    """Base of every error that is meant to be shown to the user as it is."""
+    """Base of every error that is meant to be shown to the user as it is.
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    ``hint`` says what to do in words every front end may show (never a command-line flag or a button's name);
+    ``reason``, when set, is a stable key a front end uses to say the remedy in its own terms ("tick Move from
+    other boxes", "add --move": see ui/hints.py and cli/context.py)."""
+
+    def __init__(self, message: str, *, hint: str | None = None, reason: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.reason = reason
 
     def __str__(self) -> str:
         if self.hint:

@@ -56,6 +56,8 @@ class ScanAnswer:
     position: str | None = None
     row: int | None = None
     col: int | None = None
+    reason: str | None = None  # a refusal's BiobankError.reason (a front end may say the remedy its own way)
+    refusal: str | None = None  # a refusal's message without its hint
 
     @property
     def ok(self) -> bool:
@@ -102,7 +104,7 @@ class BoxFilling:
             placed = self.backend.place(code, self.box_code, self.chosen, move=self.move)
         except BiobankError as exc:
             self._refresh()
-            return self._answer(ScanAnswer(Verdict.REFUSED, code, str(exc)))
+            return self._answer(ScanAnswer(Verdict.REFUSED, code, str(exc), reason=exc.reason, refusal=exc.message))
         self.chosen = None
         self._placed[placed.sample_code] = placed.position
         self._refresh()

@@ -9,6 +9,7 @@ from biobank_desktop.core.services.changes import Changes
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.widgets.common import label
 from biobank_desktop.ui.widgets.message_banner import MessageBanner
+from biobank_desktop.ui.widgets.scan_field import ScanField
 
 
 class Page(QWidget):
@@ -48,6 +49,14 @@ class Page(QWidget):
 
         Refresh only when ``changes.touches(...)`` the kinds of record this page shows. Writes go through
         :func:`biobank_desktop.ui.operations.writes.run_write`; other pages go through ``session.navigate``."""
+
+    def scan_field(self) -> ScanField | None:
+        """Where a scanner's burst goes when the focus is on a widget that takes no text (the map, a table): the
+        page's first visible, enabled scan field; None: the main window's. Override to choose otherwise."""
+        for field in self.findChildren(ScanField):
+            if field.isVisible() and field.edit.isEnabled():
+                return field
+        return None
 
     def show_error(self, exc: BaseException, action: str | None = None) -> None:
         """A technician's error in the page's banner (with an optional action); anything else in a dialog."""

@@ -33,6 +33,7 @@ from PySide6.QtGui import (
     QFocusEvent,
     QFont,
     QFontMetrics,
+    QFontMetricsF,
     QHelpEvent,
     QKeyEvent,
     QMouseEvent,
@@ -113,7 +114,6 @@ _DOTS = QBrush(QColor("#555555"), Qt.BrushStyle.Dense6Pattern)
 _MARKS = {"checked_out": "OUT", "reserved": "R"}
 _TOP = int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
 _CENTRE = int(Qt.AlignmentFlag.AlignCenter)
-_CENTRE_WRAP = int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap)
 _INK: dict[int, QColor] = {}
 
 
@@ -155,7 +155,7 @@ def paint_state(painter: QPainter, rect: QRectF, state: str, fill: QColor, *, te
         if mark:  # the mark on top, the ID below it
             painter.drawText(box, _TOP, mark)
             box = box.adjusted(0, box.height() * 0.22, 0, 0)
-        painter.drawText(box, _CENTRE_WRAP, text)
+        painter.drawText(box, _CENTRE, fit_text(text, font, box.width()))
     elif mark:
         big = QFont(font)
         big.setPixelSize(max(8, int(font.pixelSize() * 1.5)))
@@ -166,6 +166,15 @@ def paint_state(painter: QPainter, rect: QRectF, state: str, fill: QColor, *, te
     elif muted_text:
         painter.setPen(_MUTED)
         painter.drawText(rect, _CENTRE, muted_text)
+
+
+def fit_text(text: str, font: QFont, width: float) -> str:
+    """Each line of ``text`` as it fits ``width``: a line too long loses its START ('…0036O'), never its end —
+    the end of an ID tells tubes apart, and a line cut at both edges ('000036O' read as '000036C') misleads."""
+    metrics = QFontMetricsF(font)
+    return "\n".join(line if metrics.horizontalAdvance(line) <= width
+                     else metrics.elidedText(line, Qt.TextElideMode.ElideLeft, width)
+                     for line in text.split("\n"))
 
 
 def cell_text(cell: CellInfo) -> str:
@@ -516,14 +525,21 @@ class BoxMapWidget(QWidget):
             self.cell_activated.emit(self._cell(at))
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
-        at = self.cell_at(event.pos())
-        if at is None:
+        """The menu of the cell clicked — or, from the keyboard (the Menu key, Shift+F10), of the current cell,
+        shown at that cell (the event's position is then the widget's centre, not a cell the user chose)."""
+        if event.reason() == QContextMenuEvent.Reason.Keyboard:
+            at = self.current
+            where = (self.mapToGlobal(self.cell_rect(*at).center().toPoint()) if at is not None and self.box
+                     else event.globalPos())
+        else:
+            at, where = self.cell_at(event.pos()), event.globalPos()
+        if at is None or self._cell(at) is None:
             return
         if at not in self.selected:
             self.selected = {at}
             self.selection_changed.emit()
         self._move_cursor(at)
-        self.context_menu_requested.emit(self._cell(at), event.globalPos())
+        self.context_menu_requested.emit(self._cell(at), where)
 
     def drag_payload(self) -> dict[str, object] | None:
         """The selected tubes as a drag's payload (None when no tube is selected)."""

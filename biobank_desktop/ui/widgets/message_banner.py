@@ -43,6 +43,14 @@ class MessageBanner(QFrame):
         self._kind = ""
         self.hide()
 
+    def keep_place(self, lines: int = 2) -> None:
+        """Keep the banner's place when it is empty, tall enough for ``lines`` wrapped lines: a message coming
+        or going never moves the page below it (a page of scans answered one after another)."""
+        policy = self.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.setSizePolicy(policy)
+        self.setMinimumHeight(lines * self.text.fontMetrics().lineSpacing() + 22)  # + the margins and the frame
+
     def show_message(self, text: str, kind: str = "info", action: str | None = None,
                      dismissable: bool = True) -> None:
         """Show ``text`` (replacing whatever was shown) until the next action. ``kind``: info, ok, warn, error."""

@@ -4,7 +4,9 @@ It only collects the text and shows the answer (green: found, red: unknown, with
 when sound is on). Looking the code up is the caller's job (the main window does it on a worker).
 
 After every answer, a refusal included, the field's text is selected: the next scan replaces it instead of
-being appended to it ("BOX-000001BB-2026-…"). A new scan clears the previous answer at once, and
+being appended to it ("BOX-000001BB-2026-…") — but only while the field still holds the code that was
+answered: an answer that arrives while the next scan is being typed never selects (and so never eats) what
+was typed since. A new scan clears the previous answer at once, and
 :meth:`ScanField.clear_feedback` clears it when the technician goes elsewhere.
 
 A scan field inside a page may answer in the page's :class:`MessageBanner` (``banner=``) rather than
@@ -52,6 +54,7 @@ class ScanField(QWidget):
         self.setFocusProxy(self.edit)
         self._state = ""
         self._message = ""
+        self._submitted = ""  # the code last submitted (the answers are about it)
 
     @property
     def state(self) -> str:
@@ -66,10 +69,16 @@ class ScanField(QWidget):
     def text(self) -> str:
         return self.edit.text()
 
+    def submit(self, code: str) -> None:
+        """A code from elsewhere (a scanner's burst while another widget had the focus): as if scanned here."""
+        self.edit.setText(code)
+        self._submit()
+
     def _submit(self) -> None:
         text = self.edit.text().strip()
         if not text:
             return
+        self._submitted = self.edit.text()
         self.edit.selectAll()  # whatever the answer, the next scan replaces this code
         self.show_feedback("busy", self.tr("Looking up {code}…").format(code=text))
         self.scanned.emit(text)
@@ -98,8 +107,8 @@ class ScanField(QWidget):
             self.banner.show_message(message, _BANNER_KIND.get(state, "info"))
         if state == "error" and self.sound:
             QApplication.beep()
-        if state:  # every answer, a refusal included: the next scan replaces the code
-            self.edit.selectAll()
+        if state and self.edit.text() == self._submitted:  # the next scan replaces the code answered —
+            self.edit.selectAll()  # never keys of the next scan typed before this answer came
 
     def set_hint(self, hint: str) -> None:
         """A longer explanation of the last answer (a tooltip on it)."""

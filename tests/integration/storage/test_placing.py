@@ -115,8 +115,9 @@ def test_already_stored_elsewhere_needs_move_and_says_where(services: Services, 
     [code] = make_samples(services, technician, 1)
     services.storage.place(technician, code, tree.box, "B4")
     where = rf"{tree.box} B4 \(Freezer F-01 / Rack 01 / Box 0001\)"
-    with pytest.raises(ValidationError, match=rf"already stored in {where}"):
+    with pytest.raises(ValidationError, match=rf"already stored in {where}") as refused:
         services.storage.place(technician, code, tree.box2, "A1")
+    assert refused.value.reason == "already_stored" and "--" not in (refused.value.hint or "")  # no CLI flag
     moved = services.storage.place(technician, code, tree.box2, "A1", move=True).value
     assert moved.moved_from == f"{tree.box} B4 (Freezer F-01 / Rack 01 / Box 0001)"
     assert _positions(services, tree.box) == {}
@@ -220,6 +221,19 @@ def test_check_out_keeps_the_position_and_check_in_counts_a_freeze_thaw(services
     assert (record.reason, record.out_by, record.position, record.minutes_out) == ("aliquoting", "tom", "D4", 0)
     with pytest.raises(ValidationError, match="is not checked out"):
         services.storage.check_in(technician, code)
+
+
+def test_a_tube_kept_frozen_while_out_is_checked_in_without_a_freeze_thaw_cycle(services: Services,
+                                                                               technician: Actor, tree: Tree) -> None:
+    [code] = make_samples(services, technician, 1)
+    services.storage.place(technician, code, tree.box, "D5")
+    services.storage.check_out(technician, code, "aliquoting on dry ice")
+    back = services.storage.check_in(technician, code, kept_frozen=True).value
+    assert back.kept_frozen and back.freeze_thaw_count == 0
+    event = services.audit.history(technician, SAMPLE, code)[-1]
+    assert event.action == "storage.checked_in" and "kept frozen" in event.summary
+    services.storage.check_out(technician, code, "aliquoting")
+    assert services.storage.check_in(technician, code).value.freeze_thaw_count == 1  # thawed: counted
 
 
 def test_discard_frees_the_position_and_keeps_the_sample(services: Services, technician: Actor, tree: Tree) -> None:

@@ -227,7 +227,7 @@ class ExchangeService:
             raise ValidationError(f"'{kind}' is not an import kind.", hint="Use manifest or inventory.")
         if kind == "manifest" and not partner:
             raise ValidationError("A manifest import needs the partner site that sent it.",
-                                  hint="Give the partner's code (--partner CODE).")
+                                  hint="Give the partner site's code.", reason="partner_missing")
         context = self.context(kind, partner)
         saved = self._latest_mapping(kind, partner, mapping_name) if use_saved_mapping or mapping_name else None
         self._refuse_if_imported(path)

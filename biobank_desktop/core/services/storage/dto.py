@@ -171,6 +171,7 @@ class CheckoutInfo:
     back_at: dt.datetime | None = None
     minutes_out: int | None = None
     freeze_thaw_count: int | None = None
+    kept_frozen: bool = False  # checked in as kept frozen while out (dry ice / cold block): no cycle counted
 
 
 @dataclass(frozen=True)

@@ -180,8 +180,8 @@ class PlacingMixin:
                                           hint="Nothing was placed. Check it in first, then move it.")
                 if not move:
                     raise ValidationError(f"{sample.sample_code} is already stored in {where}.",
-                                          hint="Nothing was placed. To move it, place it with --move "
-                                               "(or drag it on the map).")
+                                          hint="Nothing was placed. To move it, place it again allowing a move.",
+                                          reason="already_stored")
                 moved_from = where
                 old_class = temperature_of(chain_of(session, loc.container_id))[1]
                 state_old = next((b for b in boxes.values() if b.box.id == loc.container_id), None)
@@ -333,13 +333,14 @@ class PlacingMixin:
         box_code, label = position_of(session, loc)
         return CheckoutInfo(sample.sample_code, label, box_code, now, uow.actor.username, reason.strip())
 
-    def check_in(self, actor: Actor, sample: str) -> Result[CheckoutInfo]:
-        """Put a checked-out tube back in its position; counts a freeze–thaw cycle for frozen storage."""
+    def check_in(self, actor: Actor, sample: str, *, kept_frozen: bool = False) -> Result[CheckoutInfo]:
+        """Put a checked-out tube back in its position; counts a freeze–thaw cycle for frozen storage, unless the
+        tube was ``kept_frozen`` while out (on dry ice or a cold block: it never thawed; said in the audit)."""
         with UnitOfWork(self.db, actor, Permission.RECORD_SAMPLES) as uow:
-            info = self.check_in_in(uow, sample)
+            info = self.check_in_in(uow, sample, kept_frozen=kept_frozen)
             return Result(info, uow.commit())
 
-    def check_in_in(self, uow: UnitOfWork, sample_code: str) -> CheckoutInfo:
+    def check_in_in(self, uow: UnitOfWork, sample_code: str, *, kept_frozen: bool = False) -> CheckoutInfo:
         """:meth:`check_in` inside the caller's unit of work (aliquoting puts the parent back)."""
         require(uow.actor, Permission.RECORD_SAMPLES, uow.current_role)
         session = uow.session
@@ -356,23 +357,27 @@ class PlacingMixin:
         chain = chain_of(session, loc.container_id)
         klass = temperature_of(chain)[1]
         frozen = klass is not None and klass.frozen
+        thawed = frozen and not kept_frozen
         before_count = sample.freeze_thaw_count
-        if frozen:
+        if thawed:
             sample.freeze_thaw_count += 1
         if record is not None:
             record.back_at, record.back_by, record.minutes_out = now, uow.actor.username, minutes
-            record.freeze_thaw_counted = frozen
+            record.freeze_thaw_counted = thawed
         loc.checked_out_at, loc.checked_out_by = None, None
         where = where_text(session, loc)
-        thaw = f"; freeze–thaw cycles {before_count} → {sample.freeze_thaw_count}" if frozen else ""
+        thaw = f"; freeze–thaw cycles {before_count} → {sample.freeze_thaw_count}" if thawed else ""
+        if kept_frozen:
+            thaw = "; kept frozen while out (dry ice / cold block): no freeze–thaw cycle counted"
         uow.audit("storage.checked_in", SAMPLE, sample.sample_code,
                   summary=f"{sample.sample_code} checked in to {where} after {minutes} min out{thaw}",
                   before={"checked_out_at": out_at, "freeze_thaw_count": before_count},
-                  after={"minutes_out": minutes, "freeze_thaw_count": sample.freeze_thaw_count})
+                  after={"minutes_out": minutes, "freeze_thaw_count": sample.freeze_thaw_count,
+                         "kept_frozen": kept_frozen})
         box_code, label = position_of(session, loc)
         return CheckoutInfo(sample.sample_code, label, box_code, out_at,
                             record.out_by if record else "", record.reason if record else "", now, minutes,
-                            sample.freeze_thaw_count)
+                            sample.freeze_thaw_count, kept_frozen=kept_frozen)
 
     def discard(self, actor: Actor, sample: str, reason: str, *, destroy: bool = False) -> Changes:
         """Discard (or destroy) a tube: its position is freed, the sample stays with its history."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -22,7 +22,7 @@ from biobank_desktop.core.db.types import utcnow
 from biobank_desktop.core.db.uow import UnitOfWork
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.changes import CONTAINER, SAMPLE
-from biobank_desktop.core.domain.errors import NotFoundError, ValidationError
+from biobank_desktop.core.domain.errors import BiobankError, NotFoundError, ValidationError
 from biobank_desktop.core.domain.positions import BoxLayout
 from biobank_desktop.core.domain.rackscan import (
     BUILTIN_PROFILES,
@@ -38,6 +38,7 @@ from biobank_desktop.core.services.storage.common import (
     chain_of,
     code_of,
     find_box,
+    find_container,
     path_text,
     rederive_storage,
     temperature_of,
@@ -58,10 +59,33 @@ class RackScanReview:
     items: tuple[ReconItem, ...]
     counts: Mapping[str, int]
     accepted: bool = False
+    expected_count: int = 0  # how many tubes the database had in the rack (checked-out ones included)
 
     @property
     def blocking(self) -> tuple[ReconItem, ...]:
         return tuple(i for i in self.items if i.outcome is Outcome.UNREADABLE)
+
+    @property
+    def leaving(self) -> tuple[ReconItem, ...]:
+        """The tubes the rack holds that the scan did not see: accepting takes them out of their positions
+        (a caller asks before it accepts such a scan)."""
+        return tuple(i for i in self.items if i.outcome is Outcome.MISSING)
+
+    @property
+    def codes_read(self) -> int:
+        """How many tube codes the scan (or a hand scan) gave."""
+        return sum(1 for i in self.items if i.tube_code and i.outcome is not Outcome.MISSING)
+
+    @property
+    def unknown_codes(self) -> int:
+        return sum(1 for i in self.items if i.outcome is Outcome.UNEXPECTED)
+
+    @property
+    def wrong_rack_suspected(self) -> bool:
+        """Most tubes the rack holds are not in the scan and most codes read are unknown: the file is likely the
+        scan of another rack, or the rack code given is wrong."""
+        return (self.expected_count > 0 and 2 * len(self.leaving) > self.expected_count
+                and 2 * self.unknown_codes > self.codes_read)
 
     def as_json(self) -> list[dict[str, object]]:
         return [{"position": i.label, "row": i.row, "col": i.col, "outcome": i.outcome.value,
@@ -168,9 +192,7 @@ class RackScansMixin:
                       summary=f"Rack scan of {code_of(rack)} accepted: " + ", ".join(
                           f"{n} {k}" for k, n in review.counts.items() if n),
                       after={"file": file_name, "counts": dict(review.counts)})
-            accepted = RackScanReview(review.box_id, review.box_code, review.rack_code_in_file, review.profile,
-                                      review.file_name, review.items, review.counts, accepted=True)
-            return Result(accepted, uow.commit())
+            return Result(replace(review, accepted=True), uow.commit())
 
 
 def review_of(review: RackScanReview, outcome: Outcome) -> Sequence[ReconItem]:
@@ -201,24 +223,37 @@ def _review(s: Session, scan: RackScanFile, file_name: str, box: str | None,
     result = classify(seen, rack.id, expected, known, resolutions=by_position,
                       label_of=layout.position_label, checked_out=checked_out)
     return RackScanReview(rack.id, code_of(rack), scan.rack_code, scan.profile, file_name, result.items,
-                          result.counts)
+                          result.counts, expected_count=len(expected))
 
 
 def _rack_for(s: Session, scan: RackScanFile, box: str | None) -> tuple[StorageContainer, BoxLayout]:
     if box:
+        # The rack chosen by the technician; a rack code in the file that the database does not know is read as
+        # that box (a rack whose label was never registered). A code that names ANOTHER known container is not.
         rack, layout = find_box(s, box)
-        if scan.rack_code and scan.rack_code not in (rack.barcode, rack.name):
+        if scan.rack_code and scan.rack_code not in (rack.barcode, rack.name) and _known_container(s, scan.rack_code):
             raise ValidationError(f"The file is the scan of rack {scan.rack_code}, not of {code_of(rack)}.",
-                                  hint="Choose the rack the file names, or import the right file.")
+                                  hint=f"Read it as {scan.rack_code} (give no rack code), or import the right "
+                                       "file.", reason="other_rack")
         return rack, layout
     if scan.rack_code is None:
         why = "the rack's own code was not read" if scan.rack_unread else "the file names no rack"
-        raise ValidationError(f"Which rack is this? {why.capitalize()}.", hint="Give the rack's code (--box).")
+        raise ValidationError(f"Which rack is this? {why.capitalize()}.", hint="Give the rack's code.",
+                              reason="rack_not_named")
     try:
         return find_box(s, scan.rack_code)
     except NotFoundError as exc:
         raise NotFoundError(f"The file is the scan of rack {scan.rack_code}, which the database does not know.",
-                            hint="Register the rack in the storage tree, or give the rack's code (--box).") from exc
+                            hint="Give the code of the box the database knows it as, or register the rack in the "
+                                 "storage tree.", reason="rack_unknown") from exc
+
+
+def _known_container(s: Session, code: str) -> bool:
+    try:
+        find_container(s, code)
+    except BiobankError:
+        return False
+    return True
 
 
 def _known(s: Session, codes: set[str]) -> dict[str, KnownTube]:

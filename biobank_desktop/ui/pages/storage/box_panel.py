@@ -29,15 +29,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from biobank_desktop.core.domain.cold_chain import TemperatureClass
 from biobank_desktop.core.domain.errors import NotFoundError
 from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.domain.space import SpacePlan
 from biobank_desktop.core.flows.box_filling import BoxFilling, ScanAnswer, Verdict
-from biobank_desktop.core.services.changes import Changes
-from biobank_desktop.core.services.storage import BoxMap, CellInfo, PlacedTube, Placement, ScanTarget, StorageService
+from biobank_desktop.core.services.changes import Changes, Result
+from biobank_desktop.core.services.storage import (
+    BoxMap,
+    CellInfo,
+    CheckoutInfo,
+    PlacedTube,
+    Placement,
+    ScanTarget,
+    StorageService,
+)
 from biobank_desktop.ui.background import error_text
+from biobank_desktop.ui.hints import ui_hint
 from biobank_desktop.ui.operations.writes import WritingPage, run_write
-from biobank_desktop.ui.pages.storage.checkouts import show_checkout_history
+from biobank_desktop.ui.pages.storage.checkouts import ask_kept_frozen, show_checkout_history
 from biobank_desktop.ui.pages.storage.dialogs import FindSpaceDialog, ask_then, confirm
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.widgets.box_map import BoxMapWidget
@@ -98,7 +108,8 @@ class BoxPanel(QWidget):
 
         scan_row = QHBoxLayout()
         scan_row.setSpacing(12)
-        self.scan = ScanField(self.tr("Scan a tube or a box  (Ctrl+F)"), sound=session.settings.scan_sound)
+        self.scan = ScanField(self.tr("Scan a tube or a box  (Ctrl+F)"), sound=session.settings.scan_sound,
+                              banner=page.banner)  # the page's one message area answers each scan
         self.scan.setObjectName("storageScan")
         self.fill_mode = QCheckBox(self.tr("Scans place tubes here"))
         self.fill_mode.setToolTip(self.tr("On: each scanned tube goes into the next free position in the box's "
@@ -113,9 +124,7 @@ class BoxPanel(QWidget):
         layout.addLayout(scan_row)
         answer_row = QHBoxLayout()
         answer_row.setSpacing(16)
-        self.scan.feedback.setWordWrap(False)
-        self.scan.feedback.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        answer_row.addWidget(self.scan.feedback, 1)  # the answer to each scan, on its own line under the field
+        answer_row.addStretch(1)
         self.next_label = label("", "subtitle")
         self.next_label.setObjectName("nextPosition")
         answer_row.addWidget(self.next_label)
@@ -282,6 +291,8 @@ class BoxPanel(QWidget):
             return
         self._scanning = True
         text = self._queue.pop(0)
+        if self.scanned_container(text, on_answer):
+            return
         backend, code, move, chosen = self._backend, self.box.code, self.move_mode.isChecked(), self._chosen
         filling = self.filling
 
@@ -315,11 +326,34 @@ class BoxPanel(QWidget):
 
         self.session.runner.call(work, on_result=done, on_error=failed, owner=self, discard_if_cancelled=False)
 
+    def scanned_container(self, text: str, on_answer: AnswerFn | None) -> bool:
+        """While filling, ``text`` may name a container rather than a tube (the storage page knows its tree): True
+        when it did and was answered; the override then calls :meth:`continue_filling` when done."""
+        return False
+
+    def switch_box(self, box: BoxMap) -> None:
+        """Go on filling ``box``: the scans queued after the one that named it go there."""
+        rest = list(self._queue)
+        self._show_box(box)
+        self._queue.extend(rest)
+        self.opened(box)
+
+    def continue_filling(self, on_answer: AnswerFn | None) -> None:
+        self._scanning = False
+        self._next_scan(on_answer)
+
+    def answer(self, state: str, message: str, on_answer: AnswerFn | None) -> None:
+        """Say ``message`` under the page's field and in the window's (when the scan came from there)."""
+        self.scan.show_feedback(state, message)
+        if on_answer:
+            on_answer(state, message)
+
     def _answered(self, filling: BoxFilling, answer: ScanAnswer, chosen: str | None,
                   on_answer: AnswerFn | None) -> None:
         state = "ok" if answer.ok else "error"
         prefix = "✔ " if answer.verdict is Verdict.PLACED else ("• " if answer.ok else "✖ ")
-        message = prefix + answer.message
+        hint = ui_hint(answer.reason, None)
+        message = prefix + (f"{answer.refusal} {hint}" if hint and answer.refusal else answer.message)
         if answer.verdict is Verdict.PLACED:
             self._chosen = None
             self._show_box(filling.box, keep_state=True)
@@ -331,6 +365,10 @@ class BoxPanel(QWidget):
                                                                           filling.next_position)), None)
             if target is not None:
                 self.map.flash(target.row, target.col, ok=answer.ok)
+            if not answer.ok:  # the box as it is now (another workstation may have filled the cell meanwhile) …
+                self._show_box(filling.box, keep_state=True)
+                if chosen is not None and self._chosen == chosen and target is not None and target.state != "empty":
+                    self._chosen = filling.chosen = None  # … and the next scan goes to the next free position
         self.scan.show_feedback(state, message)
         if on_answer:
             on_answer(state, message)
@@ -454,24 +492,37 @@ class BoxPanel(QWidget):
     def ask_check_out(self, cell: CellInfo) -> ReasonDialog:
         storage, actor, code = self.session.services.storage, self.session.actor, cell.sample_code or ""
         dialog = ReasonDialog(self.tr("Check out {code}").format(code=code),
-                              self.tr("The tube leaves the freezer; {pos} stays its own and shows as out on the map. "
-                                      "Why is it taken out?").format(pos=cell.position), ok_text=self.tr("Check out"))
+                              self.tr("Check out {code} from {box} {pos}: the tube leaves the freezer; {pos} stays its "
+                                      "own and shows as out on the map. Why is it taken out?").format(
+                                  code=code, box=self.box.code if self.box else "", pos=cell.position),
+                              ok_text=self.tr("Check out {code}").format(code=code))
+        dialog.reason.setPlaceholderText(self.tr("For example: aliquoting, DNA extraction, sent for analysis"))
         ask_then(self, dialog, lambda: run_write(
             self.page, partial(storage.check_out, actor, code, dialog.reason_text()),
             done_message=self.tr("{code} checked out of {pos}.").format(code=code, pos=cell.position)))
         return dialog
 
     def check_in(self, cell: CellInfo) -> None:
+        """Check the tube in; into frozen storage, first ask whether it stayed frozen (dry ice, cold block)."""
+        klass = self.box.temperature_class if self.box is not None else None
+        if klass is not None and TemperatureClass(klass).frozen:
+            self.last_confirm = ask_kept_frozen(self, cell.sample_code or "",
+                                                lambda kept: self._check_in(cell, kept_frozen=kept))
+        else:
+            self._check_in(cell, kept_frozen=False)
+
+    def _check_in(self, cell: CellInfo, *, kept_frozen: bool) -> None:
         storage, actor, code = self.session.services.storage, self.session.actor, cell.sample_code or ""
 
-        def done(result: object) -> None:
-            info = getattr(result, "value", None)
-            minutes = getattr(info, "minutes_out", None)
-            thaws = getattr(info, "freeze_thaw_count", None)
-            text = self.tr("{code} checked in to {pos} after {m} min out; freeze–thaw cycles: {t}.")
-            self.page.banner.show_message(text.format(code=code, pos=cell.position, m=minutes, t=thaws), "ok")
+        def done(result: Result[CheckoutInfo]) -> None:
+            info = result.value
+            text = self.tr("{code} checked in to {pos} after {m} min out; freeze–thaw cycles: {t}.").format(
+                code=code, pos=cell.position, m=info.minutes_out, t=info.freeze_thaw_count)
+            if info.kept_frozen:
+                text += " " + self.tr("Kept frozen: no cycle counted.")
+            self.page.banner.show_message(text, "ok")
 
-        run_write(self.page, lambda: storage.check_in(actor, code), on_done=done)
+        run_write(self.page, lambda: storage.check_in(actor, code, kept_frozen=kept_frozen), on_done=done)
 
     def ask_discard(self, cell: CellInfo) -> ReasonDialog:
         storage, actor, code = self.session.services.storage, self.session.actor, cell.sample_code or ""

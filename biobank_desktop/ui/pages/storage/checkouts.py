@@ -1,11 +1,20 @@
-"""A tube's check-out history: every time it left its freezer, who took it, why, and how long it was out."""
+"""A tube's check-out history: every time it left its freezer, who took it, why, and how long it was out; the
+question at check-in whether the tube stayed frozen."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QMessageBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from biobank_desktop.core.services.storage import CheckoutInfo
 from biobank_desktop.ui.session import UiSession
@@ -78,3 +87,22 @@ def show_checkout_history(parent: QWidget, session: UiSession, sample_code: str,
             opened(dialog)
 
     session.runner.call(lambda: storage.checkouts(sample_code), on_result=show, on_error=on_error, owner=parent)
+
+
+def ask_kept_frozen(parent: QWidget, code: str, on_answer: Callable[[bool], None]) -> QMessageBox:
+    """Before checking a tube back into frozen storage: did it thaw while out? ``on_answer(kept_frozen)`` runs
+    when the technician says (Cancel: nothing). Thawed — one more freeze–thaw cycle — is the default."""
+    tr = QCoreApplication.translate
+    box = QMessageBox(QMessageBox.Icon.Question, tr("CheckIn", "Check in {code}").format(code=code),
+                      tr("CheckIn", "Did {code} stay frozen while it was out?").format(code=code),
+                      QMessageBox.StandardButton.Cancel, parent)
+    box.setInformativeText(tr("CheckIn", "Kept on dry ice or a cold block, it never thawed: no freeze–thaw cycle "
+                                         "is counted. Otherwise one more cycle is counted."))
+    thawed = box.addButton(tr("CheckIn", "It thawed: count a cycle"), QMessageBox.ButtonRole.AcceptRole)
+    kept = box.addButton(tr("CheckIn", "Kept frozen (dry ice / cold block)"), QMessageBox.ButtonRole.AcceptRole)
+    box.setDefaultButton(thawed)
+    box.setWindowModality(Qt.WindowModality.WindowModal)
+    box.buttonClicked.connect(lambda clicked: on_answer(clicked is kept) if clicked in (thawed, kept) else None)
+    box.finished.connect(box.deleteLater)
+    box.open()
+    return box

@@ -35,11 +35,16 @@ from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, form_la
 
 
 def confirm(parent: QWidget, title: str, question: str, detail: str, on_yes: Callable[[], None], *,
-            yes_text: str) -> QMessageBox:
-    """Ask before a change (window-modal, not blocking); ``on_yes`` runs when accepted."""
-    box = QMessageBox(QMessageBox.Icon.Question, title, question, QMessageBox.StandardButton.Cancel, parent)
+            yes_text: str, warning: bool = False) -> QMessageBox:
+    """Ask before a change (window-modal, not blocking); ``on_yes`` runs when accepted. ``warning``: a change the
+    technician most likely does not want (a warning icon, and Enter means Cancel)."""
+    icon = QMessageBox.Icon.Warning if warning else QMessageBox.Icon.Question
+    box = QMessageBox(icon, title, question, QMessageBox.StandardButton.Cancel, parent)
     yes = box.addButton(yes_text, QMessageBox.ButtonRole.AcceptRole)
-    box.setDefaultButton(yes)
+    if warning:
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    else:
+        box.setDefaultButton(yes)
     if detail:
         box.setInformativeText(detail)
     box.setWindowModality(Qt.WindowModality.WindowModal)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.services.changes import CONTAINER, SAMPLE, Changes
 from biobank_desktop.core.services.storage import BoxMap, Placement, TreeNode
+from biobank_desktop.ui.background import error_text
 from biobank_desktop.ui.models.storage_tree import NODE_ROLE, ContainerSearchModel, StorageTreeModel
 from biobank_desktop.ui.operations.writes import run_write
 from biobank_desktop.ui.pages.base import Page
@@ -61,6 +62,34 @@ class _Panel(BoxPanel):
     def opened(self, box: BoxMap) -> None:
         self._storage_page.select_node(box.box_id)
 
+    def scanned_container(self, text: str, on_answer: AnswerFn | None) -> bool:
+        """A box's barcode while filling: fill that box now (and say so); a rack's or freezer's: say what to do."""
+        node = self._storage_page.node_by_code(text, by_id=False)  # a tube's code may be all digits
+        if node is None:
+            return False
+        if node.kind not in BOX_KINDS:
+            self.answer("error", self.tr("✖ {code} is a {kind} ({name}), not a box: scan a box's barcode, or choose "
+                                         "a box in the tree, to place tubes in it.").format(
+                code=node_code(node), kind=node.kind.replace("_", " "), name=node.name), on_answer)
+            self.continue_filling(on_answer)
+            return True
+        storage = self.session.services.storage
+
+        def opened(box: BoxMap) -> None:
+            if self.box is None or box.box_id != self.box.box_id:
+                self.switch_box(box)
+            self.answer("ok", self.tr("✔ Now filling box {code} ({name}): scans place tubes here.").format(
+                code=box.code, name=box.name), on_answer)
+            self.continue_filling(on_answer)
+
+        def failed(exc: BaseException) -> None:
+            self.answer("error", "✖ " + error_text(exc)[0], on_answer)
+            self.continue_filling(on_answer)
+
+        self.session.runner.call(lambda: storage.box_map(node_code(node)), on_result=opened, on_error=failed,
+                                 owner=self)
+        return True
+
 
 class StoragePage(Page):
     title = "Storage"
@@ -68,6 +97,7 @@ class StoragePage(Page):
     def __init__(self, session: UiSession, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
         self.title_label.setText(self.tr("Storage"))
+        self.banner.keep_place()  # scans are answered here one after another: the map never jumps
         self.tree_loaded = 0  # how many times the tree was read (tests wait on it)
         self.last_dialog: QWidget | None = None
         self._after_tree: list[Callable[[], None]] = []
@@ -235,12 +265,16 @@ class StoragePage(Page):
         self.tabs.setCurrentWidget(self.box_panel)
         self.box_panel.handle_scan(text, on_answer)
 
+    def node_by_code(self, code: str, *, by_id: bool = True) -> TreeNode | None:
+        """The container in the tree with this barcode (or, ``by_id``, this id), if any."""
+        wanted = code.strip().upper()
+        return next((n for n in self.model.nodes() if (n.barcode or "").upper() == wanted
+                     or (by_id and str(n.id) == wanted)), None)
+
     def open_box(self, code: str, on_answer: AnswerFn | None = None) -> None:
         """Show box ``code`` (a barcode or a container id); a rack or freezer is shown in the tree."""
         def go() -> None:
-            wanted = code.strip().upper()
-            node = next((n for n in self.model.nodes() if (n.barcode or "").upper() == wanted or str(n.id) == wanted),
-                        None)
+            node = self.node_by_code(code)
             if node is not None and node.kind not in BOX_KINDS:
                 self.select_node(node.id)
                 self.tree.expand(self.model.index_of(node.id))

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
+    QMessageBox,
     QScrollArea,
     QSizePolicy,
     QTreeWidget,
@@ -43,7 +44,7 @@ from biobank_desktop.core.services.storage.rackscans import RackScanReview
 from biobank_desktop.ui.background import error_text
 from biobank_desktop.ui.operations.files import read_scan_file
 from biobank_desktop.ui.operations.writes import WritingPage, run_write
-from biobank_desktop.ui.pages.storage.dialogs import ask_then
+from biobank_desktop.ui.pages.storage.dialogs import ask_then, confirm
 from biobank_desktop.ui.pages.storage.rackscan_map import LEFT, ORDER, RackScanLegend, RackScanMap, describe_item
 from biobank_desktop.ui.pages.storage.rackscan_register import RegisterTubeDialog
 from biobank_desktop.ui.session import UiSession
@@ -68,6 +69,7 @@ class RackScanView(QWidget):
         self.errors = 0
         self._pending: str | None = None
         self.last_dialog: RegisterTubeDialog | None = None
+        self.last_confirm: QMessageBox | None = None  # the question before an Accept that frees positions
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 0)
@@ -85,7 +87,10 @@ class RackScanView(QWidget):
         self.rack_edit = QLineEdit()
         self.rack_edit.setObjectName("rackScanRack")
         self.rack_edit.setPlaceholderText(self.tr("Rack code, if the file names none"))
-        self.rack_edit.setToolTip(self.tr("FluidX files and scans whose rack code was not read need the rack's code."))
+        self.rack_edit.setToolTip(self.tr("FluidX files and scans whose rack code was not read need the rack's code; "
+                                          "a rack the database does not know is read as the box typed here. Enter "
+                                          "reads the file again."))
+        self.rack_edit.returnPressed.connect(self.read_again)
         self.reload_button = button(self.tr("Read again"), on_click=self.read_again)
         top.addWidget(self.import_button)
         top.addWidget(self.profile, 2)
@@ -95,11 +100,8 @@ class RackScanView(QWidget):
         self.title = label("", "section")
         self.title.setObjectName("rackScanTitle")
         self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.message = label("", wrap=True, selectable=True)
-        self.message.setObjectName("rackScanMessage")
-        self.message.hide()
+        self._message = ""  # what this view last said in the page's banner (the page's one message area)
         layout.addWidget(self.title)
-        layout.addWidget(self.message)
 
         middle = QHBoxLayout()
         middle.setSpacing(10)
@@ -122,14 +124,12 @@ class RackScanView(QWidget):
         self.target = label("", "subtitle", wrap=True)
         self.target.setObjectName("rackScanTarget")
         side.addWidget(self.target)
-        self.scan = ScanField(self.tr("Scan the tube by hand + Enter"), sound=session.settings.scan_sound)
+        self.scan = ScanField(self.tr("Scan the tube by hand + Enter"), sound=session.settings.scan_sound,
+                              banner=page.banner)
         self.scan.setObjectName("rackScanScan")
         self.scan.edit.setMinimumWidth(200)
-        self.scan.feedback.hide()
         self.scan.scanned.connect(self.handle_scan)
         side.addWidget(self.scan)
-        side.addWidget(self.scan.feedback)
-        self.scan.feedback.show()
         marks = QHBoxLayout()
         self.leave_button = button(self.tr("Leave as it is (code unknown)"), on_click=self.leave_selected)
         self.undo_button = button(self.tr("Undo"), on_click=self.undo_selected)
@@ -154,7 +154,8 @@ class RackScanView(QWidget):
         side_scroll.setWidgetResizable(True)
         side_scroll.setFrameShape(QFrame.Shape.NoFrame)
         side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        side_scroll.setFixedWidth(396)
+        side_scroll.setMinimumWidth(330)  # narrower on a 1280-pixel screen, never past the window
+        side_scroll.setMaximumWidth(396)
         middle.addWidget(side_scroll)
         layout.addLayout(middle, 1)
         self._show()
@@ -205,7 +206,10 @@ class RackScanView(QWidget):
         self.import_button.setEnabled(True)
         self.text, self.review, self.box = result
         self._pending = None
-        self.message.hide()
+        self.clear_message()
+        if self.review.wrong_rack_suspected:
+            self.show_warning(self.tr("⚠ {other}\nCheck the file and the Rack code before you accept.").format(
+                other=self._wrong_rack_text(self.review)))
         self.reviews += 1
         self._show()
 
@@ -215,17 +219,39 @@ class RackScanView(QWidget):
         if self._pending is not None:  # the hand scan made the review fail (e.g. a code already in the rack)
             self.resolutions.pop(self._pending, None)
             self._pending = None
-            self.scan.show_feedback("error", self.tr("✖ Not taken: see the message above."))
         if self.text is None:  # the file itself could not be used: show nothing of an earlier one
             self.review, self.box = None, None
             self._show()
         self.show_message(exc)
 
     def show_message(self, exc: BaseException) -> None:
+        """An error in the page's banner, the hint (what to do) on its own line; it replaces any other message."""
         message, hint = error_text(exc)
-        self.message.setText(f"✖ {message}" + (f"\n{hint}" if hint else ""))
-        self.message.setStyleSheet("color: #a4161a; font-weight: bold;")
-        self.message.show()
+        self._say(f"✖ {message}" + (f"\n{hint}" if hint else ""), "error")
+
+    def show_warning(self, text: str) -> None:
+        self._say(text, "warn")
+
+    def _say(self, text: str, kind: str) -> None:
+        self._message = text
+        self.page.banner.show_message(text, kind)
+
+    @property
+    def message(self) -> str:
+        """What this view says in the page's banner now ('' when the banner shows something else or nothing)."""
+        return self._message if self._message and self.page.banner.message == self._message else ""
+
+    def clear_message(self) -> None:
+        """This view's error or warning is out of date (a hand scan's or another action's answer stays)."""
+        if self.message:
+            self.page.banner.clear()
+        self._message = ""
+
+    def _wrong_rack_text(self, review: RackScanReview) -> str:
+        return self.tr("This looks like the scan of another rack: {missing} of the {held} tubes {rack} holds are "
+                       "not in it, and {unknown} of the {read} codes read are unknown to the database.").format(
+            missing=len(review.leaving), held=review.expected_count, rack=review.box_code,
+            unknown=review.unknown_codes, read=review.codes_read)
 
     # -- showing -------------------------------------------------------------------------------------------------
 
@@ -258,8 +284,11 @@ class RackScanView(QWidget):
         self.map.set_result(box.rows, box.columns, labels, review.items, left)
         self.legend.set_counts(self.counts())
         state = self.tr("accepted") if review.accepted else self.tr("not accepted yet")
+        rack = review.box_code
+        if review.rack_code_in_file and review.rack_code_in_file not in (box.code, box.name):
+            rack = self.tr("{box} (the file's {code})").format(box=box.code, code=review.rack_code_in_file)
         self.title.setText(self.tr("{file} — rack {rack} ({name}) — {fmt} — {state}").format(
-            file=review.file_name, rack=review.box_code, name=box.name, fmt=review.profile, state=state))
+            file=review.file_name, rack=rack, name=box.name, fmt=review.profile, state=state))
         self.title.setToolTip(self.title.text())
         rank = {state: i for i, state in enumerate(ORDER)}
         rows = [(rank[i.outcome.value], i.row, i.col, i.label, self._outcome_name(i.outcome.value), i.tube_code or "",
@@ -411,10 +440,32 @@ class RackScanView(QWidget):
 
     # -- accepting -----------------------------------------------------------------------------------------------
 
-    def accept(self) -> None:
-        """Commit the whole reconciliation in one transaction (audited), or nothing."""
+    def _confirm_leaving(self, review: RackScanReview) -> None:
+        n = len(review.leaving)
+        listed = ", ".join(f"{i.sample_code} ({i.label})" for i in review.leaving[:8]) + (
+            ", …" if n > 8 else "")
+        freed = self.tr("Accepting takes them out of their positions (the samples are kept; the audit trail says "
+                        "where they were): {tubes}.").format(tubes=listed)
+        if review.wrong_rack_suspected:
+            question = self.tr("This file is probably not the scan of {rack}.").format(rack=review.box_code)
+            detail = self._wrong_rack_text(review) + "\n\n" + freed + "\n\n" + self.tr(
+                "Check the file and the Rack code; accept only if the rack really is like this.")
+        else:
+            question = self.tr("{n} tube(s) that {rack} holds are not in the scan.").format(n=n, rack=review.box_code)
+            detail = freed
+        self.last_confirm = confirm(self, self.tr("Accept the rack scan"), question, detail,
+                                    lambda: self.accept(confirmed=True), warning=review.wrong_rack_suspected,
+                                    yes_text=self.tr("Accept: {n} tube(s) leave their positions").format(n=n))
+
+    def accept(self, *, confirmed: bool = False) -> None:
+        """Commit the whole reconciliation in one transaction (audited), or nothing. When tubes the rack holds are
+        not in the scan (accepting takes them out of their positions) the technician confirms first, warned
+        when the file looks like another rack's."""
         review, text = self.review, self.text
         if review is None or text is None or review.blocking or review.accepted:
+            return
+        if review.leaving and not confirmed:
+            self._confirm_leaving(review)
             return
         storage, actor = self.session.services.storage, self.session.actor
         box, resolutions, profiles = review.box_code, dict(self.resolutions), self.profiles()
@@ -422,13 +473,11 @@ class RackScanView(QWidget):
 
         def done(result: Result[RackScanReview]) -> None:
             self.review = result.value
-            self.message.hide()
             self._show()
 
         def failed(exc: BaseException) -> None:
             self.errors += 1
             self.show_message(exc)
-            self.page.show_error(exc)
             self._update_actions()
 
         counts = ", ".join(f"{n} {self._outcome_name(k).lower()}" for k, n in review.counts.items()
