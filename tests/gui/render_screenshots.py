@@ -171,7 +171,7 @@ def exchange_shots(app: QApplication, window: QWidget, out: Path, tag: str, read
         settle(app, lambda: importer.wizard.step == Step.FILE)
     step = importer.file_step
     step.path.setText(str(path))
-    step.kind.setCurrentIndex(step.kind.findData("manifest"))
+    step.kind.set_value("manifest")
     step.select_partner("CHL")
     for wanted in (Step.SHEET, Step.MAPPING, Step.PREVIEW):
         importer.next_button.click()

@@ -71,7 +71,7 @@ def _open(qtbot, page: ExchangePage, path: Path, *, partner: str | None = "CLINI
     step = importer.file_step
     step.path.clear()
     qtbot.keyClicks(step.path, str(path))
-    step.kind.setCurrentIndex(step.kind.findData(kind))
+    step.kind.set_value(kind)
     if partner:
         assert step.select_partner(partner)
     _enter(qtbot, step.path)

