@@ -45,6 +45,11 @@ def _counts(services: Services) -> dict[str, int]:
 
 @pytest.fixture
 def page(qtbot, gui_services: Services, make_session: Callable[..., UiSession]) -> ExchangePage:
+    return exchange_page(qtbot, gui_services, make_session)
+
+
+def exchange_page(qtbot, gui_services: Services, make_session: Callable[..., UiSession]) -> ExchangePage:
+    """The Exchange page alone at 1366×720, wired as the main window wires it, its partner list read."""
     gui_services.reference.add_site(SYSTEM, "CLINIC", "Example Clinic", "Luxembourg")
     session = make_session(gui_services, add_account(gui_services, "tom", Role.TECHNICIAN))
     exchange = ExchangePage(session)

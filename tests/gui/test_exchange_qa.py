@@ -4,15 +4,24 @@ keeps its room after a message."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from biobank_desktop.core.flows.import_wizard import Step
+from biobank_desktop.core.services import Services
 from biobank_desktop.ui.pages.exchange.page import ExchangePage
-from tests.gui.test_exchange import _idle, _lung, page  # noqa: F401  (the page fixture)
+from biobank_desktop.ui.session import UiSession
+from tests.gui.test_exchange import _idle, _lung, exchange_page
 from tests.unit.spreadsheets.helpers import make_xlsx
+
+
+@pytest.fixture
+def page(qtbot, gui_services: Services, make_session: Callable[..., UiSession]) -> ExchangePage:
+    return exchange_page(qtbot, gui_services, make_session)
 
 
 def _focus(qtbot, page: ExchangePage, widget) -> None:

@@ -4,10 +4,12 @@ of the import: :mod:`wizard` reads them, drives the core state machine and fills
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal, cast
 
 from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
     QButtonGroup,
     QCheckBox,
@@ -57,11 +59,16 @@ class KindChoice(QWidget):
             self.group.addButton(radio)
             self.buttons[value] = radio
             layout.addWidget(radio)
-        self.group.buttonToggled.connect(lambda _b, on: on and self.changed.emit())
+        self.group.buttonToggled.connect(self._toggled)
         next(iter(self.buttons.values())).setChecked(True)
 
-    def value(self) -> str:
-        return next(value for value, radio in self.buttons.items() if radio.isChecked())
+    def _toggled(self, _button: QAbstractButton, on: bool) -> None:
+        if on:
+            self.changed.emit()
+
+    def value(self) -> Literal["manifest", "inventory"]:
+        chosen = next(value for value, radio in self.buttons.items() if radio.isChecked())
+        return cast(Literal["manifest", "inventory"], chosen)
 
     def set_value(self, value: str) -> None:
         self.buttons[value].setChecked(True)
@@ -70,7 +77,7 @@ class KindChoice(QWidget):
         arrows = {Qt.Key.Key_Up: -1, Qt.Key.Key_Left: -1, Qt.Key.Key_Down: 1, Qt.Key.Key_Right: 1}
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and event.key() in arrows:
             radios = list(self.buttons.values())
-            index = radios.index(watched) if watched in radios else 0  # type: ignore[arg-type]
+            index = radios.index(watched) if isinstance(watched, QRadioButton) and watched in radios else 0
             radios[(index + arrows[Qt.Key(event.key())]) % len(radios)].setFocus(Qt.FocusReason.TabFocusReason)
             return True
         return super().eventFilter(watched, event)
