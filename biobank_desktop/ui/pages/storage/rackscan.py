@@ -91,6 +91,8 @@ class RackScanView(QWidget):
                                           "a rack the database does not know is read as the box typed here. Enter "
                                           "reads the file again."))
         self.rack_edit.returnPressed.connect(self.read_again)
+        # a whole box code shows ("BOX-000057", never "3OX-000057"): the text, the padding, border and margin
+        self.rack_edit.setMinimumWidth(self.rack_edit.fontMetrics().horizontalAdvance("BOX-0000000") + 2 * 12 + 4)
         self.reload_button = button(self.tr("Read again"), on_click=self.read_again)
         top.addWidget(self.import_button)
         top.addWidget(self.profile, 2)
