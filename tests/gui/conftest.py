@@ -32,6 +32,22 @@ SYSTEM = Actor.system("gui-test-setup", WORKSTATION)
 
 
 @pytest.fixture
+def app_theme(qapp: object) -> Iterator[None]:
+    """The application's own look (glove-sized fields, its fonts): layout faults only show with it."""
+    from biobank_desktop.ui.theme import apply_theme
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    style, palette, font, sheet = app.style().name(), app.palette(), app.font(), app.styleSheet()
+    apply_theme(app)
+    yield
+    app.setStyleSheet(sheet)
+    app.setPalette(palette)
+    app.setFont(font)
+    app.setStyle(style)
+
+
+@pytest.fixture
 def gui_services(sqlite_url: str) -> Iterator[Services]:
     services = build_services(open_database(sqlite_url), workstation=WORKSTATION)
     yield services

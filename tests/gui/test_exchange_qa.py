@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QGroupBox
 
+from biobank_desktop.core.domain.roles import Role
 from biobank_desktop.core.flows.import_wizard import Step
 from biobank_desktop.core.services import Services
 from biobank_desktop.ui.pages.exchange.page import ExchangePage
 from biobank_desktop.ui.session import UiSession
+from tests.gui.conftest import add_account
 from tests.gui.test_exchange import _idle, _lung, exchange_page
 from tests.unit.spreadsheets.helpers import make_xlsx
 
@@ -65,3 +67,23 @@ def test_tab_then_down_does_not_turn_a_manifest_into_an_inventory(qtbot, page: E
     assert step.kind.value() == "inventory"
     step.kind.set_value("manifest")
     assert step.kind.value() == "manifest"
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1280, 720)])
+def test_the_export_tab_keeps_its_groups_whole_after_a_message(qtbot, app_theme, gui_services: Services,
+                                                               open_window, size: tuple[int, int]) -> None:
+    window = open_window(gui_services, add_account(gui_services, "tom", Role.TECHNICIAN))
+    window.showNormal()
+    window.resize(*size)
+    page = window.open_page("exchange")
+    page.tabs.setCurrentWidget(page.exporter)
+    page.banner.show_message("Exported 5,000 rows to /tmp/qa1/files/inventory.xlsx.", "ok")
+    QApplication.processEvents()
+    exporter = page.exporter
+    for group in exporter.findChildren(QGroupBox):
+        assert group.height() >= group.minimumSizeHint().height(), group.title()  # never squashed
+    button = exporter.inventory_button
+    for field in (exporter.collected_from, exporter.collected_to):
+        assert field.height() >= field.minimumSizeHint().height()
+        assert not field.geometry().intersects(button.geometry())
+    assert button.height() >= button.minimumSizeHint().height()

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import QApplication
 from biobank_desktop.core.domain.roles import Role
 from biobank_desktop.ui.dialogs.login import LoginDialog
 from biobank_desktop.ui.main_window import MainWindow
-from biobank_desktop.ui.theme import apply_theme
 from tests.gui.conftest import PASSWORD, add_account
 from tests.gui.screens import hidden_buttons, layout_problems, render_pages
 
@@ -22,16 +21,8 @@ WAIT = 20_000
 
 
 @pytest.fixture(autouse=True)
-def themed(qapp):
+def themed(app_theme):
     """The application's own look (glove-sized fields, its fonts): layout faults only show with it."""
-    app = QApplication.instance()
-    style, palette, font, sheet = app.style().name(), app.palette(), app.font(), app.styleSheet()
-    apply_theme(app)
-    yield
-    app.setStyleSheet(sheet)
-    app.setPalette(palette)
-    app.setFont(font)
-    app.setStyle(style)
 
 
 @pytest.mark.parametrize("size", [(1366, 768), (1280, 720)])

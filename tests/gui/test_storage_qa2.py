@@ -7,23 +7,14 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from biobank_desktop.core.domain.roles import Role
-from biobank_desktop.ui.theme import apply_theme
 from tests.gui.conftest import add_account
 
 WAIT = 20_000
 
 
 @pytest.fixture(autouse=True)
-def themed(qapp):
+def themed(app_theme):
     """The application's own look (glove-sized fields, its fonts): layout faults only show with it."""
-    app = QApplication.instance()
-    style, palette, font, sheet = app.style().name(), app.palette(), app.font(), app.styleSheet()
-    apply_theme(app)
-    yield
-    app.setStyleSheet(sheet)
-    app.setPalette(palette)
-    app.setFont(font)
-    app.setStyle(style)
 
 
 def _storage(open_window, services, size: tuple[int, int]):

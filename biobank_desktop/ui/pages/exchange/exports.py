@@ -9,7 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QFrame, QGroupBox, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from biobank_desktop.core.domain import sprec
 from biobank_desktop.core.domain.roles import Permission
@@ -46,7 +47,19 @@ class ExportPanel(QWidget):
         super().__init__(parent)
         self.page = page
         self.session = page.session
-        layout = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        # On a short window (a message above the tabs at 1280×720) the groups scroll; they are never squashed
+        # into one another.
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        content = QWidget()
+        content.setObjectName("exportContent")
+        scroll.setWidget(content)
+        outer.addWidget(scroll)
+        layout = QVBoxLayout(content)
         layout.setContentsMargins(0, 8, 0, 0)
         layout.setSpacing(12)
 
@@ -94,8 +107,9 @@ class ExportPanel(QWidget):
             audit.setToolTip(self.tr("Your role may not view the audit trail."))
         layout.addWidget(audit)
 
-        full = QGroupBox(self.tr("Full export: every sample with location, lineage, pseudonym, consents and SPREC, "
-                                 "and a sheet describing each column"))
+        full = QGroupBox(self.tr("Full export (every sample, with a sheet describing each column)"))
+        full.setToolTip(self.tr("Every sample with location, lineage, pseudonym, consents and SPREC, and a sheet "
+                                "describing each column."))
         full_row = QHBoxLayout(full)
         self.full_format = QComboBox()
         self.full_format.setObjectName("fullFormat")
@@ -106,10 +120,12 @@ class ExportPanel(QWidget):
         full_row.addWidget(self.full_format)
         full_row.addStretch(1)
         full_row.addWidget(self.full_button)
-        layout.addWidget(full)
+        last = QHBoxLayout()  # the full export and the template side by side: the tab fits a 768-pixel screen
+        last.setSpacing(12)
+        last.addWidget(full, 1)
 
-        template = QGroupBox(self.tr("Manifest template for a partner site (drop-down lists for study, sample type "
-                                     "and container)"))
+        template = QGroupBox(self.tr("Manifest template for a partner site"))
+        template.setToolTip(self.tr("A workbook with drop-down lists for study, sample type and container."))
         template_row = QHBoxLayout(template)
         self.template_site = _combo("templateSite", self.tr("Any partner site"), [])
         self.template_button = button(self.tr("Save template…"), on_click=self.export_template)
@@ -117,7 +133,8 @@ class ExportPanel(QWidget):
         template_row.addWidget(self.template_site)
         template_row.addStretch(1)
         template_row.addWidget(self.template_button)
-        layout.addWidget(template)
+        last.addWidget(template, 1)
+        layout.addLayout(last)
         layout.addStretch(1)
 
     def set_lists(self, studies: list[tuple[str, str]], sites: list[tuple[str, str]]) -> None:
