@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -36,6 +35,7 @@ from biobank_desktop.core.services.changes import Result
 from biobank_desktop.core.services.dto import ScanResult
 from biobank_desktop.ui.background import CANCEL_NOTE
 from biobank_desktop.ui.formatting import tr_n
+from biobank_desktop.ui.operations import file_dialogs
 from biobank_desktop.ui.operations.files import read_scan_file
 from biobank_desktop.ui.operations.writes import WritingPage, changes_of
 from biobank_desktop.ui.pages.aliquoting.result import ResultView, boxes_of, children_of
@@ -208,10 +208,10 @@ class BatchView(QWidget):
                        self.scan.show_feedback)
 
     def choose_rack_file(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, self.tr("Parents from a rack-scan file"), "",
-                                              self.tr("Rack-scan files (*.csv *.txt);;All files (*)"))
-        if name:
-            self.load_rack_file(Path(name))
+        path = file_dialogs.open_file(self, self.tr("Parents from a rack-scan file"),
+                                      self.tr("Rack-scan files (*.csv *.txt);;All files (*)"))
+        if path is not None:
+            self.load_rack_file(path)
 
     def load_rack_file(self, path: Path) -> None:
         """The parents the rack scanner saw, in the rack's order (read through the storage service)."""

@@ -11,10 +11,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QDialog, QFileDialog, QHBoxLayout, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from biobank_desktop.core.services.reception import MAX_ATTACHMENT_BYTES, AttachmentInfo
 from biobank_desktop.ui.formatting import local_time
+from biobank_desktop.ui.operations import file_dialogs
 from biobank_desktop.ui.operations.writes import WritingPage, run_write
 from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, label
 from biobank_desktop.ui.widgets.message_banner import MessageBanner
@@ -22,13 +23,11 @@ from biobank_desktop.ui.widgets.message_banner import MessageBanner
 
 def choose_file(parent: QWidget | None, title: str) -> Path | None:
     """The file to attach (tests replace this: no native dialog offscreen)."""
-    name, _ = QFileDialog.getOpenFileName(parent, title, "", "")
-    return Path(name) if name else None
+    return file_dialogs.open_file(parent, title)
 
 
 def choose_target(parent: QWidget | None, title: str, suggested: str) -> Path | None:
-    name, _ = QFileDialog.getSaveFileName(parent, title, suggested, "")
-    return Path(name) if name else None
+    return file_dialogs.save_file(parent, title, suggested)
 
 
 def size_text(size: int) -> str:

@@ -13,7 +13,6 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
@@ -28,6 +27,7 @@ from biobank_desktop.core.services.samples import SAMPLE_STATUSES  # type: ignor
 from biobank_desktop.core.spreadsheets.writer import WriteResult
 from biobank_desktop.ui import formatting
 from biobank_desktop.ui.models.sample_table import COLUMNS, SampleTableModel
+from biobank_desktop.ui.operations import file_dialogs
 from biobank_desktop.ui.pages.base import Page
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.theme import ROW_HEIGHT, status_text
@@ -257,9 +257,8 @@ class SearchPage(Page):
     # -- export ---------------------------------------------------------------------------------------------
 
     def ask_export_path(self) -> Path | None:
-        name, _ = QFileDialog.getSaveFileName(self, self.tr("Export the search result"), "samples.xlsx",
-                                              self.tr("Excel workbook (*.xlsx);;CSV file (*.csv)"))
-        return Path(name) if name else None
+        return file_dialogs.save_file(self, self.tr("Export the search result"), "samples.xlsx",
+                                      self.tr("Excel workbook (*.xlsx);;CSV file (*.csv)"))
 
     def export(self) -> None:
         """The current result, its filters in the header, through the ExchangeService (on the worker)."""

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QMenu,
@@ -46,6 +45,7 @@ from biobank_desktop.core.services.storage import (
 )
 from biobank_desktop.ui.background import error_text
 from biobank_desktop.ui.hints import ui_hint
+from biobank_desktop.ui.operations import file_dialogs
 from biobank_desktop.ui.operations.writes import WritingPage, run_write
 from biobank_desktop.ui.pages.storage.checkouts import ask_kept_frozen, show_checkout_history
 from biobank_desktop.ui.pages.storage.dialogs import FindSpaceDialog, ask_then, confirm
@@ -643,9 +643,9 @@ class BoxPanel(QWidget):
             return
         caption = self.tr("Print box map") if suffix == ".pdf" else self.tr("Export box map to Excel")
         wanted = self.tr("PDF (*.pdf)") if suffix == ".pdf" else self.tr("Excel workbook (*.xlsx)")
-        path, _ = QFileDialog.getSaveFileName(self, caption, str(Path.home() / f"{self.box.code}{suffix}"), wanted)
-        if path:
-            self.export_to(Path(path))
+        path = file_dialogs.save_file(self, caption, f"{self.box.code}{suffix}", wanted)
+        if path is not None:
+            self.export_to(path)
 
     def export_to(self, out: Path, on_done: Callable[[Path], None] | None = None) -> None:
         """Write the box map to ``out`` (.pdf or .xlsx) on the worker, with progress."""

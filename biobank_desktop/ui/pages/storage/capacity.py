@@ -10,7 +10,6 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
-    QFileDialog,
     QHBoxLayout,
     QScrollArea,
     QSizePolicy,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from biobank_desktop.core.services.storage import CapacityRow
 from biobank_desktop.ui.models.base import ReadOnlyTableModel
+from biobank_desktop.ui.operations import file_dialogs
 from biobank_desktop.ui.operations.writes import WritingPage
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.widgets.common import button, label, table_view
@@ -157,9 +157,9 @@ class CapacityView(QWidget):
             self.warning.setStyleSheet("")
 
     def _export(self, suffix: str) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, self.tr("Capacity"), str(Path.home() / f"capacity{suffix}"))
-        if path:
-            self.export_to(Path(path))
+        path = file_dialogs.save_file(self, self.tr("Capacity"), f"capacity{suffix}")
+        if path is not None:
+            self.export_to(path)
 
     def export_to(self, out: Path, on_done: Callable[[Path], None] | None = None) -> None:
         storage, threshold, who = self.session.services.storage, self.threshold.value() / 100, \

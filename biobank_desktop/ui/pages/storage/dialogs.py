@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QHBoxLayout,
     QLineEdit,
     QMessageBox,
@@ -28,6 +27,7 @@ from biobank_desktop.core.domain.space import BoxMove, BoxToMove, EvacuationPlan
 from biobank_desktop.core.services.storage import ContainerTypeInfo, NewContainer, TreeNode
 from biobank_desktop.core.services.storage_layout import ALLOWED_CHILDREN, TOP_LEVEL_KINDS
 from biobank_desktop.ui.models.base import ReadOnlyTableModel
+from biobank_desktop.ui.operations import file_dialogs
 from biobank_desktop.ui.operations.writes import WritingPage, run_write
 from biobank_desktop.ui.pages.storage.evacuation_picture import EvacuationPicture
 from biobank_desktop.ui.session import UiSession
@@ -283,10 +283,9 @@ class EvacuationDialog(QDialog):
         self.commit_button.setEnabled(plan.complete and bool(plan.moves))
 
     def _pick_list(self, suffix: str) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, self.tr("Pick list"),
-                                              str(Path.home() / f"evacuation-{self.code}{suffix}"))
-        if path:
-            self.write_pick_list(Path(path))
+        path = file_dialogs.save_file(self, self.tr("Pick list"), f"evacuation-{self.code}{suffix}")
+        if path is not None:
+            self.write_pick_list(path)
 
     def write_pick_list(self, out: Path) -> None:
         storage, code, who = self.session.services.storage, self.code, self.session.actor.username

@@ -19,7 +19,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -42,6 +41,7 @@ from biobank_desktop.core.services.samples import NewSample
 from biobank_desktop.core.services.storage import BoxMap
 from biobank_desktop.core.services.storage.rackscans import RackScanReview
 from biobank_desktop.ui.background import error_text
+from biobank_desktop.ui.operations import file_dialogs
 from biobank_desktop.ui.operations.files import read_scan_file
 from biobank_desktop.ui.operations.writes import WritingPage, run_write
 from biobank_desktop.ui.pages.storage.dialogs import ask_then, confirm
@@ -165,10 +165,10 @@ class RackScanView(QWidget):
     # -- reading -------------------------------------------------------------------------------------------------
 
     def choose_file(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, self.tr("Import a rack-scan file"), "",
-                                              self.tr("Rack-scan files (*.csv *.txt *.tsv);;All files (*)"))
-        if name:
-            self.load_file(Path(name))
+        path = file_dialogs.open_file(self, self.tr("Import a rack-scan file"),
+                                      self.tr("Rack-scan files (*.csv *.txt *.tsv);;All files (*)"))
+        if path is not None:
+            self.load_file(path)
 
     def load_file(self, path: Path) -> None:
         """Read ``path`` and compare it with the database (on the worker); earlier resolutions are dropped."""
