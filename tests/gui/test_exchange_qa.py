@@ -87,3 +87,25 @@ def test_the_export_tab_keeps_its_groups_whole_after_a_message(qtbot, app_theme,
         assert field.height() >= field.minimumSizeHint().height()
         assert not field.geometry().intersects(button.geometry())
     assert button.height() >= button.minimumSizeHint().height()
+
+
+def test_when_all_rows_would_be_refused_the_valid_rows_only_is_the_default(qtbot, page: ExchangePage,
+                                                                          tmp_path: Path) -> None:
+    path = make_xlsx(tmp_path / "manifest.xlsx", [_lung(1), _lung(2, **{"Volume (ml)": "lots"}), _lung(3)])
+    importer = page.importer
+    _focus(qtbot, page, importer.file_step.path)
+    qtbot.keyClicks(importer.file_step.path, str(path))
+    assert importer.file_step.select_partner("CLINIC")
+    for wanted in (Step.SHEET, Step.MAPPING, Step.PREVIEW, Step.DRY_RUN):  # Enter where the focus is, each step
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+        _idle(qtbot, page)
+        assert importer.wizard.step == wanted, page.banner.message
+    assert "2 valid, 1 with errors" in importer.preview_step.summary.text()
+    assert "data rows read" in importer.preview_step.summary.text()
+    assert "2 of 3 data rows" in importer.dry_step.headline.text()  # the same count, the same words
+    assert importer.valid_only_button.property("primary") and not importer.next_button.property("primary")
+    assert QApplication.focusWidget() is importer.valid_only_button
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)  # Enter = the action that works
+    _idle(qtbot, page)
+    assert importer.wizard.step == Step.DONE, page.banner.message
+    assert importer.wizard.report is not None and importer.wizard.report.rows_imported == 2

@@ -256,7 +256,8 @@ def read_sheet(source: SpreadsheetFile, sheet: str | None = None, *, progress: P
     check_cancelled(cancelled, "Reading cancelled: nothing was imported.")
     if len(raw.rows) > MAX_ROWS:
         raise _too_big(source.path.name, sheet, len(raw.rows))
-    progress(1.0, f"Sheet '{sheet}' read: {len(raw.rows):,} rows.")
+    # lines, not rows: the header, a title block and blank or totals lines are counted here, not in "data rows"
+    progress(1.0, f"Sheet '{sheet}' read: {len(raw.rows):,} lines (header, title and blank lines included).")
     return raw
 
 

@@ -67,7 +67,8 @@ class ProblemGroup:
         return len(self.rows)
 
     def summary(self) -> str:
-        where = f" (column {self.column}, {self.header})" if self.column else ""
+        where = (f" (column{'s' if ',' in self.column else ''} {self.column}, {self.header})"
+                 if self.column else "")
         if self.count <= 1:
             return f"{self.message}{where}"
         return f"The same problem in {self.count} rows{where}: {self.message}"
@@ -111,14 +112,29 @@ class Validation:
         return group_problems(self.problems)
 
 
+#: causes that lie in the file, not in a column's values: one group whatever the columns they show in
+FILE_WIDE_CODES = frozenset({"formula_without_value"})
+
+
 def group_problems(problems: Iterable[Problem]) -> list[ProblemGroup]:
-    """Problems with the same cause (code, column, value) together, the largest groups first."""
+    """Problems with the same cause (code, column, value) together, the largest groups first; a cause of
+    :data:`FILE_WIDE_CODES` is one group naming all its columns, each row once."""
     grouped: dict[tuple[str, str | None, str | None], list[Problem]] = defaultdict(list)
     for problem in problems:
-        grouped[(problem.code, problem.column, problem.value)].append(problem)
-    groups = [ProblemGroup(code, column, items[0].header, items[0].message, items[0].severity,
-                           tuple(p.row for p in items if p.row is not None))
-              for (code, column, _value), items in grouped.items()]
+        wide = problem.code in FILE_WIDE_CODES
+        grouped[(problem.code, None if wide else problem.column, None if wide else problem.value)].append(problem)
+    groups = []
+    for (code, letter, _value), items in grouped.items():
+        rows = tuple(dict.fromkeys(p.row for p in items if p.row is not None))
+        column = letter
+        if code in FILE_WIDE_CODES:
+            columns = sorted({(p.column, p.header) for p in items if p.column}, key=lambda c: (len(c[0]), c[0]))
+            column = ", ".join(c for c, _h in columns) or None
+            header = ", ".join(h or c for c, h in columns) or None
+            rows = tuple(sorted(rows))
+        else:
+            header = items[0].header
+        groups.append(ProblemGroup(code, column, header, items[0].message, items[0].severity, rows))
     return sorted(groups, key=lambda g: (g.severity != "error", -g.count, g.code))
 
 

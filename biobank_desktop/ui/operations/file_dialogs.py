@@ -55,8 +55,10 @@ def open_file(parent: QWidget | None, title: str, filters: str = "") -> Path | N
 
 
 def save_file(parent: QWidget | None, title: str, suggested: str, filters: str = "") -> Path | None:
-    """Where to write; ``suggested`` is a file name offered in the starting folder."""
-    name, _ = QFileDialog.getSaveFileName(parent, title, str(start_folder() / Path(suggested).name), filters)
+    """Where to write; ``suggested`` is a file name offered in the starting folder (a whole path, such as the
+    error workbook beside the file it reports on, is offered as it is)."""
+    offered = Path(suggested) if Path(suggested).is_absolute() else start_folder() / suggested
+    name, _ = QFileDialog.getSaveFileName(parent, title, str(offered), filters)
     return _chosen(name)
 
 

@@ -48,7 +48,7 @@ from biobank_desktop.ui.pages.exchange.steps import (
     ResultStep,
     SheetStep,
 )
-from biobank_desktop.ui.theme import ACCENT, ACCENT_SOFT, ERROR, MUTED, WARN
+from biobank_desktop.ui.theme import ACCENT, ACCENT_SOFT, ERROR, MUTED, WARN, repolish
 from biobank_desktop.ui.widgets.common import button
 
 PREVIEW_COLUMN_MAX = 280  # px: a long comment column does not push the others out of sight
@@ -99,7 +99,7 @@ class ImportPanel(QWidget):
         self.errors_button.setObjectName("errorWorkbookButton")
         self.valid_only_button = button("", on_click=lambda: self.commit(valid_rows_only=True))
         self.valid_only_button.setObjectName("validOnlyButton")
-        self.next_button = button("", primary=True, on_click=self.go_next)
+        self.next_button = button("", primary=True, on_click=self._next_clicked)
         self.next_button.setObjectName("nextButton")
         nav.addWidget(self.back_button)
         nav.addWidget(self.restart_button)
@@ -164,7 +164,15 @@ class ImportPanel(QWidget):
             return self.sheet_step.chosen() is not None
         if step == Step.MAPPING:
             return not self.wizard.missing_required()
+        if step == Step.DRY_RUN and self.all_refused():
+            validation = self.wizard.validation
+            return validation is not None and bool(validation.valid_rows)
         return step in (Step.PREVIEW, Step.DRY_RUN)
+
+    def all_refused(self) -> bool:
+        """Importing all rows would be refused (a row has an error): the valid rows only is what works."""
+        validation = self.wizard.validation
+        return validation is not None and bool(validation.error_rows)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and QApplication.activePopupWidget() is None:
@@ -202,7 +210,14 @@ class ImportPanel(QWidget):
         elif step == Step.PREVIEW:
             self.dry_run()
         elif step == Step.DRY_RUN:
+            self.commit(valid_rows_only=self.all_refused())
+
+    def _next_clicked(self) -> None:
+        """The button does what it says ("Import all N rows", refused when a row is bad); Enter does what works."""
+        if self.wizard.step == Step.DRY_RUN:
             self.commit(valid_rows_only=False)
+        else:
+            self.go_next()
 
     def go_back(self) -> None:
         if not self.busy:
@@ -241,6 +256,15 @@ class ImportPanel(QWidget):
         self.valid_only_button.setText(self.tr("Import the {valid} valid rows only ({bad} rejected)").format(
             valid=f"{valid:,}", bad=f"{bad:,}"))
         self.valid_only_button.setEnabled(idle)
+        # the default (blue, Enter) action is the one that works: the valid rows only when all would be refused
+        refused = step == Step.DRY_RUN and bad > 0
+        self.next_button.setEnabled(idle and step in texts and (self.can_go_on() or refused))
+        for widget, primary in ((self.next_button, not refused), (self.valid_only_button, refused)):
+            if bool(widget.property("primary")) != primary:
+                widget.setProperty("primary", primary)
+                repolish(widget)
+        self.next_button.setToolTip(self.tr("Refused while any row has a problem (all-or-nothing).") if refused
+                                    else "")
 
     def show_step(self, *, focus: bool = True) -> None:
         step = self.wizard.step
@@ -259,7 +283,9 @@ class ImportPanel(QWidget):
         if focus and not self._focus_wanted:
             target: QWidget = {Step.FILE: self.file_step.path, Step.SHEET: self.sheet_step.sheets,
                                Step.MAPPING: self.mapping_step.table, Step.PREVIEW: self.next_button,
-                               Step.DRY_RUN: self.next_button, Step.DONE: self.restart_button}[step]
+                               Step.DRY_RUN: self.valid_only_button if self.all_refused() and
+                               self.valid_only_button.isVisible() else self.next_button,
+                               Step.DONE: self.restart_button}[step]
             target.setFocus()
 
     # -- step 1: the file -------------------------------------------------------------------------------
@@ -436,8 +462,9 @@ class ImportPanel(QWidget):
         step.groups.set_rows(groups)
         errors = validation.error_rows
         warned = {p.row for p in validation.problems if p.severity == "warning" and p.row is not None}
-        step.summary.setText(self.tr("{read} rows read: {valid} valid, {bad} with errors, {warn} with warnings; "
-                                     "{skipped} skipped (blank, hidden or totals).").format(
+        step.summary.setText(self.tr("{read} data rows read (the header row and the {skipped} blank, hidden or "
+                                     "totals rows not counted): {valid} valid, {bad} with errors, {warn} with "
+                                     "warnings.").format(
             read=f"{validation.rows_read:,}", valid=f"{len(validation.valid_rows):,}", bad=f"{len(errors):,}",
             warn=f"{len(warned - errors):,}", skipped=f"{len(table.skipped):,}"))
         only = step.only_problems.isChecked()
@@ -529,7 +556,7 @@ class ImportPanel(QWidget):
             step.headline.setText(self.tr("Dry run passed: all {n} rows can be imported. Nothing was written.")
                                   .format(n=f"{report.rows_valid:,}"))
         else:
-            step.headline.setText(self.tr("Dry run: {valid} of {read} rows can be imported; {bad} have problems. "
+            step.headline.setText(self.tr("Dry run: {valid} of {read} data rows can be imported; {bad} have problems. "
                                           "Nothing was written.").format(valid=f"{valid:,}",
                                                                          read=f"{report.rows_read:,}",
                                                                          bad=f"{bad:,}"))
