@@ -28,6 +28,7 @@ from biobank_desktop.core.db.models import (
     SampleBarcode,
     SampleLocation,
     Shipment,
+    StorageCheckout,
     StorageContainer,
     Study,
 )
@@ -79,6 +80,8 @@ SAMPLE_COLUMNS: tuple[Column, ...] = (
     Column("Storage path", description="Freezer › rack › … down to the box."),
     Column("Box", description="The box (or rack) holding the tube."),
     Column("Position", description="The tube's position in the box, as printed on the box."),
+    Column("Checked out", description="Empty when the tube is in its box; else who took it out, since when "
+                                      "(UTC) and why: its box and position are where it goes back."),
 )
 CONSENT_SUMMARY = Column("Consents", description="Each consent: version, status and date, ';'-separated.")
 
@@ -121,6 +124,12 @@ class _Boxes:
         return box.path, box.name, label
 
 
+def checked_out_text(checkout: StorageCheckout) -> str:
+    """"tom since 2026-11-27 15:41 UTC: Aliquoting" (the "Checked out" column)."""
+    since = checkout.out_at if checkout.out_at.tzinfo is None else checkout.out_at.astimezone(dt.UTC)
+    return f"{checkout.out_by} since {since:%Y-%m-%d %H:%M} UTC: {checkout.reason}"
+
+
 def sample_rows(db: Database, where: Select | None, *, total: int | None, with_consents: bool,
                 progress: ProgressFn, cancelled: CancelledFn) -> Iterator[list[object]]:
     """Rows of SAMPLE_COLUMNS (plus the consent summary) for the samples ``where`` selects (ids), by id."""
@@ -149,6 +158,10 @@ def sample_rows(db: Database, where: Select | None, *, total: int | None, with_c
             for sample_id, barcode in session.execute(select(SampleBarcode.sample_id, SampleBarcode.barcode)
                                                       .where(SampleBarcode.sample_id.in_(ids))):
                 barcodes.setdefault(sample_id, []).append(barcode)
+            out: dict[int, str] = {}
+            for checkout in session.execute(select(StorageCheckout).where(StorageCheckout.sample_id.in_(ids),
+                                                                          StorageCheckout.back_at.is_(None))).scalars():
+                out[checkout.sample_id] = checked_out_text(checkout)
             consents: dict[int, list[str]] = {}
             if with_consents:
                 people = [r[0].participant_id for r in chunk if r[0].participant_id is not None]
@@ -163,7 +176,7 @@ def sample_rows(db: Database, where: Select | None, *, total: int | None, with_c
                     sample.material, sample.sample_type, sample.primary_container, sample.volume_ul,
                     sample.initial_volume_ul, sample.status, sample.lineage_kind, parent_code,
                     sample.freeze_thaw_count, sample.collected_at, sample.received_at, sample.centrifuged_at,
-                    sample.frozen_at, sample.sprec_code, sample.sprec_version, *place]
+                    sample.frozen_at, sample.sprec_code, sample.sprec_version, *place, out.get(sample.id)]
                 if with_consents:
                     values.append("; ".join(consents.get(sample.participant_id or -1, [])) or None)
                 yield values
