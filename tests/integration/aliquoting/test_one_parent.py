@@ -154,7 +154,27 @@ def test_a_participant_who_withdrew_consent_is_named(services: Services, technic
     services.participants.withdraw_consent(technician, consent, dt.date(2026, 1, 5), "letter of 5 January")
     with pytest.raises(ValidationError) as caught:
         services.aliquoting.aliquot(technician, AliquotRequest.simple(parent, 2, "100 µL"))
-    assert "participant P-77 withdrew consent on 2026-01-05" in caught.value.message
+    assert caught.value.message == (f"{parent}: the participant's consent was withdrawn (P-77, on 2026-01-05): "
+                                    "it cannot be aliquoted.")
+
+
+def test_a_participant_whose_newest_consent_is_refused_is_not_aliquoted(services: Services,
+                                                                        technician: Actor) -> None:
+    """The house consent rule (reception's consent_verdict): anything but 'given' stops, 'refused' as well."""
+    from biobank_desktop.core.db.models import Consent, Participant
+
+    parent = make_parent(services, technician, 1000, participant="P-88")
+    with services.db.new_session(write=True) as s:  # no service records a refusal: as an import would leave it
+        person = s.execute(select(Participant).where(Participant.pseudonym == "P-88")).scalar_one()
+        s.add(Consent(participant_id=person.id, version="v9", scope="all", status="refused",
+                      signed_on=dt.date(2030, 1, 1)))
+        s.commit()
+    assert services.aliquoting.parent_info(parent).refusal == (f"{parent}: the participant's consent was refused "
+                                                                "(P-88)")
+    before = counts(services)
+    with pytest.raises(ValidationError, match="consent was refused"):
+        services.aliquoting.aliquot(technician, AliquotRequest.simple(parent, 2, "100 µL"))
+    assert counts(services) == before
 
 
 def test_a_parent_checked_out_by_someone_else_is_refused_naming_them(services: Services, supervisor: Actor,
