@@ -40,12 +40,13 @@ _STATUS_REFUSALS = {
 }
 
 
-def lock_parents(session: Session, scanned: Sequence[str]) -> list[Sample]:
+def lock_parents(session: Session, scanned: Sequence[str], *, missing_ok: bool = False) -> list[Sample]:
     """The parents (by ID or external barcode, in the order given), their rows locked for the rest of the
     transaction in id order (SELECT … FOR UPDATE on PostgreSQL — two workstations locking overlapping batches
     cannot deadlock; SQLite's write transaction is already exclusive), re-read after the lock so the volume
-    and version are the newest committed ones."""
-    found = find_samples(session, scanned)
+    and version are the newest committed ones. An unknown ID raises NotFoundError; with ``missing_ok`` it is
+    left out (a batch names every unknown parent with the other refusals)."""
+    found = find_samples(session, scanned, missing_ok=missing_ok)
     ids = sorted({s.id for s in found})
     for start in range(0, len(ids), 500):
         session.execute(select(Sample).where(Sample.id.in_(ids[start:start + 500])).order_by(Sample.id)
