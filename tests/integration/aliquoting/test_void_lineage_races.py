@@ -86,6 +86,20 @@ def test_a_void_after_children_were_used_is_refused_naming_them(services: Servic
     assert services.aliquoting.parent_info(fine).status == "available"
 
 
+def test_a_batch_whose_childs_own_aliquoting_was_voided_can_still_be_voided(services: Services,
+                                                                           technician: Actor) -> None:
+    """The grandchildren were voided (the child has its volume back): the child was not 'aliquoted further'."""
+    parent = make_parent(services, technician, 1000)
+    first = services.aliquoting.aliquot(technician, AliquotRequest.simple(parent, 2, "200 µL")).value
+    child = first.children[0].sample_code
+    second = services.aliquoting.aliquot(technician, AliquotRequest.simple(child, 2, "50 µL")).value
+    services.aliquoting.void(technician, second.batch_id, "wrong tube")
+    assert services.aliquoting.parent_info(child).volume_ul == Decimal("200.00")
+    services.aliquoting.void(technician, first.batch_id, "wrong parent too")
+    assert services.aliquoting.parent_info(parent).volume_ul == Decimal("1000.00")
+    assert services.aliquoting.parent_info(child).status == "voided"
+
+
 @pytest.mark.parametrize("expected_version", [False, True])
 def test_two_workstations_aliquoting_one_parent_one_wins_the_volume_is_never_double_counted(
         services: Services, technician: Actor, db_url: str, expected_version: bool) -> None:

@@ -101,7 +101,8 @@ class VoidingMixin:
     def _refuse_used(uow: UnitOfWork, batch_id: int, children: list[Sample]) -> None:
         s = uow.session
         ids = [c.id for c in children]
-        further = set(s.execute(select(Sample.parent_id).where(Sample.parent_id.in_(ids))
+        # a child whose own aliquoting was voided (its children 'voided', its volume given back) was not used
+        further = set(s.execute(select(Sample.parent_id).where(Sample.parent_id.in_(ids), Sample.status != "voided")
                                 .group_by(Sample.parent_id)).scalars()) if ids else set()
         used: list[str] = []
         for child in children:
