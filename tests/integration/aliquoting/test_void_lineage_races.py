@@ -100,6 +100,25 @@ def test_a_batch_whose_childs_own_aliquoting_was_voided_can_still_be_voided(serv
     assert services.aliquoting.parent_info(child).status == "voided"
 
 
+def test_a_void_says_which_cancelled_labels_had_failed_and_may_have_printed(services: Services,
+                                                                             technician: Actor) -> None:
+    parent = make_parent(services, technician, 1000)
+    done = services.aliquoting.aliquot(technician, AliquotRequest.simple(parent, 3, "100 µL")).value
+    [job] = done.label_jobs
+    _template, pending = services.labelling.claim_external(technician, job, "Office")
+    first = pending[0][0]  # the spooler may hold the first label; the others go back to the queue
+    services.labelling.record_print_failed(technician, job, "Office", "driver error", maybe_printed=[first])
+    doubtful = [i.sample_code for i in services.labelling.job(job).items if i.status == "failed"]
+    assert len(doubtful) == 1
+    outcome = services.aliquoting.void(technician, done.batch_id, "wrong parent").value
+    assert (outcome.labels_cancelled, outcome.maybe_printed) == (3, tuple(doubtful))
+    assert outcome.message.endswith(f"1 of them had failed and may have printed anyway: find and destroy the "
+                                    f"labels of {doubtful[0]}.")
+    quiet = services.aliquoting.void(technician, services.aliquoting.aliquot(
+        technician, AliquotRequest.simple(parent, 1, "100 µL")).value.batch_id, "again").value
+    assert quiet.maybe_printed == () and "may have printed" not in quiet.message
+
+
 @pytest.mark.parametrize("expected_version", [False, True])
 def test_two_workstations_aliquoting_one_parent_one_wins_the_volume_is_never_double_counted(
         services: Services, technician: Actor, db_url: str, expected_version: bool) -> None:
