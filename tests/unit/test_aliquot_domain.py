@@ -8,9 +8,11 @@ from decimal import Decimal
 import pytest
 
 from biobank_desktop.core.domain.aliquot_plan import (
+    PlanLine,
     ProtocolDefinition,
     parse_protocol_lines,
     plan_aliquots,
+    plan_lines,
     protocol_from_json,
 )
 from biobank_desktop.core.domain.derivation import (
@@ -68,6 +70,18 @@ def test_a_negative_dead_volume_and_a_parent_without_volume_are_refused() -> Non
         plan_aliquots(Decimal(1000), 1, "10 µL", dead_volume="-1 µL")
     with pytest.raises(ValidationError, match="no recorded volume"):
         plan_aliquots(None, 1, "10 µL")
+
+
+def test_a_dead_volume_given_as_a_decimal_is_checked_like_any_volume() -> None:
+    """A protocol's dead volume reaches plan_lines as Decimal microlitres: negative is refused, 0.01 µL kept."""
+    lines = [PlanLine(2, Decimal(100))]
+    with pytest.raises(ValidationError, match="Dead volume"):
+        plan_lines(Decimal(1000), lines, dead_volume=Decimal(-50))
+    with pytest.raises(ValidationError, match="Dead volume.*0.01 µL"):
+        plan_lines(Decimal(1000), lines, dead_volume=Decimal("0.001"))
+    plan = plan_lines(Decimal(1000), lines, dead_volume=Decimal("10.004"))
+    assert (plan.dead_volume_ul, plan.left_ul) == (Decimal("10.00"), Decimal("790.00"))
+    assert plan_lines(Decimal(1000), lines, dead_volume=Decimal(0)).left_ul == Decimal(800)
 
 
 def test_protocol_text_reads_decimal_commas_and_round_trips_through_json() -> None:
