@@ -36,6 +36,14 @@ def test_lineage_from_any_sample_shows_the_family_with_volumes_and_positions(ser
     assert len(top.descendants) == 4 and top.root.children[0].children[1].row.sample_type == "PL2"
 
 
+def test_lineage_lists_siblings_by_child_number(services: Services, technician: Actor) -> None:
+    """…-A11 before …-A100 (not text order, which puts A100 right after A10)."""
+    parent = make_parent(services, technician, 1000)
+    services.aliquoting.aliquot(technician, AliquotRequest.simple(parent, 101, "5 µL"))
+    rows = services.aliquoting.lineage(parent).rows
+    assert [r.sample_code for r in rows] == [parent] + [f"{parent}-A{i:02d}" for i in range(1, 102)]
+
+
 def test_a_void_frees_the_positions_gives_the_volume_back_and_cancels_waiting_labels(
         services: Services, supervisor: Actor, technician: Actor) -> None:
     tree = build_tree(services, supervisor)
