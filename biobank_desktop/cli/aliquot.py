@@ -201,10 +201,11 @@ def _protocol_add(ctx: Context) -> int:
 
 def _void(ctx: Context) -> int:
     actor = acting(ctx, Permission.RECORD_SAMPLES)
-    ctx.services.aliquoting.void(actor, ctx.args.batch, ctx.args.reason)
+    done = ctx.services.aliquoting.void(actor, ctx.args.batch, ctx.args.reason).value
     info = ctx.services.aliquoting.batch(ctx.args.batch)
-    emit(ctx, {"batch": info.id, "status": info.status, "children": [i.child_code for i in info.items]},
-         [f"Batch {info.id} voided: {info.children} child(ren) voided, their parents' volume given back."])
+    emit(ctx, {"batch": info.id, "status": info.status, "children": [i.child_code for i in info.items],
+               "labels_cancelled": done.labels_cancelled, "labels_maybe_printed": list(done.maybe_printed)},
+         [done.message])
     return EXIT_OK
 
 

@@ -99,6 +99,68 @@ def test_a_batch_rebuild_of_samples_keeps_the_child_rows(sqlite_url: str) -> Non
     database.dispose()
 
 
+# -- SQLite triggers survive every migration path ---------------------------------------------------------
+# SQLite has no ALTER TABLE ... ADD CONSTRAINT, so some rules are triggers there (0003, 0004, 0006); alembic's
+# batch mode rebuilds a table by copying it and dropping the old one, and the old table's triggers go with it.
+
+_TRIGGERS_SQL = "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+
+
+def _migrate_to(db: Database, revision: str, *, down: bool = False) -> set[str]:
+    from alembic import command
+
+    cfg = schema.alembic_config()
+    with schema.migration_connection(db) as conn:
+        cfg.attributes["connection"] = conn
+        (command.downgrade if down else command.upgrade)(cfg, revision)
+        return {r[0] for r in conn.execute(text(_TRIGGERS_SQL))}
+
+
+def test_every_migration_path_leaves_the_same_sqlite_triggers(tmp_path: Path) -> None:
+    """Built step by step, then for every step (newest first) downgraded one step and upgraded again: at each
+    revision the triggers are the same whatever path led there, and head keeps every trigger any revision
+    had (no migration drops one for good)."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(schema.alembic_config())
+    steps = [(rev.revision, rev.down_revision or "base") for rev in reversed(list(script.walk_revisions()))]
+    db = Database(f"sqlite+pysqlite:///{tmp_path / 'paths.sqlite'}")
+    upgraded = {"base": _migrate_to(db, "base")}
+    for revision, _ in steps:
+        upgraded[revision] = _migrate_to(db, revision)
+    every = set().union(*upgraded.values())
+    assert every, "the migrations create triggers on SQLite"
+    at_head = upgraded[schema.head_revision()]
+    assert at_head == every, f"lost on the way to head: {sorted(every - at_head)}"
+    for revision, down in reversed(steps):
+        assert _migrate_to(db, down, down=True) == upgraded[down], f"downgrade {revision} -> {down}"
+        assert _migrate_to(db, revision) == upgraded[revision], f"upgrade {down} -> {revision} after a downgrade"
+        _migrate_to(db, down, down=True)
+    db.dispose()
+
+
+def test_an_sqlite_database_at_head_keeps_the_storage_tube_triggers(sqlite_url: str) -> None:
+    """0010's batch on samples (a new status) rebuilt the table and lost 0004's storage_tube triggers."""
+    with sqlite3.connect(sqlite_url.removeprefix("sqlite+pysqlite:///")) as raw:
+        triggers = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                                              "AND tbl_name = 'samples'")}
+    assert {"ck_samples_storage_tube_insert", "ck_samples_storage_tube_update"} <= triggers
+
+
+def test_an_sqlite_database_at_head_refuses_an_unknown_storage_tube(sqlite_url: str) -> None:
+    with sqlite3.connect(sqlite_url.removeprefix("sqlite+pysqlite:///")) as raw:
+        raw.execute("PRAGMA foreign_keys = OFF")
+        # every NOT NULL column given a plausible value; only storage_tube is wrong
+        columns = ("sample_code, study_id, material, sample_type, primary_container, status, lineage_kind, "
+                   "freeze_thaw_count, sprec_version, sprec_overridden, notes, created_at, updated_at, version")
+        values = "'X', 1, 'fluid', 'PL1', 'PED', 'available', 'primary', 0, '3.0', 0, '', '2026-01-01', '2026-01-01', 1"
+        with pytest.raises(sqlite3.IntegrityError, match="ck_samples_storage_tube"):
+            raw.execute(f"INSERT INTO samples ({columns}, storage_tube) VALUES ({values}, 'not_a_tube')")
+        raw.execute(f"INSERT INTO samples ({columns}, storage_tube) VALUES ({values}, 'pp_5ml')")
+        with pytest.raises(sqlite3.IntegrityError, match="ck_samples_storage_tube"):
+            raw.execute("UPDATE samples SET storage_tube = 'not_a_tube' WHERE sample_code = 'X'")
+
+
 @pytest.mark.postgres
 def test_a_shared_database_with_data_is_upgraded_only_by_an_administrator(pg_url: str) -> None:
     from alembic import command

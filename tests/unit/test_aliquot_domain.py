@@ -8,9 +8,11 @@ from decimal import Decimal
 import pytest
 
 from biobank_desktop.core.domain.aliquot_plan import (
+    PlanLine,
     ProtocolDefinition,
     parse_protocol_lines,
     plan_aliquots,
+    plan_lines,
     protocol_from_json,
 )
 from biobank_desktop.core.domain.derivation import (
@@ -20,8 +22,10 @@ from biobank_desktop.core.domain.derivation import (
     allowed_children,
     check_child_type,
     child_pre_analytics,
+    parent_was_spun,
 )
 from biobank_desktop.core.domain.errors import ValidationError
+from biobank_desktop.core.domain.sprec import derive_fluid_sprec
 
 
 def t(hour: int, minute: int, second: int = 0) -> dt.datetime:
@@ -66,6 +70,18 @@ def test_a_negative_dead_volume_and_a_parent_without_volume_are_refused() -> Non
         plan_aliquots(Decimal(1000), 1, "10 µL", dead_volume="-1 µL")
     with pytest.raises(ValidationError, match="no recorded volume"):
         plan_aliquots(None, 1, "10 µL")
+
+
+def test_a_dead_volume_given_as_a_decimal_is_checked_like_any_volume() -> None:
+    """A protocol's dead volume reaches plan_lines as Decimal microlitres: negative is refused, 0.01 µL kept."""
+    lines = [PlanLine(2, Decimal(100))]
+    with pytest.raises(ValidationError, match="Dead volume"):
+        plan_lines(Decimal(1000), lines, dead_volume=Decimal(-50))
+    with pytest.raises(ValidationError, match="Dead volume.*0.01 µL"):
+        plan_lines(Decimal(1000), lines, dead_volume=Decimal("0.001"))
+    plan = plan_lines(Decimal(1000), lines, dead_volume=Decimal("10.004"))
+    assert (plan.dead_volume_ul, plan.left_ul) == (Decimal("10.00"), Decimal("790.00"))
+    assert plan_lines(Decimal(1000), lines, dead_volume=Decimal(0)).left_ul == Decimal(800)
 
 
 def test_protocol_text_reads_decimal_commas_and_round_trips_through_json() -> None:
@@ -153,3 +169,72 @@ def test_missing_times_give_x_and_times_in_the_wrong_order_are_refused() -> None
                                                                centrifugation_ended_at=t(9, 59, 59)))
     with pytest.raises(ValidationError, match="cannot be made"):
         child_pre_analytics(PLASMA, "RBC")
+
+
+def test_pl2_from_a_pl1_known_only_by_its_sprec_code_is_a_second_spin() -> None:
+    """A PL1 whose processing is known only from its code (imported or overridden, no times, no centrifugation
+    field) was spun: PL2 from it keeps its elements 3 and 4 (A, B) and its spin is element 5 — not a 'separation'
+    re-timed from collection (C) with this spin as element 4 (D) and no second spin (N)."""
+    parent = ParentPreAnalytics("PL1", "fluid", "PL1-PED-A-B-N-B-D", "3.0", "PED", t(9, 0), None, None, t(11, 0),
+                                "RT", None, None, None)
+    spin = DerivativeProcessing(centrifuged_at=t(12, 0), centrifugation_ended_at=t(12, 10), centrifugation="D",
+                                post_centrifugation_temp="RT", frozen_at=t(12, 40))
+    child = child_pre_analytics(parent, "PL2", spin)
+    assert child.step is Step.SECOND_SPIN
+    assert child.sprec_code == "PL2-PED-A-B-D-B-X"
+    # the row says what the code says: first spin B (from the parent's code), second D
+    assert (child.centrifugation, child.second_centrifugation) == ("B", "D")
+
+
+@pytest.mark.parametrize(("sample_type", "code", "spun"), [
+    ("PL1", None, True),  # a spun fraction by definition, even with nothing recorded
+    ("SER", "SER-SST-X-X-N-X-X", True),
+    ("BLD", "BLD-PED-A-B-N-B-D", True),  # blood whose code says it was centrifuged
+    ("BLD", "BLD-PED-X-N-N-N-X", False),
+    ("BLD", None, False),
+    ("URN", "garbage", False),
+])
+def test_a_parent_is_spun_by_its_type_or_its_codes_element_4(sample_type: str, code: str | None,
+                                                              spun: bool) -> None:
+    parent = ParentPreAnalytics(sample_type, "fluid", code, "3.0", "PED", None, None, None, None, None, None, None,
+                                None)
+    assert parent_was_spun(parent) is spun
+
+
+_SPIN = DerivativeProcessing(centrifuged_at=t(12, 0), centrifugation_ended_at=t(12, 15), centrifugation="D",
+                             post_centrifugation_temp="RT", frozen_at=t(13, 10))
+_SPIN_NO_END = DerivativeProcessing(centrifuged_at=t(12, 0), centrifugation="D", post_centrifugation_temp="RT",
+                                    frozen_at=t(12, 50))
+_FRESH_PLASMA = ParentPreAnalytics("PL1", "fluid", "PL1-PED-A-B-N-X-X", "3.0", "PED", t(9, 0), t(10, 0), None,
+                                   None, "RT", "B", "N", "RT")
+
+
+@pytest.mark.parametrize(("parent", "child_type", "processing"), [
+    (PLASMA, "PL2", _SPIN), (PLASMA, "PL2", _SPIN_NO_END), (BLOOD, "PL1", _SPIN), (BLOOD, "SER", _SPIN_NO_END),
+    (BLOOD, "DNA", _SPIN), (BLOOD, "DNA", _SPIN_NO_END), (PLASMA, "PL1", None),
+    (_FRESH_PLASMA, "PL1", DerivativeProcessing(frozen_at=t(10, 40))),
+])
+def test_a_childs_stored_fields_give_back_its_code(parent: ParentPreAnalytics, child_type: str,
+                                                  processing: DerivativeProcessing | None) -> None:
+    """What the sample page does: derive the code again from the child's row. It must find the code the child
+    was given — in particular after a second
+    spin whose end was not recorded, where element 6 can only be what the row's one start (the first spin's)
+    allows."""
+    child = child_pre_analytics(parent, child_type, processing)
+    again = derive_fluid_sprec(
+        "3.0", sample_type=child.sprec_code[:3], primary_container=parent.primary_container,
+        collected_at=parent.collected_at, centrifuged_at=child.centrifuged_at,
+        centrifugation_ended_at=child.centrifugation_ended_at, pre_centrifugation_temp=child.pre_centrifugation_temp,  # type: ignore[arg-type]
+        centrifugation=child.centrifugation, second_centrifugation=child.second_centrifugation,
+        frozen_at=child.frozen_at, post_centrifugation_temp=child.post_centrifugation_temp,  # type: ignore[arg-type]
+        long_term_storage=None)
+    assert again == child.sprec_code
+
+
+def test_a_second_spin_without_its_end_says_which_start_element_6_was_timed_from() -> None:
+    child = child_pre_analytics(PLASMA, "PL2", DerivativeProcessing(centrifuged_at=t(12, 0), centrifugation="D",
+                                                                    post_centrifugation_temp="RT", frozen_at=t(12, 5)))
+    # first spin 10:00 → frozen 12:05: the end of the last spin lies anywhere in those 125 min: unknown
+    assert child.sprec_code == "PL2-PED-A-B-D-X-X"
+    assert child.elements[5].origin == "unknown" and "was not recorded" in child.elements[5].why
+    assert (child.centrifuged_at, child.centrifugation_ended_at) == (t(10, 0), None)

@@ -152,7 +152,8 @@ def plan_lines(available: Decimal | None, lines: Sequence[PlanLine], *,
     if sum(line.count for line in lines) > MAX_CHILDREN:
         raise ValidationError(f"More than {MAX_CHILDREN} children from one parent.",
                               hint="Check the numbers of children.")
-    dead = dead_volume if isinstance(dead_volume, Decimal) else dead_volume_ul(dead_volume, default_unit)
+    # a Decimal is already microlitres (a protocol's, or plan_aliquots' parsed one): checked all the same
+    dead = dead_volume_ul(dead_volume, "µL" if isinstance(dead_volume, Decimal) else default_unit)
     drawn = sum((line.total_ul for line in lines), ZERO)
     left = have - drawn - dead
     if left < 0:

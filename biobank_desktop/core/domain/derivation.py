@@ -15,7 +15,12 @@ Kinds of child (:class:`Step`):
   parent's; 3 is collection → the start of this spin at the parent's pre-centrifugation temperature;
   4 is this spin; 5 this second spin, if any (PL2); 6 the end of the last spin → the child's freezing.
 * ``second_spin`` — an already spun parent spun again (PL1 → PL2). Elements 2, 3, 4 are the parent's; 5 is
-  this spin; 6 runs from the end of this spin to the child's freezing.
+  this spin; 6 runs from the end of this spin to the child's freezing. A parent is spun when its type is a
+  spun fraction or its processing (recorded, else its code's element 4) says so (:func:`parent_was_spun`).
+
+Element 6 with only the start of a spin known is what that start allows (``sprec.post_delay_from_start``),
+never a guess; the child's row keeps exactly the inputs the code came from, so the sample page derives the
+same code again (after a second spin the row's one start is the first spin's).
 * ``extraction`` — nucleic acids (DNA, RNA). SPREC v3 has no sample type for an extract: its element 1 is
   ``ZZZ`` (other) while the sample's own type says DNA/RNA. Element 2 is the parent's; 3 is the parent's
   when the parent was processed already (spun or frozen), else collection → the start of extraction;
@@ -37,7 +42,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from biobank_desktop.core.domain.errors import ValidationError
-from biobank_desktop.core.domain.sprec import SprecElement, load_sprec_tables
+from biobank_desktop.core.domain.sprec import SprecElement, load_sprec_tables, post_delay_from_start
 
 
 class Step(StrEnum):
@@ -196,12 +201,30 @@ def child_pre_analytics(parent: ParentPreAnalytics, child_type: str,
     wrong order, or for a processing code SPREC does not have."""
     proc = processing or DerivativeProcessing()
     wanted = child_type.strip().upper()
-    spun = parent.centrifuged_at is not None or parent.centrifugation not in (None, "N")
+    spun = parent_was_spun(parent)
     step = step_for(parent.sample_type, wanted, parent_spun=spun, material=parent.material)
     _check_order(proc)
     if parent.material == "solid":
         return _solid_child(parent, wanted, step)
     return _FluidChild(parent, wanted, step, proc, spun).build()
+
+
+def parent_was_spun(parent: ParentPreAnalytics) -> bool:
+    """Whether the parent was centrifuged: its type is a spun fraction (:data:`SPUN_TYPES`), or its processing
+    says so — a recorded spin time, or a centrifugation (the recorded field, else its SPREC code's element 4)
+    other than ``N``, as :func:`~biobank_desktop.core.domain.sprec.derive_fluid_sprec` reads it. A tube known
+    only by its code (imported, overridden) is spun when its code says so."""
+    if parent.sample_type.strip().upper() in SPUN_TYPES or parent.centrifuged_at is not None:
+        return True
+    return _first_spin(parent) not in (None, "N")
+
+
+def _first_spin(parent: ParentPreAnalytics) -> str | None:
+    """The parent's first centrifugation: as recorded, else element 4 of its (fluid) SPREC code."""
+    if parent.centrifugation is not None or parent.material == "solid":
+        return parent.centrifugation
+    parts = parent.sprec_code.split("-") if parent.sprec_code else []
+    return parts[3].strip().upper() if len(parts) == 7 else None
 
 
 def _check_order(proc: DerivativeProcessing) -> None:
@@ -258,6 +281,23 @@ def _delay(element: SprecElement, start: dt.datetime | None, start_name: str, en
     return ElementOrigin(element.position, code, origin,
                          f"{minutes:g} min from {start_name} at {start:%H:%M:%S} to {end_name} at {end:%H:%M:%S} "
                          f"({temperature})")
+
+
+def _post_delay(element: SprecElement, spin: str, start: dt.datetime | None, end: dt.datetime | None,  # noqa: PLR0917
+                frozen_at: dt.datetime | None, temperature: str | None, *,
+                start_name: str = "its start") -> ElementOrigin:
+    """Element 6, from the end of ``spin`` to freezing; with only its start known, what the start allows and
+    no more (:func:`~biobank_desktop.core.domain.sprec.post_delay_from_start`, as the sample page derives it)."""
+    if end is not None or start is None or frozen_at is None or temperature is None:
+        return _delay(element, end or start, f"the end of {spin}" if end else spin, frozen_at, "freezing",
+                      temperature)
+    code = post_delay_from_start(element, start, frozen_at, temperature)
+    minutes = (frozen_at - start).total_seconds() / 60
+    span = (f"the end of {spin} was not recorded; {minutes:g} min from {start_name} at {start:%H:%M:%S} to freezing "
+            f"at {frozen_at:%H:%M:%S} ({temperature})")
+    if code == (element.unknown_code or "X"):
+        return ElementOrigin(element.position, code, "unknown", f"{span} spans more than one range")
+    return ElementOrigin(element.position, code, "derived", f"{span}: the delay from its end was shorter")
 
 
 @dataclass
@@ -322,10 +362,9 @@ class _FluidChild:
             # A fresh parent: its delays run to the child's freezing.
             if self.parent_spun:
                 elements += [self._inherited(3, same), self._inherited(4, same), self._inherited(5, same)]
-                start, name = ((p.centrifugation_ended_at, "the end of centrifugation")
-                               if p.centrifugation_ended_at else (p.centrifuged_at, "centrifugation"))
-                elements.append(_delay(self.el[5], start, name, proc.frozen_at, "freezing of the aliquot",
-                                       proc.post_centrifugation_temp or p.post_centrifugation_temp))
+                elements.append(_post_delay(self.el[5], "the parent's centrifugation", p.centrifuged_at,
+                                            p.centrifugation_ended_at, proc.frozen_at,
+                                            proc.post_centrifugation_temp or p.post_centrifugation_temp))
             else:
                 elements.append(_delay(self.el[2], p.collected_at, "collection", proc.frozen_at,
                                        "freezing of the aliquot", p.pre_centrifugation_temp))
@@ -344,8 +383,8 @@ class _FluidChild:
                     self._code(5, proc.second_centrifugation, "a second spin in this separation",
                                default="N")]
         end = proc.centrifugation_ended_at
-        start, name = (end, "the end of centrifugation") if end else (proc.centrifuged_at, "centrifugation")
-        elements.append(_delay(self.el[5], start, name, proc.frozen_at, "freezing", proc.post_centrifugation_temp))
+        elements.append(_post_delay(self.el[5], "centrifugation", proc.centrifuged_at, end, proc.frozen_at,
+                                    proc.post_centrifugation_temp))
         return elements, self._fields(
             centrifuged_at=proc.centrifuged_at, centrifugation_ended_at=end, frozen_at=proc.frozen_at,
             centrifugation=elements[3].code, second_centrifugation=elements[4].code,
@@ -360,13 +399,21 @@ class _FluidChild:
             elements.append(ElementOrigin(5, "Z", "other", "a third spin: SPREC records two centrifugations"))
         else:
             elements.append(self._code(5, proc.centrifugation, "this (second) centrifugation", default="X"))
+        # The child's row keeps the parent's first spin (its start, its code: element 4, or the code's element
+        # 4 when only the code is known) and the end of this, the last, spin: SPREC times element 6 from that
+        # end. Not recorded, the row's only start is the first spin's, so element 6 is what that start allows
+        # — the code the sample page derives from the row, never a finer one it could not explain.
         end = proc.centrifugation_ended_at
-        start, name = ((end, "the end of the second centrifugation") if end
-                       else (proc.centrifuged_at, "the second centrifugation"))
-        elements.append(_delay(self.el[5], start, name, proc.frozen_at, "freezing", proc.post_centrifugation_temp))
+        if end is not None:
+            elements.append(_delay(self.el[5], end, "the end of the second centrifugation", proc.frozen_at,
+                                   "freezing", proc.post_centrifugation_temp))
+        else:
+            elements.append(_post_delay(self.el[5], "the second centrifugation", p.centrifuged_at, None,
+                                        proc.frozen_at, proc.post_centrifugation_temp,
+                                        start_name="the start of the first (the only start the row keeps)"))
         return elements, self._fields(
-            centrifugation_ended_at=end, frozen_at=proc.frozen_at, second_centrifugation=elements[4].code,
-            post_centrifugation_temp=proc.post_centrifugation_temp)
+            centrifugation_ended_at=end, frozen_at=proc.frozen_at, centrifugation=_first_spin(p) or elements[3].code,
+            second_centrifugation=elements[4].code, post_centrifugation_temp=proc.post_centrifugation_temp)
 
     def _extraction(self) -> tuple[list[ElementOrigin], dict[str, object]]:
         p, proc = self.parent, self.proc
@@ -387,11 +434,8 @@ class _FluidChild:
         if spin.code == "N":
             elements.append(ElementOrigin(6, "N", "derived", f"the {what} used no centrifugation"))
         else:
-            end = proc.centrifugation_ended_at
-            start, name = (end, f"the end of the {what}'s spin") if end else (proc.centrifuged_at,
-                                                                               f"the {what}'s spin")
-            elements.append(_delay(self.el[5], start, name, proc.frozen_at, "freezing",
-                                   proc.post_centrifugation_temp))
+            elements.append(_post_delay(self.el[5], f"the {what}'s spin", proc.centrifuged_at,
+                                        proc.centrifugation_ended_at, proc.frozen_at, proc.post_centrifugation_temp))
         return elements, self._fields(
             centrifuged_at=proc.centrifuged_at, centrifugation_ended_at=proc.centrifugation_ended_at,
             frozen_at=proc.frozen_at, centrifugation=spin.code, second_centrifugation="N",
@@ -400,4 +444,4 @@ class _FluidChild:
 
 __all__ = ["DERIVATIVES", "EXTRACT_TYPES", "ChildPreAnalytics", "DerivativeProcessing", "ElementOrigin",
            "ParentPreAnalytics", "Step", "ValidationError", "allowed_children", "check_child_type",
-           "child_pre_analytics", "step_for"]
+           "child_pre_analytics", "parent_was_spun", "step_for"]

@@ -85,6 +85,23 @@ def test_one_parent_that_does_not_fit_refuses_the_batch_naming_it(services: Serv
     assert counts(services) == before
 
 
+def test_unknown_ids_in_a_batch_are_named_with_the_other_refusals(services: Services, supervisor: Actor,
+                                                                   technician: Actor) -> None:
+    """Every parent that cannot be aliquoted is named at once, unknown IDs included (as check_batch shows them),
+    not just the first unknown ID."""
+    services.aliquoting.save_protocol(supervisor, "COLON", "Plasma std", PROTOCOL)
+    good = make_parent(services, technician, 1000)
+    request = BatchRequest((good, "COL-2026-999999Z", "NO-SUCH-TUBE"), "Plasma std")
+    checks = services.aliquoting.check_batch(request)
+    assert [c.problem is not None for c in checks] == [False, True, True]
+    before = counts(services)
+    with pytest.raises(ValidationError) as caught:
+        services.aliquoting.apply_protocol(technician, request)
+    assert caught.value.message.startswith("2 of 3 parent(s) cannot be aliquoted with protocol 'Plasma std': ")
+    assert "'COL-2026-999999Z'" in caught.value.message and "'NO-SUCH-TUBE'" in caught.value.message
+    assert counts(services) == before
+
+
 def test_cancel_leaves_nothing_behind(services: Services, supervisor: Actor, technician: Actor) -> None:
     tree = build_tree(services, supervisor)
     services.aliquoting.save_protocol(supervisor, "COLON", "Plasma std", PROTOCOL)

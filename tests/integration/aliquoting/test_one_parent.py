@@ -71,6 +71,34 @@ def test_a_derivative_gets_the_d_letter_its_own_spin_and_the_container_of_its_tu
     assert done.parents[0].status_after == "consumed" and done.parents[0].volume_after_ul == Decimal(7750)
 
 
+@pytest.mark.parametrize(("ended", "frozen", "code", "how"), [
+    (dt.timedelta(hours=3, minutes=10), dt.timedelta(hours=3, minutes=40), "PL2-PED-A-B-D-B-X", "derived"),
+    # the second spin's end not recorded: the row's one start is the first spin's (10:00); 10:00 → 12:05 spans
+    # several ranges, so element 6 is unknown — the code and its explanation say the same
+    (None, dt.timedelta(hours=3, minutes=5), "PL2-PED-A-B-D-X-X", "unknown"),
+])
+def test_the_sample_page_explains_a_second_spins_code(services: Services, technician: Actor,
+                                                      ended: dt.timedelta | None, frozen: dt.timedelta, code: str,
+                                                      how: str) -> None:
+    """A PL2 child of PL1 (spun 10:00–10:15 B, collected 09:00): the sample page derives the code again from the
+    child's row, and must find the code the child was given, element by element (nothing 'stale')."""
+    from biobank_desktop.core.services.aliquoting import DerivativeProcessing
+    from tests.support.aliquot_kit import T0
+
+    plasma = make_parent(services, technician, 1000)
+    spin = DerivativeProcessing(centrifuged_at=T0 + dt.timedelta(hours=3),
+                                centrifugation_ended_at=T0 + ended if ended else None, centrifugation="D",
+                                post_centrifugation_temp="RT", frozen_at=T0 + frozen)
+    [child] = services.aliquoting.aliquot(technician, AliquotRequest.simple(
+        plasma, 1, "200 µL", sample_type="PL2", processing=spin)).value.children
+    assert child.sprec_code == code
+    explained = services.queries.detail(child.sample_code).sprec_explanation
+    assert explained is not None and explained.derived_code == code
+    assert [e.how for e in explained.elements] == ["recorded", "recorded", "derived", "recorded", "recorded", how,
+                                                   "unknown"]
+    assert "end of centrifugation" in explained.elements[5].text
+
+
 def test_mixed_units_are_converted_exactly(services: Services, technician: Actor) -> None:
     parent = make_parent(services, technician, "1001.01")
     done = services.aliquoting.aliquot(technician, AliquotRequest(
@@ -126,7 +154,27 @@ def test_a_participant_who_withdrew_consent_is_named(services: Services, technic
     services.participants.withdraw_consent(technician, consent, dt.date(2026, 1, 5), "letter of 5 January")
     with pytest.raises(ValidationError) as caught:
         services.aliquoting.aliquot(technician, AliquotRequest.simple(parent, 2, "100 µL"))
-    assert "participant P-77 withdrew consent on 2026-01-05" in caught.value.message
+    assert caught.value.message == (f"{parent}: the participant's consent was withdrawn (P-77, on 2026-01-05): "
+                                    "it cannot be aliquoted.")
+
+
+def test_a_participant_whose_newest_consent_is_refused_is_not_aliquoted(services: Services,
+                                                                        technician: Actor) -> None:
+    """The house consent rule (reception's consent_verdict): anything but 'given' stops, 'refused' as well."""
+    from biobank_desktop.core.db.models import Consent, Participant
+
+    parent = make_parent(services, technician, 1000, participant="P-88")
+    with services.db.new_session(write=True) as s:  # no service records a refusal: as an import would leave it
+        person = s.execute(select(Participant).where(Participant.pseudonym == "P-88")).scalar_one()
+        s.add(Consent(participant_id=person.id, version="v9", scope="all", status="refused",
+                      signed_on=dt.date(2030, 1, 1)))
+        s.commit()
+    assert services.aliquoting.parent_info(parent).refusal == (f"{parent}: the participant's consent was refused "
+                                                                "(P-88)")
+    before = counts(services)
+    with pytest.raises(ValidationError, match="consent was refused"):
+        services.aliquoting.aliquot(technician, AliquotRequest.simple(parent, 2, "100 µL"))
+    assert counts(services) == before
 
 
 def test_a_parent_checked_out_by_someone_else_is_refused_naming_them(services: Services, supervisor: Actor,

@@ -36,6 +36,14 @@ def test_lineage_from_any_sample_shows_the_family_with_volumes_and_positions(ser
     assert len(top.descendants) == 4 and top.root.children[0].children[1].row.sample_type == "PL2"
 
 
+def test_lineage_lists_siblings_by_child_number(services: Services, technician: Actor) -> None:
+    """…-A11 before …-A100 (not text order, which puts A100 right after A10)."""
+    parent = make_parent(services, technician, 1000)
+    services.aliquoting.aliquot(technician, AliquotRequest.simple(parent, 101, "5 µL"))
+    rows = services.aliquoting.lineage(parent).rows
+    assert [r.sample_code for r in rows] == [parent] + [f"{parent}-A{i:02d}" for i in range(1, 102)]
+
+
 def test_a_void_frees_the_positions_gives_the_volume_back_and_cancels_waiting_labels(
         services: Services, supervisor: Actor, technician: Actor) -> None:
     tree = build_tree(services, supervisor)
@@ -84,6 +92,39 @@ def test_a_void_after_children_were_used_is_refused_naming_them(services: Servic
     assert fine not in caught.value.message
     assert services.aliquoting.parent_info(parent).volume_ul == 700
     assert services.aliquoting.parent_info(fine).status == "available"
+
+
+def test_a_batch_whose_childs_own_aliquoting_was_voided_can_still_be_voided(services: Services,
+                                                                           technician: Actor) -> None:
+    """The grandchildren were voided (the child has its volume back): the child was not 'aliquoted further'."""
+    parent = make_parent(services, technician, 1000)
+    first = services.aliquoting.aliquot(technician, AliquotRequest.simple(parent, 2, "200 µL")).value
+    child = first.children[0].sample_code
+    second = services.aliquoting.aliquot(technician, AliquotRequest.simple(child, 2, "50 µL")).value
+    services.aliquoting.void(technician, second.batch_id, "wrong tube")
+    assert services.aliquoting.parent_info(child).volume_ul == Decimal("200.00")
+    services.aliquoting.void(technician, first.batch_id, "wrong parent too")
+    assert services.aliquoting.parent_info(parent).volume_ul == Decimal("1000.00")
+    assert services.aliquoting.parent_info(child).status == "voided"
+
+
+def test_a_void_says_which_cancelled_labels_had_failed_and_may_have_printed(services: Services,
+                                                                             technician: Actor) -> None:
+    parent = make_parent(services, technician, 1000)
+    done = services.aliquoting.aliquot(technician, AliquotRequest.simple(parent, 3, "100 µL")).value
+    [job] = done.label_jobs
+    _template, pending = services.labelling.claim_external(technician, job, "Office")
+    first = pending[0][0]  # the spooler may hold the first label; the others go back to the queue
+    services.labelling.record_print_failed(technician, job, "Office", "driver error", maybe_printed=[first])
+    doubtful = [i.sample_code for i in services.labelling.job(job).items if i.status == "failed"]
+    assert len(doubtful) == 1
+    outcome = services.aliquoting.void(technician, done.batch_id, "wrong parent").value
+    assert (outcome.labels_cancelled, outcome.maybe_printed) == (3, tuple(doubtful))
+    assert outcome.message.endswith(f"1 of them had failed and may have printed anyway: find and destroy the "
+                                    f"labels of {doubtful[0]}.")
+    quiet = services.aliquoting.void(technician, services.aliquoting.aliquot(
+        technician, AliquotRequest.simple(parent, 1, "100 µL")).value.batch_id, "again").value
+    assert quiet.maybe_printed == () and "may have printed" not in quiet.message
 
 
 @pytest.mark.parametrize("expected_version", [False, True])

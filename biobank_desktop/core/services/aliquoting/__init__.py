@@ -38,6 +38,7 @@ from biobank_desktop.core.services.aliquoting.dto import (
     ParentInfo,
     ParentOutcome,
     ProtocolInfo,
+    VoidOutcome,
 )
 from biobank_desktop.core.services.aliquoting.service import AliquotingService, codes_from_lines
 
@@ -45,6 +46,6 @@ __all__ = [
     "AliquotOutcome", "AliquotPlan", "AliquotPreview", "AliquotRequest", "AliquotingService", "BatchInfo",
     "BatchItemInfo", "BatchRequest", "ChildInfo", "ChildLine", "DerivativeProcessing", "ElementOrigin", "Lineage",
     "LineageNode", "LineageRow", "ParentCheck", "ParentInfo", "ParentOutcome", "PlanLine", "ProtocolDefinition",
-    "ProtocolInfo", "ProtocolLine", "Step", "allowed_children", "codes_from_lines", "parse_protocol_lines",
-    "plan_aliquots", "plan_lines",
+    "ProtocolInfo", "ProtocolLine", "Step", "VoidOutcome", "allowed_children", "codes_from_lines",
+    "parse_protocol_lines", "plan_aliquots", "plan_lines",
 ]

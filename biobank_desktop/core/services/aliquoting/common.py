@@ -19,7 +19,9 @@ from biobank_desktop.core.db.models import (
 )
 from biobank_desktop.core.domain.derivation import EXTRACT_TYPES, ParentPreAnalytics, allowed_children
 from biobank_desktop.core.domain.errors import ConflictError, ValidationError
+from biobank_desktop.core.domain.reception import consent_verdict
 from biobank_desktop.core.services.aliquoting.dto import ParentInfo
+from biobank_desktop.core.services.reception.common import consent_statuses
 from biobank_desktop.core.services.sprec_info import sample_type_meaning
 from biobank_desktop.core.services.storage.common import find_samples, position_of
 
@@ -38,12 +40,13 @@ _STATUS_REFUSALS = {
 }
 
 
-def lock_parents(session: Session, scanned: Sequence[str]) -> list[Sample]:
+def lock_parents(session: Session, scanned: Sequence[str], *, missing_ok: bool = False) -> list[Sample]:
     """The parents (by ID or external barcode, in the order given), their rows locked for the rest of the
     transaction in id order (SELECT … FOR UPDATE on PostgreSQL — two workstations locking overlapping batches
     cannot deadlock; SQLite's write transaction is already exclusive), re-read after the lock so the volume
-    and version are the newest committed ones."""
-    found = find_samples(session, scanned)
+    and version are the newest committed ones. An unknown ID raises NotFoundError; with ``missing_ok`` it is
+    left out (a batch names every unknown parent with the other refusals)."""
+    found = find_samples(session, scanned, missing_ok=missing_ok)
     ids = sorted({s.id for s in found})
     for start in range(0, len(ids), 500):
         session.execute(select(Sample).where(Sample.id.in_(ids[start:start + 500])).order_by(Sample.id)
@@ -51,17 +54,22 @@ def lock_parents(session: Session, scanned: Sequence[str]) -> list[Sample]:
     return found
 
 
-def withdrawn_consent(session: Session, participant_id: int | None) -> str | None:
-    """'participant P-0042 withdrew consent on 2026-01-05' when the participant's newest consent is withdrawn."""
-    if participant_id is None:
+def consent_stop(session: Session, sample: Sample) -> str | None:
+    """"the participant's consent was withdrawn (P-0042, on 2026-01-05)" when the house consent rule stops the
+    tube: reception's :func:`~biobank_desktop.core.domain.reception.consent_verdict` on the participant's
+    recorded consents, newest first (anything but 'given' stops). A participant with none recorded is not
+    stopped here: the tube was accessioned, and reception judged the missing consent then."""
+    person = session.get(Participant, sample.participant_id) if sample.participant_id is not None else None
+    if person is None:
         return None
-    newest = session.execute(select(Consent).where(Consent.participant_id == participant_id)
-                             .order_by(Consent.signed_on.desc(), Consent.id.desc()).limit(1)).scalar_one_or_none()
-    if newest is None or newest.status != "withdrawn":
+    statuses = consent_statuses(session, sample.study_id, person.pseudonym)
+    verdict = consent_verdict(statuses, None)
+    if not statuses or verdict.valid:
         return None
-    person = session.get(Participant, participant_id)
-    when = f" on {newest.withdrawn_on:%Y-%m-%d}" if newest.withdrawn_on else ""
-    return f"participant {person.pseudonym if person else participant_id} withdrew consent{when}"
+    newest = session.execute(select(Consent).where(Consent.participant_id == person.id)
+                             .order_by(Consent.signed_on.desc(), Consent.id.desc()).limit(1)).scalar_one()
+    when = f", on {newest.withdrawn_on:%Y-%m-%d}" if newest.withdrawn_on else ""
+    return f"{verdict.reason} ({person.pseudonym}{when})"
 
 
 def refusal(session: Session, sample: Sample, username: str) -> str | None:
@@ -69,7 +77,7 @@ def refusal(session: Session, sample: Sample, username: str) -> str | None:
     code = sample.sample_code
     if sample.status != "available":
         return f"{code} {_STATUS_REFUSALS.get(sample.status, f'is {sample.status}')}"
-    consent = withdrawn_consent(session, sample.participant_id)
+    consent = consent_stop(session, sample)
     if consent is not None:
         return f"{code}: {consent}"
     loc = session.get(SampleLocation, sample.id)

@@ -226,6 +226,26 @@ class BatchInfo:
 
 
 @dataclass(frozen=True)
+class VoidOutcome:
+    """What a void did. ``maybe_printed``: children whose cancelled label had *failed* — a failed label may
+    have come out of the printer all the same, so it is to be looked for and destroyed."""
+
+    batch_id: int
+    children: tuple[str, ...]
+    labels_cancelled: int
+    maybe_printed: tuple[str, ...] = ()
+
+    @property
+    def message(self) -> str:
+        text = (f"Batch {self.batch_id} is void: {len(self.children)} child(ren) voided and out of their positions, "
+                f"the parents have their volume back; {self.labels_cancelled} label(s) not printed were cancelled.")
+        if self.maybe_printed:
+            text += (f" {len(self.maybe_printed)} of them had failed and may have printed anyway: find and destroy "
+                     f"the labels of {', '.join(self.maybe_printed)}.")
+        return text
+
+
+@dataclass(frozen=True)
 class LineageRow:
     """One sample of a lineage, as a table row (depth 0 is the primary tube)."""
 

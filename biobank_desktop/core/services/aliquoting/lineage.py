@@ -32,6 +32,7 @@ from biobank_desktop.core.services.aliquoting.dto import (
     LineageRow,
 )
 from biobank_desktop.core.services.storage.common import find_container, find_sample, layout_of, position_of
+from biobank_desktop.core.services.storage.reads import natural_key
 
 #: The deepest lineage followed (a primary tube, its derivative, aliquots of it …): a guard against a loop.
 MAX_DEPTH = 12
@@ -97,6 +98,8 @@ class LineageMixin:
             kids: dict[int | None, list[Sample]] = defaultdict(list)
             for x in everyone:
                 kids[x.parent_id].append(x)
+            for siblings in kids.values():  # by child number: …-A11 before …-A100
+                siblings.sort(key=lambda x: natural_key(x.sample_code))
             rows: list[LineageRow] = []
 
             def build(sample: Sample, depth: int) -> LineageNode:

@@ -175,7 +175,7 @@ class AliquotingService(SplittingMixin, ProtocolsMixin, LineageMixin, VoidingMix
         with UnitOfWork(self.db, actor, Permission.RECORD_SAMPLES) as uow:
             s = uow.session
             progress(0.0, "Checking the parents")
-            lock_parents(s, [p for p in request.parents if p and p.strip()])
+            lock_parents(s, [p for p in request.parents if p and p.strip()], missing_ok=True)
             looked = self._look_at_batch(s, request, uow.username)
             problems = [f"{c.sample_code or c.parent}: {c.problem}" for c, _, _ in looked if c.problem]
             if problems:

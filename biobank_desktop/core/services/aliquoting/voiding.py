@@ -19,19 +19,21 @@ from biobank_desktop.core.domain.errors import ConflictError, NotFoundError, Per
 from biobank_desktop.core.domain.roles import Permission, Role
 from biobank_desktop.core.domain.text import checked_reason
 from biobank_desktop.core.services import print_claims
-from biobank_desktop.core.services.changes import Changes
+from biobank_desktop.core.services.aliquoting.dto import VoidOutcome
+from biobank_desktop.core.services.changes import Result
 from biobank_desktop.core.services.storage.common import position_of
 
 
 class VoidingMixin:
     db: Database
 
-    def void(self, actor: Actor, batch_id: int, reason: str) -> Changes:
+    def void(self, actor: Actor, batch_id: int, reason: str) -> Result[VoidOutcome]:
         """Undo a batch the same day, by its author or a supervisor, with a reason: children leave their
         positions and become 'voided' (never deleted), each parent gets back what was drawn (and its status
         before, if it was consumed by the batch), labels not yet printed are cancelled; audited. Refused when a
         child was used meanwhile (shipped, aliquoted further, its volume or status changed, checked out; a
-        printed label is fine), naming the children; and while one of its labels is being printed."""
+        printed label is fine), naming the children; and while one of its labels is being printed. The outcome's
+        message names the children whose cancelled label had failed: it may have printed all the same."""
         why = checked_reason(reason, "Say why the aliquoting is voided: it is kept in the audit trail.")
         with UnitOfWork(self.db, actor, Permission.RECORD_SAMPLES) as uow:
             s = uow.session
@@ -56,7 +58,7 @@ class VoidingMixin:
                        .scalars()}
             children = [samples[i.child_id] for i in items]
             self._refuse_used(uow, batch_id, children)
-            self._cancel_labels(uow, [c.id for c in children], why)
+            cancelled, maybe_printed = self._cancel_labels(uow, [c.id for c in children], why)
             boxes: dict[str, list[str]] = defaultdict(list)
             for child in children:
                 loc = s.get(SampleLocation, child.id)
@@ -95,13 +97,15 @@ class VoidingMixin:
                       before={"status": "done"},
                       after={"status": "voided", "children": [c.sample_code for c in children]},
                       reason=why, samples=[samples[p].sample_code for p in back])
-            return uow.commit()
+            outcome = VoidOutcome(batch_id, tuple(c.sample_code for c in children), cancelled, maybe_printed)
+            return Result(outcome, uow.commit())
 
     @staticmethod
     def _refuse_used(uow: UnitOfWork, batch_id: int, children: list[Sample]) -> None:
         s = uow.session
         ids = [c.id for c in children]
-        further = set(s.execute(select(Sample.parent_id).where(Sample.parent_id.in_(ids))
+        # a child whose own aliquoting was voided (its children 'voided', its volume given back) was not used
+        further = set(s.execute(select(Sample.parent_id).where(Sample.parent_id.in_(ids), Sample.status != "voided")
                                 .group_by(Sample.parent_id)).scalars()) if ids else set()
         used: list[str] = []
         for child in children:
@@ -121,19 +125,23 @@ class VoidingMixin:
                                 hint="Nothing was changed. Correct those samples one by one, with reasons.")
 
     @staticmethod
-    def _cancel_labels(uow: UnitOfWork, child_ids: list[int], reason: str) -> None:
-        """Skip the children's labels not yet printed; a job left with nothing to print is cancelled."""
+    def _cancel_labels(uow: UnitOfWork, child_ids: list[int], reason: str) -> tuple[int, tuple[str, ...]]:
+        """Skip the children's labels not yet printed; a job left with nothing to print is cancelled. Returns how
+        many were skipped, and the children whose skipped label had failed (it may have printed anyway)."""
         s = uow.session
         job_ids = sorted(set(s.execute(select(PrintJobItem.job_id).where(
             PrintJobItem.sample_id.in_(child_ids), PrintJobItem.status.in_(("queued", "failed")))).scalars()))
         wanted = set(child_ids)
         now = utcnow()
+        count, failed_ids = 0, set()
         for job_id in job_ids:
             job = print_claims.lock_job(s, job_id)
             if job.status == "printing":
                 raise ConflictError(f"Print job {job_id} with labels of this batch is being printed now.",
                                     hint="Nothing was changed. Wait for it to finish (or cancel it), then void.")
             skipped = [i for i in job.items if i.sample_id in wanted and i.status in ("queued", "failed")]
+            count += len(skipped)
+            failed_ids |= {i.sample_id for i in skipped if i.status == "failed"}
             for item in skipped:
                 item.status = "skipped"
             before = job.status
@@ -148,4 +156,7 @@ class VoidingMixin:
                       summary=f"{len(skipped)} label(s) of print job {job_id} cancelled (aliquoting voided)",
                       before={"status": before}, after={"status": job.status, "samples": codes}, reason=reason,
                       samples=codes)
+        maybe = s.execute(select(Sample.sample_code).where(Sample.id.in_(sorted(failed_ids)))
+                          .order_by(Sample.sample_code)).scalars() if failed_ids else ()
+        return count, tuple(maybe)
 

@@ -141,8 +141,10 @@ def find_sample(session: Session, scanned: str, *, for_update: bool = False) -> 
     return sample
 
 
-def find_samples(session: Session, scanned: Sequence[str], *, for_update: bool = False) -> list[Sample]:
-    """:func:`find_sample` for many codes at once (a batch of hundreds in a few queries), in the order given."""
+def find_samples(session: Session, scanned: Sequence[str], *, for_update: bool = False,
+                 missing_ok: bool = False) -> list[Sample]:
+    """:func:`find_sample` for many codes at once (a batch of hundreds in a few queries), in the order given.
+    ``missing_ok``: a code no sample has is left out (whoever asked reports it) instead of raising."""
     codes = [normalize_scan(c) if isinstance(c, str) else "" for c in scanned]
     found: dict[str, Sample] = {}
     wanted = sorted({c.upper() for c in codes if c})
@@ -159,6 +161,8 @@ def find_samples(session: Session, scanned: Sequence[str], *, for_update: bool =
     out: list[Sample] = []
     for raw, code in zip(scanned, codes, strict=True):
         hit = found.get(code.upper()) or found.get(code)
+        if hit is None and missing_ok:
+            continue
         out.append(hit if hit is not None else find_sample(session, raw))  # raises the one message
     return out
 

@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from biobank_desktop.core.services.aliquoting import BatchInfo
+from biobank_desktop.core.services.aliquoting import BatchInfo, VoidOutcome
+from biobank_desktop.core.services.changes import Result
 from biobank_desktop.ui.formatting import local_time, tr_n, volume
 from biobank_desktop.ui.operations.writes import WritingPage, run_write
 from biobank_desktop.ui.session import UiSession
@@ -142,8 +143,17 @@ class BatchesView(QWidget):
 
         def accepted() -> None:
             reason = dialog.reason_text()
-            run_write(self.page, lambda: aliquoting.void(actor, batch.id, reason), on_done=lambda _c: self.reload(),
-                      done_message=self.tr("Batch {id} is void: its children left their positions, the parents have "
-                                           "their volume back.").format(id=batch.id))
+            run_write(self.page, lambda: aliquoting.void(actor, batch.id, reason), on_done=voided)
+
+        def voided(result: Result[VoidOutcome]) -> None:
+            self.reload()
+            done = result.value
+            text = self.tr("Batch {id} is void: its children left their positions, the parents have their volume "
+                           "back.").format(id=batch.id)
+            if done.maybe_printed:
+                text += " " + self.tr("{n} cancelled label(s) had failed and may have printed anyway: find and "
+                                      "destroy the labels of {codes}.").format(n=len(done.maybe_printed),
+                                                                              codes=", ".join(done.maybe_printed))
+            self.page.banner.show_message(text, "warn" if done.maybe_printed else "ok")
 
         ask(self, dialog, accepted)

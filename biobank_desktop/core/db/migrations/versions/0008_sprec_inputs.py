@@ -16,6 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from biobank_desktop.core.db.sqlite_triggers import sqlite_triggers_kept
+
 revision = '0008'
 down_revision = '0007'
 branch_labels = None
@@ -26,7 +28,9 @@ _TISSUE = (('collection_type', 3), ('warm_ischemia', 8), ('cold_ischemia', 8), (
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('samples', schema=None) as batch_op:
+    # On SQLite a batch that rebuilds samples must bring back its storage_tube triggers (0004).
+    with sqlite_triggers_kept(op.get_bind(), 'samples'), \
+            op.batch_alter_table('samples', schema=None) as batch_op:
         batch_op.add_column(sa.Column('centrifugation_ended_at', sa.DateTime(), nullable=True))
         for name, length in _TISSUE:
             batch_op.add_column(sa.Column(name, sa.String(length=length), nullable=True))
@@ -37,7 +41,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('studies', schema=None) as batch_op:
         batch_op.drop_column('sample_id_prefix')
-    with op.batch_alter_table('samples', schema=None) as batch_op:
+    # On SQLite a batch that rebuilds samples must bring back its storage_tube triggers (0004).
+    with sqlite_triggers_kept(op.get_bind(), 'samples'), \
+            op.batch_alter_table('samples', schema=None) as batch_op:
         for name, _ in reversed(_TISSUE):
             batch_op.drop_column(name)
         batch_op.drop_column('centrifugation_ended_at')

@@ -17,6 +17,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from biobank_desktop.core.db.sqlite_triggers import sqlite_triggers_kept
+
 revision = '0010'
 down_revision = '0009'
 branch_labels = None
@@ -94,7 +96,8 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_aliquot_batch_items_batch_id'), 'aliquot_batch_items', ['batch_id'], unique=False)
     op.create_index(op.f('ix_aliquot_batch_items_parent_id'), 'aliquot_batch_items', ['parent_id'], unique=False)
-    with op.batch_alter_table('samples') as batch_op:
+    # On SQLite the batch rebuilds samples: its storage_tube triggers (0004) must come back with it.
+    with sqlite_triggers_kept(op.get_bind(), 'samples'), op.batch_alter_table('samples') as batch_op:
         batch_op.drop_constraint(op.f('ck_samples_status'), type_='check')
         batch_op.create_check_constraint('status', f"status IN {_NEW_STATUSES}")
 
@@ -104,7 +107,8 @@ def downgrade() -> None:
     if voided:
         raise RuntimeError(f"{voided} sample(s) are 'voided', a status the older schema does not know: "
                            "restore a backup taken before the upgrade instead.")
-    with op.batch_alter_table('samples') as batch_op:
+    # On SQLite the batch rebuilds samples: its storage_tube triggers (0004) must come back with it.
+    with sqlite_triggers_kept(op.get_bind(), 'samples'), op.batch_alter_table('samples') as batch_op:
         batch_op.drop_constraint(op.f('ck_samples_status'), type_='check')
         batch_op.create_check_constraint('status', f"status IN {_OLD_STATUSES}")
     op.drop_index(op.f('ix_aliquot_batch_items_parent_id'), table_name='aliquot_batch_items')
