@@ -143,6 +143,26 @@ def test_a_derivative_asks_for_its_processing_and_refuses_a_spin_ending_before_i
     assert child.centrifuged_at is not None  # its own spin was recorded (start and END), not the parent's
 
 
+def test_a_spin_time_in_the_future_is_refused_with_the_reason(qtbot, gui_services, tech, open_window) -> None:
+    import datetime as dt
+
+    parent = make_parent(gui_services, tech, 4000, sample_type="BLD")
+    _, page = _page(qtbot, open_window, gui_services, tech)
+    _scan_parent(qtbot, page, parent)
+    form = page.one.form
+    form.child_type.setCurrentIndex(form.child_type.findData("PL1"))
+    _type(qtbot, form.count, "2")
+    _type(qtbot, form.each, "1 mL")
+    later = dt.datetime.now() + dt.timedelta(hours=5, minutes=42)  # 23:00 typed at 17:18
+    _type(qtbot, form.processing.spin_start.edit, later.strftime("%Y-%m-%d %H:%M"))
+    _type(qtbot, form.processing.spin_end.edit, (later + dt.timedelta(minutes=10)).strftime("%Y-%m-%d %H:%M"))
+    assert not page.one.ok_button.isEnabled()
+    assert "in the future" in form.reason_label.text()
+    form.processing.spin_start.set_now()
+    form.processing.spin_end.clear()
+    assert page.one.ok_button.isEnabled()
+
+
 def test_void_from_the_result_gives_the_volume_back(qtbot, gui_services, tree, tech, open_window) -> None:
     parent = make_parent(gui_services, tech, 1000, box=tree.box)
     _, page = _page(qtbot, open_window, gui_services, tech)

@@ -19,6 +19,7 @@ from biobank_desktop.core.domain.derivation import (
     Step,
     allowed_children,
     check_child_type,
+    check_processing_times,
     child_pre_analytics,
 )
 from biobank_desktop.core.domain.errors import ValidationError
@@ -153,3 +154,21 @@ def test_missing_times_give_x_and_times_in_the_wrong_order_are_refused() -> None
                                                                centrifugation_ended_at=t(9, 59, 59)))
     with pytest.raises(ValidationError, match="cannot be made"):
         child_pre_analytics(PLASMA, "RBC")
+
+
+def test_a_processing_time_in_the_future_or_before_collection_is_refused() -> None:
+    now = dt.datetime.now(dt.UTC)
+    fresh = ParentPreAnalytics("BLD", "fluid", None, "3.0", "PED", now - dt.timedelta(hours=8), None, None, None,
+                               "RT", None, None, None)
+    future = DerivativeProcessing(centrifuged_at=now + dt.timedelta(hours=5, minutes=42),
+                                  centrifugation_ended_at=now + dt.timedelta(hours=5, minutes=52), centrifugation="B")
+    with pytest.raises(ValidationError, match="in the future") as caught:
+        child_pre_analytics(fresh, "PL1", future)
+    assert caught.value.hint is not None and "Now" in caught.value.hint
+    with pytest.raises(ValidationError, match="before the parent was collected"):
+        check_processing_times(DerivativeProcessing(frozen_at=now - dt.timedelta(hours=9)), fresh.collected_at)
+    # a time typed to the minute, the bench clock a minute ahead: accepted
+    check_processing_times(DerivativeProcessing(centrifuged_at=now + dt.timedelta(minutes=1)), fresh.collected_at)
+    assert child_pre_analytics(fresh, "PL1", DerivativeProcessing(
+        centrifuged_at=now - dt.timedelta(hours=1), centrifugation_ended_at=now - dt.timedelta(minutes=50))).step \
+        is Step.SEPARATION

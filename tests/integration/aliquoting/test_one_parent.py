@@ -71,6 +71,21 @@ def test_a_derivative_gets_the_d_letter_its_own_spin_and_the_container_of_its_tu
     assert done.parents[0].status_after == "consumed" and done.parents[0].volume_after_ul == Decimal(7750)
 
 
+def test_a_processing_time_in_the_future_or_before_collection_writes_nothing(services: Services,
+                                                                          technician: Actor) -> None:
+    from biobank_desktop.core.services.aliquoting import DerivativeProcessing
+
+    blood = make_parent(services, technician, 9000, sample_type="BLD")
+    before = counts(services)
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(hours=6)
+    for spin in (DerivativeProcessing(centrifuged_at=soon, centrifugation_ended_at=soon + dt.timedelta(minutes=10)),
+                 DerivativeProcessing(centrifuged_at=dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC))):  # 1 h early
+        with pytest.raises(ValidationError, match="in the future|before the parent was collected"):
+            services.aliquoting.aliquot(technician, AliquotRequest(blood, (ChildLine(2, "1 mL", "PL1"),),
+                                                                   processing=spin))
+    assert counts(services) == before and volume_of(services, blood) == Decimal(9000)
+
+
 def test_mixed_units_are_converted_exactly(services: Services, technician: Actor) -> None:
     parent = make_parent(services, technician, "1001.01")
     done = services.aliquoting.aliquot(technician, AliquotRequest(

@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from biobank_desktop.core.domain import sprec
+from biobank_desktop.core.domain.derivation import check_processing_times
+from biobank_desktop.core.domain.errors import ValidationError
 from biobank_desktop.core.services.aliquoting import ChildLine, DerivativeProcessing, ParentInfo
 from biobank_desktop.ui.pages.aliquoting.arithmetic import Draw, Units, draw
 from biobank_desktop.ui.pages.aliquoting.fields import TimeField
@@ -120,6 +122,10 @@ class ProcessingBox(QGroupBox):
             return ""
         if start is not None and end is not None and end < start:
             return self.tr("The spin cannot end before it started.")
+        try:  # the domain's own check (the service repeats it with the parent's collection time)
+            check_processing_times(self.processing(), None)
+        except ValidationError as exc:
+            return f"{exc.message} {exc.hint or ''}".strip()
         return ""
 
     def processing(self) -> DerivativeProcessing:
