@@ -323,6 +323,27 @@ def test_a_change_from_elsewhere_refreshes_the_parent_shown(qtbot, gui_services,
     assert not page.one.ok_button.isEnabled()
 
 
+def test_a_draw_refused_because_another_workstation_drew_first_resets_the_numbers(
+        qtbot, gui_services, tech, open_window) -> None:
+    from biobank_desktop.core.services.aliquoting import AliquotRequest
+
+    parent = make_parent(gui_services, tech, 1000)
+    _, page = _page(qtbot, open_window, gui_services, tech)
+    _scan_parent(qtbot, page, parent)
+    _type(qtbot, page.one.form.count, "12")
+    page.one.form.split.setChecked(True)
+    page.one.print_after.setChecked(False)
+    assert page.one.ok_button.isEnabled()
+    gui_services.aliquoting.aliquot(tech, AliquotRequest.simple(parent, 2, "300 µL"))  # no event: elsewhere
+    page.one.ok_button.click()
+    qtbot.waitUntil(lambda: "now holds 400 µL" in page.banner.message, timeout=WAIT)
+    form = page.one.form
+    assert (form.count.text(), form.each.text(), form.split.isChecked()) == ("", "", False)
+    assert not page.one.ok_button.isEnabled()
+    assert page.one.fact_labels["volume"].text() == "400 µL"
+    assert len(gui_services.queries.detail(parent, tech).children) == 2  # nothing written by the refused draw
+
+
 def test_search_hands_its_selection_to_the_aliquoting_page(qtbot, gui_services, tech, open_window) -> None:
     codes = [make_parent(gui_services, tech, 1000, participant=f"S-{i}") for i in range(3)]
     window = open_window(gui_services, tech)

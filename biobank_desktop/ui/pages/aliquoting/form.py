@@ -311,5 +311,11 @@ class AliquotForm(QWidget):
     def derivative_processing(self) -> DerivativeProcessing | None:
         return self.processing.processing() if self.is_derivative() else None
 
+    def reset_numbers(self) -> None:
+        """Clear how many and how much (split evenly off): they must be typed again, e.g. for a new volume."""
+        self.split.setChecked(False)
+        self.count.clear()
+        self.each.clear()
+
     def clear_processing(self) -> None:
         self.processing.clear()

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from biobank_desktop.core.domain.errors import ConflictError
 from biobank_desktop.core.services.aliquoting import (
     AliquotOutcome,
     AliquotRequest,
@@ -345,10 +346,27 @@ class ParentView(QWidget):
 
         def failed(exc: BaseException) -> None:
             self.busy = False
+            if isinstance(exc, ConflictError) and protocol is None:
+                self._changed_meanwhile(info.sample_code)
+                return
             self._update()
             self.page.show_error(exc)
 
         run_write(self.page, work, on_done=done, on_error=failed, title=self.tr("Aliquoting"))
+
+    def _changed_meanwhile(self, code: str) -> None:
+        """Another workstation drew from the parent first: nothing was written. The numbers typed were for the
+        old volume (split evenly would silently recalculate to tiny shares): they are cleared, the parent read
+        again, and the banner says what it holds now."""
+        self.form.reset_numbers()
+
+        def said(_status: str, _text: str) -> None:
+            held = volume(self.info.volume_ul) if self.info is not None else DASH
+            self.page.banner.show_message(self.tr(
+                "{code} was changed on another workstation meanwhile: it now holds {volume}. Nothing was written. "
+                "Type again how many children and how much each.").format(code=code, volume=held), "error")
+
+        self.load_parent(code, said)
 
     def _done(self, outcome: AliquotOutcome) -> None:
         parent = outcome.parents[0]
