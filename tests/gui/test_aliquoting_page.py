@@ -118,6 +118,33 @@ def test_aliquots_go_to_the_scanned_box_and_the_map_shows_where(qtbot, gui_servi
     assert result.print_button.isEnabled()  # the labels were queued; printing is offered
 
 
+@pytest.fixture
+def themed(qapp):
+    """The application's own look (its fonts and glove-sized fields): what is cut at 1280×720 shows only with it."""
+    from biobank_desktop.ui.theme import apply_theme
+
+    style, palette, font, sheet = qapp.style().name(), qapp.palette(), qapp.font(), qapp.styleSheet()
+    apply_theme(qapp)
+    yield
+    qapp.setStyleSheet(sheet)
+    qapp.setPalette(palette)
+    qapp.setFont(font)
+    qapp.setStyle(style)
+
+
+def test_the_parent_id_keeps_its_check_character_at_1280x720(qtbot, gui_services, tech, open_window, themed) -> None:
+    parent = make_parent(gui_services, tech, 9000, sample_type="BLD")
+    window, page = _page(qtbot, open_window, gui_services, tech)
+    window.showNormal()
+    window.resize(1280, 720)
+    _scan_parent(qtbot, page, parent)
+    for _ in range(3):
+        QApplication.processEvents()
+    shown = page.one.fact_labels["sample_code"]
+    assert shown.text() == parent
+    assert shown.contentsRect().width() >= shown.fontMetrics().horizontalAdvance(parent)  # all of it, to the end
+
+
 def test_a_derivative_asks_for_its_processing_and_refuses_a_spin_ending_before_it_started(
         qtbot, gui_services, tech, open_window) -> None:
     parent = make_parent(gui_services, tech, 4000, sample_type="BLD")

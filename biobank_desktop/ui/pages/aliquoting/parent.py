@@ -46,6 +46,7 @@ from biobank_desktop.ui.widgets.scan_field import ScanField
 AnswerFn = Callable[[str, str], None]
 FACTS = (("sample_code", "Parent"), ("type", "Type"), ("volume", "Available"), ("status", "Status"),
          ("position", "Position"), ("sprec", "SPREC"), ("children", "Children so far"))
+ID_FACTS = ("sample_code",)
 
 
 class ParentView(QWidget):
@@ -83,10 +84,15 @@ class ParentView(QWidget):
         facts.setVerticalSpacing(6)
         self.fact_labels: dict[str, QLabel] = {}
         for i, (key, caption) in enumerate(FACTS):
-            value = label(DASH, "value", wrap=True, selectable=True)
+            # an ID is never cut: it does not wrap (a wrapped label would clip its end), so the box grows to it
+            value = label(DASH, "value", wrap=key not in ID_FACTS, selectable=True)
             value.setObjectName(f"fact_{key}")
-            facts.addWidget(label(self.tr(caption), "fieldname"), i, 0, Qt.AlignmentFlag.AlignTop)
-            facts.addWidget(value, i, 1)
+            if key in ID_FACTS:  # the whole width of the box, never cut: the group's title says what it is
+                value.setStyleSheet("font-size: 13pt;")
+                facts.addWidget(value, i, 0, 1, 2)
+            else:
+                facts.addWidget(label(self.tr(caption), "fieldname"), i, 0, Qt.AlignmentFlag.AlignTop)
+                facts.addWidget(value, i, 1)
             self.fact_labels[key] = value
         self.refusal = label("", wrap=True)
         self.refusal.setObjectName("parentRefusal")

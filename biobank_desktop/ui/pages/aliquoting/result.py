@@ -50,6 +50,7 @@ def child_table(name: str) -> QTableWidget:
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.verticalHeader().hide()
+    table.setTextElideMode(Qt.TextElideMode.ElideLeft)  # an ID loses its start, never its check character
     table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
     table.setAlternatingRowColors(True)
     header = table.horizontalHeader()
