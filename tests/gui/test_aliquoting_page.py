@@ -145,6 +145,37 @@ def test_the_parent_id_keeps_its_check_character_at_1280x720(qtbot, gui_services
     assert shown.contentsRect().width() >= shown.fontMetrics().horizontalAdvance(parent)  # all of it, to the end
 
 
+def test_the_happy_path_without_the_mouse_box_enter_then_ctrl_enter(qtbot, gui_services, tree, tech, open_window,
+                                                                    themed) -> None:
+    parent = make_parent(gui_services, tech, 9000, box=tree.box)
+    window, page = _page(qtbot, open_window, gui_services, tech)
+    window.showNormal()
+    window.resize(1280, 720)
+    _scan_parent(qtbot, page, parent)
+    one = page.one
+    assert not one.form.reason_label.isVisible()  # nothing typed yet: no red "Write how many children"
+    assert not one.ok_button.isEnabled() and "how many" in one.ok_button.toolTip()
+    for _ in range(3):
+        QApplication.processEvents()
+    # the box field is in sight at 1280×720 without scrolling
+    assert one.box.visibleRegion().boundingRect().size() == one.box.size()
+    assert "Ctrl+Enter" in one.ok_button.text()
+    _type(qtbot, one.form.count, "2")
+    assert one.form.reason_label.isVisible() and "volume" in one.form.reason_label.text()
+    _type(qtbot, one.form.each, "0,5 mL")
+    one.print_after.setChecked(False)
+    _scan(qtbot, one.box, parent)  # a tube is not a box: said, and not taken as the parent either
+    qtbot.waitUntil(lambda: "is not a box" in page.banner.message, timeout=WAIT)
+    assert one.info is not None and one.info.sample_code == parent
+    _scan(qtbot, one.box, tree.box2)
+    qtbot.waitUntil(lambda: f"go to box {tree.box2}" in page.banner.message, timeout=WAIT)
+    window.activateWindow()  # a shortcut reaches the active window only
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=WAIT)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: one.result.outcome is not None, timeout=WAIT)
+    assert {c.box_code for c in one.result.outcome.children} == {tree.box2}
+
+
 def test_a_derivative_asks_for_its_processing_and_refuses_a_spin_ending_before_it_started(
         qtbot, gui_services, tech, open_window) -> None:
     parent = make_parent(gui_services, tech, 4000, sample_type="BLD")

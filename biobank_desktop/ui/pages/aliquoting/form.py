@@ -274,7 +274,9 @@ class AliquotForm(QWidget):
         colour, background = ("#a4161a", "#fde7e7") if over else ("#17703a", "#e3f4e8")
         self.sum_label.setStyleSheet(f"QLabel#aliquotSum {{ font-size: 13pt; color: {colour}; background: "
                                      f"{background}; padding: 6px 10px; border-radius: 6px; }}")
-        self.reason_label.setText(self.problem() if self.info is not None else "")
+        typed = any(edit.text().strip() for edit in (self.count, self.each, self.dead))
+        # nothing typed yet: no red reason (the Aliquot button's tooltip still says what is missing)
+        self.reason_label.setText(self.problem() if self.info is not None and (typed or self.info.refusal) else "")
         self.reason_label.setVisible(bool(self.reason_label.text()))
         self.changed.emit()
 
