@@ -176,6 +176,20 @@ def test_the_happy_path_without_the_mouse_box_enter_then_ctrl_enter(qtbot, gui_s
     assert {c.box_code for c in one.result.outcome.children} == {tree.box2}
 
 
+def test_the_tab_scan_field_names_the_parent_loaded_from_elsewhere(qtbot, gui_services, tech, open_window) -> None:
+    first = make_parent(gui_services, tech, 1000, participant="P-1")
+    second = make_parent(gui_services, tech, 1000, participant="P-2")
+    window, page = _page(qtbot, open_window, gui_services, tech)
+    _scan_parent(qtbot, page, first)
+    assert page.one.scan.edit.text() == first
+    window.scan.edit.setText(second)  # the window's scan field
+    qtbot.keyClick(window.scan.edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.one.info is not None and page.one.info.sample_code == second, timeout=WAIT)
+    assert page.one.scan.edit.text() == second and page.one.scan.edit.selectedText() == second
+    page.one.next_parent()
+    assert page.one.scan.edit.text() == ""
+
+
 def test_a_derivative_asks_for_its_processing_and_refuses_a_spin_ending_before_it_started(
         qtbot, gui_services, tech, open_window) -> None:
     parent = make_parent(gui_services, tech, 4000, sample_type="BLD")

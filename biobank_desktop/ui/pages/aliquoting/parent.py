@@ -275,6 +275,7 @@ class ParentView(QWidget):
         self.info = info
         if protocols is not None:
             self.protocols = protocols
+        self._show_scanned(info)
         self._show_facts(info)
         self.form.set_parent(info)
         self.protocol.blockSignals(True)
@@ -289,6 +290,18 @@ class ParentView(QWidget):
             self.pending_protocol = None
         self.protocol.blockSignals(False)
         self._protocol_chosen()
+
+    def _show_scanned(self, info: ParentInfo | None) -> None:
+        """The tab's scan field names the parent shown (selected: the next scan replaces it), also when it came
+        from the window's field or Search; empty without a parent. Never while the technician types in it."""
+        edit = self.scan.edit
+        if edit.hasFocus() and info is not None and edit.text().strip() not in ("", info.sample_code):
+            return
+        if info is None:
+            edit.clear()
+        elif edit.text().strip() != info.sample_code:
+            edit.setText(info.sample_code)
+        edit.selectAll()
 
     def _show_facts(self, info: ParentInfo | None) -> None:
         f = self.fact_labels
