@@ -168,7 +168,8 @@ def test_not_enough_free_positions_says_how_many_are_missing_and_writes_nothing(
     with pytest.raises(BiobankError) as caught:
         services.aliquoting.aliquot(technician, AliquotRequest.simple(parent, 5, "100 µL", box=tree.box2))
     # 3 positions are free, but a parent's 5 children stay together in one box: 5 are missing.
-    assert caught.value.message.startswith("Not enough free positions: 5 more free position(s) are needed")
+    assert caught.value.message == ("Not enough free positions: 5 positions needed, 3 free: 2 more needed (a parent's "
+                                    "children stay together in one box).")
     assert counts(services) == before and volume_of(services, parent) == 1000
 
 
