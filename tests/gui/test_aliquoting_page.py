@@ -190,6 +190,26 @@ def test_the_tab_scan_field_names_the_parent_loaded_from_elsewhere(qtbot, gui_se
     assert page.one.scan.edit.text() == ""
 
 
+def test_the_over_draw_reason_is_whole_and_in_the_separator_typed(qtbot, gui_services, tech, open_window,
+                                                                   themed) -> None:
+    parent = make_parent(gui_services, tech, 9000)
+    window, page = _page(qtbot, open_window, gui_services, tech)
+    window.showNormal()
+    window.resize(1280, 720)
+    _scan_parent(qtbot, page, parent)
+    form = page.one.form
+    _type(qtbot, form.count, "6")
+    _type(qtbot, form.dead, "0,2 mL")
+    _type(qtbot, form.each, "2 mL")  # no separator in this one: the comma typed before
+    for _ in range(3):
+        QApplication.processEvents()
+    reason = form.reason_label
+    assert reason.text() == "Over-draw: the tube holds 9,00 mL; 6 × 2,00 mL + 0,20 mL dead volume need 12,20 mL."
+    assert form.arithmetic == "available 9,00 mL − 6 × 2,00 mL − 0,20 mL dead = 3,20 mL too little"
+    assert reason.visibleRegion().boundingRect().width() == reason.width()  # not cut by the form's right edge
+    assert reason.height() >= reason.heightForWidth(reason.width())  # wrapped, every line shown
+
+
 def test_a_derivative_asks_for_its_processing_and_refuses_a_spin_ending_before_it_started(
         qtbot, gui_services, tech, open_window) -> None:
     parent = make_parent(gui_services, tech, 4000, sample_type="BLD")

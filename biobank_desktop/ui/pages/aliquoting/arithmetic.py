@@ -42,17 +42,22 @@ class Units:
 
 
 def units_of(text: str, fallback: Units | None = None) -> Units:
-    """The unit and decimal separator of a typed volume ('0,5 ml' -> mL with a comma); ``fallback`` when the
-    text names no unit."""
+    """The unit and decimal separator of a typed volume ('0,5 ml' -> mL with a comma); ``fallback``'s unit when
+    the text names none, its separator when the text has none ('2 mL')."""
     stripped = text.strip()
-    comma = "," in stripped and "." not in stripped
+    if "," in stripped and "." not in stripped:
+        comma = True
+    elif "." in stripped:
+        comma = False
+    else:  # no separator typed here ('2 mL'): the one used before
+        comma = fallback.comma if fallback is not None else False
     tail = re.sub(r"^[+\-0-9.,\s]*", "", stripped).strip()
     try:
         unit = canonical_unit(tail) if tail else None
     except ValidationError:
         unit = None
     if unit is None:
-        return fallback or Units(comma=comma)
+        return Units(fallback.unit, comma) if fallback is not None else Units(comma=comma)
     return Units(unit, comma)
 
 
@@ -137,8 +142,9 @@ def draw(available: Decimal, count_text: str, each_text: str, dead_text: str, *,
         return Draw(available, count, None, dead, units, message + hint)
     result = Draw(available, count, each, dead, units)
     if result.left < 0:
-        return Draw(available, count, each, dead, units, tr(_CTX, "Over-draw: the tube holds {available}, "
-                                                             "{n} × {each} + {dead} dead needs {needed}.").format(
-            available=units.show(available), n=count, each=units.show(each), dead=units.show(dead),
-            needed=units.show(result.drawn + dead)))
+        needs = (tr(_CTX, "{n} × {each} + {dead} dead volume need {needed}") if dead else
+                 tr(_CTX, "{n} × {each} need {needed}")).format(n=count, each=units.show(each), dead=units.show(dead),
+                                                               needed=units.show(result.drawn + dead))
+        return Draw(available, count, each, dead, units, tr(_CTX, "Over-draw: the tube holds {available}; {needs}."
+                                                             ).format(available=units.show(available), needs=needs))
     return result

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QLocale, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -211,6 +211,7 @@ class AliquotForm(QWidget):
         self.child_type.currentIndexChanged.connect(self._type_chosen)
         self.processing.changed.connect(self._update)
         self._draw: Draw | None = None
+        self._comma = QLocale().decimalPoint() == ","
         self._update()
 
     # -- the parent --------------------------------------------------------------------------------------------
@@ -238,8 +239,15 @@ class AliquotForm(QWidget):
         return self.info.volume_ul if self.info is not None and self.info.volume_ul is not None else Decimal(0)
 
     def units(self) -> Units:
-        """The parent's volume in mL from 1 mL up, else µL, until the technician types a unit."""
-        return Units("mL" if self.available() >= 1000 else "µL")
+        """The parent's volume in mL from 1 mL up, else µL, until the technician types a unit; the decimal
+        separator last typed here (at first the workstation's)."""
+        for edit in (self.each, self.dead):
+            text = edit.text()
+            if "," in text and "." not in text:
+                self._comma = True
+            elif "." in text:
+                self._comma = False
+        return Units("mL" if self.available() >= 1000 else "µL", self._comma)
 
     def chosen_type(self) -> str | None:
         data = self.child_type.currentData()
