@@ -210,6 +210,29 @@ def test_the_over_draw_reason_is_whole_and_in_the_separator_typed(qtbot, gui_ser
     assert reason.height() >= reason.heightForWidth(reason.width())  # wrapped, every line shown
 
 
+def test_split_evenly_uses_the_parent_up_exactly_and_shows_no_stale_volume(qtbot, gui_services, tech,
+                                                                          open_window) -> None:
+    parent = make_parent(gui_services, tech, 700)
+    _, page = _page(qtbot, open_window, gui_services, tech)
+    _scan_parent(qtbot, page, parent)
+    form = page.one.form
+    _type(qtbot, form.count, "12")
+    _type(qtbot, form.each, "0,0001 mL")  # 0.1 µL: a typo no pipette draws
+    assert "less than the 1 µL a child may hold" in form.reason_label.text() and not page.one.ok_button.isEnabled()
+    _type(qtbot, form.each, "0,5 mL")
+    form.split.setChecked(True)
+    assert form.each.text() == "" and form.each.placeholderText() == "58,33 µL each"  # not the stale 0,5 mL
+    assert form.arithmetic == "available 700 µL − 12 × 58,33 µL − 0,04 µL dead = 0 µL left"
+    page.one.print_after.setChecked(False)
+    page.one.ok_button.click()
+    qtbot.waitUntil(lambda: page.one.result.outcome is not None, timeout=WAIT)
+    detail = gui_services.queries.detail(parent, tech)
+    assert (detail.volume_ul, detail.status) == (Decimal(0), "consumed")  # no 0.04 µL ghost left Available
+    assert {c.volume_ul for c in page.one.result.outcome.children} == {Decimal("58.33")}
+    form.split.setChecked(False)
+    assert form.each.text() == "0,5 mL"  # what was typed comes back
+
+
 def test_a_derivative_asks_for_its_processing_and_refuses_a_spin_ending_before_it_started(
         qtbot, gui_services, tech, open_window) -> None:
     parent = make_parent(gui_services, tech, 4000, sample_type="BLD")
@@ -455,7 +478,7 @@ def test_search_hands_its_selection_to_the_aliquoting_page(qtbot, gui_services, 
     ("6", "0.5 mL", "0.2 mL", False, "available 9.00 mL − 6 × 0.50 mL − 0.20 mL dead = 5.80 mL left"),
     ("6", "0,5 ml", "0", False, "available 9,00 mL − 6 × 0,50 mL = 6,00 mL left"),
     ("3", "250 uL", "", False, "available 9000 µL − 3 × 250 µL = 8250 µL left"),
-    ("7", "", "0.2 mL", True, "available 9.00 mL − 7 × 1.25714 mL − 0.20 mL dead = 0.00002 mL left"),
+    ("7", "", "0.2 mL", True, "available 9.00 mL − 7 × 1.25714 mL − 0.20002 mL dead = 0.00 mL left"),
 ])
 def test_the_sum_reads_exactly_and_answers_in_the_units_typed(count, each, dead, split, expected) -> None:
     from biobank_desktop.ui.pages.aliquoting.arithmetic import Units, draw
@@ -463,3 +486,5 @@ def test_the_sum_reads_exactly_and_answers_in_the_units_typed(count, each, dead,
     result = draw(Decimal(9000), count, each, dead, split_evenly=split, fallback=Units("mL"))
     assert (result.text(), result.ok) == (expected, True)
     assert result.drawn + result.dead + result.left == Decimal(9000)  # nothing lost to rounding
+    if split:  # what rounding leaves is dead volume: the parent is used up exactly
+        assert (result.each, result.dead, result.left) == (Decimal("1257.14"), Decimal("200.02"), Decimal(0))

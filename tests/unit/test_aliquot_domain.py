@@ -46,7 +46,24 @@ def test_split_evenly_rounds_down_so_the_children_never_hold_more_than_was_there
     plan = plan_aliquots(Decimal(1000), 3, None, dead_volume=Decimal(100))
     assert plan.split_evenly and plan.lines[0].volume_ul == Decimal("300.00")
     odd = plan_aliquots(Decimal(1000), 3)
-    assert odd.lines[0].volume_ul == Decimal("333.33") and odd.left_ul == Decimal("0.01")
+    # what rounding leaves goes to the dead volume: the parent reaches exactly 0 (and is consumed)
+    assert odd.lines[0].volume_ul == Decimal("333.33") and odd.left_ul == Decimal(0)
+    assert odd.dead_volume_ul == Decimal("0.01") and odd.drawn_ul == Decimal("999.99")
+    twelve = plan_aliquots(Decimal(700), 12, None, dead_volume=Decimal(100))
+    assert (twelve.lines[0].volume_ul, twelve.dead_volume_ul, twelve.left_ul) == (Decimal("50.00"), Decimal("100.00"),
+                                                                                  Decimal(0))
+    seven = plan_aliquots(Decimal(9000), 7, None, dead_volume=Decimal(200))
+    assert (seven.lines[0].volume_ul, seven.dead_volume_ul, seven.left_ul) == (Decimal("1257.14"), Decimal("200.02"),
+                                                                               Decimal(0))
+
+
+def test_a_child_below_one_microlitre_is_refused_with_the_reason() -> None:
+    with pytest.raises(ValidationError, match="less than the 1 µL a child may hold") as caught:
+        plan_aliquots(Decimal(1000), 12, "0,0001 mL")
+    assert caught.value.hint == "Check the unit: µL or mL."
+    with pytest.raises(ValidationError, match="less than the 1 µL a child may hold"):
+        plan_aliquots(Decimal(5), 12)  # split evenly: 0.41 µL each
+    assert plan_aliquots(Decimal(1000), 2, "1 µL").left_ul == Decimal(998)
 
 
 @pytest.mark.parametrize(("count", "volume", "words"), [

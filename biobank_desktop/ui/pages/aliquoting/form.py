@@ -212,6 +212,7 @@ class AliquotForm(QWidget):
         self.processing.changed.connect(self._update)
         self._draw: Draw | None = None
         self._comma = QLocale().decimalPoint() == ","
+        self._each_typed = ""
         self._update()
 
     # -- the parent --------------------------------------------------------------------------------------------
@@ -259,6 +260,15 @@ class AliquotForm(QWidget):
     # -- typing ------------------------------------------------------------------------------------------------
 
     def _split_toggled(self, on: bool) -> None:
+        """Split evenly: the field shows the share (never a stale volume typed before); off: what was typed."""
+        self.each.blockSignals(True)
+        if on:
+            self._each_typed = self.each.text()
+            self.each.clear()
+        else:
+            self.each.setText(self._each_typed)
+            self.each.setPlaceholderText(self.tr("e.g. 0.5 mL or 500 µL"))
+        self.each.blockSignals(False)
         self.each.setEnabled(not on)
         self._update()
 
@@ -275,8 +285,9 @@ class AliquotForm(QWidget):
         else:
             self._draw = draw(self.available(), self.count.text(), self.each.text(), self.dead.text(),
                               split_evenly=self.split.isChecked(), fallback=self.units())
-            if self.split.isChecked() and self._draw.each is not None:
-                self.each.setPlaceholderText(self._draw.units.show(self._draw.each))
+            if self.split.isChecked():
+                self.each.setPlaceholderText(self.tr("{each} each").format(each=self._draw.units.show(
+                    self._draw.each)) if self._draw.each is not None else self.tr("split evenly"))
             self.sum_label.setText(self._draw.text())
         over = self._draw is not None and self._draw.each is not None and self._draw.left < 0
         colour, background = ("#a4161a", "#fde7e7") if over else ("#17703a", "#e3f4e8")
@@ -326,6 +337,7 @@ class AliquotForm(QWidget):
         self.split.setChecked(False)
         self.count.clear()
         self.each.clear()
+        self._each_typed = ""
 
     def clear_processing(self) -> None:
         self.processing.clear()
