@@ -287,9 +287,11 @@ def test_void_from_the_result_gives_the_volume_back(qtbot, gui_services, tree, t
     page.one.print_after.setChecked(False)
     assert page.one.form.arithmetic == "available 1.00 mL − 4 × 0.25 mL = 0.00 mL left"
     page.one.box.setText(tree.box2)
+    page.one.print_after.setChecked(False)
     page.one.ok_button.click()
     qtbot.waitUntil(lambda: page.one.result.outcome is not None, timeout=WAIT)
     assert gui_services.queries.detail(parent, tech).status == "consumed"
+    assert page.one.result.print_button.isEnabled()
     page.one.result.void_button.click()
     qtbot.waitUntil(lambda: page.batches.last_dialog is not None and page.batches.last_dialog.isVisible(),
                     timeout=WAIT)
@@ -301,6 +303,12 @@ def test_void_from_the_result_gives_the_volume_back(qtbot, gui_services, tree, t
     assert gui_services.queries.detail(parent, tech).status != "consumed"
     assert all(c.sample_code is None or not c.sample_code.startswith(parent + "-")
                for c in gui_services.storage.box_map(tree.box2).cells)  # the children left their positions
+    result = page.one.result  # the screen follows: the parent has its volume, the map is empty, no Void/Print
+    qtbot.waitUntil(lambda: page.one.fact_labels["volume"].text() == "1 mL", timeout=WAIT)
+    qtbot.waitUntil(lambda: result.box is not None and not any(
+        c.sample_code and c.sample_code.startswith(parent + "-") for c in result.box.cells), timeout=WAIT)
+    assert "VOIDED" in result.heading.text()
+    assert not result.void_button.isEnabled() and not result.print_button.isEnabled()
 
 
 # -- batches -----------------------------------------------------------------------------------------------------

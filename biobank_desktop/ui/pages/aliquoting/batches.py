@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -48,6 +48,7 @@ def void_consequences(batch: BatchInfo) -> str:
 
 
 class BatchesView(QWidget):
+    batch_voided = Signal(int)  # after the void was written (the results showing it are refreshed)
     """See the module docstring."""
 
     def __init__(self, page: WritingPage, session: UiSession, parent: QWidget | None = None) -> None:
@@ -143,7 +144,11 @@ class BatchesView(QWidget):
 
         def accepted() -> None:
             reason = dialog.reason_text()
-            run_write(self.page, lambda: aliquoting.void(actor, batch.id, reason), on_done=lambda _c: self.reload(),
+            def done(_changes: object) -> None:
+                self.reload()
+                self.batch_voided.emit(batch.id)
+
+            run_write(self.page, lambda: aliquoting.void(actor, batch.id, reason), on_done=done,
                       done_message=self.tr("Batch {id} is void: its children left their positions, the parents have "
                                            "their volume back.").format(id=batch.id))
 
