@@ -345,6 +345,9 @@ def test_a_batch_says_which_parents_do_not_fit_before_anything_is_written(qtbot,
     assert len(batch.result.outcome.children) == 6
     assert all(gui_services.queries.detail(p, tech).volume_ul == Decimal(400) for p in fits)
     assert batch.result.boxes.text().startswith(tree.box2)
+    batch.shipment.setText("SH-2026-00002")  # what the list came from, the last time
+    batch.result.next_button.click()  # Another batch: an empty list, and nothing says it came from somewhere
+    assert batch.parents == [] and batch.shipment.text() == "" and batch.scan.edit.text() == ""
 
 
 def test_cancelling_a_batch_leaves_nothing(qtbot, gui_services, tree, tech, open_window, hold, runner) -> None:
