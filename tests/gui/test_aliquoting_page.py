@@ -118,6 +118,121 @@ def test_aliquots_go_to_the_scanned_box_and_the_map_shows_where(qtbot, gui_servi
     assert result.print_button.isEnabled()  # the labels were queued; printing is offered
 
 
+@pytest.fixture
+def themed(qapp):
+    """The application's own look (its fonts and glove-sized fields): what is cut at 1280×720 shows only with it."""
+    from biobank_desktop.ui.theme import apply_theme
+
+    style, palette, font, sheet = qapp.style().name(), qapp.palette(), qapp.font(), qapp.styleSheet()
+    apply_theme(qapp)
+    yield
+    qapp.setStyleSheet(sheet)
+    qapp.setPalette(palette)
+    qapp.setFont(font)
+    qapp.setStyle(style)
+
+
+def test_the_parent_id_keeps_its_check_character_at_1280x720(qtbot, gui_services, tech, open_window, themed) -> None:
+    parent = make_parent(gui_services, tech, 9000, sample_type="BLD")
+    window, page = _page(qtbot, open_window, gui_services, tech)
+    window.showNormal()
+    window.resize(1280, 720)
+    _scan_parent(qtbot, page, parent)
+    for _ in range(3):
+        QApplication.processEvents()
+    shown = page.one.fact_labels["sample_code"]
+    assert shown.text() == parent
+    assert shown.contentsRect().width() >= shown.fontMetrics().horizontalAdvance(parent)  # all of it, to the end
+
+
+def test_the_happy_path_without_the_mouse_box_enter_then_ctrl_enter(qtbot, gui_services, tree, tech, open_window,
+                                                                    themed) -> None:
+    parent = make_parent(gui_services, tech, 9000, box=tree.box)
+    window, page = _page(qtbot, open_window, gui_services, tech)
+    window.showNormal()
+    window.resize(1280, 720)
+    _scan_parent(qtbot, page, parent)
+    one = page.one
+    assert not one.form.reason_label.isVisible()  # nothing typed yet: no red "Write how many children"
+    assert not one.ok_button.isEnabled() and "how many" in one.ok_button.toolTip()
+    for _ in range(3):
+        QApplication.processEvents()
+    # the box field is in sight at 1280×720 without scrolling
+    assert one.box.visibleRegion().boundingRect().size() == one.box.size()
+    assert "Ctrl+Enter" in one.ok_button.text()
+    _type(qtbot, one.form.count, "2")
+    assert one.form.reason_label.isVisible() and "volume" in one.form.reason_label.text()
+    _type(qtbot, one.form.each, "0,5 mL")
+    one.print_after.setChecked(False)
+    _scan(qtbot, one.box, parent)  # a tube is not a box: said, and not taken as the parent either
+    qtbot.waitUntil(lambda: "is not a box" in page.banner.message, timeout=WAIT)
+    assert one.info is not None and one.info.sample_code == parent
+    _scan(qtbot, one.box, tree.box2)
+    qtbot.waitUntil(lambda: f"go to box {tree.box2}" in page.banner.message, timeout=WAIT)
+    window.activateWindow()  # a shortcut reaches the active window only
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=WAIT)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: one.result.outcome is not None, timeout=WAIT)
+    assert {c.box_code for c in one.result.outcome.children} == {tree.box2}
+
+
+def test_the_tab_scan_field_names_the_parent_loaded_from_elsewhere(qtbot, gui_services, tech, open_window) -> None:
+    first = make_parent(gui_services, tech, 1000, participant="P-1")
+    second = make_parent(gui_services, tech, 1000, participant="P-2")
+    window, page = _page(qtbot, open_window, gui_services, tech)
+    _scan_parent(qtbot, page, first)
+    assert page.one.scan.edit.text() == first
+    window.scan.edit.setText(second)  # the window's scan field
+    qtbot.keyClick(window.scan.edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.one.info is not None and page.one.info.sample_code == second, timeout=WAIT)
+    assert page.one.scan.edit.text() == second and page.one.scan.edit.selectedText() == second
+    page.one.next_parent()
+    assert page.one.scan.edit.text() == ""
+
+
+def test_the_over_draw_reason_is_whole_and_in_the_separator_typed(qtbot, gui_services, tech, open_window,
+                                                                   themed) -> None:
+    parent = make_parent(gui_services, tech, 9000)
+    window, page = _page(qtbot, open_window, gui_services, tech)
+    window.showNormal()
+    window.resize(1280, 720)
+    _scan_parent(qtbot, page, parent)
+    form = page.one.form
+    _type(qtbot, form.count, "6")
+    _type(qtbot, form.dead, "0,2 mL")
+    _type(qtbot, form.each, "2 mL")  # no separator in this one: the comma typed before
+    for _ in range(3):
+        QApplication.processEvents()
+    reason = form.reason_label
+    assert reason.text() == "Over-draw: the tube holds 9,00 mL; 6 × 2,00 mL + 0,20 mL dead volume need 12,20 mL."
+    assert form.arithmetic == "available 9,00 mL − 6 × 2,00 mL − 0,20 mL dead = 3,20 mL too little"
+    assert reason.visibleRegion().boundingRect().width() == reason.width()  # not cut by the form's right edge
+    assert reason.height() >= reason.heightForWidth(reason.width())  # wrapped, every line shown
+
+
+def test_split_evenly_uses_the_parent_up_exactly_and_shows_no_stale_volume(qtbot, gui_services, tech,
+                                                                          open_window) -> None:
+    parent = make_parent(gui_services, tech, 700)
+    _, page = _page(qtbot, open_window, gui_services, tech)
+    _scan_parent(qtbot, page, parent)
+    form = page.one.form
+    _type(qtbot, form.count, "12")
+    _type(qtbot, form.each, "0,0001 mL")  # 0.1 µL: a typo no pipette draws
+    assert "less than the 1 µL a child may hold" in form.reason_label.text() and not page.one.ok_button.isEnabled()
+    _type(qtbot, form.each, "0,5 mL")
+    form.split.setChecked(True)
+    assert form.each.text() == "" and form.each.placeholderText() == "58,33 µL each"  # not the stale 0,5 mL
+    assert form.arithmetic == "available 700 µL − 12 × 58,33 µL − 0,04 µL dead = 0 µL left"
+    page.one.print_after.setChecked(False)
+    page.one.ok_button.click()
+    qtbot.waitUntil(lambda: page.one.result.outcome is not None, timeout=WAIT)
+    detail = gui_services.queries.detail(parent, tech)
+    assert (detail.volume_ul, detail.status) == (Decimal(0), "consumed")  # no 0.04 µL ghost left Available
+    assert {c.volume_ul for c in page.one.result.outcome.children} == {Decimal("58.33")}
+    form.split.setChecked(False)
+    assert form.each.text() == "0,5 mL"  # what was typed comes back
+
+
 def test_a_derivative_asks_for_its_processing_and_refuses_a_spin_ending_before_it_started(
         qtbot, gui_services, tech, open_window) -> None:
     parent = make_parent(gui_services, tech, 4000, sample_type="BLD")
@@ -143,6 +258,26 @@ def test_a_derivative_asks_for_its_processing_and_refuses_a_spin_ending_before_i
     assert child.centrifuged_at is not None  # its own spin was recorded (start and END), not the parent's
 
 
+def test_a_spin_time_in_the_future_is_refused_with_the_reason(qtbot, gui_services, tech, open_window) -> None:
+    import datetime as dt
+
+    parent = make_parent(gui_services, tech, 4000, sample_type="BLD")
+    _, page = _page(qtbot, open_window, gui_services, tech)
+    _scan_parent(qtbot, page, parent)
+    form = page.one.form
+    form.child_type.setCurrentIndex(form.child_type.findData("PL1"))
+    _type(qtbot, form.count, "2")
+    _type(qtbot, form.each, "1 mL")
+    later = dt.datetime.now() + dt.timedelta(hours=5, minutes=42)  # 23:00 typed at 17:18
+    _type(qtbot, form.processing.spin_start.edit, later.strftime("%Y-%m-%d %H:%M"))
+    _type(qtbot, form.processing.spin_end.edit, (later + dt.timedelta(minutes=10)).strftime("%Y-%m-%d %H:%M"))
+    assert not page.one.ok_button.isEnabled()
+    assert "in the future" in form.reason_label.text()
+    form.processing.spin_start.set_now()
+    form.processing.spin_end.clear()
+    assert page.one.ok_button.isEnabled()
+
+
 def test_void_from_the_result_gives_the_volume_back(qtbot, gui_services, tree, tech, open_window) -> None:
     parent = make_parent(gui_services, tech, 1000, box=tree.box)
     _, page = _page(qtbot, open_window, gui_services, tech)
@@ -152,9 +287,11 @@ def test_void_from_the_result_gives_the_volume_back(qtbot, gui_services, tree, t
     page.one.print_after.setChecked(False)
     assert page.one.form.arithmetic == "available 1.00 mL − 4 × 0.25 mL = 0.00 mL left"
     page.one.box.setText(tree.box2)
+    page.one.print_after.setChecked(False)
     page.one.ok_button.click()
     qtbot.waitUntil(lambda: page.one.result.outcome is not None, timeout=WAIT)
     assert gui_services.queries.detail(parent, tech).status == "consumed"
+    assert page.one.result.print_button.isEnabled()
     page.one.result.void_button.click()
     qtbot.waitUntil(lambda: page.batches.last_dialog is not None and page.batches.last_dialog.isVisible(),
                     timeout=WAIT)
@@ -166,6 +303,12 @@ def test_void_from_the_result_gives_the_volume_back(qtbot, gui_services, tree, t
     assert gui_services.queries.detail(parent, tech).status != "consumed"
     assert all(c.sample_code is None or not c.sample_code.startswith(parent + "-")
                for c in gui_services.storage.box_map(tree.box2).cells)  # the children left their positions
+    result = page.one.result  # the screen follows: the parent has its volume, the map is empty, no Void/Print
+    qtbot.waitUntil(lambda: page.one.fact_labels["volume"].text() == "1 mL", timeout=WAIT)
+    qtbot.waitUntil(lambda: result.box is not None and not any(
+        c.sample_code and c.sample_code.startswith(parent + "-") for c in result.box.cells), timeout=WAIT)
+    assert "VOIDED" in result.heading.text()
+    assert not result.void_button.isEnabled() and not result.print_button.isEnabled()
 
 
 # -- batches -----------------------------------------------------------------------------------------------------
@@ -202,6 +345,9 @@ def test_a_batch_says_which_parents_do_not_fit_before_anything_is_written(qtbot,
     assert len(batch.result.outcome.children) == 6
     assert all(gui_services.queries.detail(p, tech).volume_ul == Decimal(400) for p in fits)
     assert batch.result.boxes.text().startswith(tree.box2)
+    batch.shipment.setText("SH-2026-00002")  # what the list came from, the last time
+    batch.result.next_button.click()  # Another batch: an empty list, and nothing says it came from somewhere
+    assert batch.parents == [] and batch.shipment.text() == "" and batch.scan.edit.text() == ""
 
 
 def test_cancelling_a_batch_leaves_nothing(qtbot, gui_services, tree, tech, open_window, hold, runner) -> None:
@@ -303,6 +449,27 @@ def test_a_change_from_elsewhere_refreshes_the_parent_shown(qtbot, gui_services,
     assert not page.one.ok_button.isEnabled()
 
 
+def test_a_draw_refused_because_another_workstation_drew_first_resets_the_numbers(
+        qtbot, gui_services, tech, open_window) -> None:
+    from biobank_desktop.core.services.aliquoting import AliquotRequest
+
+    parent = make_parent(gui_services, tech, 1000)
+    _, page = _page(qtbot, open_window, gui_services, tech)
+    _scan_parent(qtbot, page, parent)
+    _type(qtbot, page.one.form.count, "12")
+    page.one.form.split.setChecked(True)
+    page.one.print_after.setChecked(False)
+    assert page.one.ok_button.isEnabled()
+    gui_services.aliquoting.aliquot(tech, AliquotRequest.simple(parent, 2, "300 µL"))  # no event: elsewhere
+    page.one.ok_button.click()
+    qtbot.waitUntil(lambda: "now holds 400 µL" in page.banner.message, timeout=WAIT)
+    form = page.one.form
+    assert (form.count.text(), form.each.text(), form.split.isChecked()) == ("", "", False)
+    assert not page.one.ok_button.isEnabled()
+    assert page.one.fact_labels["volume"].text() == "400 µL"
+    assert len(gui_services.queries.detail(parent, tech).children) == 2  # nothing written by the refused draw
+
+
 def test_search_hands_its_selection_to_the_aliquoting_page(qtbot, gui_services, tech, open_window) -> None:
     codes = [make_parent(gui_services, tech, 1000, participant=f"S-{i}") for i in range(3)]
     window = open_window(gui_services, tech)
@@ -322,7 +489,7 @@ def test_search_hands_its_selection_to_the_aliquoting_page(qtbot, gui_services, 
     ("6", "0.5 mL", "0.2 mL", False, "available 9.00 mL − 6 × 0.50 mL − 0.20 mL dead = 5.80 mL left"),
     ("6", "0,5 ml", "0", False, "available 9,00 mL − 6 × 0,50 mL = 6,00 mL left"),
     ("3", "250 uL", "", False, "available 9000 µL − 3 × 250 µL = 8250 µL left"),
-    ("7", "", "0.2 mL", True, "available 9.00 mL − 7 × 1.25714 mL − 0.20 mL dead = 0.00002 mL left"),
+    ("7", "", "0.2 mL", True, "available 9.00 mL − 7 × 1.25714 mL − 0.20002 mL dead = 0.00 mL left"),
 ])
 def test_the_sum_reads_exactly_and_answers_in_the_units_typed(count, each, dead, split, expected) -> None:
     from biobank_desktop.ui.pages.aliquoting.arithmetic import Units, draw
@@ -330,3 +497,5 @@ def test_the_sum_reads_exactly_and_answers_in_the_units_typed(count, each, dead,
     result = draw(Decimal(9000), count, each, dead, split_evenly=split, fallback=Units("mL"))
     assert (result.text(), result.ok) == (expected, True)
     assert result.drawn + result.dead + result.left == Decimal(9000)  # nothing lost to rounding
+    if split:  # what rounding leaves is dead volume: the parent is used up exactly
+        assert (result.each, result.dead, result.left) == (Decimal("1257.14"), Decimal("200.02"), Decimal(0))

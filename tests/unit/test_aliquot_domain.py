@@ -21,6 +21,7 @@ from biobank_desktop.core.domain.derivation import (
     Step,
     allowed_children,
     check_child_type,
+    check_processing_times,
     child_pre_analytics,
     parent_was_spun,
 )
@@ -49,7 +50,24 @@ def test_split_evenly_rounds_down_so_the_children_never_hold_more_than_was_there
     plan = plan_aliquots(Decimal(1000), 3, None, dead_volume=Decimal(100))
     assert plan.split_evenly and plan.lines[0].volume_ul == Decimal("300.00")
     odd = plan_aliquots(Decimal(1000), 3)
-    assert odd.lines[0].volume_ul == Decimal("333.33") and odd.left_ul == Decimal("0.01")
+    # what rounding leaves goes to the dead volume: the parent reaches exactly 0 (and is consumed)
+    assert odd.lines[0].volume_ul == Decimal("333.33") and odd.left_ul == Decimal(0)
+    assert odd.dead_volume_ul == Decimal("0.01") and odd.drawn_ul == Decimal("999.99")
+    twelve = plan_aliquots(Decimal(700), 12, None, dead_volume=Decimal(100))
+    assert (twelve.lines[0].volume_ul, twelve.dead_volume_ul, twelve.left_ul) == (Decimal("50.00"), Decimal("100.00"),
+                                                                                  Decimal(0))
+    seven = plan_aliquots(Decimal(9000), 7, None, dead_volume=Decimal(200))
+    assert (seven.lines[0].volume_ul, seven.dead_volume_ul, seven.left_ul) == (Decimal("1257.14"), Decimal("200.02"),
+                                                                               Decimal(0))
+
+
+def test_a_child_below_one_microlitre_is_refused_with_the_reason() -> None:
+    with pytest.raises(ValidationError, match="less than the 1 µL a child may hold") as caught:
+        plan_aliquots(Decimal(1000), 12, "0,0001 mL")
+    assert caught.value.hint == "Check the unit: µL or mL."
+    with pytest.raises(ValidationError, match="less than the 1 µL a child may hold"):
+        plan_aliquots(Decimal(5), 12)  # split evenly: 0.41 µL each
+    assert plan_aliquots(Decimal(1000), 2, "1 µL").left_ul == Decimal(998)
 
 
 @pytest.mark.parametrize(("count", "volume", "words"), [
@@ -238,3 +256,21 @@ def test_a_second_spin_without_its_end_says_which_start_element_6_was_timed_from
     assert child.sprec_code == "PL2-PED-A-B-D-X-X"
     assert child.elements[5].origin == "unknown" and "was not recorded" in child.elements[5].why
     assert (child.centrifuged_at, child.centrifugation_ended_at) == (t(10, 0), None)
+
+
+def test_a_processing_time_in_the_future_or_before_collection_is_refused() -> None:
+    now = dt.datetime.now(dt.UTC)
+    fresh = ParentPreAnalytics("BLD", "fluid", None, "3.0", "PED", now - dt.timedelta(hours=8), None, None, None,
+                               "RT", None, None, None)
+    future = DerivativeProcessing(centrifuged_at=now + dt.timedelta(hours=5, minutes=42),
+                                  centrifugation_ended_at=now + dt.timedelta(hours=5, minutes=52), centrifugation="B")
+    with pytest.raises(ValidationError, match="in the future") as caught:
+        child_pre_analytics(fresh, "PL1", future)
+    assert caught.value.hint is not None and "Now" in caught.value.hint
+    with pytest.raises(ValidationError, match="before the parent was collected"):
+        check_processing_times(DerivativeProcessing(frozen_at=now - dt.timedelta(hours=9)), fresh.collected_at)
+    # a time typed to the minute, the bench clock a minute ahead: accepted
+    check_processing_times(DerivativeProcessing(centrifuged_at=now + dt.timedelta(minutes=1)), fresh.collected_at)
+    assert child_pre_analytics(fresh, "PL1", DerivativeProcessing(
+        centrifuged_at=now - dt.timedelta(hours=1), centrifugation_ended_at=now - dt.timedelta(minutes=50))).step \
+        is Step.SEPARATION

@@ -27,6 +27,8 @@ from biobank_desktop.core.domain.volumes import QUANTUM, VolumeInput, format_vol
 
 #: The most children one line (and one parent) may get at once: a plate's worth, and a guard against typos.
 MAX_CHILDREN = 384
+#: The least a child may hold: below it the volume is a typo (0,0001 mL for 0,1 mL) no pipette could draw.
+MIN_CHILD_UL = Decimal(1)
 ZERO = Decimal("0.00")
 _ZERO_TEXT = re.compile(r"\s*[+]?0*(?:[.,]0*)?\s*(?:[a-zA-Zµμ]+)?\s*")
 
@@ -122,12 +124,14 @@ def plan_aliquots(available: Decimal | None, count: int, volume: VolumeInput | N
     dead = dead_volume_ul(dead_volume, default_unit)
     if volume is None or (isinstance(volume, str) and not volume.strip()):
         share = _quantum_down((have - dead) / n) if have > dead else ZERO
-        if share <= 0:
+        if share < MIN_CHILD_UL:
             raise ValidationError(
-                f"Splitting {volume_text(have)} less {volume_text(dead)} dead volume into {n} leaves nothing "
-                "for each child.", hint="Fewer children, or a smaller dead volume.")
+                f"Splitting {volume_text(have)} less {volume_text(dead)} dead volume into {n} leaves "
+                f"{volume_text(share)} for each child, less than the {volume_text(MIN_CHILD_UL)} a child may hold.",
+                hint="Fewer children, or a smaller dead volume.")
         line = PlanLine(n, share, sample_type)
-        return AliquotPlan(have, (line,), dead, line.total_ul, have - line.total_ul - dead, split_evenly=True)
+        # what the rounding to 0.01 µL leaves is dead volume: a split tube is used up (0 left, consumed)
+        return AliquotPlan(have, (line,), have - line.total_ul, line.total_ul, ZERO, split_evenly=True)
     return plan_lines(have, [PlanLine(n, _child_volume(volume, default_unit), sample_type)],
                       dead_volume=dead, default_unit=default_unit)
 
@@ -149,6 +153,10 @@ def plan_lines(available: Decimal | None, lines: Sequence[PlanLine], *,
         _count(line.count)
         if line.volume_ul <= 0:
             raise ValidationError(f"Child volume {volume_text(line.volume_ul)} must be more than zero.")
+        if line.volume_ul < MIN_CHILD_UL:
+            raise ValidationError(f"Child volume {volume_text(line.volume_ul)} is less than the "
+                                  f"{volume_text(MIN_CHILD_UL)} a child may hold (no pipette draws less).",
+                                  hint="Check the unit: µL or mL.")
     if sum(line.count for line in lines) > MAX_CHILDREN:
         raise ValidationError(f"More than {MAX_CHILDREN} children from one parent.",
                               hint="Check the numbers of children.")
@@ -281,6 +289,6 @@ def _quantum_down(value: Decimal) -> Decimal:
     return value.quantize(QUANTUM, rounding=ROUND_DOWN)
 
 
-__all__ = ["MAX_CHILDREN", "AliquotPlan", "PlanLine", "ProtocolDefinition", "ProtocolLine", "dead_volume_ul",
-           "parse_protocol_lines", "parse_volume", "plan_aliquots", "plan_lines", "protocol_from_json",
-           "volume_text"]
+__all__ = ["MAX_CHILDREN", "MIN_CHILD_UL", "AliquotPlan", "PlanLine", "ProtocolDefinition", "ProtocolLine",
+           "dead_volume_ul", "parse_protocol_lines", "parse_volume", "plan_aliquots", "plan_lines",
+           "protocol_from_json", "volume_text"]

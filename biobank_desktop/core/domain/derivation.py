@@ -204,6 +204,7 @@ def child_pre_analytics(parent: ParentPreAnalytics, child_type: str,
     spun = parent_was_spun(parent)
     step = step_for(parent.sample_type, wanted, parent_spun=spun, material=parent.material)
     _check_order(proc)
+    check_processing_times(proc, parent.collected_at)
     if parent.material == "solid":
         return _solid_child(parent, wanted, step)
     return _FluidChild(parent, wanted, step, proc, spun).build()
@@ -235,6 +236,33 @@ def _check_order(proc: DerivativeProcessing) -> None:
         if b < a:
             raise ValidationError(f"The time of {b_name} ({b:%Y-%m-%d %H:%M:%S}) is before {a_name} "
                                   f"({a:%Y-%m-%d %H:%M:%S}).", hint="Check the times.")
+
+
+#: A clock difference tolerated between the bench's clock and this computer's (a time typed to the minute).
+CLOCK_SLACK = dt.timedelta(minutes=2)
+
+
+def check_processing_times(proc: DerivativeProcessing, collected_at: dt.datetime | None,
+                           now: dt.datetime | None = None) -> None:
+    """ValidationError for a processing time in the future (beyond :data:`CLOCK_SLACK`) or before the parent's
+    collection: a typo (23:00 for 13:00) would otherwise make a SPREC code of a delay that never happened."""
+    def utc(moment: dt.datetime) -> dt.datetime:  # a naive time (SQLite) is UTC, as stored
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+    latest = utc(now or dt.datetime.now(dt.UTC)) + CLOCK_SLACK
+    collected = None if collected_at is None else utc(collected_at)
+    for typed, name in ((proc.centrifuged_at, "The spin's start"), (proc.centrifugation_ended_at, "The spin's end"),
+                        (proc.extracted_at, "The extraction's start"), (proc.frozen_at, "Freezing")):
+        if typed is None:
+            continue
+        when = utc(typed)
+        if when > latest:
+            raise ValidationError(f"{name} ({when.astimezone():%Y-%m-%d %H:%M}) is in the future.",
+                                  hint="Write the time it really happened (as 14:05 for today), or press Now.")
+        if collected is not None and when < collected:
+            raise ValidationError(f"{name} ({when.astimezone():%Y-%m-%d %H:%M}) is before the parent was "
+                                  f"collected ({collected.astimezone():%Y-%m-%d %H:%M}).",
+                                  hint="Check the time (and the date, for work done on another day).")
 
 
 def _parts(code: str | None, width: int) -> list[str] | None:
@@ -442,6 +470,6 @@ class _FluidChild:
             post_centrifugation_temp=proc.post_centrifugation_temp)
 
 
-__all__ = ["DERIVATIVES", "EXTRACT_TYPES", "ChildPreAnalytics", "DerivativeProcessing", "ElementOrigin",
+__all__ = ["CLOCK_SLACK", "DERIVATIVES", "EXTRACT_TYPES", "ChildPreAnalytics", "DerivativeProcessing", "ElementOrigin",
            "ParentPreAnalytics", "Step", "ValidationError", "allowed_children", "check_child_type",
-           "child_pre_analytics", "parent_was_spun", "step_for"]
+           "check_processing_times", "child_pre_analytics", "parent_was_spun", "step_for"]

@@ -99,13 +99,26 @@ class SpacePlan:
     slots: tuple[Slot, ...]
     missing: int  # positions that could not be found (0: everything fits)
     refused: tuple[str, ...] = ()  # boxes left out, with the reason
+    needed: int = 0  # positions asked for
+    free: int = 0  # free positions in the boxes that may take them
+    grouped: bool = False  # some group holds several tubes (a parent's children stay together in one box)
 
     @property
     def complete(self) -> bool:
         return self.missing == 0
 
-    def shortfall(self, what: str = "tube") -> str:
-        return f"{self.missing} more free position(s) are needed; {what}s of this kind do not all fit."
+    def shortfall(self) -> str:
+        """'13 positions needed, 12 free: 1 more needed (a parent's children stay together in one box).'"""
+        together = " (a parent's children stay together in one box)" if self.grouped else ""
+        more = self.needed - self.free
+        if more > 0:
+            return f"{_n(self.needed, 'position')} needed, {self.free} free: {more} more needed{together}."
+        return (f"{_n(self.needed, 'position')} needed, {self.free} free, but {self.missing} of them find no box "
+                f"with room{together}.")
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def find_space(boxes: Sequence[BoxSpace], groups: Sequence[int], *, study: str | None = None,
@@ -130,13 +143,15 @@ def find_space(boxes: Sequence[BoxSpace], groups: Sequence[int], *, study: str |
         if free:
             usable.append((box, free))
     total = sum(groups)
+    room = sum(len(free) for _box, free in usable)
+    grouped = any(g > 1 for g in groups)
     # All in one consecutive run, when some box has one.
     for box, free in usable:
         start = _run_start(box.layout, free, set(), total, 0)
         if start is not None:
             indexes = range(start, start + total)
             slots = [_slot(box, box.layout.at_index(i), g) for i, g in zip(indexes, _group_of(groups), strict=True)]
-            return SpacePlan(tuple(slots), 0, tuple(refused))
+            return SpacePlan(tuple(slots), 0, tuple(refused), total, room, grouped)
     used: dict[int, set[Position]] = {box.box_id: set() for box, _ in usable}
     slots = []
     missing = 0
@@ -165,7 +180,7 @@ def find_space(boxes: Sequence[BoxSpace], groups: Sequence[int], *, study: str |
                     break
         if not placed:
             missing += size
-    return SpacePlan(tuple(slots), missing, tuple(refused))
+    return SpacePlan(tuple(slots), missing, tuple(refused), total, room, grouped)
 
 
 def _run_start(layout: BoxLayout, free: list[Position], used: set[Position], size: int, after: int) -> int | None:

@@ -99,6 +99,21 @@ def test_the_sample_page_explains_a_second_spins_code(services: Services, techni
     assert "end of centrifugation" in explained.elements[5].text
 
 
+def test_a_processing_time_in_the_future_or_before_collection_writes_nothing(services: Services,
+                                                                          technician: Actor) -> None:
+    from biobank_desktop.core.services.aliquoting import DerivativeProcessing
+
+    blood = make_parent(services, technician, 9000, sample_type="BLD")
+    before = counts(services)
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(hours=6)
+    for spin in (DerivativeProcessing(centrifuged_at=soon, centrifugation_ended_at=soon + dt.timedelta(minutes=10)),
+                 DerivativeProcessing(centrifuged_at=dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC))):  # 1 h early
+        with pytest.raises(ValidationError, match="in the future|before the parent was collected"):
+            services.aliquoting.aliquot(technician, AliquotRequest(blood, (ChildLine(2, "1 mL", "PL1"),),
+                                                                   processing=spin))
+    assert counts(services) == before and volume_of(services, blood) == Decimal(9000)
+
+
 def test_mixed_units_are_converted_exactly(services: Services, technician: Actor) -> None:
     parent = make_parent(services, technician, "1001.01")
     done = services.aliquoting.aliquot(technician, AliquotRequest(
@@ -201,7 +216,8 @@ def test_not_enough_free_positions_says_how_many_are_missing_and_writes_nothing(
     with pytest.raises(BiobankError) as caught:
         services.aliquoting.aliquot(technician, AliquotRequest.simple(parent, 5, "100 µL", box=tree.box2))
     # 3 positions are free, but a parent's 5 children stay together in one box: 5 are missing.
-    assert caught.value.message.startswith("Not enough free positions: 5 more free position(s) are needed")
+    assert caught.value.message == ("Not enough free positions: 5 positions needed, 3 free: 2 more needed (a parent's "
+                                    "children stay together in one box).")
     assert counts(services) == before and volume_of(services, parent) == 1000
 
 

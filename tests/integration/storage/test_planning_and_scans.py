@@ -63,7 +63,7 @@ def test_not_enough_space_says_how_many_positions_are_missing(services: Services
     services.storage.reserve_positions(technician, tree.ln2_box, all_but_one, "project X")
     codes = make_samples(services, technician, 2)
     with (UnitOfWork(services.db, technician, Permission.RECORD_SAMPLES) as uow,
-          pytest.raises(ValidationError, match=r"Not enough free positions: 1 more free position")):
+          pytest.raises(ValidationError, match=r"Not enough free positions: 2 positions needed, 1 free: 1 more")):
         services.storage.place_found_in(uow, codes, within=tree.ln2_rack)
     assert services.storage.locate(codes[0]) is None
 

@@ -141,7 +141,8 @@ def test_not_enough_space_says_how_many_are_missing() -> None:
     assert not plan.complete
     assert plan.missing == 3
     assert len(plan.slots) == 6
-    assert plan.shortfall().startswith("3 more free position(s)")
+    assert plan.shortfall() == ("9 positions needed, 8 free: 1 more needed (a parent's children stay together in "
+                                "one box).")
 
 
 def test_find_space_follows_the_box_fill_order() -> None:

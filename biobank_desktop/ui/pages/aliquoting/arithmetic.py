@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
+from biobank_desktop.core.domain.aliquot_plan import MIN_CHILD_UL
 from biobank_desktop.core.domain.errors import ValidationError
 from biobank_desktop.core.domain.volumes import QUANTUM, canonical_unit, convert, parse_volume
 from biobank_desktop.ui.formatting import tr
@@ -42,17 +43,22 @@ class Units:
 
 
 def units_of(text: str, fallback: Units | None = None) -> Units:
-    """The unit and decimal separator of a typed volume ('0,5 ml' -> mL with a comma); ``fallback`` when the
-    text names no unit."""
+    """The unit and decimal separator of a typed volume ('0,5 ml' -> mL with a comma); ``fallback``'s unit when
+    the text names none, its separator when the text has none ('2 mL')."""
     stripped = text.strip()
-    comma = "," in stripped and "." not in stripped
+    if "," in stripped and "." not in stripped:
+        comma = True
+    elif "." in stripped:
+        comma = False
+    else:  # no separator typed here ('2 mL'): the one used before
+        comma = fallback.comma if fallback is not None else False
     tail = re.sub(r"^[+\-0-9.,\s]*", "", stripped).strip()
     try:
         unit = canonical_unit(tail) if tail else None
     except ValidationError:
         unit = None
     if unit is None:
-        return fallback or Units(comma=comma)
+        return Units(fallback.unit, comma) if fallback is not None else Units(comma=comma)
     return Units(unit, comma)
 
 
@@ -103,10 +109,15 @@ class Draw:
         return line + " " + tr(_CTX, "= {left} left").format(left=show(left))
 
 
+def _too_small(each: Decimal, units: Units) -> str:
+    return tr(_CTX, "{each} per child is less than the {least} a child may hold: check the unit (µL or mL).").format(
+        each=units.show(each), least=Units("µL", units.comma).show(MIN_CHILD_UL))
+
+
 def draw(available: Decimal, count_text: str, each_text: str, dead_text: str, *, split_evenly: bool = False,
          fallback: Units | None = None) -> Draw:
     """Read the dialog's fields and check the draw. ``split_evenly``: each child gets an equal share of what is
-    above the dead volume, rounded down to 0.01 µL (what rounding leaves stays in the parent)."""
+    above the dead volume, rounded down to 0.01 µL (what rounding leaves is added to the dead volume)."""
     if each_text.strip() and not split_evenly:
         units = units_of(each_text, fallback)
     else:
@@ -121,11 +132,13 @@ def draw(available: Decimal, count_text: str, each_text: str, dead_text: str, *,
         dead = read_volume(dead_text, zero_allowed=True)
     except ValidationError as exc:
         return Draw(available, count, None, ZERO, units, tr(_CTX, "Dead volume: {0}").format(exc.message))
-    if split_evenly:
+    if split_evenly:  # what rounding leaves is dead volume: the parent is used up exactly (the service's plan)
         share = ((available - dead) / count).quantize(QUANTUM, rounding=ROUND_DOWN)
         if share <= 0:
             return Draw(available, count, None, dead, units, tr(_CTX, "Nothing to share above the dead volume."))
-        return Draw(available, count, share, dead, units)
+        if share < MIN_CHILD_UL:
+            return Draw(available, count, share, dead, units, _too_small(share, units))
+        return Draw(available, count, share, available - count * share, units)
     if each_text.strip() and not any(c.isalpha() for c in each_text):
         return Draw(available, count, None, dead, units, tr(_CTX, "Write the unit too: {0} mL or {0} µL.").format(
             each_text.strip()))
@@ -136,9 +149,12 @@ def draw(available: Decimal, count_text: str, each_text: str, dead_text: str, *,
         hint = f" {exc.hint}" if exc.hint and each_text.strip() else ""
         return Draw(available, count, None, dead, units, message + hint)
     result = Draw(available, count, each, dead, units)
+    if each < MIN_CHILD_UL:
+        return Draw(available, count, each, dead, units, _too_small(each, units))
     if result.left < 0:
-        return Draw(available, count, each, dead, units, tr(_CTX, "Over-draw: the tube holds {available}, "
-                                                             "{n} × {each} + {dead} dead needs {needed}.").format(
-            available=units.show(available), n=count, each=units.show(each), dead=units.show(dead),
-            needed=units.show(result.drawn + dead)))
+        needs = (tr(_CTX, "{n} × {each} + {dead} dead volume need {needed}") if dead else
+                 tr(_CTX, "{n} × {each} need {needed}")).format(n=count, each=units.show(each), dead=units.show(dead),
+                                                               needed=units.show(result.drawn + dead))
+        return Draw(available, count, each, dead, units, tr(_CTX, "Over-draw: the tube holds {available}; {needs}."
+                                                             ).format(available=units.show(available), needs=needs))
     return result

@@ -116,6 +116,7 @@ class BatchView(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().hide()
+        self.table.setTextElideMode(Qt.TextElideMode.ElideLeft)  # an ID loses its start, never its check character
         self.table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -169,6 +170,9 @@ class BatchView(QWidget):
     def set_parents(self, codes: Sequence[str], source: str) -> None:
         self.parents = list(dict.fromkeys(codes))
         self.source = source
+        if not self.parents:  # an empty list comes from nowhere: the shipment field does not keep an old code
+            self.shipment.clear()
+            self.scan.edit.clear()
         self.checks = None
         self.stack.setCurrentIndex(0)
         self._fill()

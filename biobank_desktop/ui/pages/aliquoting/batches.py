@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -49,6 +49,7 @@ def void_consequences(batch: BatchInfo) -> str:
 
 
 class BatchesView(QWidget):
+    batch_voided = Signal(int)  # after the void was written (the results showing it are refreshed)
     """See the module docstring."""
 
     def __init__(self, page: WritingPage, session: UiSession, parent: QWidget | None = None) -> None:
@@ -73,6 +74,7 @@ class BatchesView(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
+        self.table.setTextElideMode(Qt.TextElideMode.ElideLeft)  # an ID loses its start, never its check character
         self.table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -147,6 +149,7 @@ class BatchesView(QWidget):
 
         def voided(result: Result[VoidOutcome]) -> None:
             self.reload()
+            self.batch_voided.emit(batch.id)
             done = result.value
             text = self.tr("Batch {id} is void: its children left their positions, the parents have their volume "
                            "back.").format(id=batch.id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QLocale, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from biobank_desktop.core.domain import sprec
+from biobank_desktop.core.domain.derivation import check_processing_times
+from biobank_desktop.core.domain.errors import ValidationError
 from biobank_desktop.core.services.aliquoting import ChildLine, DerivativeProcessing, ParentInfo
 from biobank_desktop.ui.pages.aliquoting.arithmetic import Draw, Units, draw
 from biobank_desktop.ui.pages.aliquoting.fields import TimeField
@@ -120,6 +122,10 @@ class ProcessingBox(QGroupBox):
             return ""
         if start is not None and end is not None and end < start:
             return self.tr("The spin cannot end before it started.")
+        try:  # the domain's own check (the service repeats it with the parent's collection time)
+            check_processing_times(self.processing(), None)
+        except ValidationError as exc:
+            return f"{exc.message} {exc.hint or ''}".strip()
         return ""
 
     def processing(self) -> DerivativeProcessing:
@@ -205,6 +211,8 @@ class AliquotForm(QWidget):
         self.child_type.currentIndexChanged.connect(self._type_chosen)
         self.processing.changed.connect(self._update)
         self._draw: Draw | None = None
+        self._comma = QLocale().decimalPoint() == ","
+        self._each_typed = ""
         self._update()
 
     # -- the parent --------------------------------------------------------------------------------------------
@@ -232,8 +240,15 @@ class AliquotForm(QWidget):
         return self.info.volume_ul if self.info is not None and self.info.volume_ul is not None else Decimal(0)
 
     def units(self) -> Units:
-        """The parent's volume in mL from 1 mL up, else µL, until the technician types a unit."""
-        return Units("mL" if self.available() >= 1000 else "µL")
+        """The parent's volume in mL from 1 mL up, else µL, until the technician types a unit; the decimal
+        separator last typed here (at first the workstation's)."""
+        for edit in (self.each, self.dead):
+            text = edit.text()
+            if "," in text and "." not in text:
+                self._comma = True
+            elif "." in text:
+                self._comma = False
+        return Units("mL" if self.available() >= 1000 else "µL", self._comma)
 
     def chosen_type(self) -> str | None:
         data = self.child_type.currentData()
@@ -245,6 +260,15 @@ class AliquotForm(QWidget):
     # -- typing ------------------------------------------------------------------------------------------------
 
     def _split_toggled(self, on: bool) -> None:
+        """Split evenly: the field shows the share (never a stale volume typed before); off: what was typed."""
+        self.each.blockSignals(True)
+        if on:
+            self._each_typed = self.each.text()
+            self.each.clear()
+        else:
+            self.each.setText(self._each_typed)
+            self.each.setPlaceholderText(self.tr("e.g. 0.5 mL or 500 µL"))
+        self.each.blockSignals(False)
         self.each.setEnabled(not on)
         self._update()
 
@@ -261,14 +285,17 @@ class AliquotForm(QWidget):
         else:
             self._draw = draw(self.available(), self.count.text(), self.each.text(), self.dead.text(),
                               split_evenly=self.split.isChecked(), fallback=self.units())
-            if self.split.isChecked() and self._draw.each is not None:
-                self.each.setPlaceholderText(self._draw.units.show(self._draw.each))
+            if self.split.isChecked():
+                self.each.setPlaceholderText(self.tr("{each} each").format(each=self._draw.units.show(
+                    self._draw.each)) if self._draw.each is not None else self.tr("split evenly"))
             self.sum_label.setText(self._draw.text())
         over = self._draw is not None and self._draw.each is not None and self._draw.left < 0
         colour, background = ("#a4161a", "#fde7e7") if over else ("#17703a", "#e3f4e8")
         self.sum_label.setStyleSheet(f"QLabel#aliquotSum {{ font-size: 13pt; color: {colour}; background: "
                                      f"{background}; padding: 6px 10px; border-radius: 6px; }}")
-        self.reason_label.setText(self.problem() if self.info is not None else "")
+        typed = any(edit.text().strip() for edit in (self.count, self.each, self.dead))
+        # nothing typed yet: no red reason (the Aliquot button's tooltip still says what is missing)
+        self.reason_label.setText(self.problem() if self.info is not None and (typed or self.info.refusal) else "")
         self.reason_label.setVisible(bool(self.reason_label.text()))
         self.changed.emit()
 
@@ -304,6 +331,13 @@ class AliquotForm(QWidget):
 
     def derivative_processing(self) -> DerivativeProcessing | None:
         return self.processing.processing() if self.is_derivative() else None
+
+    def reset_numbers(self) -> None:
+        """Clear how many and how much (split evenly off): they must be typed again, e.g. for a new volume."""
+        self.split.setChecked(False)
+        self.count.clear()
+        self.each.clear()
+        self._each_typed = ""
 
     def clear_processing(self) -> None:
         self.processing.clear()

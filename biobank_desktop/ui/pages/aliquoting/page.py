@@ -48,6 +48,7 @@ class AliquotingPage(Page):
         self.protocols.apply_to_batch.connect(self._apply_to_batch)
         for view in (self.one, self.batch):
             view.void_requested.connect(self.batches.ask_void)
+        self.batches.batch_voided.connect(self._voided)
         self._loaded = False
 
     # -- what the window asks ------------------------------------------------------------------------------
@@ -105,6 +106,12 @@ class AliquotingPage(Page):
     def _apply_to_batch(self, name: str) -> None:
         self.tabs.setCurrentWidget(self.batch)
         self.batch.choose_protocol(name)
+
+    def _voided(self, batch_id: int) -> None:
+        """A result showing the voided batch says so; the parent shown is read again (its volume is back)."""
+        if self.one.result.voided(batch_id) and self.one.info is not None:
+            self.one.load_parent(self.one.info.sample_code, lambda _s, _m: None, show_form=False)
+        self.batch.result.voided(batch_id)
 
     def data_changed(self, changes: Changes) -> None:
         if changes.touches(ALIQUOT_PROTOCOL, STUDY):

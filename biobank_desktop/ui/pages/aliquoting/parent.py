@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from biobank_desktop.core.domain.errors import ConflictError
 from biobank_desktop.core.services.aliquoting import (
     AliquotOutcome,
     AliquotRequest,
@@ -45,6 +47,7 @@ from biobank_desktop.ui.widgets.scan_field import ScanField
 AnswerFn = Callable[[str, str], None]
 FACTS = (("sample_code", "Parent"), ("type", "Type"), ("volume", "Available"), ("status", "Status"),
          ("position", "Position"), ("sprec", "SPREC"), ("children", "Children so far"))
+ID_FACTS = ("sample_code",)
 
 
 class ParentView(QWidget):
@@ -82,10 +85,15 @@ class ParentView(QWidget):
         facts.setVerticalSpacing(6)
         self.fact_labels: dict[str, QLabel] = {}
         for i, (key, caption) in enumerate(FACTS):
-            value = label(DASH, "value", wrap=True, selectable=True)
+            # an ID is never cut: it does not wrap (a wrapped label would clip its end), so the box grows to it
+            value = label(DASH, "value", wrap=key not in ID_FACTS, selectable=True)
             value.setObjectName(f"fact_{key}")
-            facts.addWidget(label(self.tr(caption), "fieldname"), i, 0, Qt.AlignmentFlag.AlignTop)
-            facts.addWidget(value, i, 1)
+            if key in ID_FACTS:  # the whole width of the box, never cut: the group's title says what it is
+                value.setStyleSheet("font-size: 13pt;")
+                facts.addWidget(value, i, 0, 1, 2)
+            else:
+                facts.addWidget(label(self.tr(caption), "fieldname"), i, 0, Qt.AlignmentFlag.AlignTop)
+                facts.addWidget(value, i, 1)
             self.fact_labels[key] = value
         self.refusal = label("", wrap=True)
         self.refusal.setObjectName("parentRefusal")
@@ -107,7 +115,9 @@ class ParentView(QWidget):
         self.consume = QCheckBox(self.tr("Parent consumed"))
         self.consume.setObjectName("consumeParent")
         self.consume.setToolTip(self.tr("It is marked consumed anyway when nothing is left"))
-        facts.setRowStretch(len(FACTS) + 2, 1)
+        facts.addWidget(self.take_out, len(FACTS) + 2, 0, 1, 2)  # about the parent: under its facts (the row
+        facts.addWidget(self.consume, len(FACTS) + 3, 0, 1, 2)  # beside the Aliquot button stays short)
+        facts.setRowStretch(len(FACTS) + 4, 1)
         facts.setColumnStretch(1, 1)
         row.addWidget(facts_box)
 
@@ -144,36 +154,44 @@ class ParentView(QWidget):
         self.protocol_text.hide()
         form_layout.addWidget(self.protocol_text)
 
-        where = QGroupBox(self.tr("Where the children go"))
-        where_layout = QGridLayout(where)
+        # where the children go: outside the scrolling form, always in sight (1280×720 too), Enter takes the box
+        where = QHBoxLayout()
+        where.setSpacing(10)
         self.box = QLineEdit()
         self.box.setObjectName("childBox")
-        self.box.setPlaceholderText(self.tr("Scan a box (empty: the children are not placed)"))
+        self.box.setPlaceholderText(self.tr("Scan a box + Enter (empty: not placed)"))
         self.box.setClearButtonEnabled(True)
+        self.box.returnPressed.connect(self._box_entered)
         self.find_space = QCheckBox(self.tr("Find free space anywhere"))
         self.find_space.setObjectName("findSpace")
         self.find_space.toggled.connect(lambda on: self.box.setEnabled(not on))
-        where_layout.addWidget(self.box, 0, 0)
-        where_layout.addWidget(self.find_space, 0, 1)
-        where_layout.setColumnStretch(0, 1)
-        form_layout.addWidget(where)
+        where_caption = label(self.tr("Children go to"), "fieldname")
+        where_caption.setFixedWidth(CAPTION_WIDTH)
+        where_caption.setBuddy(self.box)
+        where.addWidget(where_caption)
+        where.addWidget(self.box, 1)
+        where.addWidget(self.find_space)
         options = QHBoxLayout()
         self.print_after = QCheckBox(self.tr("Print labels"))
         self.print_after.setObjectName("printAfter")
         self.print_after.setToolTip(self.tr("Print the children's labels as soon as they are made"))
         self.print_after.setChecked(True)
         options.addStretch(1)
-        for box in (self.take_out, self.consume, self.print_after):
-            options.addWidget(box)
+        options.addWidget(self.print_after)
         form_layout.addStretch(1)
-        self.ok_button = button(self.tr("Aliquot"), primary=True, on_click=self.submit)
+        self.ok_button = button(self.tr("Aliquot  (Ctrl+Enter)"), primary=True, on_click=self.submit)
         self.ok_button.setObjectName("aliquotButton")
         self.ok_button.setMinimumWidth(200)
         options.addWidget(self.ok_button)
-        asking = QWidget()  # the form scrolls on a short screen; the options and the button stay in sight
-        asking_layout = QVBoxLayout(asking)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):  # the happy path without the mouse
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(self.submit)
+        asking = QWidget()  # the form scrolls on a short screen; where the children go, the options and the
+        asking_layout = QVBoxLayout(asking)  # button stay in sight
         asking_layout.setContentsMargins(0, 0, 0, 0)
         asking_layout.addWidget(scroll, 1)
+        asking_layout.addLayout(where)
         asking_layout.addLayout(options)
         self.stack.addWidget(asking)
         self.result = ResultView(session, page.banner.show_message)
@@ -207,6 +225,26 @@ class ParentView(QWidget):
         self.session.runner.call(lambda: queries.lookup(text), on_result=found,
                                  on_error=lambda exc: answer("error", f"✖ {exc}"), owner=self)
 
+    def _box_entered(self) -> None:
+        """Enter in the box field: the box is checked (a box, not a tube) and taken; then Ctrl+Enter aliquots."""
+        text = self.box.text().strip()
+        if not text:
+            return
+        queries = self.session.services.queries
+
+        def found(result: ScanResult) -> None:
+            if result.kind == "container":
+                self.page.banner.show_message(self.tr("✔ The children go to box {box}. Ctrl+Enter: Aliquot.").format(
+                    box=text), "ok")
+                self.ok_button.setFocus()
+            else:
+                self.page.banner.show_message(self.tr("✖ {code} is not a box: scan the box the children go to.")
+                                              .format(code=text), "error")
+                self.box.selectAll()
+
+        self.session.runner.call(lambda: queries.lookup(text), on_result=found,
+                                 on_error=self.page.show_error, owner=self)
+
     def load_parent(self, code: str, answer: AnswerFn | None = None, *, show_form: bool = True) -> None:
         """Read ``code`` as the parent; ``show_form``: go back to the form (not when refreshing a result)."""
         aliquoting, username = self.session.services.aliquoting, self.session.actor.username
@@ -237,6 +275,7 @@ class ParentView(QWidget):
         self.info = info
         if protocols is not None:
             self.protocols = protocols
+        self._show_scanned(info)
         self._show_facts(info)
         self.form.set_parent(info)
         self.protocol.blockSignals(True)
@@ -251,6 +290,18 @@ class ParentView(QWidget):
             self.pending_protocol = None
         self.protocol.blockSignals(False)
         self._protocol_chosen()
+
+    def _show_scanned(self, info: ParentInfo | None) -> None:
+        """The tab's scan field names the parent shown (selected: the next scan replaces it), also when it came
+        from the window's field or Search; empty without a parent. Never while the technician types in it."""
+        edit = self.scan.edit
+        if edit.hasFocus() and info is not None and edit.text().strip() not in ("", info.sample_code):
+            return
+        if info is None:
+            edit.clear()
+        elif edit.text().strip() != info.sample_code:
+            edit.setText(info.sample_code)
+        edit.selectAll()
 
     def _show_facts(self, info: ParentInfo | None) -> None:
         f = self.fact_labels
@@ -345,10 +396,27 @@ class ParentView(QWidget):
 
         def failed(exc: BaseException) -> None:
             self.busy = False
+            if isinstance(exc, ConflictError) and protocol is None:
+                self._changed_meanwhile(info.sample_code)
+                return
             self._update()
             self.page.show_error(exc)
 
         run_write(self.page, work, on_done=done, on_error=failed, title=self.tr("Aliquoting"))
+
+    def _changed_meanwhile(self, code: str) -> None:
+        """Another workstation drew from the parent first: nothing was written. The numbers typed were for the
+        old volume (split evenly would silently recalculate to tiny shares): they are cleared, the parent read
+        again, and the banner says what it holds now."""
+        self.form.reset_numbers()
+
+        def said(_status: str, _text: str) -> None:
+            held = volume(self.info.volume_ul) if self.info is not None else DASH
+            self.page.banner.show_message(self.tr(
+                "{code} was changed on another workstation meanwhile: it now holds {volume}. Nothing was written. "
+                "Type again how many children and how much each.").format(code=code, volume=held), "error")
+
+        self.load_parent(code, said)
 
     def _done(self, outcome: AliquotOutcome) -> None:
         parent = outcome.parents[0]

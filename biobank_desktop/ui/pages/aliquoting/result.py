@@ -50,6 +50,7 @@ def child_table(name: str) -> QTableWidget:
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.verticalHeader().hide()
+    table.setTextElideMode(Qt.TextElideMode.ElideLeft)  # an ID loses its start, never its check character
     table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
     table.setAlternatingRowColors(True)
     header = table.horizontalHeader()
@@ -213,6 +214,17 @@ class ResultView(QWidget):
         if self.outcome is not None:
             self.void_requested.emit(self.outcome.batch_id)
 
-    def voided(self) -> None:
-        self.void_button.setEnabled(False)
-        self.print_button.setEnabled(False)
+    def voided(self, batch_id: int) -> bool:
+        """Batch ``batch_id`` was voided: if it is the one shown, say so, disable Void and Print (its label jobs
+        were cancelled) and show the box without its children. True when it was the one shown."""
+        if self.outcome is None or self.outcome.batch_id != batch_id:
+            return False
+        self.heading.setText(self.tr("VOIDED — batch {id}: its children left their positions, the parents have "
+                                     "their volume back.").format(id=batch_id))
+        self.heading.setStyleSheet("QLabel#resultHeading { color: #a4161a; background: #fde7e7; padding: 8px 12px; "
+                                   "border-radius: 6px; font-size: 12pt; }")
+        for widget in (self.void_button, self.print_button):
+            widget.setEnabled(False)
+        self.print_button.setToolTip(self.tr("The batch is void: its labels were cancelled"))
+        self._load_box(self.box_choice.currentData())
+        return True
