@@ -64,7 +64,7 @@ def tube_state_text(tube: BoardTube) -> str:
     if tube.decision == "rejected":
         return _tr("✗ Rejected")
     if tube.decision == "quarantined":
-        return _tr("✓ Quarantined")
+        return _tr("⚠ Quarantined")
     if tube.outcome == "unexpected":
         return _tr("✓ Accepted (unlisted)")
     if tube.outcome == "unlabelled":

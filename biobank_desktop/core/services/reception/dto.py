@@ -143,8 +143,9 @@ class ScanResult:
     @property
     def tone(self) -> str:
         """``ok`` (green ✓), ``warning`` (amber ⚠) or ``error`` (red ✗)."""
-        if self.outcome is ScanOutcome.DECIDED and self.tube is not None and self.tube.decision == "rejected":
-            return "warning"
+        if self.outcome is ScanOutcome.DECIDED and self.tube is not None and self.tube.decision in ("rejected",
+                                                                                                    "quarantined"):
+            return "warning"  # quarantine is not acceptance: amber ⚠, never the green ✓
         return OUTCOME_TONES[self.outcome]
 
     @property
