@@ -31,6 +31,7 @@ from biobank_desktop.ui.pages.reception.attachments import AttachmentsDialog, ch
 from biobank_desktop.ui.pages.reception.board import ReceptionBoard
 from biobank_desktop.ui.pages.reception.dialogs import NewShipmentDialog
 from biobank_desktop.ui.pages.reception.shipments import ShipmentList
+from biobank_desktop.ui.pages.reception.unlabelled import receive_unlabelled
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, label
 from biobank_desktop.ui.widgets.elided_label import ElidedLabel
@@ -92,7 +93,7 @@ class ReceptionPage(Page):
         board_layout.addWidget(self.summary)
         board_layout.addWidget(self.board, 1)
         bottom = QHBoxLayout()
-        self.unlabelled_button = button(self.tr("No-barcode tube…"), on_click=self.board_actions.register_unlabelled)
+        self.unlabelled_button = button(self.tr("No-barcode tube…"), on_click=self.receive_unlabelled)
         self.unlabelled_button.setObjectName("unlabelledTube")
         self.labels_button = button(self.tr("Print labels"), on_click=self.board_actions.print_labels)
         self.labels_button.setToolTip(self.tr("Print the labels of the accepted tubes that have none yet, in the "
@@ -242,6 +243,12 @@ class ReceptionPage(Page):
 
     def from_manifest(self) -> None:
         self.session.navigate.import_manifest(self.shipments.partner.currentData())
+
+    def receive_unlabelled(self) -> QDialog | None:
+        """A tube with no readable barcode: its manifest line (received as that tube), or a new tube."""
+        dialog = receive_unlabelled(self)
+        self.last_dialog = dialog if dialog is not None else self.last_dialog
+        return dialog
 
     def record_arrival(self) -> None:
         self.last_dialog = self.board_actions.record_arrival()

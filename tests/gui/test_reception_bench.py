@@ -1,0 +1,83 @@
+"""The reception board at the bench, as the QA technician drove it: a tube with no barcode matched to its
+manifest line, the last-tube panel after another workstation decided, volumes and times as people write them,
+the words a label queued but not printed gets, and the board's bottom row at 1280 pixels."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from PySide6.QtCore import Qt
+
+from tests.gui.reception_support import SCAN_TUBES, WAIT, open_board, scan, tile
+
+
+def test_a_tube_without_barcode_is_received_as_its_manifest_line(qtbot, gui_services, tom, shipment, open_window):
+    window = open_window(gui_services, tom)
+    page = open_board(qtbot, window, shipment)
+    page.unlabelled_button.click()
+    dialog = page.last_dialog
+    qtbot.waitUntil(lambda: dialog is not None and dialog.isVisible(), timeout=WAIT)
+    assert dialog.objectName() == "manifestLineDialog"
+    qtbot.keyClicks(dialog.filter, "LU-003")  # the pseudonym read on the tube narrows the list to its line
+    line = next(t for t in page.board.board.tubes if t.barcode == SCAN_TUBES[2])
+    assert dialog.chosen() == line.expected_tube_id
+    dialog.comment.setText("label torn off")
+    with qtbot.waitSignal(page.board.answered, timeout=WAIT) as answered:
+        dialog.ok_button.click()
+    assert answered.args[0].verdict == "ok", answered.args[0]
+    # Received as the expected tube: not missing and extra at once; its label is queued.
+    assert (tile(page, "received"), tile(page, "missing"), tile(page, "unexpected")) == (1, 4, 0)
+    row = next(t for t in gui_services.reception.board(shipment).tubes if t.barcode == SCAN_TUBES[2])
+    assert row.decision == "accepted" and row.sample_code and row.labelled
+    assert "label torn off" in row.comment and row.condition == "UNLABELLED"
+    # Its barcode scanned later (it was readable after all): already received, nothing changes.
+    again = scan(qtbot, page, SCAN_TUBES[2])
+    assert again.verdict == "warn" and tile(page, "received") == 1
+
+
+def test_none_of_these_registers_a_new_tube_with_its_comment_on_the_receipt(qtbot, gui_services, tom, shipment,
+                                                                            open_window):
+    window = open_window(gui_services, tom)
+    page = open_board(qtbot, window, shipment)
+    qtbot.waitUntil(lambda: bool(page.board_actions.studies), timeout=WAIT)
+    page.unlabelled_button.click()
+    chooser = page.last_dialog
+    qtbot.waitUntil(lambda: chooser is not None and chooser.isVisible(), timeout=WAIT)
+    chooser.lines.setCurrentRow(0)
+    chooser.ok_button.click()
+    dialog = page.board_actions.last_dialog
+    qtbot.waitUntil(lambda: dialog is not None and dialog.isVisible(), timeout=WAIT)
+    dialog.study.setCurrentIndex(dialog.study.findData("LUNG"))
+    dialog.pseudonym.setText("LNG-Q001")
+    dialog.sample_type.setCurrentIndex(dialog.sample_type.findData("SER"))
+    dialog.volume.setText("1,5 mL")
+    dialog.collected.setText("30.11.2026 08:15")
+    dialog.comment.setText("found loose in the box")
+    assert dialog.ok_button.isEnabled(), dialog.problem()
+    with qtbot.waitSignal(page.board.answered, timeout=WAIT) as answered:
+        dialog.ok_button.click()
+    assert answered.args[0].verdict == "ok", answered.args[0]
+    row = next(t for t in gui_services.reception.board(shipment).tubes if t.outcome == "unlabelled")
+    assert row.comment == "found loose in the box"  # on the receipt, so on the report
+    detail = gui_services.queries.detail(row.sample_code)
+    assert detail.volume_ul == Decimal("1500") and detail.participant == "LNG-Q001"
+    # The board's line says who and how much, like a listed tube's.
+    assert (row.pseudonym, row.sample_type, row.volume_ul) == ("LNG-Q001", "SER", Decimal("1500.00"))
+    model = page.board.model
+    shown = model.row_of(row)
+    assert shown is not None and "LNG-Q001" in model.data(model.index(shown, 3))
+    assert model.data(model.index(shown, 4))
+
+
+def test_the_board_volume_takes_units_and_a_decimal_comma(qtbot, gui_services, tom, shipment, open_window):
+    window = open_window(gui_services, tom)
+    page = open_board(qtbot, window, shipment)
+    scan(qtbot, page, SCAN_TUBES[0])
+    panel = page.board.tube_panel
+    panel.volume.setText("0,85 mL")
+    with qtbot.waitSignal(page.board.answered, timeout=WAIT) as answered:
+        qtbot.keyClick(panel.volume, Qt.Key.Key_Return)
+    assert answered.args[0].verdict == "ok", answered.args[0]
+    assert "850" in answered.args[0].headline
+    row = next(t for t in gui_services.reception.board(shipment).tubes if t.barcode == SCAN_TUBES[0])
+    assert row.volume_ul == Decimal("850.00")
