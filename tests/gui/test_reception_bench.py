@@ -39,6 +39,7 @@ def test_none_of_these_registers_a_new_tube_with_its_comment_on_the_receipt(qtbo
                                                                             open_window):
     window = open_window(gui_services, tom)
     page = open_board(qtbot, window, shipment)
+    scan(qtbot, page, SCAN_TUBES[0])  # LU-001's consent, confirmed on the manifest, is recorded with it
     qtbot.waitUntil(lambda: bool(page.board_actions.studies), timeout=WAIT)
     page.unlabelled_button.click()
     chooser = page.last_dialog
@@ -48,7 +49,7 @@ def test_none_of_these_registers_a_new_tube_with_its_comment_on_the_receipt(qtbo
     dialog = page.board_actions.last_dialog
     qtbot.waitUntil(lambda: dialog is not None and dialog.isVisible(), timeout=WAIT)
     dialog.study.setCurrentIndex(dialog.study.findData("LUNG"))
-    dialog.pseudonym.setText("LNG-Q001")
+    dialog.pseudonym.setText("LU-001")
     dialog.sample_type.setCurrentIndex(dialog.sample_type.findData("SER"))
     dialog.volume.setText("1,5 mL")
     dialog.collected.setText("30.11.2026 08:15")
@@ -60,12 +61,12 @@ def test_none_of_these_registers_a_new_tube_with_its_comment_on_the_receipt(qtbo
     row = next(t for t in gui_services.reception.board(shipment).tubes if t.outcome == "unlabelled")
     assert row.comment == "found loose in the box"  # on the receipt, so on the report
     detail = gui_services.queries.detail(row.sample_code)
-    assert detail.volume_ul == Decimal("1500") and detail.participant == "LNG-Q001"
+    assert detail.volume_ul == Decimal("1500") and detail.participant == "LU-001"
     # The board's line says who and how much, like a listed tube's.
-    assert (row.pseudonym, row.sample_type, row.volume_ul) == ("LNG-Q001", "SER", Decimal("1500.00"))
+    assert (row.pseudonym, row.sample_type, row.volume_ul) == ("LU-001", "SER", Decimal("1500.00"))
     model = page.board.model
     shown = model.row_of(row)
-    assert shown is not None and "LNG-Q001" in model.data(model.index(shown, 3))
+    assert shown is not None and "LU-001" in model.data(model.index(shown, 3))
     assert model.data(model.index(shown, 4))
 
 
