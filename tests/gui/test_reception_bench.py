@@ -8,7 +8,10 @@ from decimal import Decimal
 
 from PySide6.QtCore import Qt
 
-from tests.gui.reception_support import SCAN_TUBES, WAIT, open_board, scan, tile
+from biobank_desktop.core.domain.roles import Role
+from biobank_desktop.core.services import build_services, open_database
+from tests.gui.conftest import add_account
+from tests.gui.reception_support import NO_CONSENT, SCAN_TUBES, WAIT, open_board, scan, tile
 
 
 def test_a_tube_without_barcode_is_received_as_its_manifest_line(qtbot, gui_services, tom, shipment, open_window):
@@ -82,3 +85,33 @@ def test_the_board_volume_takes_units_and_a_decimal_comma(qtbot, gui_services, t
     assert "850" in answered.args[0].headline
     row = next(t for t in gui_services.reception.board(shipment).tubes if t.barcode == SCAN_TUBES[0])
     assert row.volume_ul == Decimal("850.00")
+
+
+def test_the_last_tube_panel_follows_another_workstations_decision(qtbot, gui_services, sqlite_url, tom, shipment,
+                                                                   open_window):
+    window = open_window(gui_services, tom)
+    page = open_board(qtbot, window, shipment)
+    stopped = scan(qtbot, page, NO_CONSENT)
+    panel = page.board.tube_panel
+    assert stopped.verdict == "error" and panel.decision_row.isVisibleTo(panel)
+    # Reject here: the reason dialog opens; meanwhile BENCH-2 rejects the same tube.
+    panel.reject_button.click()
+    dialog = page.board_actions.last_dialog
+    qtbot.waitUntil(lambda: dialog is not None and dialog.isVisible(), timeout=WAIT)
+    other = build_services(open_database(sqlite_url), workstation="BENCH-2")
+    try:
+        anna = add_account(other, "anna", Role.TECHNICIAN)
+        other.reception.reject(anna, shipment, NO_CONSENT, "Participant withdrew consent")
+    finally:
+        other.close()
+    dialog.reason.setText("Tube broken, nothing usable")
+    loads = page.board.loads
+    with qtbot.waitSignal(page.board.answered, timeout=WAIT) as answered:
+        dialog.ok_button.click()
+    answer = answered.args[0]
+    assert answer.verdict == "error" and "anna" in answer.headline
+    assert answer.detail == "Nothing was changed; the board was reloaded."  # no command to look for
+    qtbot.waitUntil(lambda: page.board.loads > loads, timeout=WAIT)
+    # The panel shows the tube as the board now has it: rejected, no decision keys left.
+    assert panel.tube is not None and panel.tube.decision == "rejected"
+    assert not panel.decision_row.isVisibleTo(panel) and "Rejected" in panel.heading.text()

@@ -21,7 +21,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from biobank_desktop.core.domain.errors import BiobankError
+from biobank_desktop.core.domain.errors import BiobankError, ConflictError
 from biobank_desktop.core.flows.reception import Feedback, ReceptionSession, ServiceBackend
 from biobank_desktop.core.services.changes import SAMPLE, SHIPMENT, Changes
 from biobank_desktop.core.services.reception import Board, BoardCounts, BoardTube, ScanResult
@@ -213,7 +213,7 @@ class ReceptionBoard(QWidget):
             row = self.model.row_of(selected)
             if row is not None:
                 self._select_source_row(row)
-        elif self.tube_panel.tube is not None:
+        if self.tube_panel.tube is not None:  # the last tube as it stands now (another workstation may have decided)
             row = self.model.row_of(self.tube_panel.tube)
             self.tube_panel.show_tube(self.model.row_at(row) if row is not None else None)
         self.loads += 1
@@ -314,6 +314,9 @@ class ReceptionBoard(QWidget):
         message, hint = error_text(exc)
         if code and not isinstance(exc, BiobankError):
             message = self.tr("{code} was NOT recorded: {message}").format(code=code, message=message)
+        if isinstance(exc, ConflictError):  # someone else got there first: show what they did
+            hint = self.tr("Nothing was changed; the board was reloaded.")
+            self.reload()
         self.verdict.show_verdict("error", message, hint or "")
         self.scan.show_feedback("error", "")
         if not isinstance(exc, BiobankError):
