@@ -181,7 +181,8 @@ class BoardTubeModel(ReadOnlyTableModel[BoardTube]):
     def _label_place(tube: BoardTube) -> str:
         if tube.sample_code is None:
             return ""
-        parts = [_tr("✓ label") if tube.labelled else _tr("no label")]
+        parts = [_tr("✓ label printed") if tube.printed else _tr("label queued") if tube.labelled
+                 else _tr("no label")]
         if tube.location:
             parts.append(tube.location)
         return " · ".join(parts)

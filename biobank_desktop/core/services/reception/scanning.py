@@ -298,7 +298,8 @@ class ScanningMixin:
                       summary=f"A tube without barcode registered in {row.code} as {code}",
                       after=_receipt_after(receipt) | {"sample": code}, samples=[code])
             return self._done(uow, row, receipt, ScanOutcome.UNLABELLED, f"Registered: {code}",
-                              hint="Stick its label on the tube." if jobs else "Print its label, stick it on the tube.",
+                              hint="Its label is queued: print it from Labels (or when a printer is set), then "
+                                   "stick it on the tube." if jobs else "Print its label, stick it on the tube.",
                               sample_code=code, jobs=jobs, placed=placed)
 
     def quarantine(self, actor: Actor, shipment: str, barcode: str, reason: str, *,

@@ -224,9 +224,10 @@ class ReceptionBoard(QWidget):
                   "unexpected": counts.unexpected, "damaged": counts.damaged, "pending": counts.pending}
         for key, tile in self.tiles.items():
             tile.set_count(values[key])
-        self.stats.setText(self.tr("{a} accepted · {q} quarantined · {r} rejected\n{lab} labelled · "
-                                   "{s} stored").format(a=counts.accepted, q=counts.quarantined, r=counts.rejected,
-                                                        lab=counts.labelled, s=counts.stored))
+        self.stats.setText(self.tr("{a} accepted · {q} quarantined · {r} rejected · labels: {p} printed, {w} "
+                                   "queued · {s} stored").format(
+            a=counts.accepted, q=counts.quarantined, r=counts.rejected, p=counts.printed,
+            w=counts.labelled - counts.printed, s=counts.stored))
         self.counts = counts
 
     def set_filter(self, key: str) -> None:
