@@ -7,11 +7,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
 
 from biobank_desktop.core.domain.roles import Role
 from biobank_desktop.core.services import build_services, open_database
-from tests.gui.conftest import add_account
+from tests.gui.conftest import PASSWORD, add_account
 from tests.gui.reception_support import NO_CONSENT, SCAN_TUBES, WAIT, open_board, scan, tile
+from tests.support.storage_kit import build_tree
 
 
 def test_a_tube_without_barcode_is_received_as_its_manifest_line(qtbot, gui_services, tom, shipment, open_window):
@@ -115,3 +117,31 @@ def test_the_last_tube_panel_follows_another_workstations_decision(qtbot, gui_se
     # The panel shows the tube as the board now has it: rejected, no decision keys left.
     assert panel.tube is not None and panel.tube.decision == "rejected"
     assert not panel.decision_row.isVisibleTo(panel) and "Rejected" in panel.heading.text()
+
+
+def test_labels_queued_are_not_called_printed_and_the_bottom_row_fits_1280(qtbot, gui_services, tom, shipment,
+                                                                          open_window):
+    build_tree(gui_services, gui_services.accounts.authenticate("sam", PASSWORD))
+    window = open_window(gui_services, tom)
+    window.resize(1280, 720)
+    page = open_board(qtbot, window, shipment)
+    for code in SCAN_TUBES[:3]:
+        scan(qtbot, page, code)
+    page.labels_button.click()  # no label printer here: queued only
+    qtbot.waitUntil(lambda: page.board.counts.labelled == 3, timeout=WAIT)
+    stats = page.board.stats.text()
+    assert "0 printed, 3 queued" in stats and "labelled" not in stats
+    model = page.board.model
+    shown = [model.data(model.index(r, 6)) for r in range(model.rowCount()) if model.row_at(r).sample_code]
+    assert shown == ["label queued"] * 3
+    page.store_button.click()
+    qtbot.waitUntil(lambda: bool([w for w in page.findChildren(QPushButton)
+                                  if w.objectName() == "storedBoxLink" and w.isVisible()]), timeout=WAIT)
+    qtbot.wait(50)
+    right = page.mapToGlobal(page.rect().topRight()).x()
+    for widget in (page.board.stats, *[w for w in page.findChildren(QPushButton)
+                                       if w.objectName() == "storedBoxLink" or w is page.store_button]):
+        edge = widget.mapToGlobal(widget.rect().topRight()).x()
+        assert edge <= right and widget.width() >= min(widget.sizeHint().width(), 60), widget.objectName()
+    stats_label = page.board.stats
+    assert stats_label.heightForWidth(stats_label.width()) <= stats_label.height() + 1  # wrapped, not cut

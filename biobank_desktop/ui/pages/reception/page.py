@@ -110,9 +110,12 @@ class ReceptionPage(Page):
         bottom.addWidget(self.labels_button)
         bottom.addWidget(self.store_button)
         bottom.addSpacing(8)
-        bottom.addWidget(self.board.stats)
-        bottom.addLayout(self.stored_row, 1)
+        # The counters wrap rather than push the window wider; the stored boxes' links get their own row
+        # (under the buttons, only once something was stored), so nothing is cut at 1280 pixels.
+        self.board.stats.setWordWrap(True)
+        bottom.addWidget(self.board.stats, 1)
         board_layout.addLayout(bottom)
+        board_layout.addLayout(self.stored_row)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.shipments)
         self.stack.addWidget(board_view)
@@ -348,12 +351,12 @@ class ReceptionPage(Page):
             message += " " + self.tr("Not stored: {codes}. {why}").format(codes=", ".join(result.left),
                                                                           why=" ".join(result.problems))
         self.banner.show_message(message, "warn" if result.left else "ok")
-        self.stored_row.addStretch(1)
         self.stored_row.addWidget(label(self.tr("Show on the map:"), "fieldname"))
         for box in list(boxes)[:4]:
             link = button(box, link=True, on_click=self._box_opener(box))
             link.setObjectName("storedBoxLink")
             self.stored_row.addWidget(link)
+        self.stored_row.addStretch(1)
 
     def _box_opener(self, box: str) -> Callable[[], None]:
         return lambda: self.session.navigate.open_box(box)
