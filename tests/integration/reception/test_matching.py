@@ -13,6 +13,7 @@ from biobank_desktop.core.domain.errors import ConflictError, NotFoundError
 from biobank_desktop.core.domain.reception import ScanOutcome
 from biobank_desktop.core.flows.reception import ReceptionSession, ServiceBackend
 from biobank_desktop.core.services import Services
+from biobank_desktop.core.services.samples import NewSample
 from tests.support.reception_kit import manifest, tube
 
 
@@ -89,3 +90,29 @@ def test_a_condition_key_names_the_condition_and_the_sample(services: Services, 
     sample = services.reception.receive(technician, shipment, "0CHL0001").value.sample_code
     done = services.reception.update_tube(technician, shipment, "0CHL0001", condition="HAEMOLYSED").value
     assert done.message == f"Haemolysed recorded for 0CHL0001 ({sample})" and done.sample_code == sample
+
+
+def test_the_report_wraps_reasons_names_unlisted_tubes_and_is_shared_like_the_pdf(
+        services: Services, technician: Actor, shipment: str, tmp_path: Path) -> None:
+    import openpyxl
+    import pypdfium2
+
+    reason = ("Consent no on manifest, ask clinic to confirm with the participant's signed form before any use "
+              "of the sample; until then it is kept aside")
+    services.reception.receive(technician, shipment, "CL0000003")
+    services.reception.reject(technician, shipment, "CL0000003", reason)
+    services.reception.receive(technician, shipment, "0CHL0001")  # LU-001's consent is now recorded
+    services.reception.receive(technician, shipment, "STRAY-9")
+    services.reception.accept_unexpected(technician, shipment, "STRAY-9",
+                                         NewSample("LUNG", "SER", participant="LU-001"))
+    pdf = services.reception.write_report(technician, shipment, tmp_path / "report.pdf").value
+    text = " ".join(page.get_textpage().get_text_range() for page in pypdfium2.PdfDocument(pdf))
+    assert "…" not in text and "until then it is kept aside" in " ".join(text.split())
+    xlsx = services.reception.write_report(technician, shipment, tmp_path / "report.xlsx").value
+    assert xlsx.stat().st_mode & 0o777 == pdf.stat().st_mode & 0o777
+    values = [list(r) for r in openpyxl.load_workbook(xlsx).active.iter_rows(values_only=True)]
+    flat = " ".join(str(v) for row in values for v in row if v is not None)
+    assert str(tmp_path.parent) not in flat and ".db" not in flat and "sqlite" not in flat.lower()
+    assert "postgresql" not in flat.lower()
+    stray = next(r for r in values if r and r[1] == "STRAY-9")
+    assert (stray[4], stray[5]) == ("LU-001", "SER")  # participant and type of an unlisted tube
