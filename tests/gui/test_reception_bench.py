@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QPushButton
 
 from biobank_desktop.core.domain.roles import Role
 from biobank_desktop.core.services import build_services, open_database
+from biobank_desktop.core.services.reception import ShipmentDetails
 from tests.gui.conftest import PASSWORD, add_account
 from tests.gui.reception_support import NO_CONSENT, SCAN_TUBES, WAIT, open_board, scan, tile
 from tests.support.storage_kit import build_tree
@@ -145,3 +146,19 @@ def test_labels_queued_are_not_called_printed_and_the_bottom_row_fits_1280(qtbot
         assert edge <= right and widget.width() >= min(widget.sizeHint().width(), 60), widget.objectName()
     stats_label = page.board.stats
     assert stats_label.heightForWidth(stats_label.width()) <= stats_label.height() + 1  # wrapped, not cut
+
+
+def test_a_shipment_code_scanned_anywhere_opens_its_board(qtbot, gui_services, tom, shipment, open_window):
+    window = open_window(gui_services, tom)
+    window.open_page("search")
+    window.scan.submit(shipment.lower())
+    page = window.page("reception")
+    qtbot.waitUntil(lambda: window.current_key() == "reception" and page.board.board is not None
+                    and page.board.board.shipment.code == shipment, timeout=WAIT)
+    # On a board, another shipment's code opens that board instead of becoming an unexpected tube.
+    other = gui_services.reception.create_shipment(tom, "CLINIC", ShipmentDetails()).value.code
+    with qtbot.waitSignal(page.board.loaded, timeout=WAIT):
+        qtbot.keyClicks(page.board.scan.edit, other)
+        qtbot.keyClick(page.board.scan.edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.board.board is not None and page.board.board.shipment.code == other, timeout=WAIT)
+    assert gui_services.reception.board(shipment).counts.unexpected == 0

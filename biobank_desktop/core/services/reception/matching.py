@@ -5,6 +5,7 @@ a box's barcode), worded for the reception bench."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -21,6 +22,7 @@ from biobank_desktop.core.services.reception.common import find_shipment
 from biobank_desktop.core.services.reception.dto import ScanResult
 from biobank_desktop.core.services.reception.shipments import refuse_closed
 
+_SHIPMENT_CODE = re.compile(r"SH-[0-9]{4}-[0-9]{3,}", re.IGNORECASE)
 SCAN_THE_CLINIC_BARCODE = "Nothing was recorded: scan the clinic's barcode on the tube."
 
 
@@ -107,3 +109,8 @@ def correction_headline(code: str, sample: str | None, before: dict[str, object]
     if after["comment"] != before["comment"]:
         said.append("comment" if said else "Comment")
     return f"{', '.join(said)} recorded for {code}" + (f" ({sample})" if sample else "")
+
+
+def looks_like_shipment_code(text: str) -> bool:
+    """``text`` has the shape of a shipment's code (SH-2026-00012): a scan of it opens the shipment's board."""
+    return _SHIPMENT_CODE.fullmatch(text.strip()) is not None

@@ -25,6 +25,7 @@ from biobank_desktop.core.domain.errors import BiobankError, ConflictError
 from biobank_desktop.core.flows.reception import Feedback, ReceptionSession, ServiceBackend
 from biobank_desktop.core.services.changes import SAMPLE, SHIPMENT, Changes
 from biobank_desktop.core.services.reception import Board, BoardCounts, BoardTube, ScanResult
+from biobank_desktop.core.services.reception.matching import looks_like_shipment_code
 from biobank_desktop.ui.background import error_text
 from biobank_desktop.ui.models.reception import TUBE_ROLE, BoardFilter, BoardTubeModel
 from biobank_desktop.ui.operations.writes import WritingPage
@@ -102,6 +103,7 @@ class ReceptionBoard(QWidget):
 
     answered = Signal(object)
     loaded = Signal()
+    shipment_scanned = Signal(str)  # a shipment's code scanned into the board's field: the page opens it
 
     def __init__(self, page: WritingPage, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -241,6 +243,9 @@ class ReceptionBoard(QWidget):
 
     def handle_scan(self, text: str) -> None:
         """A scan (the board's field, or the window's while this board shows)."""
+        if looks_like_shipment_code(text):
+            self.shipment_scanned.emit(text.strip().upper())
+            return
         if self.scan_session is None:
             return
         flow = self.scan_session

@@ -23,6 +23,7 @@ from biobank_desktop.core.jobs import CancelledFn, ProgressFn
 from biobank_desktop.core.services.changes import SAMPLE, SHIPMENT, Changes
 from biobank_desktop.core.services.dto import SiteInfo
 from biobank_desktop.core.services.reception import Board, ShipmentDetails, ShipmentInfo, StoreResult
+from biobank_desktop.core.services.reception.matching import looks_like_shipment_code
 from biobank_desktop.ui.formatting import local_time
 from biobank_desktop.ui.operations.writes import changes_of, run_write
 from biobank_desktop.ui.pages.base import Page
@@ -122,6 +123,7 @@ class ReceptionPage(Page):
         self.board_view = board_view
         self.body.addWidget(self.stack, 1)
         self.board.loaded.connect(self._board_loaded)
+        self.board.shipment_scanned.connect(self.open_shipment)
         self.board.answered.connect(lambda _answer: self._show_counts())
         session.events.settings_changed.connect(lambda: self.board.set_sound(session.settings.scan_sound))
         self._started = False
@@ -192,7 +194,7 @@ class ReceptionPage(Page):
 
     def handle_scan(self, text: str, on_answer: AnswerFn | None = None) -> None:
         """A scan from the main window's field while this page shows."""
-        if self.stack.currentWidget() is self.board_view:
+        if self.stack.currentWidget() is self.board_view and not looks_like_shipment_code(text):
             if on_answer:
                 on_answer("", "")
             self.board.handle_scan(text)
