@@ -161,7 +161,7 @@ class ReceptionBoard(QWidget):
         self.stats.setObjectName("boardStats")
         self.model = BoardTubeModel()
         self.filter = BoardFilter(self.model)
-        self.table = table_view("boardTubes", self.filter, widths=(145, 192, 112, 150, 78, 168, 120, 96))
+        self.table = table_view("boardTubes", self.filter, widths=(145, 170, 100, 150, 78, 150, 120, 96))
         fit_columns(self.table, stretch=(3,))
         self.table.selectionModel().currentRowChanged.connect(self._row_chosen)
         layout.addWidget(self.table, 1)

@@ -97,7 +97,8 @@ class TubePanel(QFrame):
         self.comment.setPlaceholderText(self.tr("Comment (Enter saves)"))
         self.volume = QLineEdit()
         self.volume.setObjectName("tubeVolume")
-        self.volume.setPlaceholderText(self.tr("Volume (µl, mL)"))
+        self.volume.setPlaceholderText(self.tr("Volume"))
+        self.volume.setToolTip(self.tr("The tube's volume: 450, 450 µl or 1,5 mL (Enter saves)"))
         self.volume.setMaximumWidth(120)
         for edit in (self.comment, self.volume):
             edit.returnPressed.connect(self.save_details)
