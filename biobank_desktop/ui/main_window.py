@@ -47,6 +47,7 @@ from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.services.changes import LABEL_JOB, Changes
 from biobank_desktop.core.services.dto import ScanResult
 from biobank_desktop.core.services.queries import SampleCriteria
+from biobank_desktop.core.services.reception.matching import looks_like_shipment_code
 from biobank_desktop.ui.background import error_text
 from biobank_desktop.ui.navigation import PrintSummary
 from biobank_desktop.ui.pages.base import Page
@@ -422,6 +423,10 @@ class MainWindow(QMainWindow):
         if isinstance(page, Page):
             page.banner.clear()
         key = self.current_key()
+        if key != "reception" and looks_like_shipment_code(text):  # a shipment's code opens its board anywhere
+            self.scan.show_feedback("ok", self.tr("✔ Shipment {code}").format(code=text.strip().upper()))
+            self.open_shipment(text.strip().upper())
+            return
         if key in SCANNING_PAGES and key in self.pages:
             # On the storage page a scan opens the tube's box (or places it, when the page is filling a box); on
             # the reception page it goes to the board (or opens a shipment from the list); on the aliquoting page

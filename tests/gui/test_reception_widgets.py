@@ -10,11 +10,13 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from biobank_desktop.core.domain.reception import ScanOutcome
 from biobank_desktop.core.services.dto import SiteInfo, StudyInfo
 from biobank_desktop.core.services.reception import (
     ArrivalConditions,
     BoardCounts,
     BoardTube,
+    ScanResult,
     ShipmentDetails,
     ShipmentInfo,
 )
@@ -69,7 +71,10 @@ def test_state_words_say_what_colour_says():
     assert tube_state_text(tube(1, receipt_id=5, state="pending", decision="pending", stop="consent")) == \
         "⚠ Decide: no consent"
     assert tube_state_text(received(1, decision="rejected")) == "✗ Rejected"
-    assert tube_state_text(received(1, decision="quarantined")) == "✓ Quarantined"
+    # Quarantine is not acceptance: amber ⚠ on the list and in the big answer, never the green ✓.
+    assert tube_state_text(received(1, decision="quarantined")) == "⚠ Quarantined"
+    done = ScanResult("0531", ScanOutcome.DECIDED, "In quarantine", tube=received(1, decision="quarantined"))
+    assert (done.tone, done.symbol) == ("warning", "⚠")
 
 
 def test_the_shipment_list_model(qtmodeltester):

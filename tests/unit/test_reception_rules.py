@@ -95,6 +95,9 @@ class FakeBackend:
     def board(self) -> Board:
         raise AssertionError("not used")
 
+    def listed_barcode(self, scanned: str) -> str | None:
+        return None
+
 
 def test_the_scan_session_moves_between_ready_deciding_and_closed() -> None:
     backend = FakeBackend()

@@ -20,11 +20,16 @@ any             the database is unreachable                       unchanged (``O
 ==============  ================================================  =====================
 
 Rules: a decision outside DECIDING raises :class:`ReceptionFlowError`; a refused decision (lost race, bad
-input) leaves the session where it was, with the reason as feedback. An empty scan is ignored.
+input) leaves the session where it was, with the reason as feedback. An empty scan is ignored; a code that cannot
+be a tube's barcode (spaces, symbols, control characters) is refused with nothing recorded ("scan again"); a scan
+that differs from a manifest barcode only in letter case (caps lock) is taken as that barcode, and the answer
+says so.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -52,6 +57,8 @@ class ReceptionBackend(Protocol):
     def reject(self, barcode: str, reason: str) -> tuple[ScanResult, Changes]: ...
 
     def board(self) -> Board: ...
+
+    def listed_barcode(self, scanned: str) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,19 @@ class ServiceBackend:
 
     def board(self) -> Board:
         return self.service.board(self.shipment)
+
+    def listed_barcode(self, scanned: str) -> str | None:
+        return self.service.listed_barcode(self.shipment, scanned)
+
+
+#: What a tube's barcode can be made of (Code 128, Data Matrix as clinics print them): letters, digits and a
+#: few separators, no spaces, no control characters. Anything else is a misread or a key pressed by mistake.
+_TUBE_BARCODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-._/+:]*")
+
+
+def is_tube_barcode(code: str) -> bool:
+    """``code`` (as :func:`normalize_scan` left it) can be a tube's barcode (see :data:`_TUBE_BARCODE`)."""
+    return code.isascii() and _TUBE_BARCODE.fullmatch(code) is not None
 
 
 class State(StrEnum):
@@ -156,9 +176,18 @@ class ReceptionSession:
         code = normalize_scan(text)
         if not code:
             return None
+        if not is_tube_barcode(code):
+            shown = "".join(c if c.isprintable() else "·" for c in code)
+            return self._remember(Feedback(
+                "error", "✗", f"{shown} is not a barcode — scan again", "Nothing was recorded. A tube's barcode "
+                "has letters, digits and - . / _ + : only (no spaces). Scan the tube again, or type its code.",
+                NextStep.RETRY, code))
         condition, comment, volume = self.condition, self.comment, self.volume_ul
         self.condition, self.comment, self.volume_ul = None, "", None
+        typed = code
         try:
+            if code != code.upper():  # caps lock on? The manifest's barcode differs only in case
+                code = self.backend.listed_barcode(code) or code
             result, changes = self.backend.receive(code, condition=condition, comment=comment, volume_ul=volume,
                                                    label=self.label, store=self.store)
         except DatabaseUnavailableError as exc:
@@ -172,7 +201,12 @@ class ReceptionSession:
         else:
             self.state = State.READY if self.state is not State.CLOSED else self.state
             self.pending = None
-        return self._answer(code, result, changes)
+        answer = self._answer(code, result, changes)
+        if typed != code:
+            answer = dataclasses.replace(answer, detail=f"Scanned as {typed} (caps lock?): taken as the manifest's "
+                                                        f"{code}. " + answer.detail)
+            self.history[-1] = answer
+        return answer
 
     def accept(self, tube: NewSample) -> Feedback:
         """Register the waiting unlisted tube with what the technician knows."""

@@ -64,7 +64,7 @@ def tube_state_text(tube: BoardTube) -> str:
     if tube.decision == "rejected":
         return _tr("✗ Rejected")
     if tube.decision == "quarantined":
-        return _tr("✓ Quarantined")
+        return _tr("⚠ Quarantined")
     if tube.outcome == "unexpected":
         return _tr("✓ Accepted (unlisted)")
     if tube.outcome == "unlabelled":
@@ -181,7 +181,8 @@ class BoardTubeModel(ReadOnlyTableModel[BoardTube]):
     def _label_place(tube: BoardTube) -> str:
         if tube.sample_code is None:
             return ""
-        parts = [_tr("✓ label") if tube.labelled else _tr("no label")]
+        parts = [_tr("✓ label printed") if tube.printed else _tr("label queued") if tube.labelled
+                 else _tr("no label")]
         if tube.location:
             parts.append(tube.location)
         return " · ".join(parts)

@@ -75,12 +75,14 @@ def counts_of(session: Session, shipment: Shipment) -> BoardCounts:
         func.count().filter(r.decision == "pending"),
         func.count().filter(exists().where(PrintJobItem.sample_id == r.sample_id)),
         func.count().filter(exists().where(SampleLocation.sample_id == r.sample_id)),
+        func.count().filter(exists().where(PrintJobItem.sample_id == r.sample_id, PrintJobItem.job_id == PrintJob.id,
+                                           PrintJob.status == "printed")),
     ).where(r.shipment_id == shipment.id)).one()
     received = int(row[0])
     return BoardCounts(expected=shipment.expected_count, received=received,
                        missing=max(shipment.expected_count - received, 0), unexpected=int(row[1]),
                        damaged=int(row[2]), accepted=int(row[3]), quarantined=int(row[4]), rejected=int(row[5]),
-                       pending=int(row[6]), labelled=int(row[7]), stored=int(row[8]))
+                       pending=int(row[6]), labelled=int(row[7]), stored=int(row[8]), printed=int(row[9]))
 
 
 def shipment_info(session: Session, shipment: Shipment, counts: BoardCounts | None = None) -> ShipmentInfo:
@@ -104,12 +106,15 @@ def shipment_info(session: Session, shipment: Shipment, counts: BoardCounts | No
 # -- board lines ----------------------------------------------------------------------------------------------
 
 _LABELLED = exists().where(PrintJobItem.sample_id == Sample.id, PrintJobItem.job_id == PrintJob.id)
+_PRINTED = exists().where(PrintJobItem.sample_id == Sample.id, PrintJobItem.job_id == PrintJob.id,
+                          PrintJob.status == "printed")
 
 
 def _tube_columns() -> tuple[Any, ...]:
     return (TubeReceipt, ExpectedTube, Study.code, Sample.sample_code, _LABELLED.label("labelled"),
             StorageContainer.barcode, StorageContainer.name, SampleLocation.row, SampleLocation.col,
-            ContainerType)
+            ContainerType, Participant.pseudonym, Sample.sample_type, Sample.initial_volume_ul,
+            _PRINTED.label("printed"))
 
 
 def _tube_of(row: Any) -> BoardTube:
@@ -126,16 +131,18 @@ def _tube_of(row: Any) -> BoardTube:
                          tube.pseudonym, tube.sample_type, tube.volume_ul, None, None, None, None, None,
                          tube.source_row)
     state = "pending" if receipt.decision == "pending" else "received"
-    volume = receipt.volume_ul if receipt.volume_ul is not None else (tube.volume_ul if tube else None)
+    # An unlisted or unlabelled tube has no manifest line: who, what and how much come from its sample.
+    volume = receipt.volume_ul if receipt.volume_ul is not None else (tube.volume_ul if tube else row[12])
     return BoardTube(receipt.id, tube.id if tube else None, receipt.barcode, state, receipt.outcome,
                      receipt.decision, receipt.stop, receipt.condition, receipt.comment, row[2],
-                     tube.pseudonym if tube else None, tube.sample_type if tube else None, volume, row[3],
+                     tube.pseudonym if tube else row[10], tube.sample_type if tube else row[11], volume, row[3],
                      receipt.decision_reason, receipt.scanned_by, receipt.scanned_at, receipt.workstation,
-                     tube.source_row if tube else None, bool(row[4]), location)
+                     tube.source_row if tube else None, bool(row[4]), location, bool(row[13]))
 
 
 def _joined(stmt: Any, study_on: Any) -> Any:
     return (stmt.outerjoin(Sample, Sample.id == TubeReceipt.sample_id)
+            .outerjoin(Participant, Participant.id == Sample.participant_id)
             .outerjoin(Study, study_on)
             .outerjoin(SampleLocation, SampleLocation.sample_id == Sample.id)
             .outerjoin(StorageContainer, StorageContainer.id == SampleLocation.container_id)

@@ -55,6 +55,7 @@ class BoardCounts:
     pending: int = 0
     labelled: int = 0
     stored: int = 0
+    printed: int = 0  # of the labelled: the label came out of a printer (the rest wait in the print queue)
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ class BoardTube:
     source_row: int | None  # the manifest row
     labelled: bool = False
     location: str | None = None  # "BOX-000012 C4" once stored
+    printed: bool = False  # its label was printed (``labelled`` alone: queued, waiting for a printer)
 
 
 @dataclass(frozen=True)
@@ -143,8 +145,9 @@ class ScanResult:
     @property
     def tone(self) -> str:
         """``ok`` (green ✓), ``warning`` (amber ⚠) or ``error`` (red ✗)."""
-        if self.outcome is ScanOutcome.DECIDED and self.tube is not None and self.tube.decision == "rejected":
-            return "warning"
+        if self.outcome is ScanOutcome.DECIDED and self.tube is not None and self.tube.decision in ("rejected",
+                                                                                                    "quarantined"):
+            return "warning"  # quarantine is not acceptance: amber ⚠, never the green ✓
         return OUTCOME_TONES[self.outcome]
 
     @property

@@ -136,7 +136,8 @@ class FinishingMixin:
         if suffix == ".pdf":
             written = report.write_report_pdf(board, out, printed_by=who)
         else:
-            written = report.write_report_xlsx(board, out, created_by=who, database=self.db.info.description).path
+            # A file sent to a clinic carries no internal path: the header names the application, not the database.
+            written = report.write_report_xlsx(board, out, created_by=who, database="Biobank Desktop").path
         with UnitOfWork(self.db, actor) as uow:
             listed = len(report.discrepancies(board))
             uow.audit("export.written", EXPORT, written.name,

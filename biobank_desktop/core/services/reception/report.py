@@ -8,6 +8,7 @@ with condition, comment and decision. The PDF follows the box maps' house style 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -24,7 +25,7 @@ PAGE = landscape(A4)
 MARGIN = 14 * mm
 _HEADERS = ("Problem", "Clinic barcode", "Manifest row", "Study", "Participant", "Type", "Condition", "Comment",
             "Decision", "Reason", "Sample ID")
-_PDF_WIDTHS = (30, 32, 12, 16, 22, 10, 24, 0, 18, 0, 30)  # mm; 0: shares what is left
+_PDF_WIDTHS = (30, 32, 14, 16, 22, 10, 24, 0, 18, 0, 30)  # mm; 0: shares what is left
 
 
 def discrepancies(board: Board) -> list[tuple[str, BoardTube]]:
@@ -91,7 +92,17 @@ def write_report_xlsx(board: Board, out: Path, *, created_by: str, database: str
     kinds: dict[int, str] = {2: "int"}
     columns = [Column(h, kinds.get(i, "text")) for i, h in enumerate(_HEADERS)]  # type: ignore[arg-type]
     rows = [_row(problem, tube) for problem, tube in discrepancies(board)]
-    return write_workbook(out, [SheetSpec("Discrepancies", columns, rows, header=header, total_rows=len(rows))])
+    written = write_workbook(out, [SheetSpec("Discrepancies", columns, rows, header=header, total_rows=len(rows))])
+    _ordinary_permissions(written.path)
+    return written
+
+
+def _ordinary_permissions(path: Path) -> None:
+    """The mode a file gets when simply created (0666 less the umask), as the PDF has: the workbook writer's
+    temporary file is private (0600), which a report meant for sharing must not keep."""
+    mask = os.umask(0)
+    os.umask(mask)
+    path.chmod(0o666 & ~mask)
 
 
 def write_report_pdf(board: Board, out: Path, *, printed_by: str) -> Path:
@@ -145,7 +156,7 @@ class _Pdf:
         if rows:
             self._header()
         for problem, tube in rows:
-            if self.y < MARGIN + 10 * mm:
+            if self.y < MARGIN + 28 * mm:  # room for a wrapped row of six lines
                 self._finish_page()
                 self._new_page(board.shipment.code)
                 self._header()
@@ -172,12 +183,31 @@ class _Pdf:
         self.c.line(MARGIN, self.y + 3.2 * mm, PAGE[0] - MARGIN, self.y + 3.2 * mm)
 
     def _line(self, values: Sequence[str], font: str) -> None:
+        """One tube: every cell wrapped to its column (a reason or comment is never cut), up to 6 lines."""
+        bold = font == self.bold
+        cells = [_wrap(value, 7, width - 1.5 * mm, bold=bold) for value, width in zip(values, self.widths,
+                                                                                       strict=True)]
         x = MARGIN
         self.c.setFont(font, 7)
-        for value, width in zip(values, self.widths, strict=True):
-            self.c.drawString(x, self.y, _clip(value, 7, width - 1.5 * mm, bold=font == self.bold))
+        for lines, width in zip(cells, self.widths, strict=True):
+            for i, text in enumerate(lines):
+                self.c.drawString(x, self.y - i * 3.2 * mm, text)
             x += width
-        self.y -= 4.2 * mm
+        self.y -= 4.2 * mm + 3.2 * mm * (max(len(lines) for lines in cells) - 1)
+
+
+def _wrap(text: str, size: float, width: float, *, bold: bool = False, most: int = 6) -> list[str]:
+    """``text`` in lines that fit ``width`` (broken between words; a word too long for a line is clipped)."""
+    lines: list[str] = []
+    for word in text.split():
+        joined = f"{lines[-1]} {word}" if lines else word
+        if lines and text_width_pt(joined, size, bold=bold) <= width:
+            lines[-1] = joined
+        else:
+            lines.append(_clip(word, size, width, bold=bold))
+    if len(lines) > most:
+        lines = [*lines[:most - 1], _clip(" ".join(lines[most - 1:]), size, width, bold=bold)]
+    return lines or [""]
 
 
 def _clip(text: str, size: float, width: float, *, bold: bool = False) -> str:

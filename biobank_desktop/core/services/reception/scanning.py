@@ -42,6 +42,7 @@ from biobank_desktop.core.services.reception.common import (
     verdict_for,
 )
 from biobank_desktop.core.services.reception.dto import ScanResult
+from biobank_desktop.core.services.reception.matching import correction_headline, not_a_tube
 from biobank_desktop.core.services.reception.shipments import refuse_closed
 from biobank_desktop.core.services.samples import NewSample, SampleService, refuse_internal_code
 from biobank_desktop.core.services.storage import PlacedTube, StorageService
@@ -149,7 +150,7 @@ class ScanningMixin:
         try:
             refuse_internal_code(session, code, None)
         except ValidationError as exc:
-            return ScanResult(code, ScanOutcome.NOT_A_TUBE, exc.message, "Nothing was recorded. " + (exc.hint or ""))
+            return not_a_tube(session, code, exc)
         owner = session.execute(select(Sample.sample_code).join(SampleBarcode)
                                 .where(SampleBarcode.barcode == code)).scalar()
         if owner is not None:
@@ -297,7 +298,8 @@ class ScanningMixin:
                       summary=f"A tube without barcode registered in {row.code} as {code}",
                       after=_receipt_after(receipt) | {"sample": code}, samples=[code])
             return self._done(uow, row, receipt, ScanOutcome.UNLABELLED, f"Registered: {code}",
-                              hint="Stick its label on the tube." if jobs else "Print its label, stick it on the tube.",
+                              hint="Its label is queued: print it from Labels (or when a printer is set), then "
+                                   "stick it on the tube." if jobs else "Print its label, stick it on the tube.",
                               sample_code=code, jobs=jobs, placed=placed)
 
     def quarantine(self, actor: Actor, shipment: str, barcode: str, reason: str, *,
@@ -378,8 +380,9 @@ class ScanningMixin:
             uow.flush()
             uow.audit("reception.tube_updated", SHIPMENT, row.code, summary=f"{code} in {row.code} corrected",
                       before=before, after=after, samples=samples)
-            return self._done(uow, row, receipt, ScanOutcome.DECIDED, f"Corrected: {code}", hint="",
-                              sample_code=samples[0] if samples else None)
+            sample = session.execute(select(Sample.sample_code).where(Sample.id == receipt.sample_id)).scalar()
+            return self._done(uow, row, receipt, ScanOutcome.DECIDED, correction_headline(code, sample, before, after),
+                              hint="", sample_code=sample)
 
     @staticmethod
     def _correct_volume(uow: UnitOfWork, sample_id: int, volume: Decimal) -> str:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from biobank_desktop.core.db.engine import Database
 from biobank_desktop.core.services.reception.finishing import FinishingMixin
+from biobank_desktop.core.services.reception.matching import MatchingMixin
 from biobank_desktop.core.services.reception.scanning import ScanningMixin
 from biobank_desktop.core.services.reception.shipments import ShipmentsMixin
 from biobank_desktop.core.services.samples import SampleService
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from biobank_desktop.core.services.labelling import LabellingService
 
 
-class ReceptionService(ShipmentsMixin, ScanningMixin, FinishingMixin):
+class ReceptionService(ShipmentsMixin, ScanningMixin, FinishingMixin, MatchingMixin):
     """See the module docstring. ``labelling`` is the workstation's LabellingService (its print rules choose
     the printer); every method that changes data returns ``Result[T]``."""
 

@@ -65,6 +65,9 @@ class ImportPanel(QWidget):
         self.wizard = ImportWizard(self.backend)
         self.job: Job | None = None
         self._focus_wanted = False  # a step shown while a job still held the panel disabled gets it when idle
+        self.shipment: str | None = None  # the manifest just imported: the banner's link opens its board
+        page.banner.action_clicked.connect(lambda: self.session.navigate.open_shipment(self.shipment)
+                                           if self.shipment else None)
         self.saved: list[SavedMappingInfo] = []
         self.studies: list[tuple[str, str]] = []
 
@@ -614,4 +617,6 @@ class ImportPanel(QWidget):
         lines.extend(self._left_out_lines(report))
         step.details.setText("\n\n".join(lines))
         self.show_step()
-        self.page.banner.show_message(step.headline.text(), "ok")
+        self.shipment = report.shipment
+        self.page.banner.show_message(step.headline.text(), "ok", action=self.tr("Open its reception board")
+                                      if report.shipment else None)

@@ -154,7 +154,9 @@ class BoardActions:
                 if result.value.label_jobs:
                     self.print_jobs(list(result.value.label_jobs))
 
-            self.board.run_decision(lambda: service.register_unlabelled(actor, code, sample, label=True),
+            comment = str(dialog.values()["comment"])  # on the receipt (the report) too, not only the sample's notes
+            self.board.run_decision(lambda: service.register_unlabelled(actor, code, sample, comment=comment,
+                                                                        label=True),
                                     self.tr("Registering the tube with no barcode…"), after=done)
 
         ask(self.page, dialog, registered)

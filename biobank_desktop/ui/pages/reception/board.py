@@ -21,10 +21,11 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from biobank_desktop.core.domain.errors import BiobankError
+from biobank_desktop.core.domain.errors import BiobankError, ConflictError
 from biobank_desktop.core.flows.reception import Feedback, ReceptionSession, ServiceBackend
 from biobank_desktop.core.services.changes import SAMPLE, SHIPMENT, Changes
 from biobank_desktop.core.services.reception import Board, BoardCounts, BoardTube, ScanResult
+from biobank_desktop.core.services.reception.matching import looks_like_shipment_code
 from biobank_desktop.ui.background import error_text
 from biobank_desktop.ui.models.reception import TUBE_ROLE, BoardFilter, BoardTubeModel
 from biobank_desktop.ui.operations.writes import WritingPage
@@ -102,6 +103,7 @@ class ReceptionBoard(QWidget):
 
     answered = Signal(object)
     loaded = Signal()
+    shipment_scanned = Signal(str)  # a shipment's code scanned into the board's field: the page opens it
 
     def __init__(self, page: WritingPage, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -159,7 +161,7 @@ class ReceptionBoard(QWidget):
         self.stats.setObjectName("boardStats")
         self.model = BoardTubeModel()
         self.filter = BoardFilter(self.model)
-        self.table = table_view("boardTubes", self.filter, widths=(145, 192, 112, 150, 78, 168, 120, 96))
+        self.table = table_view("boardTubes", self.filter, widths=(145, 170, 100, 150, 78, 150, 120, 96))
         fit_columns(self.table, stretch=(3,))
         self.table.selectionModel().currentRowChanged.connect(self._row_chosen)
         layout.addWidget(self.table, 1)
@@ -213,7 +215,7 @@ class ReceptionBoard(QWidget):
             row = self.model.row_of(selected)
             if row is not None:
                 self._select_source_row(row)
-        elif self.tube_panel.tube is not None:
+        if self.tube_panel.tube is not None:  # the last tube as it stands now (another workstation may have decided)
             row = self.model.row_of(self.tube_panel.tube)
             self.tube_panel.show_tube(self.model.row_at(row) if row is not None else None)
         self.loads += 1
@@ -224,9 +226,10 @@ class ReceptionBoard(QWidget):
                   "unexpected": counts.unexpected, "damaged": counts.damaged, "pending": counts.pending}
         for key, tile in self.tiles.items():
             tile.set_count(values[key])
-        self.stats.setText(self.tr("{a} accepted · {q} quarantined · {r} rejected\n{lab} labelled · "
-                                   "{s} stored").format(a=counts.accepted, q=counts.quarantined, r=counts.rejected,
-                                                        lab=counts.labelled, s=counts.stored))
+        self.stats.setText(self.tr("{a} accepted · {q} quarantined · {r} rejected · labels: {p} printed, {w} "
+                                   "queued · {s} stored").format(
+            a=counts.accepted, q=counts.quarantined, r=counts.rejected, p=counts.printed,
+            w=counts.labelled - counts.printed, s=counts.stored))
         self.counts = counts
 
     def set_filter(self, key: str) -> None:
@@ -240,6 +243,9 @@ class ReceptionBoard(QWidget):
 
     def handle_scan(self, text: str) -> None:
         """A scan (the board's field, or the window's while this board shows)."""
+        if looks_like_shipment_code(text):
+            self.shipment_scanned.emit(text.strip().upper())
+            return
         if self.scan_session is None:
             return
         flow = self.scan_session
@@ -314,6 +320,9 @@ class ReceptionBoard(QWidget):
         message, hint = error_text(exc)
         if code and not isinstance(exc, BiobankError):
             message = self.tr("{code} was NOT recorded: {message}").format(code=code, message=message)
+        if isinstance(exc, ConflictError):  # someone else got there first: show what they did
+            hint = self.tr("Nothing was changed; the board was reloaded.")
+            self.reload()
         self.verdict.show_verdict("error", message, hint or "")
         self.scan.show_feedback("error", "")
         if not isinstance(exc, BiobankError):

@@ -24,9 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from biobank_desktop.core.domain.errors import ValidationError
+from biobank_desktop.core.domain.volumes import MICROLITRE, parse_volume
 from biobank_desktop.core.services.dto import SiteInfo, StudyInfo
 from biobank_desktop.core.services.reception import ArrivalConditions
 from biobank_desktop.ui.widgets.common import form_layout, label
+from biobank_desktop.ui.widgets.date_field import locale_is_day_first, parse_date
 
 COURIERS = ("World Courier", "Marken", "DHL Medical Express", "BioCair", "Hand delivery")
 MOMENT_STYLE = ("QDateTimeEdit { min-height: 36px; padding: 2px 8px; border: 1px solid #b7c0cc; border-radius: 5px; "
@@ -68,6 +71,40 @@ def parse_decimal(text: str) -> Decimal | None:
     if not value.is_finite():
         raise ValueError(text)
     return value
+
+
+def parse_volume_text(text: str) -> Decimal | None:
+    """A volume as people write it ('450', '450 µl', '1,5 mL') in µL; '' -> None; ValidationError otherwise."""
+    return parse_volume(text, MICROLITRE) if text.strip() else None
+
+
+def volume_problem(text: str) -> str:
+    """Why ``text`` is not a volume ('' when it is one, or empty), said with an example."""
+    try:
+        parse_volume_text(text)
+    except ValidationError as exc:
+        return QCoreApplication.translate("ReceptionDialogs", "{why} Write it like 450, 450 µl or 1,5 mL.").format(
+            why=exc.message)
+    return ""
+
+
+def parse_moment(text: str) -> dt.datetime | None:
+    """A local date and time as typed: the date as the workstation writes it (30.11.2026, 2026-11-30, …,
+    day-first where the locale is) and an optional time (08:15); aware UTC. '' -> None; ValueError otherwise."""
+    text = text.strip().replace("T", " ")
+    if not text:
+        return None
+    day_text, _, time_text = text.partition(" ")
+    day_first = locale_is_day_first() or "." in day_text  # 30.11.2026 is day-first wherever dots are written
+    try:
+        day = parse_date(day_text, day_first=day_first)
+    except ValueError:  # impossible in that order (30/11 month-first): the one reading left
+        day = parse_date(day_text, day_first=not day_first)
+    assert day is not None
+    clock = dt.time(0, 0)
+    if time_text.strip():
+        clock = dt.time.fromisoformat(time_text.strip().replace(".", ":").rjust(5, "0"))
+    return dt.datetime.combine(day, clock).astimezone().astimezone(dt.UTC)
 
 
 class FormDialog(QDialog):
@@ -312,10 +349,11 @@ class RegisterTubeDialog(FormDialog):
             self.sample_type.addItem(f"{code} — {name}", code)
         self.volume = QLineEdit()
         self.volume.setObjectName("registerVolume")
-        self.volume.setPlaceholderText(self.tr("µl (optional)"))
+        self.volume.setPlaceholderText(self.tr("e.g. 450 µl or 1,5 mL (optional)"))
         self.collected = QLineEdit()
         self.collected.setObjectName("registerCollected")
-        self.collected.setPlaceholderText(self.tr("yyyy-mm-dd hh:mm, as written on the tube or the form (optional)"))
+        self.collected.setPlaceholderText(self.tr("date and time, e.g. 30.11.2026 08:15, as written on the tube "
+                                                  "(optional)"))
         self.comment = QLineEdit()
         self.comment.setObjectName("registerComment")
         self.form.addRow(self.tr("Study"), self.study)
@@ -327,10 +365,7 @@ class RegisterTubeDialog(FormDialog):
         self.finish()
 
     def collected_at(self) -> dt.datetime | None:
-        text = self.collected.text().strip()
-        if not text:
-            return None
-        return dt.datetime.fromisoformat(text.replace("T", " ")).astimezone(dt.UTC)
+        return parse_moment(self.collected.text())
 
     def problem(self) -> str:
         if self.study.currentData() is None:
@@ -339,16 +374,17 @@ class RegisterTubeDialog(FormDialog):
             return self.tr("Write the participant's pseudonym (consent is checked against it).")
         if self.sample_type.currentData() is None:
             return self.tr("Choose the sample type.")
-        problem = _decimal_problem(self.volume, self.tr("The volume"))
+        problem = volume_problem(self.volume.text())
         if problem:
             return problem
         try:
             self.collected_at()
         except ValueError:
-            return self.tr("Write the collection time as yyyy-mm-dd hh:mm (e.g. 2026-11-02 08:15).")
+            return self.tr("Write the collection time as a date and a time, e.g. 30.11.2026 08:15 or "
+                           "2026-11-30 08:15.")
         return ""
 
     def values(self) -> dict[str, object]:
         return {"study": str(self.study.currentData()), "pseudonym": self.pseudonym.text().strip(),
-                "sample_type": str(self.sample_type.currentData()), "volume_ul": parse_decimal(self.volume.text()),
+                "sample_type": str(self.sample_type.currentData()), "volume_ul": parse_volume_text(self.volume.text()),
                 "collected_at": self.collected_at(), "comment": self.comment.text().strip()}

@@ -23,6 +23,7 @@ from biobank_desktop.core.jobs import CancelledFn, ProgressFn
 from biobank_desktop.core.services.changes import SAMPLE, SHIPMENT, Changes
 from biobank_desktop.core.services.dto import SiteInfo
 from biobank_desktop.core.services.reception import Board, ShipmentDetails, ShipmentInfo, StoreResult
+from biobank_desktop.core.services.reception.matching import looks_like_shipment_code
 from biobank_desktop.ui.formatting import local_time
 from biobank_desktop.ui.operations.writes import changes_of, run_write
 from biobank_desktop.ui.pages.base import Page
@@ -31,6 +32,7 @@ from biobank_desktop.ui.pages.reception.attachments import AttachmentsDialog, ch
 from biobank_desktop.ui.pages.reception.board import ReceptionBoard
 from biobank_desktop.ui.pages.reception.dialogs import NewShipmentDialog
 from biobank_desktop.ui.pages.reception.shipments import ShipmentList
+from biobank_desktop.ui.pages.reception.unlabelled import receive_unlabelled
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, label
 from biobank_desktop.ui.widgets.elided_label import ElidedLabel
@@ -92,7 +94,7 @@ class ReceptionPage(Page):
         board_layout.addWidget(self.summary)
         board_layout.addWidget(self.board, 1)
         bottom = QHBoxLayout()
-        self.unlabelled_button = button(self.tr("No-barcode tube…"), on_click=self.board_actions.register_unlabelled)
+        self.unlabelled_button = button(self.tr("No-barcode tube…"), on_click=self.receive_unlabelled)
         self.unlabelled_button.setObjectName("unlabelledTube")
         self.labels_button = button(self.tr("Print labels"), on_click=self.board_actions.print_labels)
         self.labels_button.setToolTip(self.tr("Print the labels of the accepted tubes that have none yet, in the "
@@ -109,15 +111,19 @@ class ReceptionPage(Page):
         bottom.addWidget(self.labels_button)
         bottom.addWidget(self.store_button)
         bottom.addSpacing(8)
-        bottom.addWidget(self.board.stats)
-        bottom.addLayout(self.stored_row, 1)
+        # The counters wrap rather than push the window wider; the stored boxes' links get their own row
+        # (under the buttons, only once something was stored), so nothing is cut at 1280 pixels.
+        self.board.stats.setWordWrap(True)
+        bottom.addWidget(self.board.stats, 1)
         board_layout.addLayout(bottom)
+        board_layout.addLayout(self.stored_row)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.shipments)
         self.stack.addWidget(board_view)
         self.board_view = board_view
         self.body.addWidget(self.stack, 1)
         self.board.loaded.connect(self._board_loaded)
+        self.board.shipment_scanned.connect(self.open_shipment)
         self.board.answered.connect(lambda _answer: self._show_counts())
         session.events.settings_changed.connect(lambda: self.board.set_sound(session.settings.scan_sound))
         self._started = False
@@ -188,7 +194,7 @@ class ReceptionPage(Page):
 
     def handle_scan(self, text: str, on_answer: AnswerFn | None = None) -> None:
         """A scan from the main window's field while this page shows."""
-        if self.stack.currentWidget() is self.board_view:
+        if self.stack.currentWidget() is self.board_view and not looks_like_shipment_code(text):
             if on_answer:
                 on_answer("", "")
             self.board.handle_scan(text)
@@ -242,6 +248,12 @@ class ReceptionPage(Page):
 
     def from_manifest(self) -> None:
         self.session.navigate.import_manifest(self.shipments.partner.currentData())
+
+    def receive_unlabelled(self) -> QDialog | None:
+        """A tube with no readable barcode: its manifest line (received as that tube), or a new tube."""
+        dialog = receive_unlabelled(self)
+        self.last_dialog = dialog if dialog is not None else self.last_dialog
+        return dialog
 
     def record_arrival(self) -> None:
         self.last_dialog = self.board_actions.record_arrival()
@@ -341,12 +353,12 @@ class ReceptionPage(Page):
             message += " " + self.tr("Not stored: {codes}. {why}").format(codes=", ".join(result.left),
                                                                           why=" ".join(result.problems))
         self.banner.show_message(message, "warn" if result.left else "ok")
-        self.stored_row.addStretch(1)
         self.stored_row.addWidget(label(self.tr("Show on the map:"), "fieldname"))
         for box in list(boxes)[:4]:
             link = button(box, link=True, on_click=self._box_opener(box))
             link.setObjectName("storedBoxLink")
             self.stored_row.addWidget(link)
+        self.stored_row.addStretch(1)
 
     def _box_opener(self, box: str) -> Callable[[], None]:
         return lambda: self.session.navigate.open_box(box)

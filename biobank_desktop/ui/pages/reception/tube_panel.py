@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from biobank_desktop.core.domain.reception import CONDITIONS
 from biobank_desktop.core.services.reception import BoardTube
 from biobank_desktop.ui.models.reception import condition_text, tube_state_text
-from biobank_desktop.ui.pages.reception.dialogs import parse_decimal
+from biobank_desktop.ui.pages.reception.dialogs import parse_volume_text, volume_problem
 from biobank_desktop.ui.widgets.common import button, label
 
 #: The key (with Alt) of each condition: the first letter where it is free.
@@ -97,7 +97,8 @@ class TubePanel(QFrame):
         self.comment.setPlaceholderText(self.tr("Comment (Enter saves)"))
         self.volume = QLineEdit()
         self.volume.setObjectName("tubeVolume")
-        self.volume.setPlaceholderText(self.tr("Volume µl"))
+        self.volume.setPlaceholderText(self.tr("Volume"))
+        self.volume.setToolTip(self.tr("The tube's volume: 450, 450 µl or 1,5 mL (Enter saves)"))
         self.volume.setMaximumWidth(120)
         for edit in (self.comment, self.volume):
             edit.returnPressed.connect(self.save_details)
@@ -194,11 +195,11 @@ class TubePanel(QFrame):
         tube = self.tube
         if tube is None or not self.comment.isEnabled():
             return
-        try:
-            volume: Decimal | None = parse_decimal(self.volume.text())
-        except ValueError:
-            self.show_problem(self.tr("The volume must be a number of µl, e.g. 450."))
+        problem = volume_problem(self.volume.text())
+        if problem:
+            self.show_problem(problem)
             return
+        volume: Decimal | None = parse_volume_text(self.volume.text())
         self.show_problem("")
         self.details_saved.emit(tube, self.comment.text().strip(), volume)
 
