@@ -56,6 +56,14 @@ FITS: dict[StorageTube, frozenset[StorageTube]] = {
 #: The small aliquot tubes a fluid aliquot without a recorded kind may be (its SPREC kind is then the box's).
 ALIQUOT_TUBES: frozenset[StorageTube] = frozenset({_T.PP_40_500_UL, _T.PP_05_2_ML, _T.CRYOTUBE_1_2_ML})
 
+#: How messages name many tubes of a kind ('no box for cryotubes 1–2 mL has free space').
+PLURALS: dict[StorageTube, str] = {
+    _T.PP_40_500_UL: "PP tubes 40–500 µL", _T.PP_05_2_ML: "PP tubes 0.5–2 mL", _T.PP_5_ML: "PP tubes ≥ 5 mL",
+    _T.CRYOTUBE_1_2_ML: "cryotubes 1–2 mL", _T.STRAW: "straws", _T.MICROPLATE: "microplates",
+    _T.PARAFFIN_BLOCK: "paraffin blocks", _T.BAG: "bags", _T.DRY_MEDIUM: "dry technology media",
+    _T.PRIMARY: "primary tubes",
+}
+
 #: SPREC solid fixation codes that end in a paraffin block, and the one that ends in a cryotube.
 _PARAFFIN_FIXATIONS = frozenset({"NBF", "FOR", "ALD"})
 _CRYOTUBE_FIXATIONS = frozenset({"SNP"})
@@ -98,6 +106,11 @@ class TubeKind:
 UNKNOWN_TUBE = TubeKind(None, description="tubes of unknown kind")
 
 
+def of_kind(tube: StorageTube) -> TubeKind:
+    """Tubes known to be of ``tube``'s kind (a recorded storage tube, a kind asked for by name)."""
+    return TubeKind(tube, description=PLURALS[tube])
+
+
 def tube_kind_of(*, storage_tube: str | None, primary: bool, material: str, primary_container: str | None = None,
                  volume_ul: Decimal | None = None, fixation: str | None = None,
                  container_label: str | None = None) -> TubeKind:
@@ -105,8 +118,7 @@ def tube_kind_of(*, storage_tube: str | None, primary: bool, material: str, prim
 
     ``container_label``: the primary container's name in words ('Potassium EDTA'), for messages."""
     if storage_tube:
-        tube = StorageTube(storage_tube)
-        return TubeKind(tube, description=f"{tube.label}s")
+        return of_kind(StorageTube(storage_tube))
     if material == "solid":
         code = (fixation or "").upper()
         if code in _PARAFFIN_FIXATIONS:

@@ -35,7 +35,7 @@ from biobank_desktop.core.domain.space import (
     find_space,
     plan_evacuation,
 )
-from biobank_desktop.core.domain.tube_fit import TubeKind
+from biobank_desktop.core.domain.tube_fit import TubeKind, of_kind
 from biobank_desktop.core.services.changes import Changes, Result
 from biobank_desktop.core.services.storage.common import (
     AXES,
@@ -120,7 +120,7 @@ class PlanningMixin:
             except ValueError:
                 raise ValidationError(f"'{container[:40]}' is not a tube kind.",
                                       hint="One of: " + ", ".join(t.value for t in StorageTube) + ".") from None
-            tube = TubeKind(kind, description=f"{kind.label}s")
+            tube = of_kind(kind)
         with self.db.connect_checked(), self.db.new_session(write=False) as s:
             return self._plan_space(s, count, study=study, sample_type=sample_type, container=None, tube=tube,
                                     groups=groups, within=within)
