@@ -74,6 +74,8 @@ def register(subparsers: Subparsers) -> None:
     p.add_argument("count", metavar="N", type=positive_int)
     p.add_argument("--study")
     p.add_argument("--type", dest="sample_type")
+    p.add_argument("--tube", metavar="KIND", help="only boxes made for this tube kind (e.g. primary_container, "
+                                                  "cryotube_1_2ml)")
     p.add_argument("--within", metavar="CODE", help="only under this freezer, rack or box")
     p.set_defaults(handler=_find_space)
 
@@ -212,7 +214,7 @@ def _restrict(ctx: Context) -> int:
 def _find_space(ctx: Context) -> int:
     acting(ctx, Permission.VIEW_SAMPLES)
     plan = ctx.services.storage.find_space(ctx.args.count, study=ctx.args.study, sample_type=ctx.args.sample_type,
-                                           within=ctx.args.within)
+                                           container=ctx.args.tube, within=ctx.args.within)
     data = {"complete": plan.complete, "missing": plan.missing,
             "positions": [{"box": s.box_code, "position": s.label} for s in plan.slots]}
     lines = [f"{s.box_code} {s.label}" for s in plan.slots]

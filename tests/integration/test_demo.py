@@ -214,6 +214,20 @@ def test_external_barcodes_scan_back_to_their_sample(demo: tuple[Database, DemoR
     assert services.queries.sample_code_for_barcode(with_zero[0].barcode.lstrip("0")) is None
 
 
+def test_primary_tubes_have_racks_of_their_own_and_never_get_a_cryobox(demo: tuple[Database, DemoReport]) -> None:
+    """Reception's "Store accepted" finds space for primary tubes: racks made for them in a −80 °C freezer."""
+    db, _ = demo
+    racks = _rows(db, "SELECT c.barcode, c.name FROM storage_containers c JOIN container_types t "
+                      "ON t.id = c.container_type_id WHERE t.tube_kind = 'primary_container'")
+    assert len(racks) == 8 and all(r.name.startswith("Primary tubes ") for r in racks)
+    storage = build_services(db, "TEST-WS-1").storage
+    plan = storage.find_space(12, container="primary_container")  # nothing written
+    assert plan.complete and {s.box_code for s in plan.slots} <= {r.barcode for r in racks}
+    assert storage.box_map(plan.slots[0].box_code).temperature_class == "-85_to_-60"
+    cryo = storage.find_space(3, container="cryotube_1_2ml")
+    assert cryo.complete and not {s.box_code for s in cryo.slots} & {r.barcode for r in racks}
+
+
 def test_one_audit_event_and_an_intact_chain(demo: tuple[Database, DemoReport]) -> None:
     db, report = demo
     events = _rows(db, "SELECT action, username FROM audit_events ORDER BY seq")

@@ -105,17 +105,18 @@ def test_storage_is_rederived_when_the_freezer_changes_class_and_an_override_is_
     services.storage.place(technician, overridden, tree.box, "A2")
     services.samples.override_sprec(supervisor, overridden, "SER-SST-X-N-N-N-E", "programmable freezing")
     detail = services.queries.detail(derived)
-    assert detail.sprec_code is not None and detail.sprec_code.endswith("-D")
+    # A primary tube placed by hand in a cryobox stays a primary container: 'Y', not the cryotube's 'D'.
+    assert detail.sprec_code is not None and detail.sprec_code.endswith("-Y")
     assert detail.sprec_explanation is not None
-    assert detail.sprec_explanation.elements[6].text == ("from where the tube is stored: cryotube 1–2 mL at −80 °C "
-                                                         "(−85 to −60 °C)")
+    assert detail.sprec_explanation.elements[6].text == ("from where the tube is stored: the original primary "
+                                                         "container at −80 °C (−85 to −60 °C)")
 
-    changes = services.storage.edit_container(supervisor, tree.freezer, setpoint_c=Decimal(-20))
+    changes = services.storage.edit_container(supervisor, tree.freezer, setpoint_c=Decimal(4))
     assert changes.touches(SAMPLE)
-    assert services.queries.detail(derived).sprec_code.endswith("-Z")  # a cryotube at −20 °C: SPREC names none
+    assert services.queries.detail(derived).sprec_code.endswith("-Z")  # a primary tube at 4 °C: SPREC names none
     [event] = [e for e in services.audit.history(technician, SAMPLE, derived)
                if e.action == "sprec.storage_derived"][-1:]
-    assert event.before == {"long_term_storage": "D", "sprec_code": "SER-SST-X-N-N-N-D"}
+    assert event.before == {"long_term_storage": "Y", "sprec_code": "SER-SST-X-N-N-N-Y"}
     assert event.after == {"long_term_storage": "Z", "sprec_code": "SER-SST-X-N-N-N-Z"}
     assert services.queries.detail(overridden).sprec_code == "SER-SST-X-N-N-N-E"  # not replaced by derivation
     kept = [e for e in services.audit.history(technician, SAMPLE, overridden)
@@ -123,6 +124,6 @@ def test_storage_is_rederived_when_the_freezer_changes_class_and_an_override_is_
     assert kept and "would give Z" in kept[-1].summary
 
     before = [e.seq for e in services.audit.history(technician, SAMPLE, derived)]
-    services.storage.edit_container(supervisor, tree.freezer, setpoint_c=Decimal(-25))  # same class: no change
+    services.storage.edit_container(supervisor, tree.freezer, setpoint_c=Decimal(5))  # same class: no change
     after = services.audit.history(technician, SAMPLE, derived)
     assert [e.seq for e in after] == before

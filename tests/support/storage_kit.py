@@ -47,3 +47,28 @@ def make_samples(services: Services, actor: Actor, n: int, study: str = "COLON",
                                                        volume_ul=Decimal(500), primary_container="SST",
                                                        long_term_storage="X")).value
             for i in range(n)]
+
+
+def make_aliquots(services: Services, actor: Actor, parents: int, each: int, *, tag: str = "AL") -> list[str]:
+    """``each`` 100 µL aliquots of ``parents`` new COLON PL1 parents (made through aliquoting, not placed),
+    parent by parent: tubes whose kind is the small aliquot tube a cryobox is made for."""
+    from biobank_desktop.core.services.aliquoting import AliquotRequest
+    from tests.support.aliquot_kit import make_parent
+
+    codes: list[str] = []
+    for i in range(parents):
+        parent = make_parent(services, actor, 1000, participant=f"{tag}-{i}")
+        outcome = services.aliquoting.aliquot(actor, AliquotRequest.simple(parent, each, "100 µL")).value
+        codes.extend(c.sample_code for p in outcome.parents for c in p.children)
+    return codes
+
+
+def add_primary_rack(services: Services, supervisor: Actor, tree: Tree, name: str = "Primary 0001") -> str:
+    """A 5 × 10 rack for primary tubes (its type made for 'primary_container') in the tree's −80 °C rack."""
+    types = {t.name for t in services.storage.container_types()}
+    if "Primary tube rack 5 × 10" not in types:
+        services.storage.add_container_type(supervisor, "Primary tube rack 5 × 10", "box", 5, 10,
+                                               tube_kind="primary_container")
+    [code] = services.storage.create_containers(supervisor, [
+        NewContainer(name, "Primary tube rack 5 × 10", tree.rack)]).value
+    return code

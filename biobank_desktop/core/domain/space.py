@@ -5,8 +5,10 @@ that nothing has written yet: the map shows it, the technician confirms, the ser
 (re-checking every position inside its transaction).
 
 * :func:`find_space` — N tubes, optionally in groups that must stay in one box (a parent's
-  aliquots), consecutive in the boxes' fill order where possible, only in boxes whose restrictions
-  allow the tubes; says how many positions are missing when they do not fit.
+  aliquots), consecutive in the boxes' fill order where possible, only in boxes made for the tubes'
+  kind (:mod:`~biobank_desktop.core.domain.tube_fit`), holding no tubes of another material (no tissue
+  among plasma tubes), and whose restrictions allow the tubes; says how many positions are missing,
+  and in what kind of box, when they do not fit.
 * :func:`plan_evacuation` — every box of a failing freezer into free places of racks in other
   freezers of the same temperature class, honouring the racks' restrictions; says how many box
   places are missing (and for what) when they do not fit, and then moves nothing.
@@ -18,8 +20,9 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from biobank_desktop.core.domain.cold_chain import TemperatureClass
+from biobank_desktop.core.domain.cold_chain import StorageTube, TemperatureClass
 from biobank_desktop.core.domain.positions import BoxLayout
+from biobank_desktop.core.domain.tube_fit import TubeKind
 
 Position = tuple[int, int]
 
@@ -79,6 +82,8 @@ class BoxSpace:
     unusable: frozenset[Position]
     restrictions: Restrictions = NO_RESTRICTIONS
     path: str = ""
+    tube_kind: StorageTube | None = None  # what the box type is made for; None: not declared
+    materials: frozenset[str] = frozenset()  # of the tubes in it now ('fluid', 'solid')
 
     def free(self) -> list[Position]:
         return [p for p in self.layout.positions() if p not in self.unusable]
@@ -102,14 +107,20 @@ class SpacePlan:
     needed: int = 0  # positions asked for
     free: int = 0  # free positions in the boxes that may take them
     grouped: bool = False  # some group holds several tubes (a parent's children stay together in one box)
+    need: str = ""  # the kind of box the tubes need ('box for primary tubes (9 mL, Potassium EDTA)'), when known
 
     @property
     def complete(self) -> bool:
         return self.missing == 0
 
-    def shortfall(self) -> str:
-        """'13 positions needed, 12 free: 1 more needed (a parent's children stay together in one box).'"""
+    def shortfall(self, what: str = "tube") -> str:
+        """'13 positions needed, 12 free: 1 more needed (a parent's children stay together in one box).'; when the
+        tubes need a kind of box: '1 more free position is needed; no box for primary tubes (9 mL, …) has free
+        space for them: add one, or choose a box.'"""
         together = " (a parent's children stay together in one box)" if self.grouped else ""
+        if self.need:
+            return (f"{self.missing} more free position(s) are needed; no {self.need} has free space for them: "
+                    "add one, or choose a box.")
         more = self.needed - self.free
         if more > 0:
             return f"{_n(self.needed, 'position')} needed, {self.free} free: {more} more needed{together}."
@@ -122,9 +133,13 @@ def _n(count: int, word: str) -> str:
 
 
 def find_space(boxes: Sequence[BoxSpace], groups: Sequence[int], *, study: str | None = None,
-               sample_type: str | None = None, container: str | None = None) -> SpacePlan:
+               sample_type: str | None = None, container: str | None = None, tube: TubeKind | None = None,
+               material: str | None = None) -> SpacePlan:
     """Positions for ``sum(groups)`` tubes; each group (a parent's aliquots) in one box.
 
+    ``tube``: the tubes' kind — only boxes made for it are used (:meth:`TubeKind.fits`), and the
+    container restriction is checked against the tube's kind in that box; None: any box, checked
+    against ``container``. ``material``: a box already holding tubes of another material is left out.
     Boxes are tried in the order given (the service gives partly filled boxes first, then by tree
     path). The whole request goes in one consecutive run when a box has one; otherwise each group
     goes in the first consecutive run after the previous group, then in any box with enough free
@@ -133,9 +148,16 @@ def find_space(boxes: Sequence[BoxSpace], groups: Sequence[int], *, study: str |
     if any(g < 1 for g in groups):
         raise ValueError("every group holds at least one tube")
     refused: list[str] = []
+    need = tube.box_wanted() if tube is not None else ""
     usable: list[tuple[BoxSpace, list[Position]]] = []
     for box in boxes:
-        reason = box.restrictions.refusal(study, sample_type, container)
+        if tube is not None and not tube.fits(box.tube_kind):
+            continue  # made for other tubes: not worth a line each (a biobank has thousands of boxes)
+        if material is not None and box.materials and material not in box.materials:
+            refused.append(f"{box.code}: it holds {' and '.join(sorted(box.materials))} samples, not {material}")
+            continue
+        kind = tube.in_box(box.tube_kind) if tube is not None else None
+        reason = box.restrictions.refusal(study, sample_type, kind.value if kind is not None else container)
         if reason is not None:
             refused.append(f"{box.code}: {reason}")
             continue
@@ -151,7 +173,7 @@ def find_space(boxes: Sequence[BoxSpace], groups: Sequence[int], *, study: str |
         if start is not None:
             indexes = range(start, start + total)
             slots = [_slot(box, box.layout.at_index(i), g) for i, g in zip(indexes, _group_of(groups), strict=True)]
-            return SpacePlan(tuple(slots), 0, tuple(refused), total, room, grouped)
+            return SpacePlan(tuple(slots), 0, tuple(refused), total, room, grouped, need)
     used: dict[int, set[Position]] = {box.box_id: set() for box, _ in usable}
     slots = []
     missing = 0
@@ -180,7 +202,7 @@ def find_space(boxes: Sequence[BoxSpace], groups: Sequence[int], *, study: str |
                     break
         if not placed:
             missing += size
-    return SpacePlan(tuple(slots), missing, tuple(refused), total, room, grouped)
+    return SpacePlan(tuple(slots), missing, tuple(refused), total, room, grouped, need)
 
 
 def _run_start(layout: BoxLayout, free: list[Position], used: set[Position], size: int, after: int) -> int | None:

@@ -78,6 +78,7 @@ class ContainerTypeSpec:
     rows: int | None = None
     columns: int | None = None
     fill_order: str = "row_major"
+    tube_kind: str | None = None  # what a box of this type is made for (a StorageTube value); None: not declared
 
     @property
     def capacity(self) -> int | None:
@@ -132,7 +133,7 @@ def ensure_container_types(session: Session, specs: Iterable[ContainerTypeSpec])
     for spec in wanted:
         if spec.name not in existing:
             row = ContainerType(name=spec.name, kind=spec.kind, rows=spec.rows, columns=spec.columns,
-                                fill_order=spec.fill_order)
+                                fill_order=spec.fill_order, tube_kind=spec.tube_kind)
             session.add(row)
             session.flush()
             existing[spec.name] = row

@@ -214,9 +214,9 @@ def test_the_accepted_volume_and_condition_can_be_corrected(services: Services, 
 
 def test_labels_in_scan_order_and_storage_say_where_each_tube_went(services: Services, technician: Actor,
                                                                    supervisor: Actor, shipment: str) -> None:
-    from tests.support.storage_kit import build_tree
+    from tests.support.storage_kit import add_primary_rack, build_tree
 
-    build_tree(services, supervisor)
+    primary_rack = add_primary_rack(services, supervisor, build_tree(services, supervisor))
     for code in ("CL0000002", "CL0000001"):
         services.reception.receive(technician, shipment, code)
     jobs = services.reception.label_accepted(technician, shipment).value
@@ -228,6 +228,7 @@ def test_labels_in_scan_order_and_storage_say_where_each_tube_went(services: Ser
     assert [item.sample_code for item in job.items] == scan_order
     stored = services.reception.store_accepted(technician, shipment).value
     assert [p.sample_code for p in stored.placed] == scan_order and not stored.left
+    assert {p.box_code for p in stored.placed} == {primary_rack}  # primary tubes: never in a cryobox
     located = services.storage.locate(scan_order[0])
     assert located is not None and located.position == stored.placed[0].position
     assert services.reception.board(shipment).counts.stored == 2

@@ -70,6 +70,10 @@ def test_find_space_evacuate_capacity_export(services: Services, supervisor: Act
     space = run_cli(*base, "--json", "storage", "find-space", "3", "--study", "COLON", "--type", "SER",
                     password=PASSWORD)
     assert space.code == 0 and space.json()["positions"][0] == {"box": tree.box, "position": "A2"}
+    primary = run_cli(*base, "--json", "storage", "find-space", "1", "--tube", "primary_container", password=PASSWORD)
+    assert primary.code == 1 and primary.json()["positions"] == []  # the tree has no box for primary tubes
+    bad = run_cli(*base, "storage", "find-space", "1", "--tube", "jam jar", password=PASSWORD)
+    assert bad.code == 1 and "not a tube kind" in bad.err and "primary_container" in bad.err
     plan = run_cli(*base, "--json", "storage", "evacuate", tree.freezer, "--dry-run", password=PASSWORD)
     assert plan.code == 1 and plan.json()["missing_places"] == 3 and not plan.json()["committed"]
     refused = run_cli(*base, "storage", "evacuate", tree.freezer, "--reason", "alarm", password=PASSWORD)

@@ -13,7 +13,7 @@ from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.services import Services
 from biobank_desktop.core.services.changes import CONTAINER, SAMPLE
 from biobank_desktop.core.services.storage import Placement
-from tests.support.storage_kit import Tree, build_tree, make_samples
+from tests.support.storage_kit import Tree, build_tree, make_aliquots, make_samples
 
 
 @pytest.fixture
@@ -181,10 +181,11 @@ def test_the_same_tube_or_position_twice_in_a_batch(services: Services, technici
 def test_spec_storage_code_derived_and_rederived_across_classes(services: Services, supervisor: Actor,
                                                                 technician: Actor, tree: Tree) -> None:
     codes = make_samples(services, technician, 2)
+    codes[0] = make_aliquots(services, technician, 1, 1)[0]  # a primary tube is never a cryotube ('Y', not 'D')
     services.storage.place(technician, codes[0], tree.box, "A1")
     with services.db.new_session(write=False) as s:
         sample = s.execute(select(Sample).where(Sample.sample_code == codes[0])).scalar_one()
-        assert sample.long_term_storage == "D"  # cryotube at −80 °C
+        assert sample.long_term_storage == "D"  # an aliquot in a cryobox: cryotube at −80 °C
         assert sample.sprec_code is not None and sample.sprec_code.endswith("-D")
     placed = services.storage.place(technician, codes[0], tree.ln2_box, "A1", move=True).value
     assert placed.storage_code == "C"  # cryotube in liquid nitrogen

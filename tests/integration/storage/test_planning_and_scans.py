@@ -16,7 +16,7 @@ from biobank_desktop.core.services import Services
 from biobank_desktop.core.services.samples import NewSample
 from biobank_desktop.core.services.storage import NewContainer, Placement
 from tests.support.labels_testkit import pdf_text
-from tests.support.storage_kit import Tree, build_tree, make_samples
+from tests.support.storage_kit import Tree, build_tree, make_aliquots, make_samples
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def test_find_space_prefers_a_partly_filled_box_and_honours_restrictions(service
 
 def test_place_found_in_keeps_each_parents_aliquots_together(services: Services, technician: Actor,
                                                              tree: Tree) -> None:
-    codes = make_samples(services, technician, 6)
+    codes = make_aliquots(services, technician, 2, 3)
     with UnitOfWork(services.db, technician, Permission.RECORD_SAMPLES) as uow:
         placed = services.storage.place_found_in(uow, codes, groups=[3, 3], within=tree.rack)
         uow.commit()
@@ -61,7 +61,7 @@ def test_not_enough_space_says_how_many_positions_are_missing(services: Services
     assert (plan.complete, plan.missing, len(plan.slots)) == (False, 2, 81)
     all_but_one = [f"{r}{c}" for r in "ABCDEFGHI" for c in range(1, 10)][:-1]
     services.storage.reserve_positions(technician, tree.ln2_box, all_but_one, "project X")
-    codes = make_samples(services, technician, 2)
+    codes = make_aliquots(services, technician, 1, 2)
     with (UnitOfWork(services.db, technician, Permission.RECORD_SAMPLES) as uow,
           pytest.raises(ValidationError, match=r"Not enough free positions: 2 positions needed, 1 free: 1 more")):
         services.storage.place_found_in(uow, codes, within=tree.ln2_rack)

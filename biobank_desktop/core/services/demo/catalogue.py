@@ -190,9 +190,15 @@ M80_FREEZER = ContainerTypeSpec("Upright freezer -80 °C", "freezer")
 LN2_TANK = ContainerTypeSpec("Liquid nitrogen tank", "ln2_tank")
 M80_RACK = ContainerTypeSpec("Freezer rack 4 × 5 boxes", "rack", 4, 5)
 LN2_RACK = ContainerTypeSpec("LN2 tank rack 13 boxes", "rack", 13, 1)
+SHELF = ContainerTypeSpec("Shelf", "shelf")
+#: Racks for primary tubes (13–16 mm vacutainers, 2–10 mL) on a shelf of a −80 °C freezer: where reception's
+#: "Store accepted" puts primary tubes kept whole (find space never puts them in a 2 mL cryobox).
+PRIMARY_RACK = ContainerTypeSpec("Primary tube rack 5 × 10", "box", 5, 10, tube_kind="primary_container")
+PRIMARY_SHELVES = 2
+PRIMARY_RACKS_PER_SHELF = 4
 #: Found by name, created when missing (in this order).
 CONTAINER_TYPES: dict[str, ContainerTypeSpec] = {spec.name: spec for spec in (
-    M80_FREEZER, LN2_TANK, M80_RACK, LN2_RACK,
+    M80_FREEZER, LN2_TANK, M80_RACK, LN2_RACK, SHELF, PRIMARY_RACK,
     ContainerTypeSpec("Cryobox 9 × 9", "box", 9, 9),
     ContainerTypeSpec("Cryobox 10 × 10", "box", 10, 10),
     ContainerTypeSpec("SBS rack 96 (8 × 12)", "box", 8, 12, "column_major"),

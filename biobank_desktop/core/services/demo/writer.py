@@ -39,6 +39,10 @@ from biobank_desktop.core.services.demo.catalogue import (
     LN2_TANK,
     M80_FREEZER,
     M80_RACK,
+    PRIMARY_RACK,
+    PRIMARY_RACKS_PER_SHELF,
+    PRIMARY_SHELVES,
+    SHELF,
     SITE_BY_CODE,
     SITES,
     STUDIES,
@@ -193,7 +197,7 @@ class _Writer:
         check_cancelled(self.cancelled, _CANCELLED)
         self.progress(0.04, "Freezers, racks and boxes")
         storage = storage_plan(self.plan.visits)
-        self._storage(storage)
+        extra_freezers, extra_boxes = self._storage(storage)
         check_cancelled(self.cancelled, _CANCELLED)
         self._samples(studies, sites, storage.groups)
         existing = self.session.get(Setting, DEMO_SETTING)
@@ -206,7 +210,7 @@ class _Writer:
             samples=self.counts["samples"], primary_samples=self.counts["primary"],
             aliquots=self.counts["aliquots"], participants=len(self.plan.people), consents=consents,
             consents_withdrawn=withdrawn, partner_sites=sites_added, external_barcodes=self.counts["barcodes"],
-            freezers=len(storage.freezers), racks=storage.racks, boxes=storage.boxes,
+            freezers=len(storage.freezers) + extra_freezers, racks=storage.racks, boxes=storage.boxes + extra_boxes,
             positions_used=self.counts["placed"], accounts_created=accounts,
             first_collected=visits[0].collected_at if visits else None,
             last_collected=visits[-1].collected_at if visits else None, seconds=0.0)
@@ -273,11 +277,13 @@ class _Writer:
         self._insert("consents", consent_rows)
         return len(consent_rows), sum(1 for c in consent_rows if c["status"] == "withdrawn")
 
-    def _storage(self, storage: StoragePlan) -> None:
-        """The planned freezers, racks and boxes, built by the storage layout rules; boxes' ids into the groups."""
+    def _storage(self, storage: StoragePlan) -> tuple[int, int]:
+        """The planned freezers, racks and boxes, built by the storage layout rules; boxes' ids into the groups.
+        Then one more −80 °C freezer with empty racks for primary tubes (reception stores whole tubes there).
+        Returns the freezers and boxes made beyond the plan."""
         ensure_container_types(self.session, CONTAINER_TYPES.values())
         if not storage.freezers:
-            return
+            return 0, 0
         used_names = set(self.session.execute(
             select(StorageContainer.name).where(StorageContainer.parent_id.is_(None))).scalars())
         since = min(g.first_used for g in storage.groups.values()) - dt.timedelta(days=30)
@@ -306,11 +312,23 @@ class _Writer:
                 (LN2_TANK if ln2 else M80_FREEZER).name, name, racks, created_at=since,
                 temperature_c=Decimal("-190.0") if ln2 else Decimal("-80.0"),
                 location_note="Cryo room, vapour phase" if ln2 else f"Freezer hall {1 + f_index % 2}"))
-        created = create_containers(self.session, None, freezers)
-        for freezer_plan, freezer_made in zip(storage.freezers, created, strict=True):
+        while True:
+            numbers[False] += 1
+            name = f"Freezer F-{numbers[False]:02d} (-80 °C)"
+            if name not in used_names:
+                break
+        per_shelf = PRIMARY_RACKS_PER_SHELF
+        shelves = [NewContainer(SHELF.name, f"Shelf {s}", [
+            NewContainer(PRIMARY_RACK.name, f"Primary tubes {(s - 1) * per_shelf + r:04d}", created_at=since)
+            for r in range(1, per_shelf + 1)], created_at=since) for s in range(1, PRIMARY_SHELVES + 1)]
+        primary = NewContainer(M80_FREEZER.name, name, shelves, created_at=since, temperature_c=Decimal("-80.0"),
+                               location_note="Freezer hall 1, primary tubes kept whole")
+        created = create_containers(self.session, None, [*freezers, primary])
+        for freezer_plan, freezer_made in zip(storage.freezers, created[:-1], strict=True):
             for rack_plan, rack_made in zip(freezer_plan.racks, freezer_made.children, strict=True):
                 for group, box in zip(rack_plan, rack_made.children, strict=True):
                     group.box_ids.append(box.id)
+        return 1, PRIMARY_SHELVES * PRIMARY_RACKS_PER_SHELF
 
     def _codes(self) -> list[str]:
         """Internal IDs for every primary tube in registration order: one reservation per year."""

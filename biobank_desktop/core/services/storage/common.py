@@ -32,6 +32,7 @@ from biobank_desktop.core.domain.ids import normalize_scan
 from biobank_desktop.core.domain.positions import BoxLayout, FillOrder, LabelScheme
 from biobank_desktop.core.domain.space import NO_RESTRICTIONS, Restrictions
 from biobank_desktop.core.domain.sprec import load_sprec_tables
+from biobank_desktop.core.domain.tube_fit import TubeKind, tube_kind_of
 
 BOX_KINDS = ("box", "plate")
 FREEZER_KINDS = ("freezer", "refrigerator", "ln2_tank", "room")
@@ -269,9 +270,25 @@ def temperature_of(chain: Sequence[StorageContainer]) -> tuple[Decimal | None, T
     return None, None
 
 
+def sample_tube(sample: Sample) -> TubeKind:
+    """The physical kind of the sample's tube (:func:`~biobank_desktop.core.domain.tube_fit.tube_kind_of`)."""
+    code = sample.primary_container
+    found = load_sprec_tables(sample.sprec_version).element("fluid", "primary_container").get(code) if code else None
+    volume = sample.initial_volume_ul if sample.initial_volume_ul is not None else sample.volume_ul
+    return tube_kind_of(storage_tube=sample.storage_tube, primary=sample.lineage_kind == "primary",
+                        material=sample.material, primary_container=code, volume_ul=volume,
+                        fixation=sample.fixation, container_label=found.meaning if found is not None else None)
+
+
+def box_tube(box_type: ContainerType) -> StorageTube | None:
+    """What a box type is made for; None: not declared."""
+    return StorageTube(box_type.tube_kind) if box_type.tube_kind else None
+
+
 def tube_kind(sample: Sample, box_type: ContainerType) -> StorageTube | None:
-    value = sample.storage_tube or box_type.tube_kind
-    return StorageTube(value) if value else None
+    """The SPREC storage container of the sample's tube in a box of ``box_type``: its own kind (a primary tube
+    stays a primary container wherever it stands); an aliquot tube with none recorded takes the box's."""
+    return sample_tube(sample).in_box(box_tube(box_type))
 
 
 def storage_code_in(sample: Sample, chain: Sequence[StorageContainer]) -> StorageCode | None:

@@ -41,6 +41,7 @@ from biobank_desktop.core.services.storage.common import (
     rederive_storage,
     restrictions_of,
     temperature_of,
+    tube_kind,
     where_text,
 )
 from biobank_desktop.core.services.storage.dto import CheckoutInfo, PlacedTube, Placement
@@ -160,7 +161,8 @@ class PlacingMixin:
             if study is None:
                 study = studies[sample.study_id] = session.get_one(Study, sample.study_id).code
             box_type: ContainerType = state.box.container_type
-            refusal = state.restrictions.refusal(study, sample.sample_type, sample.storage_tube or box_type.tube_kind)
+            tube = tube_kind(sample, box_type)  # its real kind: a primary tube is no cryotube in a cryobox
+            refusal = state.restrictions.refusal(study, sample.sample_type, tube.value if tube else None)
             if refusal is not None:
                 raise ValidationError(f"{sample.sample_code} cannot go in box {state.code}: {refusal}.",
                                       hint="Nothing was placed. Choose a box for this study and type, "

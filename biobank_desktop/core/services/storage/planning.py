@@ -22,7 +22,7 @@ from biobank_desktop.core.db.types import utcnow
 from biobank_desktop.core.db.uow import UnitOfWork
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.changes import CONTAINER, SAMPLE
-from biobank_desktop.core.domain.cold_chain import TemperatureClass
+from biobank_desktop.core.domain.cold_chain import StorageTube, TemperatureClass
 from biobank_desktop.core.domain.errors import ValidationError
 from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.domain.space import (
@@ -35,10 +35,12 @@ from biobank_desktop.core.domain.space import (
     find_space,
     plan_evacuation,
 )
+from biobank_desktop.core.domain.tube_fit import TubeKind, of_kind
 from biobank_desktop.core.services.changes import Changes, Result
 from biobank_desktop.core.services.storage.common import (
     AXES,
     BOX_KINDS,
+    box_tube,
     chain_of,
     code_of,
     find_container,
@@ -108,14 +110,27 @@ class PlanningMixin:
                    container: str | None = None, groups: Sequence[int] | None = None,
                    within: str | None = None) -> SpacePlan:
         """Plan positions for ``count`` tubes (or ``groups``: each a parent's aliquots, kept in one box),
-        only in boxes whose restrictions allow them, in freezers in service; ``within``: a freezer, rack or
-        box code to search under. Nothing is written."""
+        only in boxes whose restrictions allow them, in freezers in service; ``container``: the tubes' kind
+        (a :class:`StorageTube` value) — only boxes made for it are used; None: any box. ``within``: a
+        freezer, rack or box code to search under. Nothing is written."""
+        tube = None
+        if container:
+            try:
+                kind = StorageTube(container.strip().lower())
+            except ValueError:
+                raise ValidationError(f"'{container[:40]}' is not a tube kind.",
+                                      hint="One of: " + ", ".join(t.value for t in StorageTube) + ".") from None
+            tube = of_kind(kind)
         with self.db.connect_checked(), self.db.new_session(write=False) as s:
-            return self._plan_space(s, count, study=study, sample_type=sample_type, container=container,
+            return self._plan_space(s, count, study=study, sample_type=sample_type, container=None, tube=tube,
                                     groups=groups, within=within)
 
     def _plan_space(self, s: Session, count: int, *, study: str | None, sample_type: str | None,
-                    container: str | None, groups: Sequence[int] | None, within: str | None) -> SpacePlan:
+                    container: str | None, groups: Sequence[int] | None, within: str | None,
+                    tube: TubeKind | None = None, material: str | None = None) -> SpacePlan:
+        """The plan (nothing written). ``tube``: the tubes' physical kind — only boxes made for it
+        (:mod:`~biobank_desktop.core.domain.tube_fit`); ``material``: boxes holding another material are left
+        out; ``container``: checked against container restrictions when ``tube`` is None."""
         sizes = list(groups) if groups else [1] * count
         if not sizes or any(g < 1 for g in sizes) or (groups and sum(sizes) != count and count):
             raise ValidationError("Ask for at least one tube (and groups that add up to the count).")
@@ -134,6 +149,12 @@ class PlanningMixin:
         for cid, row, col in s.execute(select(SampleLocation.container_id, SampleLocation.row, SampleLocation.col)
                                        .where(SampleLocation.container_id.in_(box_ids))):
             occupied[cid].add((row, col))
+        materials: dict[int, set[str]] = defaultdict(set)
+        if material is not None:
+            for cid, held in s.execute(select(SampleLocation.container_id, Sample.material).distinct()
+                                       .join(Sample, Sample.id == SampleLocation.sample_id)
+                                       .where(SampleLocation.container_id.in_(box_ids))):
+                materials[cid].add(held)
         now = utcnow()
         for h in s.execute(select(PositionHold).where(PositionHold.container_id.in_(box_ids))).scalars():
             if not (h.kind == "reserved" and h.expires_at is not None and h.expires_at <= now):
@@ -149,11 +170,13 @@ class PlanningMixin:
             for c in path:
                 restriction = restriction & rules.get(c.id, Restrictions())
             spaces.append(BoxSpace(cid, code_of(containers[cid]), layout, frozenset(occupied[cid]), restriction,
-                                   path_text(path)))
+                                   path_text(path), box_tube(types[containers[cid].container_type_id]),
+                                   frozenset(materials[cid])))
         # Partly filled boxes first (keeps boxes dense), then by their place in the tree.
         spaces.sort(key=lambda b: (not (0 < len(b.unusable) < b.layout.capacity), b.path, b.box_id))
         return find_space(spaces, sizes, study=study.upper() if study else None,
-                          sample_type=sample_type.upper() if sample_type else None, container=container)
+                          sample_type=sample_type.upper() if sample_type else None, container=container,
+                          tube=tube, material=material)
 
     # -- moving containers ---------------------------------------------------------------------------------
 

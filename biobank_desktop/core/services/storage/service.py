@@ -13,7 +13,7 @@ from biobank_desktop.core.domain.errors import ValidationError
 from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.services.changes import Result
 from biobank_desktop.core.services.samples import NewSample, SampleService
-from biobank_desktop.core.services.storage.common import find_samples
+from biobank_desktop.core.services.storage.common import find_samples, sample_tube
 from biobank_desktop.core.services.storage.dto import PlacedTube, Placement
 from biobank_desktop.core.services.storage.layout import LayoutMixin
 from biobank_desktop.core.services.storage.placing import PlacingMixin
@@ -42,22 +42,28 @@ class StorageService(ReadsMixin, PlacingMixin, LayoutMixin, PlanningMixin, RackS
     def place_found_in(self, uow: UnitOfWork, sample_codes: Sequence[str], *, groups: Sequence[int] | None = None,
                        within: str | None = None) -> list[PlacedTube]:
         """Find space for these tubes (each group — a parent's aliquots — in one box, consecutive where possible)
-        and place them, inside the caller's unit of work. Raises ValidationError saying how many positions are
-        missing when they do not all fit (nothing placed). The tubes must share study and sample type."""
+        and place them, inside the caller's unit of work: only in boxes made for the tubes' physical kind (a
+        primary tube never in a cryobox; :mod:`~biobank_desktop.core.domain.tube_fit`) holding no tubes of
+        another material, within their restrictions. Raises ValidationError saying how many positions are
+        missing and what kind of box would take them when they do not all fit (nothing placed). The tubes
+        must share study, sample type, material and tube kind."""
         session = uow.session
         if not sample_codes:
             return []
         samples = find_samples(session, sample_codes)
-        kinds = {(s.study_id, s.sample_type, s.storage_tube) for s in samples}
+        tubes = [sample_tube(s) for s in samples]
+        kinds = {(s.study_id, s.sample_type, s.material, t) for s, t in zip(samples, tubes, strict=True)}
         if len(kinds) > 1:
-            raise ValidationError("Tubes of different studies or sample types are placed in separate calls.",
-                                  hint="Group them by study and sample type.")
+            raise ValidationError("Tubes of different studies, sample types or tube kinds are placed in separate "
+                                  "calls.", hint="Group them by study, sample type and tube kind.")
         study = session.get_one(Study, samples[0].study_id).code
         plan = self._plan_space(session, len(samples), study=study, sample_type=samples[0].sample_type,
-                                container=samples[0].storage_tube, groups=groups, within=within)
+                                container=None, tube=tubes[0], material=samples[0].material, groups=groups,
+                                within=within)
         if not plan.complete:
             raise ValidationError(f"Not enough free positions: {plan.shortfall()}",
-                                  hint="Nothing was placed. Add boxes (or free positions), then try again.")
+                                  hint="Nothing was placed. Add a box of that kind (or free positions), or choose "
+                                       "a box, then try again.")
         placements = [Placement(s.sample_code, str(slot.box_id), slot.label)
                       for s, slot in zip(samples, plan.slots, strict=True)]
         return self.place_in(uow, placements)
