@@ -113,19 +113,20 @@ class SpacePlan:
     def complete(self) -> bool:
         return self.missing == 0
 
-    def shortfall(self, what: str = "tube") -> str:
+    def shortfall(self) -> str:
         """'13 positions needed, 12 free: 1 more needed (a parent's children stay together in one box).'; when the
         tubes need a kind of box: '1 more free position is needed; no box for primary tubes (9 mL, …) has free
         space for them: add one, or choose a box.'"""
         together = " (a parent's children stay together in one box)" if self.grouped else ""
-        if self.need:
-            return (f"{self.missing} more free position(s) are needed; no {self.need} has free space for them: "
-                    "add one, or choose a box.")
         more = self.needed - self.free
         if more > 0:
-            return f"{_n(self.needed, 'position')} needed, {self.free} free: {more} more needed{together}."
-        return (f"{_n(self.needed, 'position')} needed, {self.free} free, but {self.missing} of them find no box "
-                f"with room{together}.")
+            text = f"{_n(self.needed, 'position')} needed, {self.free} free: {more} more needed{together}"
+        else:
+            text = (f"{_n(self.needed, 'position')} needed, {self.free} free, but {self.missing} of them find no "
+                    f"box with room{together}")
+        if self.need:
+            return f"{text}; no {self.need} has free space for them: add one, or choose a box."
+        return f"{text}."
 
 
 def _n(count: int, word: str) -> str:

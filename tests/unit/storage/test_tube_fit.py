@@ -62,8 +62,8 @@ def test_find_space_skips_boxes_made_for_other_tubes_and_says_what_is_missing() 
     cryo = _box(1, T.CRYOTUBE_1_2_ML, frozenset({"fluid"}), frozenset({(1, 1)}))
     plan = find_space([cryo], [1], tube=EDTA_9ML, material="fluid")
     assert (plan.slots, plan.missing) == ((), 1)
-    assert plan.shortfall() == ("1 more free position(s) are needed; no box for primary tubes (9 mL, Potassium "
-                                "EDTA) has free space for them: add one, or choose a box.")
+    assert plan.shortfall() == ("1 position needed, 0 free: 1 more needed; no box for primary tubes (9 mL, "
+                                "Potassium EDTA) has free space for them: add one, or choose a box.")
     plan = find_space([cryo, _box(2, T.PRIMARY)], [2], tube=EDTA_9ML, material="fluid")
     assert plan.complete and {s.box_id for s in plan.slots} == {2}
 
