@@ -82,7 +82,11 @@ def _temperature(value: Decimal | None) -> Decimal | None:
     if value is None:
         return None
     try:
-        reading = Decimal(value).quantize(Decimal("0.1"))
+        given = Decimal(value)
+        if not given.is_finite():  # NaN, Infinity: quantize would raise InvalidOperation, comparisons too
+            raise ValidationError(f"'{value}' is not a temperature in °C.",
+                                  hint="Give the logger's or the probe's reading in °C (−78.5 for dry ice).")
+        reading = given.quantize(Decimal("0.1"))
     except (InvalidOperation, ValueError) as exc:
         raise ValidationError(f"'{value}' is not a temperature in °C.") from exc
     low, high = TEMPERATURE_RANGE_C
