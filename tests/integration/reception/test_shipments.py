@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.errors import ValidationError
@@ -39,3 +41,28 @@ def test_cli_arrival_with_a_nan_temperature_is_a_clean_error(
                password=PASSWORD)
     assert done.code == 1 and "temperature" in done.err, done
     assert "bug" not in done.err.lower(), done
+
+
+def test_listing_attachments_does_not_load_their_content(services: Services, technician: Actor, clinic: str,
+                                                         tmp_path: Path) -> None:
+    info = services.reception.create_shipment(technician, clinic).value
+    for i in range(2):
+        f = tmp_path / f"photo{i}.jpg"
+        f.write_bytes(bytes([i]) * 1024)
+        services.reception.attach_file(technician, info.code, f)
+    statements: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    sa.event.listen(services.db.engine, "before_cursor_execute", seen)
+    try:
+        listed = services.reception.attachments(info.code)
+    finally:
+        sa.event.remove(services.db.engine, "before_cursor_execute", seen)
+    assert [(a.file_name, a.size_bytes, a.shipment) for a in listed] == [("photo0.jpg", 1024, info.code),
+                                                                        ("photo1.jpg", 1024, info.code)]
+    # Up to 20 MB a file: the list (shown on every shipment open) must not fetch the blobs.
+    assert not [s for s in statements if "shipment_attachments.content" in s], statements
+    _, content = services.reception.attachment_content(listed[1].id)
+    assert content == bytes([1]) * 1024

@@ -257,9 +257,11 @@ class ShipmentsMixin:
         """The files kept with the shipment, oldest first (without their content)."""
         with self.db.connect_checked(), self.db.new_session(write=False) as session:
             row = find_shipment(session, shipment)
-            stmt = select(ShipmentAttachment).where(ShipmentAttachment.shipment_id == row.id) \
-                .order_by(ShipmentAttachment.id)
-            return [_attachment_info(a, row.code) for a in session.execute(stmt).scalars()]
+            a = ShipmentAttachment  # the listed columns only: the content (up to 20 MB a file) stays in the database
+            stmt = select(a.id, a.file_name, a.mime_type, a.size_bytes, a.sha256, a.added_by, a.added_at) \
+                .where(a.shipment_id == row.id).order_by(a.id)
+            return [AttachmentInfo(r.id, row.code, r.file_name, r.mime_type, r.size_bytes, r.sha256, r.added_by,
+                                   r.added_at) for r in session.execute(stmt)]
 
     def attachment_content(self, attachment_id: int) -> tuple[AttachmentInfo, bytes]:
         """One file and its bytes (checked against its SHA-256)."""
