@@ -17,7 +17,6 @@ from biobank_desktop.core.db.models import (
     ExpectedTube,
     Participant,
     PartnerSite,
-    PrintJob,
     PrintJobItem,
     Sample,
     SampleLocation,
@@ -73,7 +72,7 @@ def counts_of(session: Session, shipment: Shipment) -> BoardCounts:
         func.count().filter(r.decision == "quarantined"),
         func.count().filter(r.decision == "rejected"),
         func.count().filter(r.decision == "pending"),
-        func.count().filter(exists().where(PrintJobItem.sample_id == r.sample_id)),
+        func.count().filter(labelled(r.sample_id)),
         func.count().filter(exists().where(SampleLocation.sample_id == r.sample_id)),
     ).where(r.shipment_id == shipment.id)).one()
     received = int(row[0])
@@ -103,7 +102,15 @@ def shipment_info(session: Session, shipment: Shipment, counts: BoardCounts | No
 
 # -- board lines ----------------------------------------------------------------------------------------------
 
-_LABELLED = exists().where(PrintJobItem.sample_id == Sample.id, PrintJobItem.job_id == PrintJob.id)
+
+
+def labelled(sample_id: Any) -> Any:
+    """The sample has a label printed or waiting to print: a print job item not skipped (a cancelled job skips
+    its waiting labels, so its tubes count as unlabelled again and "Print labels" queues them anew)."""
+    return exists().where(PrintJobItem.sample_id == sample_id, PrintJobItem.status != "skipped")
+
+
+_LABELLED = labelled(Sample.id)
 
 
 def _tube_columns() -> tuple[Any, ...]:
@@ -169,11 +176,10 @@ def receipts_in_scan_order(session: Session, shipment: Shipment,
                            decisions: Iterable[str] = ("accepted", "quarantined")) -> Sequence[Any]:
     """(receipt id, sample code, study id, sample type, storage tube, labelled, stored) of the shipment's
     accessioned tubes, in scan order."""
-    labelled = exists().where(PrintJobItem.sample_id == Sample.id)
     stored = exists().where(SampleLocation.sample_id == Sample.id)
     return session.execute(
         select(TubeReceipt.id, Sample.sample_code, Sample.study_id, Sample.sample_type, Sample.storage_tube,
-               labelled.label("labelled"), stored.label("stored"))
+               _LABELLED.label("labelled"), stored.label("stored"))
         .join(Sample, Sample.id == TubeReceipt.sample_id)
         .where(TubeReceipt.shipment_id == shipment.id, TubeReceipt.decision.in_(tuple(decisions)))
         .order_by(TubeReceipt.id)).all()
