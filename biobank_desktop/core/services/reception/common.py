@@ -174,12 +174,12 @@ def receipt_line(session: Session, receipt: TubeReceipt) -> BoardTube:
 
 def receipts_in_scan_order(session: Session, shipment: Shipment,
                            decisions: Iterable[str] = ("accepted", "quarantined")) -> Sequence[Any]:
-    """(receipt id, sample code, study id, sample type, storage tube, labelled, stored) of the shipment's
+    """(receipt id, sample code, study id, sample type, storage tube, labelled, stored, status) of the shipment's
     accessioned tubes, in scan order."""
     stored = exists().where(SampleLocation.sample_id == Sample.id)
     return session.execute(
         select(TubeReceipt.id, Sample.sample_code, Sample.study_id, Sample.sample_type, Sample.storage_tube,
-               _LABELLED.label("labelled"), stored.label("stored"))
+               _LABELLED.label("labelled"), stored.label("stored"), Sample.status)
         .join(Sample, Sample.id == TubeReceipt.sample_id)
         .where(TubeReceipt.shipment_id == shipment.id, TubeReceipt.decision.in_(tuple(decisions)))
         .order_by(TubeReceipt.id)).all()
