@@ -3,8 +3,9 @@ rule against the database, and building a sample from a listed tube."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -247,21 +248,23 @@ def checked_volume(volume_ul: Decimal | None) -> Decimal | None:
 
 
 def sample_from_listed(tube: ExpectedTube, study_code: str, partner: str, barcode: str, *, received_at: dt.datetime,
-                       volume_ul: Decimal | None, status: str = "available", drop_collection: bool = False,
+                       volume_ul: Decimal | None, status: str = "available", drop: Collection[str] = (),
                        note: str = "") -> NewSample:
     """The sample a listed tube becomes: the manifest's description and times, the reception time, the
-    clinic's barcode as external barcode. ``drop_collection``: the manifest's collection time is impossible
-    and is not recorded (SPREC says X for what it would time)."""
+    clinic's barcode as external barcode. ``drop``: fields of the manifest's (NewSample's names) not to record,
+    e.g. impossible time points (SPREC says X for what they would time)."""
     notes = "\n".join(t for t in (tube.comments.strip(), note) if t)
-    return NewSample(
+    new = NewSample(
         study_code=study_code, sample_type=tube.sample_type, participant=tube.pseudonym, site_code=partner,
         primary_container=tube.primary_container or "XXX",
         volume_ul=volume_ul if volume_ul is not None else tube.volume_ul, external_barcodes=(barcode,),
-        collected_at=None if drop_collection else tube.collected_at, received_at=received_at,
+        collected_at=tube.collected_at, received_at=received_at,
         centrifuged_at=tube.centrifugation_started_at, centrifugation_ended_at=tube.centrifugation_ended_at,
         frozen_at=tube.frozen_at, status=status, notes=notes, collection_type=tube.collection_type,
         warm_ischemia=tube.warm_ischemia, cold_ischemia=tube.cold_ischemia, fixation=tube.fixation,
         fixation_time=tube.fixation_time)
+    unrecorded: dict[str, Any] = dict.fromkeys(drop)
+    return dataclasses.replace(new, **unrecorded) if unrecorded else new
 
 
 def other_open_shipment(session: Session, shipment: Shipment, barcode: str) -> tuple[str, str] | None:

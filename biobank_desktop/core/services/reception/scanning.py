@@ -25,7 +25,12 @@ from biobank_desktop.core.db.uow import UnitOfWork
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.errors import ConflictError, NotFoundError, ValidationError
 from biobank_desktop.core.domain.ids import normalize_scan
-from biobank_desktop.core.domain.reception import ScanOutcome, checked_condition, time_order_problem
+from biobank_desktop.core.domain.reception import (
+    ScanOutcome,
+    checked_condition,
+    impossible_times,
+    time_order_problem,
+)
 from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.domain.text import MAX_NOTE_LENGTH, checked_reason, checked_text
 from biobank_desktop.core.services.changes import SHIPMENT, Result
@@ -48,6 +53,13 @@ from biobank_desktop.core.services.storage import PlacedTube, StorageService
 
 if TYPE_CHECKING:
     from biobank_desktop.core.services.labelling import LabellingService
+
+
+_TIME_WORDS = {"collected_at": "collection time", "centrifuged_at": "centrifugation start",
+               "centrifugation_ended_at": "centrifugation end", "frozen_at": "freezing time"}
+#: NewSample's time fields → the listed tube's (ExpectedTube) columns.
+_LISTED = {"collected_at": "collected_at", "centrifuged_at": "centrifugation_started_at",
+           "centrifugation_ended_at": "centrifugation_ended_at", "frozen_at": "frozen_at"}
 
 
 def _when(moment: dt.datetime | None) -> str:
@@ -191,12 +203,11 @@ class ScanningMixin:
     # -- accessioning ----------------------------------------------------------------------------------------
 
     def _accession_listed(self, uow: UnitOfWork, row: Shipment, receipt: TubeReceipt, tube: ExpectedTube,
-                          study: Study, *, status: str, from_manifest: bool, drop_collection: bool = False,
+                          study: Study, *, status: str, from_manifest: bool, drop: tuple[str, ...] = (),
                           note: str = "") -> str:
         partner = uow.session.get_one(PartnerSite, row.partner_site_id).code
         new = sample_from_listed(tube, study.code, partner, receipt.barcode or "", received_at=receipt.scanned_at,
-                                 volume_ul=receipt.volume_ul, status=status, drop_collection=drop_collection,
-                                 note=note)
+                                 volume_ul=receipt.volume_ul, status=status, drop=drop, note=note)
         return self._register(uow, receipt, new, study, from_manifest=from_manifest,
                               source=f"manifest {row.manifest_file or row.code}")
 
@@ -313,12 +324,15 @@ class ScanningMixin:
             if receipt.outcome == "expected":
                 listed = session.get_one(ExpectedTube, receipt.expected_tube_id)
                 study = session.get_one(Study, listed.study_id)
-                dropped = ""
-                if receipt.stop == "time" and listed.collected_at is not None:
-                    dropped = (f"The manifest's collection time {listed.collected_at.isoformat()} was impossible "
-                               "and is not recorded.")
+                # Whatever stopped the tube (a consent stop may hide impossible times too), its impossible time
+                # points are left unrecorded, named in the note.
+                drop = impossible_times(listed.collected_at, centrifuged_at=listed.centrifugation_started_at,
+                                        centrifugation_ended_at=listed.centrifugation_ended_at,
+                                        frozen_at=listed.frozen_at, received_at=receipt.scanned_at)
+                dropped = " ".join(f"The manifest's {_TIME_WORDS[key]} {when.isoformat()} was impossible and is not "
+                                   "recorded." for key in drop if (when := getattr(listed, _LISTED[key])) is not None)
                 code = self._accession_listed(uow, row, receipt, listed, study, status="quarantined",
-                                              from_manifest=False, drop_collection=bool(dropped), note=dropped)
+                                              from_manifest=False, drop=drop, note=dropped)
             else:
                 if tube is None:
                     raise ValidationError(f"{receipt.barcode} is not on the manifest: say what it is (study, sample "

@@ -1,0 +1,59 @@
+"""Stopped tubes: what a consent or time stop leaves the technician (quarantine with a reason, or reject), and
+what a manifest's tube description that SPREC cannot code does."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from biobank_desktop.core.domain.actor import Actor
+from biobank_desktop.core.domain.reception import ScanOutcome
+from biobank_desktop.core.services import Services
+from tests.support.reception_kit import manifest, tube
+
+
+@pytest.fixture
+def clinic(services: Services, supervisor: Actor) -> str:
+    services.reference.add_site(supervisor, "CLINIC", "Example Clinic", "Luxembourg")
+    return "CLINIC"
+
+
+def _set_times(services: Services, barcode: str, **times: dt.datetime | None) -> None:
+    assignments = ", ".join(f"{k} = :{k}" for k in times)
+    with services.db.engine.begin() as conn:
+        conn.execute(sa.text(f"UPDATE expected_tubes SET {assignments} WHERE clinic_barcode = :b"),
+                     {"b": barcode, **{k: v.replace(tzinfo=None) if v else None for k, v in times.items()}})
+
+
+def test_a_consent_stop_with_impossible_times_can_be_quarantined(
+        services: Services, technician: Actor, clinic: str, tmp_path: Path) -> None:
+    code = manifest(services, technician, tmp_path / "m.xlsx", [tube("CL0000001", "LU-009", consent="no")],
+                    partner=clinic)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
+    _set_times(services, "CL0000001", collected_at=later, centrifugation_started_at=None,
+               centrifugation_ended_at=None, frozen_at=None)
+    first = services.reception.receive(technician, code, "CL0000001").value
+    assert first.outcome is ScanOutcome.CONSENT_STOP  # consent wins; the time problem is in the message
+    assert "after the reception" in first.hint
+    # The page offers Quarantine for a consent stop; it works, without the impossible collection time.
+    done = services.reception.quarantine(technician, code, "CL0000001", "consent form being checked with the clinic")
+    detail = services.queries.detail(done.value.sample_code or "")
+    assert detail.status == "quarantined" and detail.collected_at is None
+    assert "collection time" in detail.notes and "impossible" in detail.notes
+
+
+def test_freezing_before_the_end_of_centrifugation_stops_the_tube_and_quarantine_drops_the_freezing(
+        services: Services, technician: Actor, clinic: str, tmp_path: Path) -> None:
+    code = manifest(services, technician, tmp_path / "m.xlsx", [tube("CL0000001")], partner=clinic)
+    day = dt.datetime(2026, 11, 2, tzinfo=dt.UTC)
+    _set_times(services, "CL0000001", collected_at=day.replace(hour=8), centrifugation_started_at=day.replace(hour=10),
+               centrifugation_ended_at=day.replace(hour=10, minute=15), frozen_at=day.replace(hour=10, minute=5))
+    first = services.reception.receive(technician, code, "CL0000001").value
+    assert first.outcome is ScanOutcome.TIME_STOP and "freezing" in first.hint, first.hint
+    done = services.reception.quarantine(technician, code, "CL0000001", "asked the clinic for the freezing time")
+    detail = services.queries.detail(done.value.sample_code or "")
+    assert detail.frozen_at is None and detail.collected_at is not None and detail.centrifugation_ended_at
+    assert "freezing time" in detail.notes
