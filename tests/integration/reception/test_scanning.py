@@ -250,3 +250,31 @@ def test_a_shipment_by_hand_registers_tubes_as_they_are_scanned(services: Servic
     assert result.outcome is ScanOutcome.UNEXPECTED and result.message.startswith("New tube")
     assert services.reception.shipments(status="partly received")[0].code == info.code
     assert [s.code for s in services.reception.shipments(status="open", partner=clinic)] == [info.code]
+
+
+def test_a_listed_clinic_barcode_shaped_like_a_sample_id_is_received(services: Services, technician: Actor,
+                                                                     clinic: str, tmp_path: Path) -> None:
+    """Clinic barcodes such as 'UKL-2026-0001234' have the shape of an internal ID under another prefix."""
+    code = manifest(services, technician, tmp_path / "m.xlsx", [tube("UKL-2026-0001234"), tube("CL0000009")])
+    result = services.reception.receive(technician, code, "UKL-2026-0001234").value
+    assert result.outcome is ScanOutcome.EXPECTED, (result.outcome, result.message)
+    assert ("UKL-2026-0001234", "clinic") in services.queries.detail(result.sample_code or "").barcodes
+    # This biobank's own IDs are still not tubes: a sample's label scanned by mistake records nothing.
+    own = services.reception.receive(technician, code, result.sample_code or "").value
+    assert own.outcome is ScanOutcome.NOT_A_TUBE and not own.recorded
+    mistyped = (result.sample_code or "")[:-1] + ("0" if (result.sample_code or "").endswith("1") else "1")
+    assert services.reception.receive(technician, code, mistyped).value.outcome is ScanOutcome.NOT_A_TUBE
+
+
+def test_a_study_prefix_makes_its_ids_internal(services: Services, technician: Actor, supervisor: Actor) -> None:
+    from biobank_desktop.core.domain.ids import format_sample_id
+
+    one = services.samples.register(technician, NewSample("LUNG", "SER", participant="LU-1")).value
+    foreign = format_sample_id("UKL", 2026, 1234)  # a valid ID under a prefix this biobank does not use
+    services.samples.add_barcode(technician, one, foreign)
+    assert (foreign, "clinic") in services.queries.detail(one).barcodes
+    with pytest.raises(ValidationError, match="sample ID of this biobank"):
+        services.samples.add_barcode(technician, one, format_sample_id("BB", 2026, 999_998))
+    services.reference.set_study_prefix(supervisor, "COLON", "CLX", "the colon cohort's own IDs")
+    with pytest.raises(ValidationError, match="sample ID of this biobank"):
+        services.samples.add_barcode(technician, one, format_sample_id("CLX", 2027, 5))

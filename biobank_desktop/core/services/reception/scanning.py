@@ -158,10 +158,14 @@ class ScanningMixin:
                               f"Scanned by {seen.scanned_by} at {_when(seen.scanned_at)} on {seen.workstation}. "
                               "Nothing was changed.", sample_code=line.sample_code, tube=line,
                               counts=counts_of(session, row))
-        try:
-            refuse_internal_code(session, code, None)
-        except ValidationError as exc:
-            return ScanResult(code, ScanOutcome.NOT_A_TUBE, exc.message, "Nothing was recorded. " + (exc.hint or ""))
+        listed_here = session.execute(select(ExpectedTube.id).where(ExpectedTube.shipment_id == row.id,
+                                                                    ExpectedTube.clinic_barcode == code)).first()
+        if listed_here is None:  # a barcode this manifest lists is the clinic's, whatever it looks like
+            try:
+                refuse_internal_code(session, code, None)
+            except ValidationError as exc:
+                return ScanResult(code, ScanOutcome.NOT_A_TUBE, exc.message,
+                                  "Nothing was recorded. " + (exc.hint or ""))
         owner = session.execute(select(Sample.sample_code).join(SampleBarcode)
                                 .where(SampleBarcode.barcode == code)).scalar()
         if owner is not None:
@@ -172,8 +176,6 @@ class ScanningMixin:
                               (f"It was received in shipment {where}. " if where else "")
                               + "Nothing was recorded: put the tube aside and check it.", sample_code=owner)
         other = None
-        listed_here = session.execute(select(ExpectedTube.id).where(ExpectedTube.shipment_id == row.id,
-                                                                    ExpectedTube.clinic_barcode == code)).first()
         if listed_here is None:
             other = other_open_shipment(session, row, code)
         if other is not None:
