@@ -57,3 +57,28 @@ def test_freezing_before_the_end_of_centrifugation_stops_the_tube_and_quarantine
     detail = services.queries.detail(done.value.sample_code or "")
     assert detail.frozen_at is None and detail.collected_at is not None and detail.centrifugation_ended_at
     assert "freezing time" in detail.notes
+
+
+def test_an_unlabelled_tube_without_consent_is_quarantined_only_with_a_reason(
+        services: Services, technician: Actor, clinic: str) -> None:
+    from biobank_desktop.core.domain.errors import ConsentStopError, ValidationError
+    from biobank_desktop.core.services.samples import NewSample
+
+    info = services.reception.create_shipment(technician, clinic).value
+    with pytest.raises(ValidationError, match="reason"):  # quarantined without saying why: refused
+        services.reception.register_unlabelled(technician, info.code, NewSample(
+            "LUNG", "SER", participant="NO-CONSENT-1", status="quarantined"))
+    with pytest.raises(ConsentStopError):  # no consent, no reason: a consent stop, as for a walk-in
+        services.reception.register_unlabelled(technician, info.code, NewSample("LUNG", "SER",
+                                                                                participant="NO-CONSENT-1"))
+    assert services.reception.board(info.code).counts.received == 0
+    done = services.reception.register_unlabelled(technician, info.code, NewSample("LUNG", "SER",
+                                                                                   participant="NO-CONSENT-1"),
+                                                  quarantine_reason="consent form to be sent by the clinic").value
+    assert services.queries.detail(done.sample_code or "").status == "quarantined"
+    line = services.reception.board(info.code).tubes[0]
+    assert line.decision == "quarantined" and line.decision_reason == "consent form to be sent by the clinic"
+    with services.db.engine.connect() as conn:
+        reason, summary = conn.execute(sa.text(
+            "SELECT reason, summary FROM audit_events WHERE action = 'reception.unlabelled_registered'")).one()
+    assert reason == "consent form to be sent by the clinic" and "no consent is recorded" in summary

@@ -285,11 +285,18 @@ class ScanningMixin:
 
     def register_unlabelled(self, actor: Actor, shipment: str, tube: NewSample, *,
                             condition: str | None = "UNLABELLED", comment: str = "", label: bool = True,
-                            store: bool = False) -> Result[ScanResult]:
+                            store: bool = False, quarantine_reason: str | None = None) -> Result[ScanResult]:
         """A tube with no (readable) barcode: recorded and registered at once from ``tube``; its label is queued
-        (``label``) so it can be identified from now on."""
+        (``label``) so it can be identified from now on. The consent rule applies as for a walk-in: a participant
+        without valid consent raises ConsentStopError unless ``quarantine_reason`` is given; with it the tube is
+        registered in quarantine, the reason and the consent verdict audited (``tube.status`` "quarantined"
+        without a reason is refused: every quarantine says why)."""
         state = checked_condition(condition)
         note = checked_text(comment, "The comment", MAX_NOTE_LENGTH, multiline=True)
+        why = checked_reason(quarantine_reason) if quarantine_reason is not None else None
+        if why is None and tube.status == "quarantined":
+            raise ValidationError("Give the reason for registering the tube in quarantine: it is kept in the audit "
+                                  "trail.", hint="Write why in the quarantine reason.")
         with UnitOfWork(self.db, actor, Permission.RECORD_SAMPLES) as uow:
             session = uow.session
             row = find_shipment(session, shipment, for_update=True)
@@ -299,16 +306,20 @@ class ScanningMixin:
                                   scanned_by=uow.username, workstation=uow.actor.workstation, scanned_at=utcnow())
             session.add(receipt)
             self._mark_receiving(uow, row)
-            new = self._listed_sample(uow, row, receipt, tube, status=tube.status)
+            new = self._listed_sample(uow, row, receipt, tube, status="quarantined" if why else tube.status)
             study = study_of(session, new.study_code)
-            if new.status != "quarantined":
-                refuse_without_consent(verdict_for(session, study.id, new.participant, None),
-                                       f"the unlabelled tube (participant {new.participant or 'not given'})")
+            verdict = verdict_for(session, study.id, new.participant, None)
+            if why is None:
+                refuse_without_consent(verdict, f"the unlabelled tube (participant {new.participant or 'not given'})")
             code = self._register(uow, receipt, new, study)
+            receipt.decision_reason = why.strip() if why else None
             jobs, placed = self._after_accession(uow, [code], label=label, store=store)
+            where = "in quarantine " if why else ""
             uow.audit("reception.unlabelled_registered", SHIPMENT, row.code,
-                      summary=f"A tube without barcode registered in {row.code} as {code}",
-                      after=_receipt_after(receipt) | {"sample": code}, samples=[code])
+                      summary=f"A tube without barcode registered {where}in {row.code} as {code}"
+                              + ("" if verdict.valid else f": {verdict.reason}"),
+                      after=_receipt_after(receipt) | {"sample": code, "consent": verdict.reason},
+                      reason=why.strip() if why else None, samples=[code])
             return self._done(uow, row, receipt, ScanOutcome.UNLABELLED, f"Registered: {code}",
                               hint="Stick its label on the tube." if jobs else "Print its label, stick it on the tube.",
                               sample_code=code, jobs=jobs, placed=placed)

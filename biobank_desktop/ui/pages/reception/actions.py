@@ -149,12 +149,14 @@ class BoardActions:
 
         def registered() -> None:
             sample = new_sample(dialog.values(), None)
+            reason = dialog.quarantine_reason()
 
             def done(result: Any) -> None:
                 if result.value.label_jobs:
                     self.print_jobs(list(result.value.label_jobs))
 
-            self.board.run_decision(lambda: service.register_unlabelled(actor, code, sample, label=True),
+            self.board.run_decision(lambda: service.register_unlabelled(actor, code, sample, label=True,
+                                                                        quarantine_reason=reason),
                                     self.tr("Registering the tube with no barcode…"), after=done)
 
         ask(self.page, dialog, registered)
