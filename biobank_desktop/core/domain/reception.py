@@ -67,8 +67,9 @@ _CONDITION_WORDS: Final[dict[str, str]] = {
 RECEIPT_OUTCOMES: Final = ("expected", "unexpected", "unlabelled")
 #: What was decided for it: ``pending`` waits for the technician (an unexpected tube, a consent or time stop).
 DECISIONS: Final = ("pending", "accepted", "quarantined", "rejected")
-#: Why a listed tube was stopped at the scan.
-STOPS: Final = ("consent", "time")
+#: Why a listed tube was stopped at the scan: no valid consent, impossible time points, or a description that
+#: gives no SPREC code (a tissue code SPREC does not have, a tissue without its type of collection).
+STOPS: Final = ("consent", "time", "data")
 
 
 class ScanOutcome(StrEnum):
@@ -82,6 +83,7 @@ class ScanOutcome(StrEnum):
     SHIPMENT_CLOSED = "shipment_closed"  # the shipment is closed (✗): nothing recorded
     CONSENT_STOP = "consent_stop"  # listed, but no valid consent (✗): recorded, quarantine or reject
     TIME_STOP = "time_stop"  # listed, but collected after its reception (✗): recorded, quarantine or reject
+    DATA_STOP = "data_stop"  # listed, but its description gives no SPREC code (✗): recorded, quarantine or reject
     NOT_A_TUBE = "not_a_tube"  # a sample ID or storage barcode of this biobank (✗): nothing recorded
     UNLABELLED = "unlabelled"  # a tube with no barcode, registered by hand (✓)
     DECIDED = "decided"  # the answer to a decision (accepted / quarantined / rejected)
@@ -92,11 +94,13 @@ OUTCOME_TONES: Final[dict[ScanOutcome, str]] = {
     ScanOutcome.EXPECTED: "ok", ScanOutcome.UNLABELLED: "ok", ScanOutcome.DECIDED: "ok",
     ScanOutcome.DUPLICATE: "warning", ScanOutcome.UNEXPECTED: "warning",
     ScanOutcome.OTHER_SHIPMENT: "error", ScanOutcome.ACCESSIONED: "error", ScanOutcome.SHIPMENT_CLOSED: "error",
-    ScanOutcome.CONSENT_STOP: "error", ScanOutcome.TIME_STOP: "error", ScanOutcome.NOT_A_TUBE: "error",
+    ScanOutcome.CONSENT_STOP: "error", ScanOutcome.TIME_STOP: "error", ScanOutcome.DATA_STOP: "error",
+    ScanOutcome.NOT_A_TUBE: "error",
 }
 TONE_SYMBOLS: Final[dict[str, str]] = {"ok": "✓", "warning": "⚠", "error": "✗"}
 #: Outcomes that leave a receipt waiting for the technician's decision.
-NEEDS_DECISION: Final = frozenset({ScanOutcome.UNEXPECTED, ScanOutcome.CONSENT_STOP, ScanOutcome.TIME_STOP})
+NEEDS_DECISION: Final = frozenset({ScanOutcome.UNEXPECTED, ScanOutcome.CONSENT_STOP, ScanOutcome.TIME_STOP,
+                                   ScanOutcome.DATA_STOP})
 
 
 def checked_condition(code: str | None) -> str:

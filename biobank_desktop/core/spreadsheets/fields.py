@@ -12,7 +12,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Final, Literal
 
-FieldKind = Literal["barcode", "text", "code", "datetime", "time", "volume", "unit", "int", "bool", "position"]
+FieldKind = Literal["barcode", "text", "code", "minutes", "datetime", "time", "volume", "unit", "int", "bool",
+                    "position"]
 ImportKind = Literal["manifest", "inventory"]
 IMPORT_KINDS: tuple[ImportKind, ...] = ("manifest", "inventory")
 
@@ -96,22 +97,22 @@ FIELDS: Final[tuple[FieldSpec, ...]] = (
                "date de congelation", "eingefroren", "einfrieren", "einfrierdatum", "gefroren", "stored",
                "storage date")),
     # Solid tissue (the cancer cohorts' tumour and normal tissue): SPREC solid elements 2-5.
-    FieldSpec("collection_type", "Type of collection (tissue)", "text",
+    FieldSpec("collection_type", "Type of collection (tissue)", "code",
               ("type of collection", "collection type", "collection method", "type de prelevement tissu",
                "mode de prelevement", "entnahmeart", "sprec collection"),
               description="SPREC solid type of collection code (SRG surgical excision, BPS biopsy, …)."),
-    FieldSpec("warm_ischemia", "Warm ischaemia (min)", "text",
+    FieldSpec("warm_ischemia", "Warm ischaemia (min)", "minutes",
               ("warm ischemia", "warm ischaemia", "warm ischemia time", "warm ischaemia time", "ischemie chaude",
                "warme ischamie", "warme ischamiezeit"),
               description="Minutes of warm ischaemia, or a SPREC code (N, X, Z)."),
-    FieldSpec("cold_ischemia", "Cold ischaemia (min)", "text",
+    FieldSpec("cold_ischemia", "Cold ischaemia (min)", "minutes",
               ("cold ischemia", "cold ischaemia", "cold ischemia time", "cold ischaemia time", "ischemie froide",
                "kalte ischamie", "kalte ischamiezeit"),
               description="Minutes of cold ischaemia, or a SPREC code (N, X, Z)."),
-    FieldSpec("fixation", "Fixation", "text",
+    FieldSpec("fixation", "Fixation", "code",
               ("fixation", "fixation type", "fixative", "fixateur", "type de fixation", "fixierung", "fixiermittel"),
               description="SPREC solid fixation code (NBF, SNP, …)."),
-    FieldSpec("fixation_time", "Fixation time (min)", "text",
+    FieldSpec("fixation_time", "Fixation time (min)", "minutes",
               ("fixation time", "duree de fixation", "temps de fixation", "fixierdauer", "fixierzeit"),
               description="Minutes of fixation, or a SPREC code (N, X, Z)."),
     FieldSpec("consent", "Consent given", "bool",
@@ -194,6 +195,13 @@ CONTAINER_WORDS: Final[dict[str, str]] = {
     "oragene": "ORG", "glass": "GLS", "verre": "GLS", "unknown": "XXX", "inconnu": "XXX", "unbekannt": "XXX",
 }
 
+#: Folded words for the SPREC non-time codes of the tissue times (not applicable, unknown, other).
+TISSUE_TIME_WORDS: Final[dict[str, str]] = {
+    "not applicable": "N", "na": "N", "n a": "N", "non applicable": "N", "sans objet": "N", "nicht zutreffend": "N",
+    "entfallt": "N", "unknown": "X", "inconnu": "X", "inconnue": "X", "unbekannt": "X", "nk": "X", "other": "Z",
+    "autre": "Z", "andere": "Z", "sonstige": "Z",
+}
+
 #: Words for yes and no in the three languages (folded).
 TRUE_WORDS: Final = frozenset({"y", "yes", "true", "1", "x", "oui", "o", "vrai", "ja", "j", "wahr", "ok"})
 FALSE_WORDS: Final = frozenset({"n", "no", "false", "0", "non", "faux", "nein", "falsch"})
@@ -208,6 +216,18 @@ def sample_type_words(codes: dict[str, str]) -> dict[str, str]:
 def container_words(codes: dict[str, str]) -> dict[str, str]:
     """Folded word → code for primary containers (see :func:`sample_type_words`)."""
     return _vocabulary(codes, CONTAINER_WORDS)
+
+
+def tissue_code_words(codes: dict[str, str], aliases: dict[str, str] | None = None) -> dict[str, str]:
+    """Folded word → code for a SPREC tissue element with codes (type of collection, fixation): the codes, their
+    meanings and the table's aliases ('ASN' → 'FNA')."""
+    return _vocabulary(codes, dict(aliases or {}))
+
+
+def tissue_time_words(codes: dict[str, str]) -> dict[str, str]:
+    """Folded word → code for the non-time codes of a tissue time (``codes``: N, X, Z → meaning); minutes are
+    numbers and are not in it."""
+    return _vocabulary(codes, TISSUE_TIME_WORDS)
 
 
 def _vocabulary(codes: dict[str, str], words: dict[str, str]) -> dict[str, str]:

@@ -82,3 +82,51 @@ def test_an_unlabelled_tube_without_consent_is_quarantined_only_with_a_reason(
         reason, summary = conn.execute(sa.text(
             "SELECT reason, summary FROM audit_events WHERE action = 'reception.unlabelled_registered'")).one()
     assert reason == "consent form to be sent by the clinic" and "no consent is recorded" in summary
+
+
+def _tissue_manifest(path: Path, extra: dict[str, list[object]]) -> Path:
+    from tests.support.reception_kit import HEADERS
+    from tests.unit.spreadsheets.helpers import make_xlsx
+
+    headers = [*HEADERS, *extra]
+    rows = [[*tube(f"CL000000{i + 1}", f"LU-00{i + 1}", material="TIS"), *(v[i] for v in extra.values())]
+            for i in range(len(next(iter(extra.values()))))]
+    make_xlsx(path, rows, headers=headers)
+    return path
+
+
+def test_tissue_codes_sprec_does_not_have_are_refused_at_import(
+        services: Services, technician: Actor, clinic: str, tmp_path: Path) -> None:
+    path = _tissue_manifest(tmp_path / "tissue.xlsx", {
+        "Type of collection": ["FOO", "SRG", "asn", None], "Fixation": ["NBF", "BAD", "snp", "NBF"],
+        "Warm ischemia": [10, "Q", "unknown", 5], "Fixation time": ["12.5", 30, "N", 60]})
+    report = services.exchange.import_file(technician, path, kind="manifest", partner=clinic, dry_run=True).value
+    codes = sorted((p.row, p.code) for p in report.problems if p.severity == "error")
+    first = min(p.row for p in report.problems if p.row is not None)  # the sheet's first data row
+    assert [(row - first, problem) for row, problem in codes] == [
+        (0, "minutes_unreadable"), (0, "unknown_type_of_collection"), (1, "unknown_fixation"),
+        (1, "unknown_warm_ischaemia"), (3, "tissue_without_collection_type")], codes
+    assert report.shipment is None
+
+
+def test_a_listed_tissue_sprec_cannot_code_is_stopped_at_the_scan_not_an_error(
+        services: Services, technician: Actor, clinic: str, tmp_path: Path) -> None:
+    """A manifest imported before the check (or a code the tables dropped): the scan records a stop."""
+    path = _tissue_manifest(tmp_path / "tissue.xlsx", {"Type of collection": ["SRG", "SRG"],
+                                                       "Fixation": ["NBF", "NBF"]})
+    code = services.exchange.import_file(technician, path, kind="manifest", partner=clinic).value.shipment
+    assert code is not None
+    with services.db.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE expected_tubes SET fixation = 'FOO' WHERE clinic_barcode = 'CL0000001'"))
+        conn.execute(sa.text("UPDATE expected_tubes SET collection_type = 'FOO' WHERE clinic_barcode = 'CL0000002'"))
+    first = services.reception.receive(technician, code, "CL0000001").value
+    assert first.outcome is ScanOutcome.DATA_STOP and first.recorded and "fixation" in first.hint.lower()
+    assert first.tube is not None and first.tube.stop == "data" and first.tube.decision == "pending"
+    done = services.reception.quarantine(technician, code, "CL0000001", "fixative asked from the clinic").value
+    detail = services.queries.detail(done.sample_code or "")
+    assert detail.status == "quarantined" and "'FOO' is not a SPREC code" in detail.notes
+    assert detail.sprec_code is not None and detail.sprec_code.split("-")[1:5:3] == ["SRG", "XXX"]
+    second = services.reception.receive(technician, code, "CL0000002").value
+    assert second.outcome is ScanOutcome.DATA_STOP
+    services.reception.reject(technician, code, "CL0000002", "no type of collection: returned to the clinic")
+    assert services.reception.board(code).counts.rejected == 1

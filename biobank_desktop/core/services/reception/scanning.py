@@ -49,6 +49,7 @@ from biobank_desktop.core.services.reception.common import (
 from biobank_desktop.core.services.reception.dto import ScanResult
 from biobank_desktop.core.services.reception.shipments import refuse_closed
 from biobank_desktop.core.services.samples import NewSample, SampleService, refuse_internal_code
+from biobank_desktop.core.services.sprec_info import invalid_tissue_inputs
 from biobank_desktop.core.services.storage import PlacedTube, StorageService
 
 if TYPE_CHECKING:
@@ -60,6 +61,12 @@ _TIME_WORDS = {"collected_at": "collection time", "centrifuged_at": "centrifugat
 #: NewSample's time fields → the listed tube's (ExpectedTube) columns.
 _LISTED = {"collected_at": "collected_at", "centrifuged_at": "centrifugation_started_at",
            "centrifugation_ended_at": "centrifugation_ended_at", "frozen_at": "frozen_at"}
+
+
+_TISSUE = ("collection_type", "fixation", "warm_ischemia", "cold_ischemia", "fixation_time")
+_STOPS = {"consent": (ScanOutcome.CONSENT_STOP, "Consent stop"),
+          "time": (ScanOutcome.TIME_STOP, "Time points impossible"),
+          "data": (ScanOutcome.DATA_STOP, "No SPREC code from the manifest")}
 
 
 def _when(moment: dt.datetime | None) -> str:
@@ -124,24 +131,33 @@ class ScanningMixin:
                                          centrifugation_ended_at=tube.centrifugation_ended_at,
                                          frozen_at=tube.frozen_at, received_at=receipt.scanned_at)
             if not verdict.valid or problem is not None:
-                receipt.stop = "consent" if not verdict.valid else "time"
                 why = "; ".join(w for w in ((verdict.reason if not verdict.valid else ""), problem or "") if w)
-                uow.flush()
-                uow.audit(f"reception.{receipt.stop}_stop", SHIPMENT, row.code,
-                          summary=f"{code} stopped at reception into {row.code}: {why}",
-                          after=_receipt_after(receipt) | {"why": why})
-                outcome = ScanOutcome.CONSENT_STOP if receipt.stop == "consent" else ScanOutcome.TIME_STOP
-                title = "Consent stop" if receipt.stop == "consent" else "Time points impossible"
-                advice = f"{why[:1].upper()}{why[1:]}. Accept it into quarantine with a reason, or reject it."
-                return self._done(uow, row, receipt, outcome, f"{title}: {code}", hint=advice)
-            sample = self._accession_listed(uow, row, receipt, tube, study, status="available",
-                                            from_manifest=verdict.record_from_manifest)
+                return self._stopped(uow, row, receipt, "consent" if not verdict.valid else "time", why)
+            try:
+                with uow.savepoint():  # a description SPREC cannot code is refused by register_in: a stop, recorded
+                    sample = self._accession_listed(uow, row, receipt, tube, study, status="available",
+                                                    from_manifest=verdict.record_from_manifest)
+            except ValidationError as exc:
+                return self._stopped(uow, row, receipt, "data", exc.message.rstrip("."))
             jobs, placed = self._after_accession(uow, [sample], label=label, store=store)
             uow.audit("reception.received", SHIPMENT, row.code, summary=f"{code} received into {row.code} as {sample}",
                       after=_receipt_after(receipt) | {"sample": sample}, samples=[sample])
             return self._done(uow, row, receipt, ScanOutcome.EXPECTED, f"Expected: {sample}",
                               hint=f"{study.code} {tube.sample_type}, participant {tube.pseudonym}", sample_code=sample,
                               jobs=jobs, placed=placed)
+
+    def _stopped(self, uow: UnitOfWork, row: Shipment, receipt: TubeReceipt, stop: str,
+                 why: str) -> Result[ScanResult]:
+        """Record the listed tube as stopped (``stop``: consent, time or data), audited, waiting for a decision."""
+        receipt.stop = stop
+        uow.flush()
+        code = receipt.barcode
+        uow.audit(f"reception.{stop}_stop", SHIPMENT, row.code,
+                  summary=f"{code} stopped at reception into {row.code}: {why}",
+                  after=_receipt_after(receipt) | {"why": why})
+        outcome, title = _STOPS[stop]
+        advice = f"{why[:1].upper()}{why[1:]}. Accept it into quarantine with a reason, or reject it."
+        return self._done(uow, row, receipt, outcome, f"{title}: {code}", hint=advice)
 
     def _refusal(self, session: Session, row: Shipment, code: str) -> ScanResult | None:
         """The answer to a scan that records nothing (closed shipment, duplicate, not a tube, taken), else None."""
@@ -344,6 +360,11 @@ class ScanningMixin:
                                         frozen_at=listed.frozen_at, received_at=receipt.scanned_at)
                 dropped = " ".join(f"The manifest's {_TIME_WORDS[key]} {when.isoformat()} was impossible and is not "
                                    "recorded." for key in drop if (when := getattr(listed, _LISTED[key])) is not None)
+                # and its tissue codes SPREC does not have (a "data" stop): SPREC then says X for them
+                tissue = invalid_tissue_inputs({key: getattr(listed, key) for key in _TISSUE})
+                dropped += "".join(f" The manifest's {key.replace('_', ' ')} '{getattr(listed, key)}' is not a SPREC "
+                                   "code and is not recorded." for key in tissue)
+                drop += tissue
                 code = self._accession_listed(uow, row, receipt, listed, study, status="quarantined",
                                               from_manifest=False, drop=drop, note=dropped)
             else:

@@ -86,7 +86,7 @@ def upgrade() -> None:
     sa.CheckConstraint("decision IN ('pending', 'accepted', 'quarantined', 'rejected')",
                        name=op.f('ck_tube_receipts_decision')),
     sa.CheckConstraint(f"condition IN ({_CONDITIONS})", name=op.f('ck_tube_receipts_condition')),
-    sa.CheckConstraint("stop IS NULL OR stop IN ('consent', 'time')", name=op.f('ck_tube_receipts_stop')),
+    sa.CheckConstraint("stop IS NULL OR stop IN ('consent', 'time', 'data')", name=op.f('ck_tube_receipts_stop')),
     sa.CheckConstraint("(barcode IS NULL) = (outcome = 'unlabelled')",
                        name=op.f('ck_tube_receipts_barcode_or_unlabelled')),
     sa.CheckConstraint("(outcome = 'expected') = (expected_tube_id IS NOT NULL)",
