@@ -278,3 +278,16 @@ def test_a_study_prefix_makes_its_ids_internal(services: Services, technician: A
     services.reference.set_study_prefix(supervisor, "COLON", "CLX", "the colon cohort's own IDs")
     with pytest.raises(ValidationError, match="sample ID of this biobank"):
         services.samples.add_barcode(technician, one, format_sample_id("CLX", 2027, 5))
+
+
+def test_two_studies_cannot_share_a_sample_id_prefix_even_past_the_service_check(
+        services: Services, supervisor: Actor) -> None:
+    from biobank_desktop.core.db.models import Study
+    from biobank_desktop.core.db.uow import UnitOfWork
+
+    services.reference.set_study_prefix(supervisor, "LUNG", "LUX", "the lung cohort's own IDs")
+    # As a second workstation would, between the service's check and its write:
+    with pytest.raises(ConflictError, match="Another study already uses this sample ID prefix"), \
+            UnitOfWork(services.db, supervisor) as uow:
+        uow.session.query(Study).filter_by(code="COLON").one().sample_id_prefix = "LUX"
+        uow.flush()

@@ -32,10 +32,12 @@ def upgrade() -> None:
             batch_op.add_column(sa.Column(name, sa.String(length=length), nullable=True))
     with op.batch_alter_table('studies', schema=None) as batch_op:
         batch_op.add_column(sa.Column('sample_id_prefix', sa.String(length=5), nullable=True))
+        batch_op.create_unique_constraint(batch_op.f('uq_studies_sample_id_prefix'), ['sample_id_prefix'])
 
 
 def downgrade() -> None:
     with op.batch_alter_table('studies', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('uq_studies_sample_id_prefix'), type_='unique')
         batch_op.drop_column('sample_id_prefix')
     with op.batch_alter_table('samples', schema=None) as batch_op:
         for name, _ in reversed(_TISSUE):
