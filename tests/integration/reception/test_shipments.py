@@ -66,3 +66,31 @@ def test_listing_attachments_does_not_load_their_content(services: Services, tec
     assert not [s for s in statements if "shipment_attachments.content" in s], statements
     _, content = services.reception.attachment_content(listed[1].id)
     assert content == bytes([1]) * 1024
+
+
+def test_a_closed_shipment_keeps_its_tubes_and_files_but_takes_late_files(
+        services: Services, technician: Actor, clinic: str, tmp_path: Path) -> None:
+    from biobank_desktop.core.domain.errors import ConflictError
+    from biobank_desktop.core.services.samples import NewSample
+
+    info = services.reception.create_shipment(technician, clinic).value
+    services.reception.receive(technician, info.code, "CL0000001")
+    services.reception.quarantine(technician, info.code, "CL0000001", "consent to be confirmed",
+                                  tube=NewSample("LUNG", "SER", participant="LU-001"))
+    slip = tmp_path / "slip.pdf"
+    slip.write_bytes(b"%PDF-1.4 slip")
+    first = services.reception.attach_file(technician, info.code, slip).value
+    services.reception.close(technician, info.code)
+    with pytest.raises(ConflictError, match="closed"):
+        services.reception.update_tube(technician, info.code, "CL0000001", condition="HAEMOLYSED")
+    with pytest.raises(ConflictError, match="closed"):
+        services.reception.remove_attachment(technician, first.id, "attached by mistake")
+    assert services.reception.board(info.code).tubes[0].condition == "OK"
+    logger = tmp_path / "logger.csv"
+    logger.write_text("time;temperature\n08:00;-79.5\n")
+    services.reception.attach_file(technician, info.code, logger)  # a logger's export, sent after closing
+    assert [a.file_name for a in services.reception.attachments(info.code)] == ["slip.pdf", "logger.csv"]
+    with services.db.engine.connect() as conn:
+        summary = conn.execute(sa.text("SELECT summary FROM audit_events WHERE action = 'shipment.file_attached' "
+                                       "ORDER BY seq DESC")).scalars().first()
+    assert summary is not None and "after it was closed" in summary

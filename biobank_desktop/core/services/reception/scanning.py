@@ -398,13 +398,15 @@ class ScanningMixin:
     def update_tube(self, actor: Actor, shipment: str, barcode: str, *, condition: str | None = None,
                     comment: str | None = None, volume_ul: Decimal | None = None) -> Result[ScanResult]:
         """Correct a received tube's condition, comment or accepted volume (the sample's volume follows while
-        nothing was taken from it). None leaves a field unchanged. Audited with before/after."""
+        nothing was taken from it). None leaves a field unchanged. Audited with before/after. Refused on a
+        closed shipment (its discrepancy report is final)."""
         state = checked_condition(condition) if condition is not None else None
         note = checked_text(comment, "The comment", MAX_NOTE_LENGTH, multiline=True) if comment is not None else None
         volume = checked_volume(volume_ul)
         with UnitOfWork(self.db, actor, Permission.RECORD_SAMPLES) as uow:
             session = uow.session
             row = find_shipment(session, shipment, for_update=True)
+            refuse_closed(row, "correcting its tubes")
             code = normalize_scan(barcode)
             receipt = session.execute(select(TubeReceipt).where(TubeReceipt.shipment_id == row.id,
                                                                 TubeReceipt.barcode == code)).scalar()
