@@ -96,6 +96,20 @@ FIELDS: Final[tuple[FieldSpec, ...]] = (
               ("frozen", "freezing", "freezing date", "date frozen", "congele", "congelation",
                "date de congelation", "eingefroren", "einfrieren", "einfrierdatum", "gefroren", "stored",
                "storage date")),
+    # Fluids: the temperature between collection and centrifugation, and between centrifugation and freezing
+    # (SPREC elements 3 and 6 need them with the times).
+    FieldSpec("pre_centrifugation_temp", "Pre-centrifugation temperature", "code",
+              ("pre centrifugation temperature", "pre centrifugation temp", "temperature before centrifugation",
+               "pre analytical temperature", "temperature pre centrifugation", "temperature avant centrifugation",
+               "temperature de transport avant centrifugation", "temperatur vor zentrifugation",
+               "temperatur vor der zentrifugation", "lagertemperatur vor zentrifugation"),
+              used_by=("manifest",), description="RT (18–28 °C), COLD (2–10 °C) or BODY (35–38 °C)."),
+    FieldSpec("post_centrifugation_temp", "Post-centrifugation temperature", "code",
+              ("post centrifugation temperature", "post centrifugation temp", "temperature after centrifugation",
+               "temperature post centrifugation", "temperature apres centrifugation",
+               "temperatur nach zentrifugation", "temperatur nach der zentrifugation",
+               "lagertemperatur nach zentrifugation"),
+              used_by=("manifest",), description="RT (18–28 °C), COLD (2–10 °C) or BODY (35–38 °C)."),
     # Solid tissue (the cancer cohorts' tumour and normal tissue): SPREC solid elements 2-5.
     FieldSpec("collection_type", "Type of collection (tissue)", "code",
               ("type of collection", "collection type", "collection method", "type de prelevement tissu",
@@ -193,6 +207,17 @@ CONTAINER_WORDS: Final[dict[str, str]] = {
     "tube polypropylene": "PPS", "pe tube": "PET", "polyethylene": "PET",
     "plain": "CAT", "serum tube": "CAT", "tube sec": "CAT", "no additive": "CAT",
     "oragene": "ORG", "glass": "GLS", "verre": "GLS", "unknown": "XXX", "inconnu": "XXX", "unbekannt": "XXX",
+}
+
+#: Folded words for SPREC's processing temperature classes (RT 18–28 °C, COLD 2–10 °C, BODY 35–38 °C).
+TEMPERATURE_WORDS: Final[dict[str, str]] = {
+    "rt": "RT", "room temperature": "RT", "ambient": "RT", "ambient temperature": "RT", "18 28 c": "RT",
+    "temperature ambiante": "RT", "ta": "RT", "ambiante": "RT", "raumtemperatur": "RT", "zimmertemperatur": "RT",
+    "cold": "COLD", "2 10 c": "COLD", "2 8 c": "COLD", "4 c": "COLD", "fridge": "COLD", "refrigerated": "COLD",
+    "on ice": "COLD", "ice": "COLD", "froid": "COLD", "refrigere": "COLD", "refrigerateur": "COLD",
+    "sur glace": "COLD", "glace": "COLD", "kalt": "COLD", "gekuhlt": "COLD", "kuhlschrank": "COLD", "eis": "COLD",
+    "auf eis": "COLD", "body": "BODY", "body temperature": "BODY", "35 38 c": "BODY", "37 c": "BODY",
+    "temperature corporelle": "BODY", "korpertemperatur": "BODY",
 }
 
 #: Folded words for the SPREC non-time codes of the tissue times (not applicable, unknown, other).

@@ -18,8 +18,10 @@ from biobank_desktop.core.domain.sprec import (
 from biobank_desktop.core.jobs import CancelledFn, ProgressFn, never_cancelled, no_progress, scaled
 from biobank_desktop.core.spreadsheets.fields import (
     FIELDS,
+    TEMPERATURE_WORDS,
     ImportKind,
     container_words,
+    fold,
     sample_type_words,
     tissue_code_words,
     tissue_time_words,
@@ -40,6 +42,9 @@ def default_vocabularies() -> dict[str, dict[str, str]]:
     type of collection, fixation and the non-time codes of its times."""
     types = dict(fluid_sample_types()) | dict(solid_sample_types())
     words = {"sample_type": sample_type_words(types), "container": container_words(dict(primary_containers()))}
+    temperatures = {fold(word): code for word, code in TEMPERATURE_WORDS.items()} | {"rt": "RT", "cold": "COLD",
+                                                                                     "body": "BODY"}
+    words["pre_centrifugation_temp"] = words["post_centrifugation_temp"] = temperatures
     for element in load_sprec_tables().solid:  # the tissue codes a manifest may carry, checked at import
         if element.key in ("collection_type", "fixation"):
             words[element.key] = tissue_code_words(dict(element.options()), dict(element.aliases))

@@ -446,7 +446,8 @@ def _convert(key: str, raw: object, mapping: ImportMapping, vocabularies: Mappin
 _CODE_WORDS: Final = {"sample_type": "sample type", "container": "container", "study": "study",
                       "collection_type": "type of collection", "fixation": "fixation",
                       "warm_ischemia": "warm ischaemia", "cold_ischemia": "cold ischaemia",
-                      "fixation_time": "fixation time"}
+                      "fixation_time": "fixation time", "pre_centrifugation_temp": "pre centrifugation temperature",
+                      "post_centrifugation_temp": "post centrifugation temperature"}
 
 
 def _combine_collection_time(record: dict[str, object]) -> None:

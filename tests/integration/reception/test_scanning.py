@@ -291,3 +291,30 @@ def test_two_studies_cannot_share_a_sample_id_prefix_even_past_the_service_check
             UnitOfWork(services.db, supervisor) as uow:
         uow.session.query(Study).filter_by(code="COLON").one().sample_id_prefix = "LUX"
         uow.flush()
+
+
+def test_a_manifest_with_times_and_processing_temperatures_gives_a_full_sprec_code(
+        services: Services, technician: Actor, clinic: str, tmp_path: Path) -> None:
+    """Elements 3 (collection → centrifugation at the pre-centrifugation temperature) and 6 (end of
+    centrifugation → freezing at the post-centrifugation temperature) need the temperatures: from the manifest,
+    in the clinic's words."""
+    from tests.support.reception_kit import HEADERS
+    from tests.unit.spreadsheets.helpers import make_xlsx
+
+    headers = [*HEADERS, "Température avant centrifugation", "Temperatur nach Zentrifugation"]
+    path = tmp_path / "temperatures.xlsx"
+    make_xlsx(path, [[*tube("CL0000001"), "Température ambiante", "2–10 °C"],
+                     [*tube("CL0000002", "LU-002"), "RT", "4 °C"], [*tube("CL0000003", "LU-003"), "", ""]],
+              headers=headers)
+    code = services.exchange.import_file(technician, path, kind="manifest", partner=clinic).value.shipment
+    assert code is not None
+    codes = [services.queries.detail(services.reception.receive(technician, code, bc).value.sample_code or ""
+                                     ).sprec_code or "" for bc in ("CL0000001", "CL0000002", "CL0000003")]
+    # Collected 08:15, spun 10:00–10:15, frozen 11:00: 1 h 45 at RT (A: < 2 h), 45 min at 2–10 °C (A: < 1 h).
+    assert codes[0].split("-")[:6] == ["SER", "SST", "A", "X", "N", "A"], codes
+    assert codes[1] == codes[0]
+    assert codes[2].split("-")[2] == "X" and codes[2].split("-")[5] == "X", codes  # no temperatures: unknown
+    bad = tmp_path / "bad.xlsx"  # an unknown word is a row problem, not a silent X
+    make_xlsx(bad, [[*tube("CL0000009", "LU-009"), "lukewarm", "RT"]], headers=headers)
+    report = services.exchange.import_file(technician, bad, kind="manifest", partner=clinic, dry_run=True).value
+    assert [p.code for p in report.problems] == ["unknown_pre_centrifugation_temperature"]

@@ -260,7 +260,9 @@ def sample_from_listed(tube: ExpectedTube, study_code: str, partner: str, barcod
         volume_ul=volume_ul if volume_ul is not None else tube.volume_ul, external_barcodes=(barcode,),
         collected_at=tube.collected_at, received_at=received_at,
         centrifuged_at=tube.centrifugation_started_at, centrifugation_ended_at=tube.centrifugation_ended_at,
-        frozen_at=tube.frozen_at, status=status, notes=notes, collection_type=tube.collection_type,
+        frozen_at=tube.frozen_at, pre_centrifugation_temp=tube.pre_centrifugation_temp,
+        post_centrifugation_temp=tube.post_centrifugation_temp, status=status, notes=notes,
+        collection_type=tube.collection_type,
         warm_ischemia=tube.warm_ischemia, cold_ischemia=tube.cold_ischemia, fixation=tube.fixation,
         fixation_time=tube.fixation_time)
     unrecorded: dict[str, Any] = dict.fromkeys(drop)
