@@ -84,6 +84,26 @@ def test_a_tube_without_barcode_is_registered_and_its_label_queued(qtbot, gui_se
     assert page.board.current_tube().barcode is None and tile(page, "unexpected") == 1
 
 
+def test_a_tube_without_barcode_and_without_consent_goes_into_quarantine_with_the_reason_given(
+        qtbot, gui_services, tom, shipment, open_window):
+    window = open_window(gui_services, tom)
+    page = open_board(qtbot, window, shipment)
+    scan(qtbot, page, SCAN_TUBES[0])
+    qtbot.waitUntil(lambda: bool(page.board_actions.studies), timeout=WAIT)
+    dialog = page.board_actions.register_unlabelled()
+    qtbot.waitUntil(dialog.isVisible, timeout=WAIT)
+    dialog.study.setCurrentIndex(dialog.study.findData("LUNG"))
+    dialog.pseudonym.setText("NOBODY-9")  # no consent recorded, none on a manifest
+    dialog.sample_type.setCurrentIndex(dialog.sample_type.findData("SER"))
+    dialog.quarantine.setText("Consent form to be sent by the clinic")
+    with qtbot.waitSignal(page.board.answered, timeout=WAIT) as answered:
+        dialog.ok_button.click()
+    code = answered.args[0].result.sample_code
+    assert code and gui_services.queries.detail(code).status == "quarantined"
+    line = next(t for t in gui_services.reception.board(shipment).tubes if t.sample_code == code)
+    assert line.decision_reason == "Consent form to be sent by the clinic"
+
+
 def test_a_burst_of_scans_is_answered_in_the_order_scanned(qtbot, gui_services, tom, shipment,
                                                            open_window):
     window = open_window(gui_services, tom)

@@ -14,6 +14,7 @@ from biobank_desktop.core.domain.reception import (
     checked_condition,
     checked_prefix,
     consent_verdict,
+    impossible_times,
     time_order_problem,
 )
 from biobank_desktop.core.flows.reception import NextStep, ReceptionFlowError, ReceptionSession, State
@@ -123,3 +124,20 @@ def test_the_scan_session_moves_between_ready_deciding_and_closed() -> None:
     closed = session.scan("CLOSED")
     assert closed is not None and closed.next_step is NextStep.DONE and session.state is State.CLOSED
     assert len(session.history) == 7
+
+
+def test_freezing_comes_after_the_centrifugation() -> None:
+    spun = {"centrifuged_at": T, "centrifugation_ended_at": T + dt.timedelta(minutes=15)}
+    assert time_order_problem(T - dt.timedelta(hours=1), **spun, frozen_at=T + dt.timedelta(hours=1)) is None
+    assert "freezing" in (time_order_problem(None, **spun, frozen_at=T + dt.timedelta(minutes=5)) or "")
+    assert "freezing" in (time_order_problem(None, centrifuged_at=T, frozen_at=T - dt.timedelta(minutes=5)) or "")
+
+
+def test_impossible_times_names_what_not_to_record() -> None:
+    hour = dt.timedelta(hours=1)
+    assert impossible_times(T, centrifuged_at=T + hour, frozen_at=T + 2 * hour, received_at=T + 3 * hour) == ()
+    assert impossible_times(T + 5 * hour, received_at=T) == ("collected_at",)  # reception is never dropped
+    assert impossible_times(T, centrifuged_at=T + hour, centrifugation_ended_at=T + hour / 2) == (
+        "centrifugation_ended_at",)
+    assert impossible_times(T + 9 * hour, centrifuged_at=T, centrifugation_ended_at=T + hour,
+                            frozen_at=T + hour / 2) == ("collected_at", "frozen_at")

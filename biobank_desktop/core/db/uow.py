@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -172,6 +172,25 @@ class UnitOfWork:
         are indexed in ``audit_event_samples`` so the samples' histories and the search by ID find it."""
         self._events.append(pending_event(action, entity_type, entity_id, summary=summary, before=before,
                                           after=after, reason=reason, samples=samples))
+
+    @contextlib.contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Work that may be taken back on its own, inside this transaction: when the block raises, its writes
+        (a SAVEPOINT rolled back) and the audit events it recorded are undone, and the exception goes on; the
+        work before and after it stays. For a batch that keeps what succeeded (each group of tubes stored
+        whole or not at all)."""
+        mark = len(self._events)
+        nested = self.session.begin_nested()
+        try:
+            yield
+            if nested.is_active:
+                with self.db.connect_checked():
+                    nested.commit()
+        except BaseException:
+            if nested.is_active:
+                nested.rollback()
+            del self._events[mark:]
+            raise
 
     def flush(self) -> None:
         """Send pending changes now, so a constraint violation surfaces as a clear message here."""

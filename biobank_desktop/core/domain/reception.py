@@ -67,8 +67,9 @@ _CONDITION_WORDS: Final[dict[str, str]] = {
 RECEIPT_OUTCOMES: Final = ("expected", "unexpected", "unlabelled")
 #: What was decided for it: ``pending`` waits for the technician (an unexpected tube, a consent or time stop).
 DECISIONS: Final = ("pending", "accepted", "quarantined", "rejected")
-#: Why a listed tube was stopped at the scan.
-STOPS: Final = ("consent", "time")
+#: Why a listed tube was stopped at the scan: no valid consent, impossible time points, or a description that
+#: gives no SPREC code (a tissue code SPREC does not have, a tissue without its type of collection).
+STOPS: Final = ("consent", "time", "data")
 
 
 class ScanOutcome(StrEnum):
@@ -82,6 +83,7 @@ class ScanOutcome(StrEnum):
     SHIPMENT_CLOSED = "shipment_closed"  # the shipment is closed (✗): nothing recorded
     CONSENT_STOP = "consent_stop"  # listed, but no valid consent (✗): recorded, quarantine or reject
     TIME_STOP = "time_stop"  # listed, but collected after its reception (✗): recorded, quarantine or reject
+    DATA_STOP = "data_stop"  # listed, but its description gives no SPREC code (✗): recorded, quarantine or reject
     NOT_A_TUBE = "not_a_tube"  # a sample ID or storage barcode of this biobank (✗): nothing recorded
     UNLABELLED = "unlabelled"  # a tube with no barcode, registered by hand (✓)
     DECIDED = "decided"  # the answer to a decision (accepted / quarantined / rejected)
@@ -92,11 +94,13 @@ OUTCOME_TONES: Final[dict[ScanOutcome, str]] = {
     ScanOutcome.EXPECTED: "ok", ScanOutcome.UNLABELLED: "ok", ScanOutcome.DECIDED: "ok",
     ScanOutcome.DUPLICATE: "warning", ScanOutcome.UNEXPECTED: "warning",
     ScanOutcome.OTHER_SHIPMENT: "error", ScanOutcome.ACCESSIONED: "error", ScanOutcome.SHIPMENT_CLOSED: "error",
-    ScanOutcome.CONSENT_STOP: "error", ScanOutcome.TIME_STOP: "error", ScanOutcome.NOT_A_TUBE: "error",
+    ScanOutcome.CONSENT_STOP: "error", ScanOutcome.TIME_STOP: "error", ScanOutcome.DATA_STOP: "error",
+    ScanOutcome.NOT_A_TUBE: "error",
 }
 TONE_SYMBOLS: Final[dict[str, str]] = {"ok": "✓", "warning": "⚠", "error": "✗"}
 #: Outcomes that leave a receipt waiting for the technician's decision.
-NEEDS_DECISION: Final = frozenset({ScanOutcome.UNEXPECTED, ScanOutcome.CONSENT_STOP, ScanOutcome.TIME_STOP})
+NEEDS_DECISION: Final = frozenset({ScanOutcome.UNEXPECTED, ScanOutcome.CONSENT_STOP, ScanOutcome.TIME_STOP,
+                                   ScanOutcome.DATA_STOP})
 
 
 def checked_condition(code: str | None) -> str:
@@ -163,24 +167,60 @@ def consent_verdict(statuses: Iterable[str], manifest_confirmed: bool | None) ->
 
 # -- time points --------------------------------------------------------------------------------------------
 
-_TIME_NAMES: Final = (("centrifuged_at", "centrifugation start"), ("centrifugation_ended_at", "centrifugation end"),
-                      ("frozen_at", "freezing"), ("received_at", "reception"))
+_TIME_NAMES: Final = {"collected_at": "collection", "centrifuged_at": "centrifugation start",
+                      "centrifugation_ended_at": "centrifugation end", "frozen_at": "freezing",
+                      "received_at": "reception"}
+#: (earlier, later, the one not to record when they are in the wrong order): the collection comes before
+#: everything; centrifugation ends after it starts; freezing (of the processed tube) comes after centrifugation.
+_TIME_ORDER: Final = (
+    *(("collected_at", key, "collected_at")
+      for key in ("centrifuged_at", "centrifugation_ended_at", "frozen_at", "received_at")),
+    ("centrifuged_at", "centrifugation_ended_at", "centrifugation_ended_at"),
+    ("centrifuged_at", "frozen_at", "frozen_at"),
+    ("centrifugation_ended_at", "frozen_at", "frozen_at"),
+)
+
+
+def _wrong_order(times: dict[str, dt.datetime | None]) -> tuple[str, str, str] | None:
+    for earlier, later, suspect in _TIME_ORDER:
+        first, second = times.get(earlier), times.get(later)
+        if first is not None and second is not None and second < first:
+            return earlier, later, suspect
+    return None
 
 
 def time_order_problem(collected_at: dt.datetime | None, **later: dt.datetime | None) -> str | None:
     """What is wrong with a tube's time points, or None: every time point given in ``later``
     (``centrifuged_at``, ``centrifugation_ended_at``, ``frozen_at``, ``received_at``) must be at or after
-    the collection, and the end of centrifugation at or after its start. Unknown times are not checked."""
-    if collected_at is not None:
-        for key, name in _TIME_NAMES:
-            value = later.get(key)
-            if value is not None and value < collected_at:
-                return (f"the collection time ({_shown_time(collected_at)}) is after the {name} "
-                        f"({_shown_time(value)})")
-    start, end = later.get("centrifuged_at"), later.get("centrifugation_ended_at")
-    if start is not None and end is not None and end < start:
-        return f"the centrifugation ends ({_shown_time(end)}) before it starts ({_shown_time(start)})"
-    return None
+    the collection, the end of centrifugation at or after its start, and the freezing at or after the
+    centrifugation (start and end). Unknown times are not checked."""
+    times = {"collected_at": collected_at, **later}
+    wrong = _wrong_order(times)
+    if wrong is None:
+        return None
+    earlier, after, _ = wrong
+    first, second = times[earlier], times[after]
+    assert first is not None and second is not None
+    if earlier == "collected_at":
+        return f"the collection time ({_shown_time(first)}) is after the {_TIME_NAMES[after]} ({_shown_time(second)})"
+    if after == "centrifugation_ended_at":
+        return f"the centrifugation ends ({_shown_time(second)}) before it starts ({_shown_time(first)})"
+    return (f"the {_TIME_NAMES[after]} ({_shown_time(second)}) is before the {_TIME_NAMES[earlier]} "
+            f"({_shown_time(first)})")
+
+
+def impossible_times(collected_at: dt.datetime | None, **later: dt.datetime | None) -> tuple[str, ...]:
+    """The time points to leave unrecorded so that the others are in a possible order (see
+    :func:`time_order_problem`): the collection when it is after a later step, the end of centrifugation when
+    it is before its start, the freezing when it is before the centrifugation. ``received_at`` is never one.
+    Empty when the times are possible. A tube accepted into quarantine with impossible times keeps the others
+    (SPREC says X for what the dropped ones would time)."""
+    times = {"collected_at": collected_at, **later}
+    dropped: list[str] = []
+    while (wrong := _wrong_order(times)) is not None:
+        times[wrong[2]] = None
+        dropped.append(wrong[2])
+    return tuple(dropped)
 
 
 def _shown_time(value: dt.datetime) -> str:

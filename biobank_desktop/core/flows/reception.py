@@ -127,7 +127,8 @@ _NEXT: dict[ScanOutcome, NextStep] = {
     ScanOutcome.EXPECTED: NextStep.SCAN_NEXT, ScanOutcome.UNLABELLED: NextStep.SCAN_NEXT,
     ScanOutcome.DECIDED: NextStep.SCAN_NEXT, ScanOutcome.DUPLICATE: NextStep.SCAN_NEXT,
     ScanOutcome.UNEXPECTED: NextStep.DECIDE_UNEXPECTED, ScanOutcome.CONSENT_STOP: NextStep.DECIDE_STOP,
-    ScanOutcome.TIME_STOP: NextStep.DECIDE_STOP, ScanOutcome.OTHER_SHIPMENT: NextStep.SET_ASIDE,
+    ScanOutcome.TIME_STOP: NextStep.DECIDE_STOP, ScanOutcome.DATA_STOP: NextStep.DECIDE_STOP,
+    ScanOutcome.OTHER_SHIPMENT: NextStep.SET_ASIDE,
     ScanOutcome.ACCESSIONED: NextStep.SET_ASIDE, ScanOutcome.NOT_A_TUBE: NextStep.SET_ASIDE,
     ScanOutcome.SHIPMENT_CLOSED: NextStep.DONE,
 }

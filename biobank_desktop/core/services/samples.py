@@ -19,6 +19,7 @@ from biobank_desktop.core.db.engine import Database
 from biobank_desktop.core.db.models import (
     SAMPLE_STATUSES,
     ContainerType,
+    IdSequence,
     Participant,
     PartnerSite,
     Sample,
@@ -109,14 +110,30 @@ def new_sample_codes(session: Session, count: int, year: int | None = None, *,
     return [format_sample_id(prefix, year, first + i) for i in range(count)]
 
 
+def own_prefixes(session: Session) -> set[str]:
+    """The sample ID prefixes of this biobank: the biobank-wide one, the studies' own, and every prefix an ID
+    was ever issued under (its counters), so a prefix changed since still counts."""
+    issued = session.execute(select(IdSequence.name).where(IdSequence.name.like("sample:%"))).scalars()
+    studies = session.execute(select(Study.sample_id_prefix).where(Study.sample_id_prefix.is_not(None))).scalars()
+    return {sample_id_prefix(session), DEFAULT_PREFIX, *(p for p in studies if p),
+            *(name.split(":")[1] for name in issued if name.count(":") == 2)}
+
+
+def is_own_sample_id_shape(session: Session, value: str) -> bool:
+    """``value`` has the shape of an internal ID (check character not verified) under one of this biobank's
+    prefixes. A clinic's barcode of the same shape under another prefix (``UKL-2026-0001234``) is not one."""
+    return looks_like_sample_id(value) and value.split("-", 1)[0].upper() in own_prefixes(session)
+
+
 def refuse_internal_code(session: Session, value: str, own_code: str | None) -> None:
     """Raise ValidationError when ``value`` is one of this biobank's own codes, not a tube's external barcode:
-    an internal sample ID (this sample's, another sample's, or a valid one not yet used, and one that only
-    looks like one), or a storage container's barcode (any the storage tables hold, or a BOX-/RCK-/FRZ- one).
+    an internal sample ID under one of :func:`own_prefixes` (this sample's, another sample's, or a valid one
+    not yet used, and one with a wrong check character), or a storage container's barcode (any the storage
+    tables hold, or a BOX-/RCK-/FRZ- one). A code of the same shape under another prefix is a clinic's.
 
     A scanner fed the wrong label must not attach it to a sample: the next scan would open the wrong tube.
     """
-    if looks_like_sample_id(value):
+    if is_own_sample_id_shape(session, value):
         try:
             parse_sample_id(value)
         except ValidationError as exc:

@@ -106,6 +106,24 @@ def tissue_time_text(value: int | str | None) -> str | None:
     raise ValidationError(f"'{value.strip()}' is not a time in minutes or a SPREC code (N, X, Z).")
 
 
+def invalid_tissue_inputs(given: dict[str, str | None], version: str = CURRENT_VERSION) -> tuple[str, ...]:
+    """Which of a tissue's inputs (``collection_type``, ``fixation``, ``warm_ischemia``, ``cold_ischemia``,
+    ``fixation_time``: their stored text) SPREC has no code for; the others, and those not given, are fine."""
+    tables = sprec.load_sprec_tables(version)
+    wrong: list[str] = []
+    for key, value in given.items():
+        if value is None or not value.strip():
+            continue
+        element = tables.element("solid", key)
+        text = value.strip().upper()
+        if text.isdigit() and key not in ("collection_type", "fixation"):
+            continue
+        entry = element.get(element.canonical(text))
+        if entry is None or entry.is_timed:
+            wrong.append(key)
+    return tuple(wrong)
+
+
 def _minutes(value: int | str | None) -> int | str | None:
     text = tissue_time_text(value)
     return int(text) if text is not None and text.isdigit() else text

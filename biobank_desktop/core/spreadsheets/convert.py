@@ -227,6 +227,25 @@ def whole_number(value: CellValue) -> int | None:
     raise CellProblem("number_unreadable", f"{shown(value)} is not a whole number of 0 or more")
 
 
+_MINUTES_RE = re.compile(r"\s*(-?[0-9]+(?:[.,][0-9]+)?)\s*(?:min|mins|minutes?|mn|minuten)?\.?\s*", re.IGNORECASE)
+
+
+def minutes(value: CellValue, what: str) -> str | None:
+    """A time in whole minutes as digits ('25', from 25, 25.0 or '25 min'); None when the cell is not a number
+    (a code such as N or X, looked up next). A negative or fractional number of minutes is a problem."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str) and (match := _MINUTES_RE.fullmatch(value)) is not None:
+        number = float(match.group(1).replace(",", "."))
+    else:
+        return None
+    if not number.is_integer() or number < 0:
+        raise CellProblem("minutes_unreadable", f"{what} {shown(value)} is not a whole number of minutes (0 or more)")
+    return str(int(number))
+
+
 def code(value: CellValue, what: str, vocabulary: dict[str, str], answers: dict[str, str]) -> str | None:
     """The code for a clinic's word: the mapping's remembered answers first, then the vocabulary."""
     if value is None:

@@ -12,7 +12,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Final, Literal
 
-FieldKind = Literal["barcode", "text", "code", "datetime", "time", "volume", "unit", "int", "bool", "position"]
+FieldKind = Literal["barcode", "text", "code", "minutes", "datetime", "time", "volume", "unit", "int", "bool",
+                    "position"]
 ImportKind = Literal["manifest", "inventory"]
 IMPORT_KINDS: tuple[ImportKind, ...] = ("manifest", "inventory")
 
@@ -95,23 +96,37 @@ FIELDS: Final[tuple[FieldSpec, ...]] = (
               ("frozen", "freezing", "freezing date", "date frozen", "congele", "congelation",
                "date de congelation", "eingefroren", "einfrieren", "einfrierdatum", "gefroren", "stored",
                "storage date")),
+    # Fluids: the temperature between collection and centrifugation, and between centrifugation and freezing
+    # (SPREC elements 3 and 6 need them with the times).
+    FieldSpec("pre_centrifugation_temp", "Pre-centrifugation temperature", "code",
+              ("pre centrifugation temperature", "pre centrifugation temp", "temperature before centrifugation",
+               "pre analytical temperature", "temperature pre centrifugation", "temperature avant centrifugation",
+               "temperature de transport avant centrifugation", "temperatur vor zentrifugation",
+               "temperatur vor der zentrifugation", "lagertemperatur vor zentrifugation"),
+              used_by=("manifest",), description="RT (18–28 °C), COLD (2–10 °C) or BODY (35–38 °C)."),
+    FieldSpec("post_centrifugation_temp", "Post-centrifugation temperature", "code",
+              ("post centrifugation temperature", "post centrifugation temp", "temperature after centrifugation",
+               "temperature post centrifugation", "temperature apres centrifugation",
+               "temperatur nach zentrifugation", "temperatur nach der zentrifugation",
+               "lagertemperatur nach zentrifugation"),
+              used_by=("manifest",), description="RT (18–28 °C), COLD (2–10 °C) or BODY (35–38 °C)."),
     # Solid tissue (the cancer cohorts' tumour and normal tissue): SPREC solid elements 2-5.
-    FieldSpec("collection_type", "Type of collection (tissue)", "text",
+    FieldSpec("collection_type", "Type of collection (tissue)", "code",
               ("type of collection", "collection type", "collection method", "type de prelevement tissu",
                "mode de prelevement", "entnahmeart", "sprec collection"),
               description="SPREC solid type of collection code (SRG surgical excision, BPS biopsy, …)."),
-    FieldSpec("warm_ischemia", "Warm ischaemia (min)", "text",
+    FieldSpec("warm_ischemia", "Warm ischaemia (min)", "minutes",
               ("warm ischemia", "warm ischaemia", "warm ischemia time", "warm ischaemia time", "ischemie chaude",
                "warme ischamie", "warme ischamiezeit"),
               description="Minutes of warm ischaemia, or a SPREC code (N, X, Z)."),
-    FieldSpec("cold_ischemia", "Cold ischaemia (min)", "text",
+    FieldSpec("cold_ischemia", "Cold ischaemia (min)", "minutes",
               ("cold ischemia", "cold ischaemia", "cold ischemia time", "cold ischaemia time", "ischemie froide",
                "kalte ischamie", "kalte ischamiezeit"),
               description="Minutes of cold ischaemia, or a SPREC code (N, X, Z)."),
-    FieldSpec("fixation", "Fixation", "text",
+    FieldSpec("fixation", "Fixation", "code",
               ("fixation", "fixation type", "fixative", "fixateur", "type de fixation", "fixierung", "fixiermittel"),
               description="SPREC solid fixation code (NBF, SNP, …)."),
-    FieldSpec("fixation_time", "Fixation time (min)", "text",
+    FieldSpec("fixation_time", "Fixation time (min)", "minutes",
               ("fixation time", "duree de fixation", "temps de fixation", "fixierdauer", "fixierzeit"),
               description="Minutes of fixation, or a SPREC code (N, X, Z)."),
     FieldSpec("consent", "Consent given", "bool",
@@ -194,6 +209,24 @@ CONTAINER_WORDS: Final[dict[str, str]] = {
     "oragene": "ORG", "glass": "GLS", "verre": "GLS", "unknown": "XXX", "inconnu": "XXX", "unbekannt": "XXX",
 }
 
+#: Folded words for SPREC's processing temperature classes (RT 18–28 °C, COLD 2–10 °C, BODY 35–38 °C).
+TEMPERATURE_WORDS: Final[dict[str, str]] = {
+    "rt": "RT", "room temperature": "RT", "ambient": "RT", "ambient temperature": "RT", "18 28 c": "RT",
+    "temperature ambiante": "RT", "ta": "RT", "ambiante": "RT", "raumtemperatur": "RT", "zimmertemperatur": "RT",
+    "cold": "COLD", "2 10 c": "COLD", "2 8 c": "COLD", "4 c": "COLD", "fridge": "COLD", "refrigerated": "COLD",
+    "on ice": "COLD", "ice": "COLD", "froid": "COLD", "refrigere": "COLD", "refrigerateur": "COLD",
+    "sur glace": "COLD", "glace": "COLD", "kalt": "COLD", "gekuhlt": "COLD", "kuhlschrank": "COLD", "eis": "COLD",
+    "auf eis": "COLD", "body": "BODY", "body temperature": "BODY", "35 38 c": "BODY", "37 c": "BODY",
+    "temperature corporelle": "BODY", "korpertemperatur": "BODY",
+}
+
+#: Folded words for the SPREC non-time codes of the tissue times (not applicable, unknown, other).
+TISSUE_TIME_WORDS: Final[dict[str, str]] = {
+    "not applicable": "N", "na": "N", "n a": "N", "non applicable": "N", "sans objet": "N", "nicht zutreffend": "N",
+    "entfallt": "N", "unknown": "X", "inconnu": "X", "inconnue": "X", "unbekannt": "X", "nk": "X", "other": "Z",
+    "autre": "Z", "andere": "Z", "sonstige": "Z",
+}
+
 #: Words for yes and no in the three languages (folded).
 TRUE_WORDS: Final = frozenset({"y", "yes", "true", "1", "x", "oui", "o", "vrai", "ja", "j", "wahr", "ok"})
 FALSE_WORDS: Final = frozenset({"n", "no", "false", "0", "non", "faux", "nein", "falsch"})
@@ -208,6 +241,18 @@ def sample_type_words(codes: dict[str, str]) -> dict[str, str]:
 def container_words(codes: dict[str, str]) -> dict[str, str]:
     """Folded word → code for primary containers (see :func:`sample_type_words`)."""
     return _vocabulary(codes, CONTAINER_WORDS)
+
+
+def tissue_code_words(codes: dict[str, str], aliases: dict[str, str] | None = None) -> dict[str, str]:
+    """Folded word → code for a SPREC tissue element with codes (type of collection, fixation): the codes, their
+    meanings and the table's aliases ('ASN' → 'FNA')."""
+    return _vocabulary(codes, dict(aliases or {}))
+
+
+def tissue_time_words(codes: dict[str, str]) -> dict[str, str]:
+    """Folded word → code for the non-time codes of a tissue time (``codes``: N, X, Z → meaning); minutes are
+    numbers and are not in it."""
+    return _vocabulary(codes, TISSUE_TIME_WORDS)
 
 
 def _vocabulary(codes: dict[str, str], words: dict[str, str]) -> dict[str, str]:

@@ -9,9 +9,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from biobank_desktop.core.domain.sprec import fluid_sample_types, primary_containers, solid_sample_types
+from biobank_desktop.core.domain.sprec import (
+    fluid_sample_types,
+    load_sprec_tables,
+    primary_containers,
+    solid_sample_types,
+)
 from biobank_desktop.core.jobs import CancelledFn, ProgressFn, never_cancelled, no_progress, scaled
-from biobank_desktop.core.spreadsheets.fields import FIELDS, ImportKind, container_words, sample_type_words
+from biobank_desktop.core.spreadsheets.fields import (
+    FIELDS,
+    TEMPERATURE_WORDS,
+    ImportKind,
+    container_words,
+    fold,
+    sample_type_words,
+    tissue_code_words,
+    tissue_time_words,
+)
 from biobank_desktop.core.spreadsheets.layout import SkippedRow, Table, find_table
 from biobank_desktop.core.spreadsheets.mapping import ImportMapping, LeftOut, Suggestion, suggest_mapping
 from biobank_desktop.core.spreadsheets.reading import SpreadsheetFile, open_spreadsheet, read_sheet
@@ -24,9 +38,19 @@ def known_words() -> set[str]:
 
 
 def default_vocabularies() -> dict[str, dict[str, str]]:
-    """Clinic words → SPREC codes for sample type and primary container (current SPREC version)."""
+    """Clinic words → SPREC codes (current SPREC version) for sample type, primary container, and the tissue's
+    type of collection, fixation and the non-time codes of its times."""
     types = dict(fluid_sample_types()) | dict(solid_sample_types())
-    return {"sample_type": sample_type_words(types), "container": container_words(dict(primary_containers()))}
+    words = {"sample_type": sample_type_words(types), "container": container_words(dict(primary_containers()))}
+    temperatures = {fold(word): code for word, code in TEMPERATURE_WORDS.items()} | {"rt": "RT", "cold": "COLD",
+                                                                                     "body": "BODY"}
+    words["pre_centrifugation_temp"] = words["post_centrifugation_temp"] = temperatures
+    for element in load_sprec_tables().solid:  # the tissue codes a manifest may carry, checked at import
+        if element.key in ("collection_type", "fixation"):
+            words[element.key] = tissue_code_words(dict(element.options()), dict(element.aliases))
+        elif element.key in ("warm_ischemia", "cold_ischemia", "fixation_time"):
+            words[element.key] = tissue_time_words({c.code: c.meaning for c in element.codes if not c.is_timed})
+    return words
 
 
 def load_table(source: SpreadsheetFile, sheet: str | None, *, progress: ProgressFn = no_progress,

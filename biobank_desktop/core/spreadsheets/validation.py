@@ -9,12 +9,14 @@ as a :class:`Context`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
+from biobank_desktop.core.domain.sprec import fluid_sample_types, solid_sample_types
 from biobank_desktop.core.jobs import CancelledFn, ProgressFn, check_cancelled, never_cancelled, no_progress
 from biobank_desktop.core.spreadsheets import convert
 from biobank_desktop.core.spreadsheets.convert import CellProblem
@@ -180,6 +182,7 @@ def validate(table: Table, mapping: ImportMapping, context: Context, left_out: I
     to_utc = _utc_converter(zone)
     row_checks = _RowChecks([*columns, *mapping.defaults], columns, now)
     formulas = table.uncached_formulas
+    tissue_types = solid_only_sample_types()
     records: dict[int, dict[str, object]] = {}
     first_seen: dict[str, int] = {}
     first_place: dict[str, int] = {}
@@ -230,6 +233,12 @@ def validate(table: Table, mapping: ImportMapping, context: Context, left_out: I
         for key, label, column in required:
             if record.get(key) is None and key not in failed:
                 report(CellProblem("missing_value", f"{label} is empty; it is required"), column, None)
+        if record.get("sample_type") in tissue_types and not record.get("collection_type") \
+                and "collection_type" not in failed:
+            report(CellProblem("tissue_without_collection_type",
+                               f"{record['sample_type']} is a solid tissue: its type of collection (SRG surgical "
+                               "excision, BPS biopsy …) is required for its SPREC code"),
+                   columns["collection_type"][1] if "collection_type" in columns else None, None)
         if "box" in columns:
             _check_place(record, first_place, columns["box"][1], number, report)
         code_value = record.get("clinic_barcode")
@@ -261,6 +270,12 @@ def validate(table: Table, mapping: ImportMapping, context: Context, left_out: I
 
 
 _ORDER_WORDS: Final = {"DMY": "day first (DD/MM/YYYY)", "MDY": "month first (MM/DD/YYYY)"}
+
+
+@functools.cache
+def solid_only_sample_types() -> frozenset[str]:
+    """The SPREC sample types that are solid tissue only (a code in both tables, such as CEN, counts as fluid)."""
+    return frozenset(c for c, _ in solid_sample_types()) - {c for c, _ in fluid_sample_types()}
 
 
 def date_order_problems(table: Table, mapping: ImportMapping) -> list[Problem]:
@@ -433,11 +448,22 @@ def _convert(key: str, raw: object, mapping: ImportMapping, vocabularies: Mappin
         return convert.whole_number(value)
     if kind == "bool":
         return convert.boolean(value)
-    if kind == "code":
-        what = {"sample_type": "sample type", "container": "container", "study": "study"}.get(key, key)
+    if kind in ("code", "minutes"):
+        what = _CODE_WORDS.get(key, key)
+        if kind == "minutes":
+            minutes = convert.minutes(value, what)
+            if minutes is not None:
+                return minutes
         answers = {fold(k): v for k, v in mapping.value_maps.get(key, {}).items()}
         return convert.code(value, what, vocabularies.get(key, {}), answers)
     return convert.text(value)
+
+
+_CODE_WORDS: Final = {"sample_type": "sample type", "container": "container", "study": "study",
+                      "collection_type": "type of collection", "fixation": "fixation",
+                      "warm_ischemia": "warm ischaemia", "cold_ischemia": "cold ischaemia",
+                      "fixation_time": "fixation time", "pre_centrifugation_temp": "pre centrifugation temperature",
+                      "post_centrifugation_temp": "post centrifugation temperature"}
 
 
 def _combine_collection_time(record: dict[str, object]) -> None:

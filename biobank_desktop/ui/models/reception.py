@@ -60,6 +60,8 @@ def tube_state_text(tube: BoardTube) -> str:
             return _tr("⚠ Decide: no consent")
         if tube.stop == "time":
             return _tr("⚠ Decide: times wrong")
+        if tube.stop == "data":
+            return _tr("⚠ Decide: no SPREC code")
         return _tr("⚠ Decide: not listed")
     if tube.decision == "rejected":
         return _tr("✗ Rejected")

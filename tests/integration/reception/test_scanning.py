@@ -251,3 +251,71 @@ def test_a_shipment_by_hand_registers_tubes_as_they_are_scanned(services: Servic
     assert result.outcome is ScanOutcome.UNEXPECTED and result.message.startswith("New tube")
     assert services.reception.shipments(status="partly received")[0].code == info.code
     assert [s.code for s in services.reception.shipments(status="open", partner=clinic)] == [info.code]
+
+
+def test_a_listed_clinic_barcode_shaped_like_a_sample_id_is_received(services: Services, technician: Actor,
+                                                                     clinic: str, tmp_path: Path) -> None:
+    """Clinic barcodes such as 'UKL-2026-0001234' have the shape of an internal ID under another prefix."""
+    code = manifest(services, technician, tmp_path / "m.xlsx", [tube("UKL-2026-0001234"), tube("CL0000009")])
+    result = services.reception.receive(technician, code, "UKL-2026-0001234").value
+    assert result.outcome is ScanOutcome.EXPECTED, (result.outcome, result.message)
+    assert ("UKL-2026-0001234", "clinic") in services.queries.detail(result.sample_code or "").barcodes
+    # This biobank's own IDs are still not tubes: a sample's label scanned by mistake records nothing.
+    own = services.reception.receive(technician, code, result.sample_code or "").value
+    assert own.outcome is ScanOutcome.NOT_A_TUBE and not own.recorded
+    mistyped = (result.sample_code or "")[:-1] + ("0" if (result.sample_code or "").endswith("1") else "1")
+    assert services.reception.receive(technician, code, mistyped).value.outcome is ScanOutcome.NOT_A_TUBE
+
+
+def test_a_study_prefix_makes_its_ids_internal(services: Services, technician: Actor, supervisor: Actor) -> None:
+    from biobank_desktop.core.domain.ids import format_sample_id
+
+    one = services.samples.register(technician, NewSample("LUNG", "SER", participant="LU-1")).value
+    foreign = format_sample_id("UKL", 2026, 1234)  # a valid ID under a prefix this biobank does not use
+    services.samples.add_barcode(technician, one, foreign)
+    assert (foreign, "clinic") in services.queries.detail(one).barcodes
+    with pytest.raises(ValidationError, match="sample ID of this biobank"):
+        services.samples.add_barcode(technician, one, format_sample_id("BB", 2026, 999_998))
+    services.reference.set_study_prefix(supervisor, "COLON", "CLX", "the colon cohort's own IDs")
+    with pytest.raises(ValidationError, match="sample ID of this biobank"):
+        services.samples.add_barcode(technician, one, format_sample_id("CLX", 2027, 5))
+
+
+def test_two_studies_cannot_share_a_sample_id_prefix_even_past_the_service_check(
+        services: Services, supervisor: Actor) -> None:
+    from biobank_desktop.core.db.models import Study
+    from biobank_desktop.core.db.uow import UnitOfWork
+
+    services.reference.set_study_prefix(supervisor, "LUNG", "LUX", "the lung cohort's own IDs")
+    # As a second workstation would, between the service's check and its write:
+    with pytest.raises(ConflictError, match="Another study already uses this sample ID prefix"), \
+            UnitOfWork(services.db, supervisor) as uow:
+        uow.session.query(Study).filter_by(code="COLON").one().sample_id_prefix = "LUX"
+        uow.flush()
+
+
+def test_a_manifest_with_times_and_processing_temperatures_gives_a_full_sprec_code(
+        services: Services, technician: Actor, clinic: str, tmp_path: Path) -> None:
+    """Elements 3 (collection → centrifugation at the pre-centrifugation temperature) and 6 (end of
+    centrifugation → freezing at the post-centrifugation temperature) need the temperatures: from the manifest,
+    in the clinic's words."""
+    from tests.support.reception_kit import HEADERS
+    from tests.unit.spreadsheets.helpers import make_xlsx
+
+    headers = [*HEADERS, "Température avant centrifugation", "Temperatur nach Zentrifugation"]
+    path = tmp_path / "temperatures.xlsx"
+    make_xlsx(path, [[*tube("CL0000001"), "Température ambiante", "2–10 °C"],
+                     [*tube("CL0000002", "LU-002"), "RT", "4 °C"], [*tube("CL0000003", "LU-003"), "", ""]],
+              headers=headers)
+    code = services.exchange.import_file(technician, path, kind="manifest", partner=clinic).value.shipment
+    assert code is not None
+    codes = [services.queries.detail(services.reception.receive(technician, code, bc).value.sample_code or ""
+                                     ).sprec_code or "" for bc in ("CL0000001", "CL0000002", "CL0000003")]
+    # Collected 08:15, spun 10:00–10:15, frozen 11:00: 1 h 45 at RT (A: < 2 h), 45 min at 2–10 °C (A: < 1 h).
+    assert codes[0].split("-")[:6] == ["SER", "SST", "A", "X", "N", "A"], codes
+    assert codes[1] == codes[0]
+    assert codes[2].split("-")[2] == "X" and codes[2].split("-")[5] == "X", codes  # no temperatures: unknown
+    bad = tmp_path / "bad.xlsx"  # an unknown word is a row problem, not a silent X
+    make_xlsx(bad, [[*tube("CL0000009", "LU-009"), "lukewarm", "RT"]], headers=headers)
+    report = services.exchange.import_file(technician, bad, kind="manifest", partner=clinic, dry_run=True).value
+    assert [p.code for p in report.problems] == ["unknown_pre_centrifugation_temperature"]

@@ -178,6 +178,9 @@ class ExpectedTube(Base):
     cold_ischemia: Mapped[str | None] = mapped_column(String(8))
     fixation: Mapped[str | None] = mapped_column(String(3))
     fixation_time: Mapped[str | None] = mapped_column(String(8))
+    # The processing temperatures (SPREC classes RT, COLD, BODY) before and after centrifugation, as on samples.
+    pre_centrifugation_temp: Mapped[str | None] = mapped_column(String(8))
+    post_centrifugation_temp: Mapped[str | None] = mapped_column(String(8))
 
     shipment: Mapped[Shipment] = relationship()
     study: Mapped[Study] = relationship()

@@ -139,6 +139,8 @@ def write_manifest(uow: UnitOfWork, records: Sequence[tuple[int, Mapping[str, ob
             "centrifugation_ended_at": _as_datetime(record.get("centrifugation_end")),
             "frozen_at": _as_datetime(record.get("frozen_at")), "consent_confirmed": record.get("consent"),
             "comments": record.get("comments") or "", **_tissue(number, record),
+            "pre_centrifugation_temp": record.get("pre_centrifugation_temp"),
+            "post_centrifugation_temp": record.get("post_centrifugation_temp"),
         })
     for start in range(0, len(rows), CHUNK):
         check_cancelled(cancelled, _CANCELLED)

@@ -3,8 +3,9 @@ rule against the database, and building a sample from a listed tube."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -17,7 +18,6 @@ from biobank_desktop.core.db.models import (
     ExpectedTube,
     Participant,
     PartnerSite,
-    PrintJob,
     PrintJobItem,
     Sample,
     SampleLocation,
@@ -73,7 +73,7 @@ def counts_of(session: Session, shipment: Shipment) -> BoardCounts:
         func.count().filter(r.decision == "quarantined"),
         func.count().filter(r.decision == "rejected"),
         func.count().filter(r.decision == "pending"),
-        func.count().filter(exists().where(PrintJobItem.sample_id == r.sample_id)),
+        func.count().filter(labelled(r.sample_id)),
         func.count().filter(exists().where(SampleLocation.sample_id == r.sample_id)),
         func.count().filter(exists().where(PrintJobItem.sample_id == r.sample_id, PrintJobItem.job_id == PrintJob.id,
                                            PrintJob.status == "printed")),
@@ -105,7 +105,15 @@ def shipment_info(session: Session, shipment: Shipment, counts: BoardCounts | No
 
 # -- board lines ----------------------------------------------------------------------------------------------
 
-_LABELLED = exists().where(PrintJobItem.sample_id == Sample.id, PrintJobItem.job_id == PrintJob.id)
+
+
+def labelled(sample_id: Any) -> Any:
+    """The sample has a label printed or waiting to print: a print job item not skipped (a cancelled job skips
+    its waiting labels, so its tubes count as unlabelled again and "Print labels" queues them anew)."""
+    return exists().where(PrintJobItem.sample_id == sample_id, PrintJobItem.status != "skipped")
+
+
+_LABELLED = labelled(Sample.id)
 _PRINTED = exists().where(PrintJobItem.sample_id == Sample.id, PrintJobItem.job_id == PrintJob.id,
                           PrintJob.status == "printed")
 
@@ -174,13 +182,12 @@ def receipt_line(session: Session, receipt: TubeReceipt) -> BoardTube:
 
 def receipts_in_scan_order(session: Session, shipment: Shipment,
                            decisions: Iterable[str] = ("accepted", "quarantined")) -> Sequence[Any]:
-    """(receipt id, sample code, study id, sample type, storage tube, labelled, stored) of the shipment's
+    """(receipt id, sample code, study id, sample type, storage tube, labelled, stored, status) of the shipment's
     accessioned tubes, in scan order."""
-    labelled = exists().where(PrintJobItem.sample_id == Sample.id)
     stored = exists().where(SampleLocation.sample_id == Sample.id)
     return session.execute(
         select(TubeReceipt.id, Sample.sample_code, Sample.study_id, Sample.sample_type, Sample.storage_tube,
-               labelled.label("labelled"), stored.label("stored"))
+               _LABELLED.label("labelled"), stored.label("stored"), Sample.status)
         .join(Sample, Sample.id == TubeReceipt.sample_id)
         .where(TubeReceipt.shipment_id == shipment.id, TubeReceipt.decision.in_(tuple(decisions)))
         .order_by(TubeReceipt.id)).all()
@@ -248,21 +255,25 @@ def checked_volume(volume_ul: Decimal | None) -> Decimal | None:
 
 
 def sample_from_listed(tube: ExpectedTube, study_code: str, partner: str, barcode: str, *, received_at: dt.datetime,
-                       volume_ul: Decimal | None, status: str = "available", drop_collection: bool = False,
+                       volume_ul: Decimal | None, status: str = "available", drop: Collection[str] = (),
                        note: str = "") -> NewSample:
     """The sample a listed tube becomes: the manifest's description and times, the reception time, the
-    clinic's barcode as external barcode. ``drop_collection``: the manifest's collection time is impossible
-    and is not recorded (SPREC says X for what it would time)."""
+    clinic's barcode as external barcode. ``drop``: fields of the manifest's (NewSample's names) not to record,
+    e.g. impossible time points (SPREC says X for what they would time)."""
     notes = "\n".join(t for t in (tube.comments.strip(), note) if t)
-    return NewSample(
+    new = NewSample(
         study_code=study_code, sample_type=tube.sample_type, participant=tube.pseudonym, site_code=partner,
         primary_container=tube.primary_container or "XXX",
         volume_ul=volume_ul if volume_ul is not None else tube.volume_ul, external_barcodes=(barcode,),
-        collected_at=None if drop_collection else tube.collected_at, received_at=received_at,
+        collected_at=tube.collected_at, received_at=received_at,
         centrifuged_at=tube.centrifugation_started_at, centrifugation_ended_at=tube.centrifugation_ended_at,
-        frozen_at=tube.frozen_at, status=status, notes=notes, collection_type=tube.collection_type,
+        frozen_at=tube.frozen_at, pre_centrifugation_temp=tube.pre_centrifugation_temp,
+        post_centrifugation_temp=tube.post_centrifugation_temp, status=status, notes=notes,
+        collection_type=tube.collection_type,
         warm_ischemia=tube.warm_ischemia, cold_ischemia=tube.cold_ischemia, fixation=tube.fixation,
         fixation_time=tube.fixation_time)
+    unrecorded: dict[str, Any] = dict.fromkeys(drop)
+    return dataclasses.replace(new, **unrecorded) if unrecorded else new
 
 
 def other_open_shipment(session: Session, shipment: Shipment, barcode: str) -> tuple[str, str] | None:

@@ -28,6 +28,7 @@ from biobank_desktop.core.services.reception.common import (
 from biobank_desktop.core.services.reception.dto import Board, ConsentCheck, ShipmentInfo, StoreResult
 from biobank_desktop.core.services.samples import NewSample, SampleService
 from biobank_desktop.core.services.storage import PlacedTube, StorageService
+from biobank_desktop.core.services.storage.placing import UNPLACEABLE_STATUSES
 
 if TYPE_CHECKING:
     from biobank_desktop.core.services.labelling import LabellingService
@@ -63,7 +64,9 @@ class FinishingMixin:
         ``left`` and ``problems``); ValidationError when nothing fits. The value says where each went."""
         with UnitOfWork(self.db, actor, Permission.RECORD_SAMPLES) as uow:
             row = find_shipment(uow.session, shipment, for_update=True)
-            waiting = [r for r in receipts_in_scan_order(uow.session, row) if not r.stored]
+            # A tube discarded, used up or shipped since its reception has no place in a box: not waiting.
+            waiting = [r for r in receipts_in_scan_order(uow.session, row)
+                       if not r.stored and r.status not in UNPLACEABLE_STATUSES]
             groups: dict[tuple[int, str, str | None], list[str]] = {}
             for r in waiting:
                 groups.setdefault((r.study_id, r.sample_type, r.storage_tube), []).append(r.sample_code)
@@ -71,11 +74,16 @@ class FinishingMixin:
             left: list[str] = []
             problems: list[str] = []
             for (_, sample_type, _), codes in groups.items():
+                # Each group in its own savepoint: place_found_in writes (and audits) tube by tube, so a refusal
+                # on a later tube must take back the group's earlier ones, or a group named "left" is half stored.
                 try:
-                    placed.extend(self.storage.place_found_in(uow, codes, within=within))
-                except ValidationError as exc:  # no room for this group: nothing of it was placed
+                    with uow.savepoint():
+                        found = self.storage.place_found_in(uow, codes, within=within)
+                except ValidationError as exc:  # no room for this group: nothing of it is placed (nor audited)
                     left.extend(codes)
                     problems.append(f"{len(codes)} {sample_type} tube(s): {exc.message}")
+                else:
+                    placed.extend(found)
             if not placed:
                 if problems:
                     raise ValidationError("No accepted tube could be stored: " + "; ".join(problems),

@@ -25,7 +25,12 @@ from biobank_desktop.core.db.uow import UnitOfWork
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.errors import ConflictError, NotFoundError, ValidationError
 from biobank_desktop.core.domain.ids import normalize_scan
-from biobank_desktop.core.domain.reception import ScanOutcome, checked_condition, time_order_problem
+from biobank_desktop.core.domain.reception import (
+    ScanOutcome,
+    checked_condition,
+    impossible_times,
+    time_order_problem,
+)
 from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.domain.text import MAX_NOTE_LENGTH, checked_reason, checked_text
 from biobank_desktop.core.services.changes import SHIPMENT, Result
@@ -45,10 +50,24 @@ from biobank_desktop.core.services.reception.dto import ScanResult
 from biobank_desktop.core.services.reception.matching import correction_headline, not_a_tube
 from biobank_desktop.core.services.reception.shipments import refuse_closed
 from biobank_desktop.core.services.samples import NewSample, SampleService, refuse_internal_code
+from biobank_desktop.core.services.sprec_info import invalid_tissue_inputs
 from biobank_desktop.core.services.storage import PlacedTube, StorageService
 
 if TYPE_CHECKING:
     from biobank_desktop.core.services.labelling import LabellingService
+
+
+_TIME_WORDS = {"collected_at": "collection time", "centrifuged_at": "centrifugation start",
+               "centrifugation_ended_at": "centrifugation end", "frozen_at": "freezing time"}
+#: NewSample's time fields → the listed tube's (ExpectedTube) columns.
+_LISTED = {"collected_at": "collected_at", "centrifuged_at": "centrifugation_started_at",
+           "centrifugation_ended_at": "centrifugation_ended_at", "frozen_at": "frozen_at"}
+
+
+_TISSUE = ("collection_type", "fixation", "warm_ischemia", "cold_ischemia", "fixation_time")
+_STOPS = {"consent": (ScanOutcome.CONSENT_STOP, "Consent stop"),
+          "time": (ScanOutcome.TIME_STOP, "Time points impossible"),
+          "data": (ScanOutcome.DATA_STOP, "No SPREC code from the manifest")}
 
 
 def _when(moment: dt.datetime | None) -> str:
@@ -113,24 +132,33 @@ class ScanningMixin:
                                          centrifugation_ended_at=tube.centrifugation_ended_at,
                                          frozen_at=tube.frozen_at, received_at=receipt.scanned_at)
             if not verdict.valid or problem is not None:
-                receipt.stop = "consent" if not verdict.valid else "time"
                 why = "; ".join(w for w in ((verdict.reason if not verdict.valid else ""), problem or "") if w)
-                uow.flush()
-                uow.audit(f"reception.{receipt.stop}_stop", SHIPMENT, row.code,
-                          summary=f"{code} stopped at reception into {row.code}: {why}",
-                          after=_receipt_after(receipt) | {"why": why})
-                outcome = ScanOutcome.CONSENT_STOP if receipt.stop == "consent" else ScanOutcome.TIME_STOP
-                title = "Consent stop" if receipt.stop == "consent" else "Time points impossible"
-                advice = f"{why[:1].upper()}{why[1:]}. Accept it into quarantine with a reason, or reject it."
-                return self._done(uow, row, receipt, outcome, f"{title}: {code}", hint=advice)
-            sample = self._accession_listed(uow, row, receipt, tube, study, status="available",
-                                            from_manifest=verdict.record_from_manifest)
+                return self._stopped(uow, row, receipt, "consent" if not verdict.valid else "time", why)
+            try:
+                with uow.savepoint():  # a description SPREC cannot code is refused by register_in: a stop, recorded
+                    sample = self._accession_listed(uow, row, receipt, tube, study, status="available",
+                                                    from_manifest=verdict.record_from_manifest)
+            except ValidationError as exc:
+                return self._stopped(uow, row, receipt, "data", exc.message.rstrip("."))
             jobs, placed = self._after_accession(uow, [sample], label=label, store=store)
             uow.audit("reception.received", SHIPMENT, row.code, summary=f"{code} received into {row.code} as {sample}",
                       after=_receipt_after(receipt) | {"sample": sample}, samples=[sample])
             return self._done(uow, row, receipt, ScanOutcome.EXPECTED, f"Expected: {sample}",
                               hint=f"{study.code} {tube.sample_type}, participant {tube.pseudonym}", sample_code=sample,
                               jobs=jobs, placed=placed)
+
+    def _stopped(self, uow: UnitOfWork, row: Shipment, receipt: TubeReceipt, stop: str,
+                 why: str) -> Result[ScanResult]:
+        """Record the listed tube as stopped (``stop``: consent, time or data), audited, waiting for a decision."""
+        receipt.stop = stop
+        uow.flush()
+        code = receipt.barcode
+        uow.audit(f"reception.{stop}_stop", SHIPMENT, row.code,
+                  summary=f"{code} stopped at reception into {row.code}: {why}",
+                  after=_receipt_after(receipt) | {"why": why})
+        outcome, title = _STOPS[stop]
+        advice = f"{why[:1].upper()}{why[1:]}. Accept it into quarantine with a reason, or reject it."
+        return self._done(uow, row, receipt, outcome, f"{title}: {code}", hint=advice)
 
     def _refusal(self, session: Session, row: Shipment, code: str) -> ScanResult | None:
         """The answer to a scan that records nothing (closed shipment, duplicate, not a tube, taken), else None."""
@@ -147,10 +175,13 @@ class ScanningMixin:
                               f"Scanned by {seen.scanned_by} at {_when(seen.scanned_at)} on {seen.workstation}. "
                               "Nothing was changed.", sample_code=line.sample_code, tube=line,
                               counts=counts_of(session, row))
-        try:
-            refuse_internal_code(session, code, None)
-        except ValidationError as exc:
-            return not_a_tube(session, code, exc)
+        listed_here = session.execute(select(ExpectedTube.id).where(ExpectedTube.shipment_id == row.id,
+                                                                    ExpectedTube.clinic_barcode == code)).first()
+        if listed_here is None:  # a barcode this manifest lists is the clinic's, whatever it looks like
+            try:
+                refuse_internal_code(session, code, None)
+            except ValidationError as exc:
+                return not_a_tube(session, code, exc)
         owner = session.execute(select(Sample.sample_code).join(SampleBarcode)
                                 .where(SampleBarcode.barcode == code)).scalar()
         if owner is not None:
@@ -161,8 +192,6 @@ class ScanningMixin:
                               (f"It was received in shipment {where}. " if where else "")
                               + "Nothing was recorded: put the tube aside and check it.", sample_code=owner)
         other = None
-        listed_here = session.execute(select(ExpectedTube.id).where(ExpectedTube.shipment_id == row.id,
-                                                                    ExpectedTube.clinic_barcode == code)).first()
         if listed_here is None:
             other = other_open_shipment(session, row, code)
         if other is not None:
@@ -192,12 +221,11 @@ class ScanningMixin:
     # -- accessioning ----------------------------------------------------------------------------------------
 
     def _accession_listed(self, uow: UnitOfWork, row: Shipment, receipt: TubeReceipt, tube: ExpectedTube,
-                          study: Study, *, status: str, from_manifest: bool, drop_collection: bool = False,
+                          study: Study, *, status: str, from_manifest: bool, drop: tuple[str, ...] = (),
                           note: str = "") -> str:
         partner = uow.session.get_one(PartnerSite, row.partner_site_id).code
         new = sample_from_listed(tube, study.code, partner, receipt.barcode or "", received_at=receipt.scanned_at,
-                                 volume_ul=receipt.volume_ul, status=status, drop_collection=drop_collection,
-                                 note=note)
+                                 volume_ul=receipt.volume_ul, status=status, drop=drop, note=note)
         return self._register(uow, receipt, new, study, from_manifest=from_manifest,
                               source=f"manifest {row.manifest_file or row.code}")
 
@@ -273,11 +301,18 @@ class ScanningMixin:
 
     def register_unlabelled(self, actor: Actor, shipment: str, tube: NewSample, *,
                             condition: str | None = "UNLABELLED", comment: str = "", label: bool = True,
-                            store: bool = False) -> Result[ScanResult]:
+                            store: bool = False, quarantine_reason: str | None = None) -> Result[ScanResult]:
         """A tube with no (readable) barcode: recorded and registered at once from ``tube``; its label is queued
-        (``label``) so it can be identified from now on."""
+        (``label``) so it can be identified from now on. The consent rule applies as for a walk-in: a participant
+        without valid consent raises ConsentStopError unless ``quarantine_reason`` is given; with it the tube is
+        registered in quarantine, the reason and the consent verdict audited (``tube.status`` "quarantined"
+        without a reason is refused: every quarantine says why)."""
         state = checked_condition(condition)
         note = checked_text(comment, "The comment", MAX_NOTE_LENGTH, multiline=True)
+        why = checked_reason(quarantine_reason) if quarantine_reason is not None else None
+        if why is None and tube.status == "quarantined":
+            raise ValidationError("Give the reason for registering the tube in quarantine: it is kept in the audit "
+                                  "trail.", hint="Write why in the quarantine reason.")
         with UnitOfWork(self.db, actor, Permission.RECORD_SAMPLES) as uow:
             session = uow.session
             row = find_shipment(session, shipment, for_update=True)
@@ -287,16 +322,20 @@ class ScanningMixin:
                                   scanned_by=uow.username, workstation=uow.actor.workstation, scanned_at=utcnow())
             session.add(receipt)
             self._mark_receiving(uow, row)
-            new = self._listed_sample(uow, row, receipt, tube, status=tube.status)
+            new = self._listed_sample(uow, row, receipt, tube, status="quarantined" if why else tube.status)
             study = study_of(session, new.study_code)
-            if new.status != "quarantined":
-                refuse_without_consent(verdict_for(session, study.id, new.participant, None),
-                                       f"the unlabelled tube (participant {new.participant or 'not given'})")
+            verdict = verdict_for(session, study.id, new.participant, None)
+            if why is None:
+                refuse_without_consent(verdict, f"the unlabelled tube (participant {new.participant or 'not given'})")
             code = self._register(uow, receipt, new, study)
+            receipt.decision_reason = why.strip() if why else None
             jobs, placed = self._after_accession(uow, [code], label=label, store=store)
+            where = "in quarantine " if why else ""
             uow.audit("reception.unlabelled_registered", SHIPMENT, row.code,
-                      summary=f"A tube without barcode registered in {row.code} as {code}",
-                      after=_receipt_after(receipt) | {"sample": code}, samples=[code])
+                      summary=f"A tube without barcode registered {where}in {row.code} as {code}"
+                              + ("" if verdict.valid else f": {verdict.reason}"),
+                      after=_receipt_after(receipt) | {"sample": code, "consent": verdict.reason},
+                      reason=why.strip() if why else None, samples=[code])
             return self._done(uow, row, receipt, ScanOutcome.UNLABELLED, f"Registered: {code}",
                               hint="Its label is queued: print it from Labels (or when a printer is set), then "
                                    "stick it on the tube." if jobs else "Print its label, stick it on the tube.",
@@ -315,12 +354,20 @@ class ScanningMixin:
             if receipt.outcome == "expected":
                 listed = session.get_one(ExpectedTube, receipt.expected_tube_id)
                 study = session.get_one(Study, listed.study_id)
-                dropped = ""
-                if receipt.stop == "time" and listed.collected_at is not None:
-                    dropped = (f"The manifest's collection time {listed.collected_at.isoformat()} was impossible "
-                               "and is not recorded.")
+                # Whatever stopped the tube (a consent stop may hide impossible times too), its impossible time
+                # points are left unrecorded, named in the note.
+                drop = impossible_times(listed.collected_at, centrifuged_at=listed.centrifugation_started_at,
+                                        centrifugation_ended_at=listed.centrifugation_ended_at,
+                                        frozen_at=listed.frozen_at, received_at=receipt.scanned_at)
+                dropped = " ".join(f"The manifest's {_TIME_WORDS[key]} {when.isoformat()} was impossible and is not "
+                                   "recorded." for key in drop if (when := getattr(listed, _LISTED[key])) is not None)
+                # and its tissue codes SPREC does not have (a "data" stop): SPREC then says X for them
+                tissue = invalid_tissue_inputs({key: getattr(listed, key) for key in _TISSUE})
+                dropped += "".join(f" The manifest's {key.replace('_', ' ')} '{getattr(listed, key)}' is not a SPREC "
+                                   "code and is not recorded." for key in tissue)
+                drop += tissue
                 code = self._accession_listed(uow, row, receipt, listed, study, status="quarantined",
-                                              from_manifest=False, drop_collection=bool(dropped), note=dropped)
+                                              from_manifest=False, drop=drop, note=dropped)
             else:
                 if tube is None:
                     raise ValidationError(f"{receipt.barcode} is not on the manifest: say what it is (study, sample "
@@ -352,13 +399,15 @@ class ScanningMixin:
     def update_tube(self, actor: Actor, shipment: str, barcode: str, *, condition: str | None = None,
                     comment: str | None = None, volume_ul: Decimal | None = None) -> Result[ScanResult]:
         """Correct a received tube's condition, comment or accepted volume (the sample's volume follows while
-        nothing was taken from it). None leaves a field unchanged. Audited with before/after."""
+        nothing was taken from it). None leaves a field unchanged. Audited with before/after. Refused on a
+        closed shipment (its discrepancy report is final)."""
         state = checked_condition(condition) if condition is not None else None
         note = checked_text(comment, "The comment", MAX_NOTE_LENGTH, multiline=True) if comment is not None else None
         volume = checked_volume(volume_ul)
         with UnitOfWork(self.db, actor, Permission.RECORD_SAMPLES) as uow:
             session = uow.session
             row = find_shipment(session, shipment, for_update=True)
+            refuse_closed(row, "correcting its tubes")
             code = normalize_scan(barcode)
             receipt = session.execute(select(TubeReceipt).where(TubeReceipt.shipment_id == row.id,
                                                                 TubeReceipt.barcode == code)).scalar()

@@ -82,7 +82,11 @@ def _temperature(value: Decimal | None) -> Decimal | None:
     if value is None:
         return None
     try:
-        reading = Decimal(value).quantize(Decimal("0.1"))
+        given = Decimal(value)
+        if not given.is_finite():  # NaN, Infinity: quantize would raise InvalidOperation, comparisons too
+            raise ValidationError(f"'{value}' is not a temperature in °C.",
+                                  hint="Give the logger's or the probe's reading in °C (−78.5 for dry ice).")
+        reading = given.quantize(Decimal("0.1"))
     except (InvalidOperation, ValueError) as exc:
         raise ValidationError(f"'{value}' is not a temperature in °C.") from exc
     low, high = TEMPERATURE_RANGE_C
@@ -213,7 +217,9 @@ class ShipmentsMixin:
     def attach_file(self, actor: Actor, shipment: str, path: Path, *, name: str | None = None,
                     mime_type: str | None = None) -> Result[AttachmentInfo]:
         """Keep the file at ``path`` with the shipment, in the database (at most :data:`MAX_ATTACHMENT_BYTES`;
-        the same content twice on one shipment is refused). ``mime_type`` None: guessed from the name."""
+        the same content twice on one shipment is refused). ``mime_type`` None: guessed from the name. Allowed
+        on a closed shipment too (a logger's export or the courier's invoice often comes later): the audit event
+        says it was added after closing."""
         file_name = checked_text(name if name is not None else path.name, "The file name", 255, required=True)
         try:
             size = path.stat().st_size
@@ -243,8 +249,9 @@ class ShipmentsMixin:
                                       sha256=digest, content=content, added_by=uow.username)
             session.add(item)
             uow.flush()
+            late = "" if row.status in OPEN_STATUSES else f" after it was {row.status}"
             uow.audit("shipment.file_attached", SHIPMENT, row.code,
-                      summary=f"{file_name} ({len(content):,} bytes) attached to shipment {row.code}",
+                      summary=f"{file_name} ({len(content):,} bytes) attached to shipment {row.code}{late}",
                       after={"file": file_name, "mime_type": mime, "size_bytes": len(content), "sha256": digest})
             info = _attachment_info(item, row.code)
             return Result(info, uow.commit())
@@ -253,9 +260,11 @@ class ShipmentsMixin:
         """The files kept with the shipment, oldest first (without their content)."""
         with self.db.connect_checked(), self.db.new_session(write=False) as session:
             row = find_shipment(session, shipment)
-            stmt = select(ShipmentAttachment).where(ShipmentAttachment.shipment_id == row.id) \
-                .order_by(ShipmentAttachment.id)
-            return [_attachment_info(a, row.code) for a in session.execute(stmt).scalars()]
+            a = ShipmentAttachment  # the listed columns only: the content (up to 20 MB a file) stays in the database
+            stmt = select(a.id, a.file_name, a.mime_type, a.size_bytes, a.sha256, a.added_by, a.added_at) \
+                .where(a.shipment_id == row.id).order_by(a.id)
+            return [AttachmentInfo(r.id, row.code, r.file_name, r.mime_type, r.size_bytes, r.sha256, r.added_by,
+                                   r.added_at) for r in session.execute(stmt)]
 
     def attachment_content(self, attachment_id: int) -> tuple[AttachmentInfo, bytes]:
         """One file and its bytes (checked against its SHA-256)."""
@@ -271,14 +280,16 @@ class ShipmentsMixin:
             return _attachment_info(item, code), content
 
     def remove_attachment(self, actor: Actor, attachment_id: int, reason: str) -> Result[AttachmentInfo]:
-        """Delete a file attached by mistake; the reason and the file's name and hash stay in the audit trail."""
+        """Delete a file attached by mistake; the reason and the file's name and hash stay in the audit trail.
+        Refused on a closed shipment: what was kept with it when it was closed stays (adding remains possible)."""
         reason = checked_reason(reason, "Give a reason for removing the file: it is kept in the audit trail.")
         with UnitOfWork(self.db, actor, Permission.RECORD_SAMPLES) as uow:
             item = uow.session.get(ShipmentAttachment, attachment_id)
             if item is None:
                 raise NotFoundError(f"There is no attached file {attachment_id} (any more).",
                                     hint="Reload the shipment.")
-            row = uow.session.get_one(Shipment, item.shipment_id)
+            row = uow.session.get_one(Shipment, item.shipment_id, with_for_update=True)
+            refuse_closed(row, "removing its files")
             info = _attachment_info(item, row.code)
             uow.session.delete(item)
             uow.audit("shipment.file_removed", SHIPMENT, row.code,

@@ -414,6 +414,9 @@ class ImportPanel(QWidget):
         codes = {"sample_type": [(c, f"{c} — {m}") for c, m in sprec.fluid_sample_types() + sprec.solid_sample_types()],
                  "container": [(c, f"{c} — {m}") for c, m in sprec.primary_containers()],
                  "study": self.studies}
+        for element in sprec.load_sprec_tables().solid:  # the tissue codes a manifest may carry
+            if element.key in ("collection_type", "fixation", "warm_ischemia", "cold_ischemia", "fixation_time"):
+                codes[element.key] = [(e.code, f"{e.code} — {e.meaning}") for e in element.codes if not e.is_timed]
         return [(key, labels.get(key, key), word, codes.get(key, []))
                 for key, words in self.wizard.pending_values().items() for word in words[:30]]
 

@@ -149,6 +149,7 @@ class BoardActions:
 
         def registered() -> None:
             sample = new_sample(dialog.values(), None)
+            reason = dialog.quarantine_reason()
 
             def done(result: Any) -> None:
                 if result.value.label_jobs:
@@ -156,7 +157,7 @@ class BoardActions:
 
             comment = str(dialog.values()["comment"])  # on the receipt (the report) too, not only the sample's notes
             self.board.run_decision(lambda: service.register_unlabelled(actor, code, sample, comment=comment,
-                                                                        label=True),
+                                                                        label=True, quarantine_reason=reason),
                                     self.tr("Registering the tube with no barcode…"), after=done)
 
         ask(self.page, dialog, registered)

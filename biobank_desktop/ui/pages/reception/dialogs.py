@@ -362,7 +362,19 @@ class RegisterTubeDialog(FormDialog):
         self.form.addRow(self.tr("Volume"), self.volume)
         self.form.addRow(self.tr("Collected at"), self.collected)
         self.form.addRow(self.tr("Comment"), self.comment)
+        self.quarantine: QLineEdit | None = None
+        if barcode is None:  # a listed or unexpected tube is quarantined from the board, with its own reason dialog
+            self.quarantine = QLineEdit()
+            self.quarantine.setObjectName("registerQuarantineReason")
+            self.quarantine.setPlaceholderText(self.tr("Only when the participant has no valid consent: why the tube "
+                                                       "is kept in quarantine"))
+            self.form.addRow(self.tr("Quarantine reason"), self.quarantine)
         self.finish()
+
+    def quarantine_reason(self) -> str | None:
+        """The reason to register the tube in quarantine (None: not in quarantine; consent is then required)."""
+        text = self.quarantine.text().strip() if self.quarantine is not None else ""
+        return text or None
 
     def collected_at(self) -> dt.datetime | None:
         return parse_moment(self.collected.text())
@@ -387,4 +399,5 @@ class RegisterTubeDialog(FormDialog):
     def values(self) -> dict[str, object]:
         return {"study": str(self.study.currentData()), "pseudonym": self.pseudonym.text().strip(),
                 "sample_type": str(self.sample_type.currentData()), "volume_ul": parse_volume_text(self.volume.text()),
-                "collected_at": self.collected_at(), "comment": self.comment.text().strip()}
+                "collected_at": self.collected_at(), "comment": self.comment.text().strip(),
+                "quarantine_reason": self.quarantine_reason()}

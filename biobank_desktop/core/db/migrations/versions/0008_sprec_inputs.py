@@ -36,10 +36,12 @@ def upgrade() -> None:
             batch_op.add_column(sa.Column(name, sa.String(length=length), nullable=True))
     with op.batch_alter_table('studies', schema=None) as batch_op:
         batch_op.add_column(sa.Column('sample_id_prefix', sa.String(length=5), nullable=True))
+        batch_op.create_unique_constraint(batch_op.f('uq_studies_sample_id_prefix'), ['sample_id_prefix'])
 
 
 def downgrade() -> None:
     with op.batch_alter_table('studies', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('uq_studies_sample_id_prefix'), type_='unique')
         batch_op.drop_column('sample_id_prefix')
     # On SQLite a batch that rebuilds samples must bring back its storage_tube triggers (0004).
     with sqlite_triggers_kept(op.get_bind(), 'samples'), \

@@ -25,6 +25,8 @@ depends_on = None
 
 _TISSUE = (('collection_type', 3), ('warm_ischemia', 8), ('cold_ischemia', 8), ('fixation', 3),
            ('fixation_time', 8))
+# The manifest's processing temperatures (SPREC's RT / COLD / BODY classes, as on samples).
+_PROCESSING = (('pre_centrifugation_temp', 8), ('post_centrifugation_temp', 8))
 _CONDITIONS = ("'OK', 'HAEMOLYSED', 'LIPAEMIC', 'ICTERIC', 'CLOTTED', 'LEAKING', 'BROKEN', 'THAWED', "
                "'LOW_VOLUME', 'UNLABELLED', 'WRONG_TUBE'")
 
@@ -60,7 +62,7 @@ def upgrade() -> None:
         batch_op.create_check_constraint('closed_fields',
                                          "(status = 'closed') = (closed_at IS NOT NULL AND closed_by IS NOT NULL)")
     with op.batch_alter_table('expected_tubes', schema=None) as batch_op:
-        for name, length in _TISSUE:
+        for name, length in (*_TISSUE, *_PROCESSING):
             batch_op.add_column(sa.Column(name, sa.String(length=length), nullable=True))
 
     op.create_table('tube_receipts',
@@ -86,7 +88,7 @@ def upgrade() -> None:
     sa.CheckConstraint("decision IN ('pending', 'accepted', 'quarantined', 'rejected')",
                        name=op.f('ck_tube_receipts_decision')),
     sa.CheckConstraint(f"condition IN ({_CONDITIONS})", name=op.f('ck_tube_receipts_condition')),
-    sa.CheckConstraint("stop IS NULL OR stop IN ('consent', 'time')", name=op.f('ck_tube_receipts_stop')),
+    sa.CheckConstraint("stop IS NULL OR stop IN ('consent', 'time', 'data')", name=op.f('ck_tube_receipts_stop')),
     sa.CheckConstraint("(barcode IS NULL) = (outcome = 'unlabelled')",
                        name=op.f('ck_tube_receipts_barcode_or_unlabelled')),
     sa.CheckConstraint("(outcome = 'expected') = (expected_tube_id IS NOT NULL)",
@@ -137,7 +139,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_tube_receipts_shipment_id_id')
     op.drop_table('tube_receipts')
     with op.batch_alter_table('expected_tubes', schema=None) as batch_op:
-        for name, _ in reversed(_TISSUE):
+        for name, _ in reversed((*_TISSUE, *_PROCESSING)):
             batch_op.drop_column(name)
     with op.batch_alter_table('shipments', schema=None) as batch_op:
         for name in ('closed_fields', 'temperature_range', 'packaging', 'dry_ice_left', 'transport_temperature'):
