@@ -18,6 +18,7 @@ from biobank_desktop.core.db.models import (
     ExpectedTube,
     Participant,
     PartnerSite,
+    PrintJob,
     PrintJobItem,
     Sample,
     SampleLocation,
