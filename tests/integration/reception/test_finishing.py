@@ -14,7 +14,7 @@ from biobank_desktop.core.domain.errors import ValidationError
 from biobank_desktop.core.services import Services
 from biobank_desktop.core.services.storage import PlacedTube
 from tests.support.reception_kit import manifest, tube
-from tests.support.storage_kit import build_tree
+from tests.support.storage_kit import add_primary_rack, build_tree
 
 
 @pytest.fixture
@@ -30,8 +30,9 @@ def _received(services: Services, technician: Actor, code: str, barcodes: Sequen
 @pytest.fixture
 def received(services: Services, technician: Actor, supervisor: Actor, clinic: str,
              tmp_path: Path) -> tuple[str, dict[str, str]]:
-    """A shipment of a serum tube and two plasma tubes, received (barcode → sample ID), and storage to put them."""
-    build_tree(services, supervisor)
+    """A shipment of a serum tube and two plasma tubes, received (barcode → sample ID), and storage to put them
+    (primary tubes go to a rack made for them)."""
+    add_primary_rack(services, supervisor, build_tree(services, supervisor))
     code = manifest(services, technician, tmp_path / "m.xlsx", [
         tube("CL0000001", "LU-001"),
         tube("CL0000002", "LU-002", material="PL1"),
