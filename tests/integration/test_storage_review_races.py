@@ -79,9 +79,9 @@ def test_two_workstations_moving_two_racks_into_each_other_make_a_cycle(
         return original(session, ids)
 
     monkeypatch.setattr(planning_mod, "restrictions_of", restrictions_then_b)
-    # Unpatched, A then never returns: _samples_inside (planning.py:301-305) walks the cycle forever with A's
-    # transaction open. This guard turns that endless walk into an exception so the test can finish.
-    original_inside = planning_mod._samples_inside
+    # Were the cycle made, A's walk of the tubes inside (samples_inside, storage/common.py) would meet it with A's
+    # transaction open. This guard turns that walk into an exception so the test can finish and say so.
+    original_inside = planning_mod.samples_inside
 
     def bounded_inside(session: Any, container_id: int) -> Any:
         parents = dict(session.execute(select(StorageContainer.id, StorageContainer.parent_id)).all())
@@ -93,7 +93,7 @@ def test_two_workstations_moving_two_racks_into_each_other_make_a_cycle(
             cur = parents.get(cur)
         return original_inside(session, container_id)
 
-    monkeypatch.setattr(planning_mod, "_samples_inside", bounded_inside)
+    monkeypatch.setattr(planning_mod, "samples_inside", bounded_inside)
     outcome: Exception | None = None
     try:
         a.storage.move_container(sup, tree.rack, rack2)  # A: Rack 01 into Rack 02
