@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QApplication, QWidget
 
 from biobank_desktop.core.domain.errors import DatabaseUnavailableError
 from biobank_desktop.core.domain.roles import Role
 from biobank_desktop.core.services.queries import SampleCriteria
+from biobank_desktop.ui.main_window import PAGES
 from tests.gui.conftest import add_account
 
 
@@ -52,6 +54,7 @@ def test_an_unknown_code_is_answered_in_the_field(qtbot, demo_services, open_win
     assert "NO-SUCH-TUBE-77 is not a known sample, barcode, box or participant" in window.scan.feedback.text()
     assert window.scan.edit.property("state") == "error"
     assert window.scan.edit.selectedText() == "NO-SUCH-TUBE-77"  # the next scan replaces it
+    assert QApplication.focusWidget() is window.scan.edit  # and goes there: the field kept the focus
     assert window.current_key() == "search"  # nothing else moved
     qtbot.keyClicks(window.scan.edit, "X")  # typing again clears the alarm
     assert window.scan.state == ""
@@ -84,6 +87,37 @@ def test_f2_and_ctrl_l_focus_the_scan_field(qtbot, demo_services, open_window):
         else:
             qtbot.keyClick(search.text, keys)
         qtbot.waitUntil(window.scan.edit.hasFocus, timeout=2000)
+
+
+class _WindowsShown(QObject):
+    """Every widget shown as a window of its own (a top-level widget), by class and text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shown: list[QWidget] = []
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Show and isinstance(watched, QWidget) and watched.isWindow():
+            self.shown.append(watched)
+        return False
+
+
+def test_building_the_pages_shows_no_window_of_its_own(qtbot, demo_services, open_window):
+    # A widget made visible before it is in a page is, for that moment, a window: it takes the activation from
+    # the main window, and the scan field loses the focus and its selected code (the next scan is appended).
+    spy = _WindowsShown()
+    QApplication.instance().installEventFilter(spy)
+    try:
+        for role, name in ((Role.TECHNICIAN, "tom"), (Role.SUPERVISOR, "sam"), (Role.ADMINISTRATOR, "ada")):
+            window = open_window(demo_services, add_account(demo_services, name, role))
+            for spec in PAGES:
+                window.open_page(spec.key)
+            qtbot.wait(50)  # what the pages start when shown (their first loads) runs too
+            found = [f"{type(w).__name__} {getattr(w, 'text', str)()!r}" for w in spy.shown if w is not window]
+            assert found == [], "\n".join([name, *found])
+            spy.shown.clear()
+    finally:
+        QApplication.instance().removeEventFilter(spy)
 
 
 def test_users_page_is_not_offered_to_a_technician(qtbot, gui_services, open_window):

@@ -1,5 +1,6 @@
 """A scanner's burst while a widget that takes no text has the focus (QA: keys lost on the box map, or its Enter
-opening the clicked cell's sample): the burst reaches the scan field; a person's keys reach the widget."""
+opening the clicked cell's sample): the burst reaches the scan field (on the storage, reception and aliquoting
+pages the page's own); a person's keys reach the widget."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 
 from biobank_desktop.core.domain.roles import Role
+from biobank_desktop.ui.pages.aliquoting.page import AliquotingPage
 from biobank_desktop.ui.pages.storage.page import StoragePage
-from biobank_desktop.ui.widgets.scan_burst import ScanBurstFilter
+from biobank_desktop.ui.widgets.scan_burst import ScanBurstFilter, takes_text
 from tests.gui.conftest import add_account
+from tests.gui.reception_support import SCAN_TUBES, open_board
+from tests.support.aliquot_kit import make_parent
 from tests.support.storage_kit import build_tree, make_samples
 
 WAIT = 10_000
@@ -124,3 +128,37 @@ def test_a_scan_while_the_box_map_has_the_focus_opens_the_tube_in_the_page(qtbot
     qtbot.waitUntil(lambda: panel.box is not None and panel.box.code == tree.box2, timeout=WAIT)
     assert panel.scan.text() == second and panel.map.highlighted == (3, 4)
     assert window.current_key() == "storage"  # the Enter did not open A1's sample
+
+
+def _burst_into(qtbot, window, widget: QWidget, code: str) -> None:
+    """A scanner's burst (4 ms a key) while ``widget``, which takes no text, has the focus."""
+    assert widget.isVisible() and not takes_text(widget)
+    widget.setFocus()
+    window.scan_bursts.clock = _Clock(0.004)
+    qtbot.keyClicks(widget, code)
+    qtbot.keyClick(widget, Qt.Key.Key_Return)
+
+
+def test_a_scan_while_the_reception_board_table_has_the_focus_is_a_tube_of_the_board(
+        qtbot, gui_services, tom, shipment, open_window) -> None:
+    window = open_window(gui_services, tom)
+    page = open_board(qtbot, window, shipment)
+    assert page.scan_field() is page.board.scan
+    with qtbot.waitSignal(page.board.answered, timeout=WAIT) as answered:
+        _burst_into(qtbot, window, page.board.table, SCAN_TUBES[0])
+    assert answered.args[0].result is not None and answered.args[0].result.barcode == SCAN_TUBES[0]
+    assert page.board.scan.text() == SCAN_TUBES[0] and window.scan.text() == ""
+
+
+def test_a_scan_while_an_aliquoting_checkbox_has_the_focus_is_the_parent(qtbot, gui_services, open_window) -> None:
+    build_tree(gui_services, add_account(gui_services, "sue", Role.SUPERVISOR))  # study COLON, the freezers
+    tech = add_account(gui_services, "tom", Role.TECHNICIAN)
+    parent = make_parent(gui_services, tech)
+    window = open_window(gui_services, tech)
+    page = window.open_page("aliquoting")
+    assert isinstance(page, AliquotingPage) and page.scan_field() is page.one.scan
+    _burst_into(qtbot, window, page.one.take_out, parent)
+    qtbot.waitUntil(lambda: page.one.info is not None and page.one.info.sample_code == parent, timeout=WAIT)
+    assert page.one.scan.text() == parent and window.current_key() == "aliquoting"
+    page.tabs.setCurrentWidget(page.batch)
+    assert page.scan_field() is page.batch.scan  # the tab shown takes the bursts

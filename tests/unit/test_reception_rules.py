@@ -48,6 +48,8 @@ def test_nothing_happens_to_a_tube_before_it_was_collected() -> None:
     assert "after the reception" in (time_order_problem(T, received_at=T - dt.timedelta(minutes=1)) or "")
     assert "ends" in (time_order_problem(None, centrifuged_at=T, centrifugation_ended_at=T - dt.timedelta(1)) or "")
     assert time_order_problem(None, received_at=T) is None  # an unknown time is not checked
+    spin = time_order_problem(None, centrifuged_at=T + dt.timedelta(seconds=30), centrifugation_ended_at=T)
+    assert "ends (2026-11-02 08:00) before it starts (2026-11-02 08:00:30)" in (spin or "")  # to the second
 
 
 @pytest.mark.parametrize(("prefix", "ok"), [("lung", "LUNG"), ("CRC", "CRC"), ("BOX", None), ("L", None),

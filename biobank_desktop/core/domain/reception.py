@@ -224,7 +224,9 @@ def impossible_times(collected_at: dt.datetime | None, **later: dt.datetime | No
 
 
 def _shown_time(value: dt.datetime) -> str:
-    return value.strftime("%Y-%m-%d %H:%M")
+    """To the minute, or to the second when the time has seconds (SPREC times are recorded to the second): a
+    spin ending at 10:00:30 must not read 'ends (10:00) before it starts (10:00)'."""
+    return value.strftime("%Y-%m-%d %H:%M:%S" if value.second else "%Y-%m-%d %H:%M")
 
 
 # -- study sample ID prefixes -------------------------------------------------------------------------------

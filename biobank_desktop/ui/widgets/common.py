@@ -7,7 +7,7 @@ The message banner is :mod:`biobank_desktop.ui.widgets.message_banner`, the date
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QAbstractItemModel, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -45,6 +45,18 @@ class Form(QFormLayout):
             super().addRow(caption, args[1])
         else:
             super().addRow(*args)
+
+
+_W = TypeVar("_W", bound=QWidget)
+
+
+def shown_if(widget: _W, condition: bool) -> _W:
+    """``widget``, hidden unless ``condition`` — for a widget not in its page yet, where ``setVisible(True)`` would
+    show it as a window of its own for a moment: that window takes the activation from the main window, and the
+    scan field loses the focus and its selected code (the next scan would be appended to it)."""
+    if not condition:
+        widget.hide()
+    return widget
 
 
 def table_view(name: str, model: QAbstractItemModel | None = None, *, widths: Sequence[int] = (),

@@ -37,7 +37,7 @@ from biobank_desktop.ui.operations.writes import WritingPage, run_write
 from biobank_desktop.ui.pages.aliquoting.arithmetic import read_volume
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.theme import ROW_HEIGHT
-from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, form_layout, label
+from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, form_layout, label, shown_if
 
 COLUMNS = ("Study", "Protocol", "Version", "Lines", "Written by", "Status")
 MAX_LINES = 8
@@ -268,7 +268,7 @@ class ProtocolsView(QWidget):
             buttons.addWidget(widget)
         buttons.addStretch(1)
         for widget in (self.new_button, self.version_button, self.withdraw_button):
-            widget.setVisible(session.can(Permission.MANAGE_REFERENCE))
+            shown_if(widget, session.can(Permission.MANAGE_REFERENCE))
             buttons.addWidget(widget)
         layout.addLayout(buttons)
         self._update()

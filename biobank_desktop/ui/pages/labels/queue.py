@@ -41,7 +41,7 @@ from biobank_desktop.ui.operations.writes import run_write
 from biobank_desktop.ui.pages.base import Page
 from biobank_desktop.ui.pages.labels.models import JobItemModel, JobTableModel
 from biobank_desktop.ui.theme import ERROR, ERROR_SOFT, WARN, WARN_SOFT
-from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, label, table_view
+from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, label, shown_if, table_view
 from biobank_desktop.ui.widgets.scan_field import ScanField
 
 
@@ -110,7 +110,7 @@ class QueueTab(QWidget):
         for column, width in enumerate(JobItemModel.WIDTHS):
             self.items_table.setColumnWidth(column, width)
         self.reprint_button = button(self.tr("Reprint selected…"), on_click=self.reprint_selected)
-        self.reprint_button.setVisible(can_reprint)
+        shown_if(self.reprint_button, can_reprint)
         self.reprint_button.setToolTip(self.tr("Print the selected labels again (a reason is asked)"))
         items_box = QVBoxLayout()
         items_box.setContentsMargins(0, 0, 0, 0)

@@ -28,7 +28,7 @@ from biobank_desktop.core.services.labelling import DEFAULT_TEMPLATE, RuleInfo
 from biobank_desktop.ui.operations.writes import run_write
 from biobank_desktop.ui.pages.base import Page
 from biobank_desktop.ui.pages.labels.models import RuleTableModel
-from biobank_desktop.ui.widgets.common import button, label, table_view
+from biobank_desktop.ui.widgets.common import button, label, shown_if, table_view
 
 RulesData = tuple[list[RuleInfo], list[StudyInfo], list[str]]
 
@@ -62,7 +62,7 @@ class RulesTab(QWidget):
                               "printer.").format(default_template=DEFAULT_TEMPLATE), "fieldname", wrap=True)
         self.read_only_note = label(self.tr("Only supervisors change print rules; you see them read-only."), "value")
         self.read_only_note.setObjectName("rulesReadOnly")
-        self.read_only_note.setVisible(not self.can_manage)
+        shown_if(self.read_only_note, not self.can_manage)
 
         self.model = RuleTableModel()
         self.table = table_view("ruleTable", self.model, widths=RuleTableModel.WIDTHS)

@@ -53,7 +53,7 @@ from biobank_desktop.ui.pages.sample.parts import (
 from biobank_desktop.ui.pages.sample.sprec_panel import SprecPanel
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.theme import ROW_HEIGHT, STATUS_COLOURS, repolish, status_text
-from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, fit_columns, label, table_view
+from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, fit_columns, label, shown_if, table_view
 
 HISTORY_COLUMNS = (1, 2, 4, 6, 7, 8)  # When, User, Action, What happened, Changes, Reason
 RECENT_MAX = 12
@@ -83,10 +83,10 @@ class SamplePage(Page):
         self.print_button.setToolTip("Print this tube's label now, on the printer the print rules choose")
         self.reprint_button = button("Reprint label…", on_click=self.reprint_label)
         self.reprint_button.setObjectName("reprintLabelButton")
-        self.change_status_button.setVisible(can_record)
-        self.override_button.setVisible(session.can(Permission.OVERRIDE_SPREC))
-        self.print_button.setVisible(session.can(Permission.PRINT_LABELS))
-        self.reprint_button.setVisible(session.can(Permission.REPRINT_LABELS))
+        shown_if(self.change_status_button, can_record)
+        shown_if(self.override_button, session.can(Permission.OVERRIDE_SPREC))
+        shown_if(self.print_button, session.can(Permission.PRINT_LABELS))
+        shown_if(self.reprint_button, session.can(Permission.REPRINT_LABELS))
         for widget in (self.status_chip, self.change_status_button, self.override_button, self.reload_button):
             self.header.addWidget(widget)
         self.banner.action_clicked.connect(self.reload)
@@ -217,7 +217,7 @@ class SamplePage(Page):
         self.notes.setReadOnly(not can_record)
         self.notes.setTabChangesFocus(True)
         self.save_notes_button = button("Save notes", on_click=self.save_notes)
-        self.save_notes_button.setVisible(can_record)
+        shown_if(self.save_notes_button, can_record)
         self.save_notes_button.setEnabled(False)
         self.notes.textChanged.connect(self._notes_edited)
         notes_row = QHBoxLayout()

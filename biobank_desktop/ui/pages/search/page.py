@@ -31,7 +31,7 @@ from biobank_desktop.ui.operations import file_dialogs
 from biobank_desktop.ui.pages.base import Page
 from biobank_desktop.ui.session import UiSession
 from biobank_desktop.ui.theme import ROW_HEIGHT, status_text
-from biobank_desktop.ui.widgets.common import button, label, table_view
+from biobank_desktop.ui.widgets.common import button, label, shown_if, table_view
 from biobank_desktop.ui.widgets.date_field import DateField
 
 TEXT_PAUSE_MS = 450
@@ -108,7 +108,7 @@ class SearchPage(Page):
         self.aliquot_button = button(self.tr("Aliquot…"), on_click=self.aliquot_selected)
         self.aliquot_button.setToolTip(self.tr("Aliquot the selected samples as one batch "
                                                "(Ctrl+click to select several)"))
-        self.aliquot_button.setVisible(session.can(Permission.RECORD_SAMPLES))
+        shown_if(self.aliquot_button, session.can(Permission.RECORD_SAMPLES))
         summary.addWidget(self.aliquot_button)
         summary.addWidget(self.refresh_button)
         summary.addWidget(self.clear_button)

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QLineEdit, QVBo
 from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.services.dto import StudyInfo
 from biobank_desktop.ui.operations.writes import WritingPage, run_write
-from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, label
+from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, label, shown_if
 
 
 class StudyPrefixSection(QGroupBox):
@@ -41,8 +41,7 @@ class StudyPrefixSection(QGroupBox):
         column.addLayout(row)
         self.study.currentIndexChanged.connect(self._study_chosen)
         self.prefix.returnPressed.connect(self.ask_save)
-        may = self.session.can(Permission.MANAGE_REFERENCE)
-        self.setVisible(may)
+        shown_if(self, self.session.can(Permission.MANAGE_REFERENCE))
 
     def reload(self) -> None:
         if not self.session.can(Permission.MANAGE_REFERENCE):
