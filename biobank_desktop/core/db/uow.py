@@ -262,6 +262,7 @@ def append_audit_events(session: Session, username: str, workstation: str, event
         session.add(head)
     seq, prev = head.last_seq, head.last_hash
     now = utcnow()
+    rows: list[dict[str, Any]] = []
     links: list[dict[str, Any]] = []
     for offset, ev in enumerate(events):
         seq += 1
@@ -269,13 +270,15 @@ def append_audit_events(session: Session, username: str, workstation: str, event
         record = AuditRecord(seq, occurred, username, workstation, ev.action,
                              ev.entity_type, ev.entity_id, ev.summary, ev.before, ev.after, ev.reason)
         digest = chain_hash(record, prev)
-        session.add(AuditEvent.from_record(record, prev, digest))
+        rows.append(AuditEvent.row_of(record, prev, digest))
         links.extend({"sample_code": code, "seq": seq} for code in ev.samples)
         prev = digest
     head.last_seq, head.last_hash = seq, prev
     session.flush()
+    # Core executemany (one statement shape, every row carrying every column): no ORM object per event.
+    session.execute(insert(AuditEvent.__table__), rows)
     if links:
-        session.execute(insert(AuditEventSample), links)
+        session.execute(insert(AuditEventSample.__table__), links)
     return seq
 
 

@@ -137,22 +137,29 @@ class SplittingMixin:
             dead_left = ZERO
             seq += 1
             work.children.append((child, volume, pre.step))
-            uow.audit("aliquoting.child_made", SAMPLE, code,
-                      summary=f"{code} ({wanted}, {volume_text(volume)}) made from {parent.sample_code} "
-                              f"({pre.step.value.replace('_', ' ')}), SPREC {pre.sprec_code}",
-                      after={"parent": parent.sample_code, "sample_type": wanted, "lineage_kind": kind,
-                             "volume_ul": volume, "sprec_code": pre.sprec_code, "batch": batch.id,
-                             "sprec_elements": [f"{e.position} {e.code} {e.origin}: {e.why}" for e in pre.elements]})
         work.volume_before = Decimal(parent.volume_ul or ZERO)
         before = {"volume_ul": parent.volume_ul, "status": parent.status}
         parent.volume_ul = work.plan.left_ul
         if work.plan.left_ul == 0 or work.consume:
             parent.status = "consumed"
+        # One event for the parent and its children (linked to each child's history): what each child is, and
+        # how each child type's SPREC code was derived.
+        made = ", ".join(f"{code} ({wanted}, {volume_text(volume)})"
+                         for (code, wanted, _), volume in zip(codes, volumes, strict=True))
         uow.audit("aliquoting.parent_drawn", SAMPLE, parent.sample_code,
                   summary=f"{parent.sample_code}: {len(codes)} child(ren) made ({work.plan.sum_text()})"
-                          + ("; consumed" if parent.status == "consumed" else ""),
-                  before=before, after={"volume_ul": parent.volume_ul, "status": parent.status, "batch": batch.id,
-                                        "children": [c for c, _, _ in codes]})
+                          + ("; consumed" if parent.status == "consumed" else "") + f": {made}",
+                  before=before, after={
+                      "volume_ul": parent.volume_ul, "status": parent.status, "batch": batch.id,
+                      "children": [c for c, _, _ in codes],
+                      "made": [{"sample_code": code, "sample_type": wanted, "lineage_kind": kind, "volume_ul": volume,
+                                "sprec_code": derived[wanted].sprec_code}
+                               for (code, wanted, kind), volume in zip(codes, volumes, strict=True)],
+                      "derivation": {t: {"step": pre.step.value, "sprec_code": pre.sprec_code,
+                                         "sprec_elements": [f"{e.position} {e.code} {e.origin}: {e.why}"
+                                                            for e in pre.elements]}
+                                     for t, pre in derived.items()}},
+                  samples=[c for c, _, _ in codes])
         return seq
 
     @staticmethod
