@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from biobank_desktop.core.db.engine import Database, translate_error
-from biobank_desktop.core.db.models import AuditEvent, AuditEventSample, AuditHead, User
+from biobank_desktop.core.db.models import AuditEvent, AuditHead, User
+from biobank_desktop.core.db.models.base import Base
 from biobank_desktop.core.db.types import utcnow
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.audit import GENESIS_HASH, AuditRecord, chain_hash, to_jsonable
@@ -276,9 +277,9 @@ def append_audit_events(session: Session, username: str, workstation: str, event
     head.last_seq, head.last_hash = seq, prev
     session.flush()
     # Core executemany (one statement shape, every row carrying every column): no ORM object per event.
-    session.execute(insert(AuditEvent.__table__), rows)
+    session.execute(insert(Base.metadata.tables["audit_events"]), rows)
     if links:
-        session.execute(insert(AuditEventSample.__table__), links)
+        session.execute(insert(Base.metadata.tables["audit_event_samples"]), links)
     return seq
 
 
