@@ -12,7 +12,7 @@ from biobank_desktop.core.db.engine import Database
 from biobank_desktop.core.db.models import AliquotProtocol, Sample, Study
 from biobank_desktop.core.db.uow import UnitOfWork
 from biobank_desktop.core.domain.actor import Actor
-from biobank_desktop.core.domain.aliquot_plan import AliquotPlan
+from biobank_desktop.core.domain.aliquot_plan import AliquotPlan, ProtocolDefinition
 from biobank_desktop.core.domain.derivation import DerivativeProcessing, child_pre_analytics
 from biobank_desktop.core.domain.errors import BiobankError, ValidationError
 from biobank_desktop.core.domain.roles import Permission
@@ -106,6 +106,7 @@ class AliquotingService(SplittingMixin, ProtocolsMixin, LineageMixin, VoidingMix
                                   hint="Split the list into batches.")
         out: list[tuple[ParentCheck, Sample | None, AliquotProtocol | None]] = []
         protocols: dict[int, AliquotProtocol | None] = {}
+        definitions: dict[int, ProtocolDefinition] = {}  # parsed once per protocol, not once per parent
         seen: set[int] = set()
         for scanned in parents:
             try:
@@ -128,7 +129,9 @@ class AliquotingService(SplittingMixin, ProtocolsMixin, LineageMixin, VoidingMix
             if problem is None and protocol is None:
                 problem = f"study {study} has no active aliquot protocol '{request.protocol.strip()[:60]}'"
             if problem is None and protocol is not None:
-                definition = protocol_info(s, protocol).definition
+                definition = definitions.get(protocol.id)
+                if definition is None:
+                    definition = definitions[protocol.id] = protocol_info(s, protocol).definition
                 problem = definition.misfit(sample.sample_type, sample.volume_ul)
                 if problem is None:
                     try:
@@ -190,7 +193,8 @@ class AliquotingService(SplittingMixin, ProtocolsMixin, LineageMixin, VoidingMix
             batch = self._new_batch(uow, request.source or "batch", protocol_row)
             works: list[ParentWork] = []
             seq = 1
-            definitions = {row.id: protocol_info(s, row).definition for _, _, row in looked if row is not None}
+            rows = {row.id: row for _, _, row in looked if row is not None}
+            definitions = {key: protocol_info(s, row).definition for key, row in rows.items()}
             # The children are sent in one flush at the end (batched inserts), not one flush per query.
             with s.no_autoflush:
                 for index, (check, sample, row) in enumerate(looked):
