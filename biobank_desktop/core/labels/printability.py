@@ -7,6 +7,7 @@ shapes, not 864 labels to lay out (each a DataMatrix encoded).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Final
 
@@ -18,12 +19,13 @@ from biobank_desktop.core.labels.model import LabelData, LabelTemplate
 _ASCII_DIGITS: Final = {ord(d): "0" for d in "123456789"}
 
 
+@functools.cache
 def _tabular_digits(bold: bool) -> bool:
     """Whether every ASCII digit has the same advance width in the label font (DejaVu's figures do)."""
     return len({text_width_pt(d, 10.0, bold=bold) for d in "0123456789"}) == 1
 
 
-def _shape(template: LabelTemplate, data: LabelData, tabular: dict[bool, bool]) -> tuple[str | None, ...]:
+def _shape(template: LabelTemplate, data: LabelData) -> tuple[str | None, ...]:
     """What decides whether a label has an error, with every ASCII digit written as 0.
 
     Only barcodes and the never-cut ID text can give an error. A barcode's verdict depends on its content's
@@ -39,7 +41,7 @@ def _shape(template: LabelTemplate, data: LabelData, tabular: dict[bool, bool]) 
             key.append(None if content is None else content.translate(_ASCII_DIGITS))
         elif element.field in NEVER_CUT_FIELDS:
             content = element.content(data)
-            if content is not None and tabular.setdefault(element.bold, _tabular_digits(element.bold)):
+            if content is not None and _tabular_digits(element.bold):
                 content = content.translate(_ASCII_DIGITS)
             key.append(content)
     return tuple(key)
@@ -52,10 +54,9 @@ def check_printable(template: LabelTemplate, labels: Sequence[LabelData], *, dpi
     message."""
     if not labels:
         raise ValidationError("There are no labels to print.", hint="Select at least one sample.")
-    tabular: dict[bool, bool] = {}
     verdicts: dict[tuple[str | None, ...], bool] = {}
     for number, data in enumerate(labels, start=1):
-        shape = _shape(template, data, tabular)
+        shape = _shape(template, data)
         fine = verdicts.get(shape)
         if fine is None:
             fine = verdicts[shape] = not layout_label(template, data, dpi=dpi).errors
