@@ -200,6 +200,10 @@ class AliquotingService(SplittingMixin, ProtocolsMixin, LineageMixin, VoidingMix
             rows = {row.id: row for _, _, row in looked if row is not None}
             definitions = {key: protocol_info(s, row).definition for key, row in rows.items()}
             numbers = next_numbers_of(s, [sample.id for _, sample, _ in looked if sample is not None])
+            if request.check_out:  # every stored parent out and back in at once (then not again per parent)
+                stored = [p.sample_code for p in locked if (loc := positions.get(p.id)) and loc.checked_out_at is None]
+                if stored:
+                    self._storage.out_and_back_in(uow, stored, "aliquoting")
             # The children are sent in one flush at the end (batched inserts), not one flush per query.
             with s.no_autoflush:
                 for index, (check, sample, row) in enumerate(looked):
@@ -208,7 +212,7 @@ class AliquotingService(SplittingMixin, ProtocolsMixin, LineageMixin, VoidingMix
                     definition = definitions[row.id]
                     processing = _with_protocol_spin(request.processing, definition.centrifugation,
                                                      definition.second_centrifugation)
-                    work = ParentWork(sample, check.plan, processing, definition.consumes_parent, request.check_out,
+                    work = ParentWork(sample, check.plan, processing, definition.consumes_parent, False,
                                       numbers=numbers[sample.id])
                     seq = self._split_in(uow, work, batch, seq)
                     works.append(work)

@@ -129,8 +129,8 @@ class SplittingMixin:
         parent = work.parent
         loc = session.get(SampleLocation, parent.id)
         if work.check_out and loc is not None and loc.checked_out_at is None:
-            self._storage.check_out_in(uow, parent.sample_code, "aliquoting")
-            self._storage.check_in_in(uow, parent.sample_code)  # counts the freeze–thaw of a frozen parent
+            # Out and back in (counts the freeze–thaw of a frozen parent); a batch does it for all its parents first.
+            self._storage.out_and_back_in(uow, [parent.sample_code], "aliquoting")
         codes = child_codes(parent, work.plan, work.numbers or next_numbers(session, parent))
         derived: dict[str, ChildPreAnalytics] = {}
         source = parent_pre_analytics(parent)
