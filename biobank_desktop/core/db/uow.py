@@ -290,14 +290,16 @@ def _refuse_a_tampered_head(session: Session, head: AuditHead | None) -> None:
     Two primary-key lookups under the head's lock; the full check is :meth:`AuditService.verify`.
     """
     last_seq = head.last_seq if head is not None else 0
-    after = session.execute(select(AuditEvent.seq).where(AuditEvent.seq > last_seq)
-                            .order_by(AuditEvent.seq).limit(1)).scalar()
+    # One round trip: the head's own event and the first one after it, if any.
+    rows = session.execute(select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.seq >= last_seq)
+                           .order_by(AuditEvent.seq).limit(2)).all()
+    after = next((seq for seq, _ in rows if seq > last_seq), None)
+    own = next((digest for seq, digest in rows if seq == last_seq), None)
     if head is None and after is not None:
         found = "the audit head row was deleted"
     elif after is not None:
         found = f"event {after} was written after the newest event the audit head records ({last_seq})"
-    elif head is not None and last_seq > 0 and session.execute(
-            select(AuditEvent.hash).where(AuditEvent.seq == last_seq)).scalar() != head.last_hash:
+    elif head is not None and last_seq > 0 and own != head.last_hash:
         found = f"the audit head's record of event {last_seq} does not match the event"
     else:
         return
