@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from biobank_desktop.core.db.engine import Database, translate_error
-from biobank_desktop.core.db.models import AuditEvent, AuditEventSample, AuditHead, User
+from biobank_desktop.core.db.models import AuditEvent, AuditHead, User
+from biobank_desktop.core.db.models.base import Base
 from biobank_desktop.core.db.types import utcnow
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.audit import GENESIS_HASH, AuditRecord, chain_hash, to_jsonable
@@ -281,6 +282,7 @@ def append_audit_events(session: Session, username: str, workstation: str, event
         session.add(head)
     seq, prev = head.last_seq, head.last_hash
     now = utcnow()
+    rows: list[dict[str, Any]] = []
     links: list[dict[str, Any]] = []
     for offset, ev in enumerate(events):
         seq += 1
@@ -288,13 +290,15 @@ def append_audit_events(session: Session, username: str, workstation: str, event
         record = AuditRecord(seq, occurred, username, workstation, ev.action,
                              ev.entity_type, ev.entity_id, ev.summary, ev.before, ev.after, ev.reason)
         digest = chain_hash(record, prev)
-        session.add(AuditEvent.from_record(record, prev, digest))
+        rows.append(AuditEvent.row_of(record, prev, digest))
         links.extend({"sample_code": code, "seq": seq} for code in ev.samples)
         prev = digest
     head.last_seq, head.last_hash = seq, prev
     session.flush()
+    # Core executemany (one statement shape, every row carrying every column): no ORM object per event.
+    session.execute(insert(Base.metadata.tables["audit_events"]), rows)
     if links:
-        session.execute(insert(AuditEventSample), links)
+        session.execute(insert(Base.metadata.tables["audit_event_samples"]), links)
     return seq
 
 
@@ -305,14 +309,16 @@ def _refuse_a_tampered_head(session: Session, head: AuditHead | None) -> None:
     Two primary-key lookups under the head's lock; the full check is :meth:`AuditService.verify`.
     """
     last_seq = head.last_seq if head is not None else 0
-    after = session.execute(select(AuditEvent.seq).where(AuditEvent.seq > last_seq)
-                            .order_by(AuditEvent.seq).limit(1)).scalar()
+    # One round trip: the head's own event and the first one after it, if any.
+    rows = session.execute(select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.seq >= last_seq)
+                           .order_by(AuditEvent.seq).limit(2)).all()
+    after = next((seq for seq, _ in rows if seq > last_seq), None)
+    own = next((digest for seq, digest in rows if seq == last_seq), None)
     if head is None and after is not None:
         found = "the audit head row was deleted"
     elif after is not None:
         found = f"event {after} was written after the newest event the audit head records ({last_seq})"
-    elif head is not None and last_seq > 0 and session.execute(
-            select(AuditEvent.hash).where(AuditEvent.seq == last_seq)).scalar() != head.last_hash:
+    elif head is not None and last_seq > 0 and own != head.last_hash:
         found = f"the audit head's record of event {last_seq} does not match the event"
     else:
         return

@@ -573,7 +573,7 @@ def _layout_text(
 
 #: Fields whose human-readable text identifies the tube: cut short ("BB-2026-000123W-D0...") it
 #: would name another sample (or none), so such a label is refused instead of printed.
-_NEVER_CUT_FIELDS: Final = frozenset({"sample_id"})
+NEVER_CUT_FIELDS: Final = frozenset({"sample_id"})
 _CUT_CODES: Final = frozenset({"text_truncated", "text_dropped"})
 
 
@@ -604,7 +604,7 @@ def layout_label(template: LabelTemplate, data: LabelData, *, dpi: int | None = 
             primitive, found = _layout_barcode(template, element, index, data, dpi)
         else:
             primitive, found = _layout_text(template, element, index, data, dpi)
-            if element.field in _NEVER_CUT_FIELDS and any(issue.code in _CUT_CODES for issue in found):
+            if element.field in NEVER_CUT_FIELDS and any(issue.code in _CUT_CODES for issue in found):
                 primitive, found = None, [_id_text_refused(element, index, data, found)]
         issues.extend(found)
         if primitive is not None:
@@ -638,3 +638,4 @@ def printable_layouts(
     for number, (data, layout) in enumerate(zip(labels, layouts, strict=True), start=1):
         layout.raise_for_errors(describe_label(data, number, len(labels)))
     return layouts
+

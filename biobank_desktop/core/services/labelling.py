@@ -70,6 +70,7 @@ from biobank_desktop.core.labels.model import (
     template_to_json,
 )
 from biobank_desktop.core.labels.pdf import render_pdf
+from biobank_desktop.core.labels.printability import check_printable
 from biobank_desktop.core.labels.printers import PrinterConfig, transport_for
 from biobank_desktop.core.labels.transports import PrintJobInterruptedError, TcpPrinterTransport
 from biobank_desktop.core.labels.zpl import render_zpl_labels
@@ -117,6 +118,18 @@ def _label_data(sample: Sample, study_code: str, pseudonym: str | None) -> Label
         collection_date=local_date(sample.collected_at).isoformat() if sample.collected_at else None,
         aliquot_number=aliquot, sprec=sample.sprec_code, free_text=None,
     )
+
+
+def _names_of(session: Session, samples: Sequence[Sample]) -> tuple[dict[int, str], dict[int, str]]:
+    """The study codes and participant pseudonyms of ``samples``, by id (two queries for a batch)."""
+    study_ids = sorted({s.study_id for s in samples})
+    person_ids = sorted({s.participant_id for s in samples if s.participant_id is not None})
+    studies = dict(session.execute(select(Study.id, Study.code).where(Study.id.in_(study_ids))).tuples().all())
+    people: dict[int, str] = {}
+    for start in range(0, len(person_ids), 500):
+        people.update(session.execute(select(Participant.id, Participant.pseudonym)
+                                      .where(Participant.id.in_(person_ids[start:start + 500]))).tuples().all())
+    return studies, people
 
 
 class LabellingService:
@@ -321,10 +334,14 @@ class LabellingService:
             session.execute(select(Sample.id).where(Sample.id.in_([s.id for s in samples])).with_for_update())
             self._refuse_second_labels(session, samples)
         catalog = self.catalog()
+        studies, people = _names_of(session, samples)
         groups: list[tuple[str, str | None, list[Sample]]] = []
+        choices: dict[tuple[str, str], tuple[str, str | None]] = {}
         for sample in samples:
-            study = session.get(Study, sample.study_id)
-            chosen = self.choose(session, study.code if study else "", sample.sample_type)
+            wanted = (studies.get(sample.study_id, ""), sample.sample_type)
+            chosen = choices.get(wanted)
+            if chosen is None:
+                chosen = choices[wanted] = self.choose(session, *wanted)
             choice = (template_name or chosen[0], printer_name or chosen[1])
             if groups and (groups[-1][0], groups[-1][1]) == choice:
                 groups[-1][2].append(sample)
@@ -334,9 +351,8 @@ class LabellingService:
         for template, printer, members in groups:
             tpl = catalog.get(template)
             # Refuse now what could never print (a too-long ID for the template), not at the printer.
-            from biobank_desktop.core.labels.layout import printable_layouts
-
-            printable_layouts(tpl, [self._data_for(session, m) for m in members])
+            check_printable(tpl, [_label_data(m, studies.get(m.study_id, ""), people.get(m.participant_id or 0))
+                                  for m in members])
             job = PrintJob(created_by=uow.username, workstation=self.workstation, source=source,
                            template_name=template, printer_name=printer, status="queued",
                            is_reprint=reprint_reason is not None, reason=reprint_reason,

@@ -273,3 +273,24 @@ def test_a_tube_from_a_fridge_counts_no_freeze_thaw(services: Services, supervis
     assert services.storage.check_in(technician, code).value.freeze_thaw_count == 0
     assert services.storage.locate(code).temperature_class == "2_to_10"  # type: ignore[union-attr]
     assert fridge == "FRZ-0001"
+
+
+def test_out_and_back_in_for_a_batch_counts_a_freeze_thaw_each_and_refuses_a_tube_out(
+        services: Services, technician: Actor, tree: Tree) -> None:
+    codes = make_samples(services, technician, 3, tag="O")
+    for code, position in zip(codes, ("F1", "F2", "F3"), strict=True):
+        services.storage.place(technician, code, tree.box, position)
+    with UnitOfWork(services.db, technician, Permission.RECORD_SAMPLES) as uow:
+        services.storage.out_and_back_in(uow, codes[:2], " aliquoting ")
+        uow.commit()
+    for code in codes[:2]:
+        [record] = services.storage.checkouts(code)
+        assert (record.reason, record.out_by, record.minutes_out) == ("aliquoting", "tom", 0)
+        assert services.storage.box_map(tree.box).cell(6, 1 + codes.index(code)).state == "occupied"
+        event = services.audit.history(technician, SAMPLE, code)[-1]
+        assert event.action == "storage.checked_out_and_in" and "freeze–thaw cycles 0 → 1" in event.summary
+    services.storage.check_out(technician, codes[2], "analysis")
+    with UnitOfWork(services.db, technician, Permission.RECORD_SAMPLES) as uow, \
+            pytest.raises(ConflictError, match="already checked out by tom"):
+        services.storage.out_and_back_in(uow, codes, "aliquoting")
+    assert [len(services.storage.checkouts(c)) for c in codes] == [1, 1, 1]  # nothing more written

@@ -57,12 +57,13 @@ class AuditEvent(Base):
         return AuditRecord(self.seq, self.occurred_at, self.username, self.workstation, self.action,
                            self.entity_type, self.entity_id, self.summary, self.before, self.after, self.reason)
 
-    @classmethod
-    def from_record(cls, record: AuditRecord, prev_hash: str, digest: str) -> AuditEvent:
-        return cls(seq=record.seq, occurred_at=record.occurred_at, username=record.username,
-                   workstation=record.workstation, action=record.action, entity_type=record.entity_type,
-                   entity_id=record.entity_id, summary=record.summary, before=record.before, after=record.after,
-                   reason=record.reason, prev_hash=prev_hash, hash=digest)
+    @staticmethod
+    def row_of(record: AuditRecord, prev_hash: str, digest: str) -> dict[str, Any]:
+        """The event's row as a dict of every column (for a Core executemany of many events)."""
+        return {"seq": record.seq, "occurred_at": record.occurred_at, "username": record.username,
+                "workstation": record.workstation, "action": record.action, "entity_type": record.entity_type,
+                "entity_id": record.entity_id, "summary": record.summary, "before": record.before,
+                "after": record.after, "reason": record.reason, "prev_hash": prev_hash, "hash": digest}
 
 
 class AuditHead(Base):

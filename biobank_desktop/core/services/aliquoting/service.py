@@ -12,7 +12,7 @@ from biobank_desktop.core.db.engine import Database
 from biobank_desktop.core.db.models import AliquotProtocol, Sample, Study
 from biobank_desktop.core.db.uow import UnitOfWork
 from biobank_desktop.core.domain.actor import Actor
-from biobank_desktop.core.domain.aliquot_plan import AliquotPlan
+from biobank_desktop.core.domain.aliquot_plan import AliquotPlan, ProtocolDefinition
 from biobank_desktop.core.domain.derivation import DerivativeProcessing, child_pre_analytics
 from biobank_desktop.core.domain.errors import BiobankError, ValidationError
 from biobank_desktop.core.domain.roles import Permission
@@ -41,6 +41,7 @@ from biobank_desktop.core.services.aliquoting.splitting import (
     SplittingMixin,
     child_codes,
     next_numbers,
+    next_numbers_of,
     plan_request,
     request_work,
 )
@@ -48,7 +49,7 @@ from biobank_desktop.core.services.aliquoting.voiding import VoidingMixin
 from biobank_desktop.core.services.changes import Result
 from biobank_desktop.core.services.labelling import LabellingService
 from biobank_desktop.core.services.storage import StorageService
-from biobank_desktop.core.services.storage.common import find_sample
+from biobank_desktop.core.services.storage.common import find_sample, locations_of
 
 #: The most parents one batch takes (four 96-racks): a guard against a wrong file.
 MAX_BATCH_PARENTS = 384
@@ -106,6 +107,7 @@ class AliquotingService(SplittingMixin, ProtocolsMixin, LineageMixin, VoidingMix
                                   hint="Split the list into batches.")
         out: list[tuple[ParentCheck, Sample | None, AliquotProtocol | None]] = []
         protocols: dict[int, AliquotProtocol | None] = {}
+        definitions: dict[int, ProtocolDefinition] = {}  # parsed once per protocol, not once per parent
         seen: set[int] = set()
         for scanned in parents:
             try:
@@ -128,7 +130,9 @@ class AliquotingService(SplittingMixin, ProtocolsMixin, LineageMixin, VoidingMix
             if problem is None and protocol is None:
                 problem = f"study {study} has no active aliquot protocol '{request.protocol.strip()[:60]}'"
             if problem is None and protocol is not None:
-                definition = protocol_info(s, protocol).definition
+                definition = definitions.get(protocol.id)
+                if definition is None:
+                    definition = definitions[protocol.id] = protocol_info(s, protocol).definition
                 problem = definition.misfit(sample.sample_type, sample.volume_ul)
                 if problem is None:
                     try:
@@ -175,7 +179,10 @@ class AliquotingService(SplittingMixin, ProtocolsMixin, LineageMixin, VoidingMix
         with UnitOfWork(self.db, actor, Permission.RECORD_SAMPLES) as uow:
             s = uow.session
             progress(0.0, "Checking the parents")
-            lock_parents(s, [p for p in request.parents if p and p.strip()], missing_ok=True)
+            locked = lock_parents(s, [p for p in request.parents if p and p.strip()], missing_ok=True)
+            # The parents' positions in one query, held here for the whole unit of work: the session's identity
+            # map holds objects weakly, so without this every per-parent lookup (refusal, check-out) queried again.
+            positions = locations_of(s, [p.id for p in locked])
             looked = self._look_at_batch(s, request, uow.username)
             problems = [f"{c.sample_code or c.parent}: {c.problem}" for c, _, _ in looked if c.problem]
             if problems:
@@ -190,7 +197,13 @@ class AliquotingService(SplittingMixin, ProtocolsMixin, LineageMixin, VoidingMix
             batch = self._new_batch(uow, request.source or "batch", protocol_row)
             works: list[ParentWork] = []
             seq = 1
-            definitions = {row.id: protocol_info(s, row).definition for _, _, row in looked if row is not None}
+            rows = {row.id: row for _, _, row in looked if row is not None}
+            definitions = {key: protocol_info(s, row).definition for key, row in rows.items()}
+            numbers = next_numbers_of(s, [sample.id for _, sample, _ in looked if sample is not None])
+            if request.check_out:  # every stored parent out and back in at once (then not again per parent)
+                stored = [p.sample_code for p in locked if (loc := positions.get(p.id)) and loc.checked_out_at is None]
+                if stored:
+                    self._storage.out_and_back_in(uow, stored, "aliquoting")
             # The children are sent in one flush at the end (batched inserts), not one flush per query.
             with s.no_autoflush:
                 for index, (check, sample, row) in enumerate(looked):
@@ -199,7 +212,8 @@ class AliquotingService(SplittingMixin, ProtocolsMixin, LineageMixin, VoidingMix
                     definition = definitions[row.id]
                     processing = _with_protocol_spin(request.processing, definition.centrifugation,
                                                      definition.second_centrifugation)
-                    work = ParentWork(sample, check.plan, processing, definition.consumes_parent, request.check_out)
+                    work = ParentWork(sample, check.plan, processing, definition.consumes_parent, False,
+                                      numbers=numbers[sample.id])
                     seq = self._split_in(uow, work, batch, seq)
                     works.append(work)
                     progress(0.75 * (index + 1) / len(looked), f"{index + 1} of {len(looked)} parents split")
@@ -211,6 +225,7 @@ class AliquotingService(SplittingMixin, ProtocolsMixin, LineageMixin, VoidingMix
             check_cancelled(cancelled, stop)
             progress(0.95, "Saving")
             done = uow.commit()
+            del positions
         progress(1.0, f"{len(outcome.children)} children made from {len(outcome.parents)} parents")
         return Result(outcome, done)
 

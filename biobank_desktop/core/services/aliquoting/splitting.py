@@ -66,12 +66,21 @@ def plan_request(parent: Sample, lines: Sequence[ChildLine], dead_volume: object
 def next_numbers(session: Session, parent: Sample) -> dict[str, int]:
     """The next free child number per letter (A aliquots, D derivatives), after every child it has had
     (voided ones too: an ID is never given twice)."""
-    numbers = {"A": 1, "D": 1}
-    for code in session.execute(select(Sample.sample_code).where(Sample.parent_id == parent.id)).scalars():
-        segment = code.rsplit("-", 1)[-1]
-        if segment[:1] in numbers and segment[1:].isdigit():
-            numbers[segment[0]] = max(numbers[segment[0]], int(segment[1:]) + 1)
-    return numbers
+    return next_numbers_of(session, [parent.id])[parent.id]
+
+
+def next_numbers_of(session: Session, parent_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """:func:`next_numbers` of many parents, by id (a query per 500 parents)."""
+    out: dict[int, dict[str, int]] = {pid: {"A": 1, "D": 1} for pid in parent_ids}
+    ids = list(out)
+    for start in range(0, len(ids), 500):
+        for parent_id, code in session.execute(select(Sample.parent_id, Sample.sample_code)
+                                               .where(Sample.parent_id.in_(ids[start:start + 500]))):
+            numbers = out[int(parent_id or 0)]  # never None: selected by parent_id
+            segment = code.rsplit("-", 1)[-1]
+            if segment[:1] in numbers and segment[1:].isdigit():
+                numbers[segment[0]] = max(numbers[segment[0]], int(segment[1:]) + 1)
+    return out
 
 
 def child_codes(parent: Sample, plan: AliquotPlan, numbers: dict[str, int]) -> list[tuple[str, str, ChildKind]]:
@@ -99,6 +108,7 @@ class ParentWork:
     check_out: bool
     volume_before: Decimal = ZERO
     children: list[tuple[Sample, Decimal, Step]] = field(default_factory=list)
+    numbers: dict[str, int] | None = None  # next_numbers, when the caller read them for a whole batch
 
 
 class SplittingMixin:
@@ -119,9 +129,9 @@ class SplittingMixin:
         parent = work.parent
         loc = session.get(SampleLocation, parent.id)
         if work.check_out and loc is not None and loc.checked_out_at is None:
-            self._storage.check_out_in(uow, parent.sample_code, "aliquoting")
-            self._storage.check_in_in(uow, parent.sample_code)  # counts the freeze–thaw of a frozen parent
-        codes = child_codes(parent, work.plan, next_numbers(session, parent))
+            # Out and back in (counts the freeze–thaw of a frozen parent); a batch does it for all its parents first.
+            self._storage.out_and_back_in(uow, [parent.sample_code], "aliquoting")
+        codes = child_codes(parent, work.plan, work.numbers or next_numbers(session, parent))
         derived: dict[str, ChildPreAnalytics] = {}
         source = parent_pre_analytics(parent)
         volumes = [line.volume_ul for line in work.plan.lines for _ in range(line.count)]
@@ -137,22 +147,29 @@ class SplittingMixin:
             dead_left = ZERO
             seq += 1
             work.children.append((child, volume, pre.step))
-            uow.audit("aliquoting.child_made", SAMPLE, code,
-                      summary=f"{code} ({wanted}, {volume_text(volume)}) made from {parent.sample_code} "
-                              f"({pre.step.value.replace('_', ' ')}), SPREC {pre.sprec_code}",
-                      after={"parent": parent.sample_code, "sample_type": wanted, "lineage_kind": kind,
-                             "volume_ul": volume, "sprec_code": pre.sprec_code, "batch": batch.id,
-                             "sprec_elements": [f"{e.position} {e.code} {e.origin}: {e.why}" for e in pre.elements]})
         work.volume_before = Decimal(parent.volume_ul or ZERO)
         before = {"volume_ul": parent.volume_ul, "status": parent.status}
         parent.volume_ul = work.plan.left_ul
         if work.plan.left_ul == 0 or work.consume:
             parent.status = "consumed"
+        # One event for the parent and its children (linked to each child's history): what each child is, and
+        # how each child type's SPREC code was derived.
+        made = ", ".join(f"{code} ({wanted}, {volume_text(volume)})"
+                         for (code, wanted, _), volume in zip(codes, volumes, strict=True))
         uow.audit("aliquoting.parent_drawn", SAMPLE, parent.sample_code,
                   summary=f"{parent.sample_code}: {len(codes)} child(ren) made ({work.plan.sum_text()})"
-                          + ("; consumed" if parent.status == "consumed" else ""),
-                  before=before, after={"volume_ul": parent.volume_ul, "status": parent.status, "batch": batch.id,
-                                        "children": [c for c, _, _ in codes]})
+                          + ("; consumed" if parent.status == "consumed" else "") + f": {made}",
+                  before=before, after={
+                      "volume_ul": parent.volume_ul, "status": parent.status, "batch": batch.id,
+                      "children": [c for c, _, _ in codes],
+                      "made": [{"sample_code": code, "sample_type": wanted, "lineage_kind": kind, "volume_ul": volume,
+                                "sprec_code": derived[wanted].sprec_code}
+                               for (code, wanted, kind), volume in zip(codes, volumes, strict=True)],
+                      "derivation": {t: {"step": pre.step.value, "sprec_code": pre.sprec_code,
+                                         "sprec_elements": [f"{e.position} {e.code} {e.origin}: {e.why}"
+                                                            for e in pre.elements]}
+                                     for t, pre in derived.items()}},
+                  samples=[c for c, _, _ in codes])
         return seq
 
     @staticmethod

@@ -106,11 +106,9 @@ class ScanningMixin:
         with UnitOfWork(self.db, actor, Permission.RECORD_SAMPLES) as uow:
             session = uow.session
             row = find_shipment(session, shipment, for_update=True)
-            refused = self._refusal(session, row, code)
+            refused, tube = self._refusal(session, row, code)
             if refused is not None:
                 return Result(refused)
-            tube = session.execute(select(ExpectedTube).where(ExpectedTube.shipment_id == row.id,
-                                                              ExpectedTube.clinic_barcode == code)).scalar()
             receipt = TubeReceipt(shipment_id=row.id, expected_tube_id=tube.id if tube else None, barcode=code,
                                   outcome="expected" if tube else "unexpected", condition=state, comment=note,
                                   volume_ul=volume, decision="pending", scanned_by=uow.username,
@@ -160,8 +158,14 @@ class ScanningMixin:
         advice = f"{why[:1].upper()}{why[1:]}. Accept it into quarantine with a reason, or reject it."
         return self._done(uow, row, receipt, outcome, f"{title}: {code}", hint=advice)
 
-    def _refusal(self, session: Session, row: Shipment, code: str) -> ScanResult | None:
-        """The answer to a scan that records nothing (closed shipment, duplicate, not a tube, taken), else None."""
+    def _refusal(self, session: Session, row: Shipment, code: str) -> tuple[ScanResult | None, ExpectedTube | None]:
+        """The answer to a scan that records nothing (closed shipment, duplicate, not a tube, taken), else None;
+        and the manifest's line for the code in this shipment, if it has one."""
+        tube = session.execute(select(ExpectedTube).where(ExpectedTube.shipment_id == row.id,
+                                                          ExpectedTube.clinic_barcode == code)).scalar()
+        return self._refused(session, row, code, tube), tube
+
+    def _refused(self, session: Session, row: Shipment, code: str, tube: ExpectedTube | None) -> ScanResult | None:
         if row.status not in ("expected", "receiving"):
             return ScanResult(code, ScanOutcome.SHIPMENT_CLOSED, f"Shipment {row.code} is {row.status}",
                               "Nothing was recorded: a closed shipment receives no more tubes. Open a new "
@@ -175,9 +179,7 @@ class ScanningMixin:
                               f"Scanned by {seen.scanned_by} at {_when(seen.scanned_at)} on {seen.workstation}. "
                               "Nothing was changed.", sample_code=line.sample_code, tube=line,
                               counts=counts_of(session, row))
-        listed_here = session.execute(select(ExpectedTube.id).where(ExpectedTube.shipment_id == row.id,
-                                                                    ExpectedTube.clinic_barcode == code)).first()
-        if listed_here is None:  # a barcode this manifest lists is the clinic's, whatever it looks like
+        if tube is None:  # a barcode this manifest lists is the clinic's, whatever it looks like
             try:
                 refuse_internal_code(session, code, None)
             except ValidationError as exc:
@@ -191,9 +193,7 @@ class ScanningMixin:
             return ScanResult(code, ScanOutcome.ACCESSIONED, f"{code} is already sample {owner}",
                               (f"It was received in shipment {where}. " if where else "")
                               + "Nothing was recorded: put the tube aside and check it.", sample_code=owner)
-        other = None
-        if listed_here is None:
-            other = other_open_shipment(session, row, code)
+        other = other_open_shipment(session, row, code) if tube is None else None
         if other is not None:
             return ScanResult(code, ScanOutcome.OTHER_SHIPMENT,
                               f"{code} belongs to shipment {other[0]} (from {other[1]})",

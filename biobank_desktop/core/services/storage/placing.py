@@ -3,6 +3,7 @@ check-in, discard. Every change is audited with the sample as entity, so it show
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -142,77 +143,80 @@ class PlacingMixin:
         studies: dict[int, str] = {}
         samples = find_samples(session, [p.sample for p in placements], for_update=True)
         locations = locations_of(session, [s.id for s in samples])
-        for placement, sample in zip(placements, samples, strict=True):
-            if sample.id in seen_samples:
-                raise ValidationError(f"{sample.sample_code} is in the list twice.",
-                                      hint="Nothing was placed. Each tube goes in one position.")
-            seen_samples[sample.id] = sample.sample_code
-            if sample.status in UNPLACEABLE_STATUSES:
-                raise ValidationError(f"{sample.sample_code} is {UNPLACEABLE_STATUSES[sample.status]} and cannot be "
-                                      "placed.", hint="Nothing was placed. Check the tube.")
-            state = boxes.get(placement.box)
-            if state is None:
-                box, layout = find_box(session, placement.box, for_share=True)
-                state = next((b for b in boxes.values() if b.box.id == box.id), None) or load_box_state(
-                    session, box, layout)
-                boxes[placement.box] = state
-            pos = self._choose_position(state, placement, sample, now, reservation)
-            study = studies.get(sample.study_id)
-            if study is None:
-                study = studies[sample.study_id] = session.get_one(Study, sample.study_id).code
-            box_type: ContainerType = state.box.container_type
-            tube = tube_kind(sample, box_type)  # its real kind: a primary tube is no cryotube in a cryobox
-            refusal = state.restrictions.refusal(study, sample.sample_type, tube.value if tube else None)
-            if refusal is not None:
-                raise ValidationError(f"{sample.sample_code} cannot go in box {state.code}: {refusal}.",
-                                      hint="Nothing was placed. Choose a box for this study and type, "
-                                           "or ask a supervisor to change the box's restrictions.")
-            loc = locations.get(sample.id)
-            moved_from: str | None = None
-            old_class = None
-            if loc is not None:
-                if (loc.container_id, loc.row, loc.col) == (state.box.id, *pos):
-                    state.taken_now.add(pos)
-                    placed.append(PlacedTube(sample.sample_code, state.box.id, state.code, pos[0], pos[1],
-                                             state.layout.position_label(*pos)))
-                    continue
-                where = where_text(session, loc)
-                if loc.checked_out_at is not None:
-                    raise ValidationError(f"{sample.sample_code} is checked out from {where}.",
-                                          hint="Nothing was placed. Check it in first, then move it.")
-                if not move:
-                    raise ValidationError(f"{sample.sample_code} is already stored in {where}.",
-                                          hint="Nothing was placed. To move it, place it again allowing a move.",
-                                          reason="already_stored")
-                moved_from = where
-                old_class = temperature_of(chain_of(session, loc.container_id))[1]
-                state_old = next((b for b in boxes.values() if b.box.id == loc.container_id), None)
-                if state_old is not None:
-                    state_old.occupants.pop((loc.row, loc.col), None)
-                loc.container_id, loc.row, loc.col = state.box.id, pos[0], pos[1]
-                loc.placed_at, loc.placed_by = now, uow.actor.username
-            else:
-                session.add(SampleLocation(sample_id=sample.id, container_id=state.box.id, row=pos[0], col=pos[1],
-                                           placed_at=now, placed_by=uow.actor.username))
-            state.taken_now.add(pos)
-            label = state.layout.position_label(*pos)
-            new_class = temperature_of(state.chain)[1]
-            storage_code = None
-            if moved_from is None or old_class is not new_class:
-                storage_code = rederive_storage(uow, sample, state.chain)
-            target = f"{state.code} {label} ({path_text(state.chain)})"
-            if moved_from is None:
-                uow.audit("storage.placed", SAMPLE, sample.sample_code,
-                          summary=f"{sample.sample_code} placed in {target}",
-                          after={"box": state.code, "position": label, "path": path_text(state.chain)})
-            else:
-                uow.audit("storage.moved", SAMPLE, sample.sample_code,
-                          summary=f"{sample.sample_code} moved from {moved_from} to {target}",
-                          before={"where": moved_from},
-                          after={"box": state.code, "position": label, "path": path_text(state.chain)})
-            per_box.setdefault(state.box.id, []).append(f"{label} {sample.sample_code}")
-            placed.append(PlacedTube(sample.sample_code, state.box.id, state.code, pos[0], pos[1], label,
-                                     moved_from, storage_code))
+        # New tubes only (no move): nothing read below depends on the positions added so far (each box's state
+        # is loaded once and tracks them), so they are sent in one flush at the end, not one per box looked up.
+        with contextlib.nullcontext() if move else session.no_autoflush:
+            for placement, sample in zip(placements, samples, strict=True):
+                if sample.id in seen_samples:
+                    raise ValidationError(f"{sample.sample_code} is in the list twice.",
+                                          hint="Nothing was placed. Each tube goes in one position.")
+                seen_samples[sample.id] = sample.sample_code
+                if sample.status in UNPLACEABLE_STATUSES:
+                    raise ValidationError(f"{sample.sample_code} is {UNPLACEABLE_STATUSES[sample.status]} and cannot "
+                                          "be placed.", hint="Nothing was placed. Check the tube.")
+                state = boxes.get(placement.box)
+                if state is None:
+                    box, layout = find_box(session, placement.box, for_share=True)
+                    state = next((b for b in boxes.values() if b.box.id == box.id), None) or load_box_state(
+                        session, box, layout)
+                    boxes[placement.box] = state
+                pos = self._choose_position(state, placement, sample, now, reservation)
+                study = studies.get(sample.study_id)
+                if study is None:
+                    study = studies[sample.study_id] = session.get_one(Study, sample.study_id).code
+                box_type: ContainerType = state.box.container_type
+                tube = tube_kind(sample, box_type)  # its real kind: a primary tube is no cryotube in a cryobox
+                refusal = state.restrictions.refusal(study, sample.sample_type, tube.value if tube else None)
+                if refusal is not None:
+                    raise ValidationError(f"{sample.sample_code} cannot go in box {state.code}: {refusal}.",
+                                          hint="Nothing was placed. Choose a box for this study and type, "
+                                               "or ask a supervisor to change the box's restrictions.")
+                loc = locations.get(sample.id)
+                moved_from: str | None = None
+                old_class = None
+                if loc is not None:
+                    if (loc.container_id, loc.row, loc.col) == (state.box.id, *pos):
+                        state.taken_now.add(pos)
+                        placed.append(PlacedTube(sample.sample_code, state.box.id, state.code, pos[0], pos[1],
+                                                 state.layout.position_label(*pos)))
+                        continue
+                    where = where_text(session, loc)
+                    if loc.checked_out_at is not None:
+                        raise ValidationError(f"{sample.sample_code} is checked out from {where}.",
+                                              hint="Nothing was placed. Check it in first, then move it.")
+                    if not move:
+                        raise ValidationError(f"{sample.sample_code} is already stored in {where}.",
+                                              hint="Nothing was placed. To move it, place it again allowing a move.",
+                                              reason="already_stored")
+                    moved_from = where
+                    old_class = temperature_of(chain_of(session, loc.container_id))[1]
+                    state_old = next((b for b in boxes.values() if b.box.id == loc.container_id), None)
+                    if state_old is not None:
+                        state_old.occupants.pop((loc.row, loc.col), None)
+                    loc.container_id, loc.row, loc.col = state.box.id, pos[0], pos[1]
+                    loc.placed_at, loc.placed_by = now, uow.actor.username
+                else:
+                    session.add(SampleLocation(sample_id=sample.id, container_id=state.box.id, row=pos[0], col=pos[1],
+                                               placed_at=now, placed_by=uow.actor.username))
+                state.taken_now.add(pos)
+                label = state.layout.position_label(*pos)
+                new_class = temperature_of(state.chain)[1]
+                storage_code = None
+                if moved_from is None or old_class is not new_class:
+                    storage_code = rederive_storage(uow, sample, state.chain)
+                target = f"{state.code} {label} ({path_text(state.chain)})"
+                if moved_from is None:
+                    uow.audit("storage.placed", SAMPLE, sample.sample_code,
+                              summary=f"{sample.sample_code} placed in {target}",
+                              after={"box": state.code, "position": label, "path": path_text(state.chain)})
+                else:
+                    uow.audit("storage.moved", SAMPLE, sample.sample_code,
+                              summary=f"{sample.sample_code} moved from {moved_from} to {target}",
+                              before={"where": moved_from},
+                              after={"box": state.code, "position": label, "path": path_text(state.chain)})
+                per_box.setdefault(state.box.id, []).append(f"{label} {sample.sample_code}")
+                placed.append(PlacedTube(sample.sample_code, state.box.id, state.code, pos[0], pos[1], label,
+                                         moved_from, storage_code))
         for state in {id(b): b for b in boxes.values()}.values():
             entries = per_box.get(state.box.id)
             if entries:
@@ -334,6 +338,40 @@ class PlacingMixin:
                   summary=f"{sample.sample_code} checked out of {where}", after={"where": where}, reason=reason.strip())
         box_code, label = position_of(session, loc)
         return CheckoutInfo(sample.sample_code, label, box_code, now, uow.actor.username, reason.strip())
+
+    def out_and_back_in(self, uow: UnitOfWork, sample_codes: Sequence[str], reason: str) -> None:
+        """:meth:`check_out_in` then :meth:`check_in_in` of each tube, at once, inside the caller's unit of work
+        (aliquoting a batch takes each stored parent out and puts it back): per tube a check-out record
+        opened and closed (0 min out), a freeze–thaw counted when its storage is frozen, one audit event
+        saying both. A few queries for the batch. Refused as :meth:`check_out_in` refuses: a tube with no
+        position, or one already checked out (nothing is then written by the caller's unit of work)."""
+        require(uow.actor, Permission.RECORD_SAMPLES, uow.current_role)
+        session, why, who, now = uow.session, reason.strip(), uow.actor.username, utcnow()
+        samples = find_samples(session, sample_codes, for_update=True)
+        locations = locations_of(session, [s.id for s in samples])
+        for sample in samples:
+            loc = locations.get(sample.id)
+            if loc is None:
+                raise ValidationError(f"{sample.sample_code} has no storage position to check out from.",
+                                      hint="Place it first, or use it without checking it out.")
+            if loc.checked_out_at is not None:
+                raise ConflictError(f"{sample.sample_code} is already checked out by {loc.checked_out_by} since "
+                                    f"{_when(loc.checked_out_at)}.", hint="Check it in first.")
+            klass = temperature_of(chain_of(session, loc.container_id))[1]
+            thawed = klass is not None and klass.frozen
+            before_count = sample.freeze_thaw_count
+            if thawed:
+                sample.freeze_thaw_count += 1
+            session.add(StorageCheckout(sample_id=sample.id, container_id=loc.container_id, row=loc.row,
+                                        col=loc.col, out_at=now, out_by=who, reason=why, back_at=now, back_by=who,
+                                        minutes_out=0, freeze_thaw_counted=thawed))
+            where = where_text(session, loc)
+            thaw = f"; freeze–thaw cycles {before_count} → {sample.freeze_thaw_count}" if thawed else ""
+            uow.audit("storage.checked_out_and_in", SAMPLE, sample.sample_code,
+                      summary=f"{sample.sample_code} checked out of {where} and back in{thaw}",
+                      before={"freeze_thaw_count": before_count},
+                      after={"where": where, "minutes_out": 0, "freeze_thaw_count": sample.freeze_thaw_count},
+                      reason=why)
 
     def check_in(self, actor: Actor, sample: str, *, kept_frozen: bool = False) -> Result[CheckoutInfo]:
         """Put a checked-out tube back in its position; counts a freeze–thaw cycle for frozen storage, unless the
