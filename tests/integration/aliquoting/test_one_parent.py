@@ -217,7 +217,8 @@ def test_not_enough_free_positions_says_how_many_are_missing_and_writes_nothing(
         services.aliquoting.aliquot(technician, AliquotRequest.simple(parent, 5, "100 µL", box=tree.box2))
     # 3 positions are free, but a parent's 5 children stay together in one box: 5 are missing.
     assert caught.value.message == ("Not enough free positions: 5 positions needed, 3 free: 2 more needed (a parent's "
-                                    "children stay together in one box).")
+                                    "children stay together in one box); no box for aliquot tubes ≤ 2 mL has free "
+                                    "space for them: add one, or choose a box.")
     assert counts(services) == before and volume_of(services, parent) == 1000
 
 
