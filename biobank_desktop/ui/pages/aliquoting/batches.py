@@ -4,7 +4,6 @@ by mistake: its author the same day, or a supervisor, with a reason; the dialog 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -31,18 +30,17 @@ COLUMNS = ("When", "By", "From", "Protocol", "Parents", "Children", "Status")
 
 
 def void_consequences(batch: BatchInfo) -> str:
-    """What voiding ``batch`` does, in the technician's words (shown before the reason is asked)."""
-    returned: dict[str, Decimal] = {}
-    for item in batch.items:
-        returned[item.parent_code] = returned.get(item.parent_code, Decimal(0)) + item.drawn_ul
-    back = "; ".join(f"{code} +{volume(ul)}" for code, ul in list(returned.items())[:6])
+    """What voiding ``batch`` does, in the technician's words (shown before the reason is asked): each parent gets
+    back exactly what the void writes, the service's :attr:`BatchInfo.returned` (drawn plus dead volume)."""
+    returned = batch.returned
+    back = "; ".join(f"{code} +{volume(ul)}" for code, ul in returned[:6])
     if len(returned) > 6:
         back += " …"
     lines = [
         tr_n("AliquotVoid", "%n child tube(s) leave their positions and are marked void (never deleted).",
              len(batch.items) or batch.children),
-        tr_n("AliquotVoid", "The volume drawn returns to %n parent(s): {back}.", len(returned) or batch.parents
-             ).format(back=back or "—"),
+        tr_n("AliquotVoid", "The volume drawn (and the dead volume) returns to %n parent(s): {back}.",
+             len(returned) or batch.parents).format(back=back or "—"),
         tr_n("AliquotVoid", "Labels not printed yet are cancelled; printed ones must be taken off the tubes.", 1),
     ]
     return "\n".join(f"• {line}" for line in lines)
