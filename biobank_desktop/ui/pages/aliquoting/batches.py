@@ -4,6 +4,7 @@ by mistake: its author the same day, or a supervisor, with a reason; the dialog 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -56,6 +57,7 @@ class BatchesView(QWidget):
         self.session = session
         self.batches: list[BatchInfo] = []
         self.last_dialog: QDialog | None = None
+        self.localize: Callable[[str], str] = str  # the page's: volumes in its decimal separator
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         top = QHBoxLayout()
@@ -132,7 +134,8 @@ class BatchesView(QWidget):
         dialog = ReasonDialog(
             self.tr("Void aliquoting batch {id}").format(id=batch.id),
             self.tr("Batch {id} by {who} at {when} ({source}). Voiding it:").format(
-                id=batch.id, who=batch.created_by, when=when, source=batch.source) + "\n" + void_consequences(batch)
+                id=batch.id, who=batch.created_by, when=when, source=batch.source)
+            + "\n" + self.localize(void_consequences(batch))
             + "\n" + self.tr("Only its author, the same day, or a supervisor may void it."),
             ok_text=self.tr("Void the batch"),
             suggestions=[self.tr("Wrong parent scanned"), self.tr("Wrong protocol"), self.tr("Wrong volume"),
