@@ -234,7 +234,8 @@ def _lineage(ctx: Context) -> int:
     acting(ctx, Permission.VIEW_SAMPLES)
     family = ctx.services.aliquoting.lineage(ctx.args.sample)
     emit(ctx, {"sample": family.sample_code, "ancestors": list(family.ancestors),
-               "descendants": list(family.descendants), "drawn_ul": family.drawn_ul, "left_ul": family.left_ul,
+               "descendants": list(family.descendants), "initial_ul": family.initial_ul, "drawn_ul": family.drawn_ul,
+               "dead_ul": family.dead_ul, "other_ul": family.other_ul, "left_ul": family.left_ul,
                "rows": [{"id": r.sample_code, "parent": r.parent_code, "depth": r.depth, "kind": r.lineage_kind,
                          "type": r.sample_type, "status": r.status, "volume_ul": r.volume_ul,
                          "drawn_ul": r.drawn_ul, "position": r.position} for r in family.rows]},

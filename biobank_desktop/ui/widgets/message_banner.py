@@ -9,6 +9,8 @@ technician starts a new action, and :meth:`MessageBanner.show_message` with the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QResizeEvent, QTextLayout
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
@@ -49,6 +51,8 @@ class MessageBanner(QFrame):
         layout.addWidget(self.action)
         layout.addWidget(self.close_button)
         self._kind = ""
+        # how a page writes its messages (e.g. the decimal separator of the volumes typed on it); None: as given
+        self.rewrite: Callable[[str], str] | None = None
         self._full = ""  # the whole message (the label may show it cut to :attr:`max_lines`)
         self.max_lines = 0  # 0: the banner grows with its message; else at most this many lines
         self.full_view: QLabel | None = None  # the whole message, over the page ("More…")
@@ -126,6 +130,8 @@ class MessageBanner(QFrame):
         """Show ``text`` (replacing whatever was shown) until the next action. ``kind``: info, ok, warn, error."""
         if kind not in KINDS:
             kind = "info"
+        if self.rewrite is not None:
+            text = self.rewrite(text)
         self._kind = kind
         self.setProperty("kind", kind)
         self._full = text

@@ -36,6 +36,8 @@ def test_aliquot_parent_short_form_lists_children_with_positions(services: Servi
     assert over.code == 1 and "Over-draw" in over.err and "Traceback" not in over.err
     family = run_cli(*base, "lineage", parent, password=PASSWORD).json()
     assert family["drawn_ul"] == "600.00" and len(family["descendants"]) == 3
+    assert (family["initial_ul"], family["dead_ul"], family["other_ul"], family["left_ul"]) == (
+        "1000.00", "10.00", "0.00", "390.00")  # they add up: 600 + 10 + 0 + 390
     text = run_cli("--database", db_url, "--user", "tom", "lineage", f"{parent}-A02", password=PASSWORD)
     assert text.code == 0 and f"  {parent}-A02  PL1  available  200.00 µL  {tree.box} A2" in text.out
     voided = run_cli(*base, "aliquot", "void", str(data["batch"]), "--reason", "test", password=PASSWORD)

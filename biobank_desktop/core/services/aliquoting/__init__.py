@@ -36,6 +36,7 @@ from biobank_desktop.core.services.aliquoting.dto import (
     LineageRow,
     ParentCheck,
     ParentInfo,
+    ParentList,
     ParentOutcome,
     ProtocolInfo,
     VoidOutcome,
@@ -45,7 +46,7 @@ from biobank_desktop.core.services.aliquoting.service import AliquotingService, 
 __all__ = [
     "AliquotOutcome", "AliquotPlan", "AliquotPreview", "AliquotRequest", "AliquotingService", "BatchInfo",
     "BatchItemInfo", "BatchRequest", "ChildInfo", "ChildLine", "DerivativeProcessing", "ElementOrigin", "Lineage",
-    "LineageNode", "LineageRow", "ParentCheck", "ParentInfo", "ParentOutcome", "PlanLine", "ProtocolDefinition",
-    "ProtocolInfo", "ProtocolLine", "Step", "VoidOutcome", "allowed_children", "codes_from_lines",
+    "LineageNode", "LineageRow", "ParentCheck", "ParentInfo", "ParentList", "ParentOutcome", "PlanLine",
+    "ProtocolDefinition", "ProtocolInfo", "ProtocolLine", "Step", "VoidOutcome", "allowed_children", "codes_from_lines",
     "parse_protocol_lines", "plan_aliquots", "plan_lines",
 ]

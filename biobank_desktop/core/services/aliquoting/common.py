@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -138,16 +139,25 @@ def parent_info(session: Session, sample: Sample, username: str) -> ParentInfo:
         refusal(session, sample, username))
 
 
-def drawn_from(session: Session, sample_ids: Sequence[int]) -> dict[int, Decimal]:
-    """What the children of live (not voided) batches took from each of ``sample_ids``."""
+def _batch_sums(session: Session, sample_ids: Sequence[int], column: Any) -> dict[int, Decimal]:
     out: dict[int, Decimal] = {}
     ids = list(sample_ids)
     for start in range(0, len(ids), 500):
         rows = session.execute(
-            select(AliquotBatchItem.parent_id, func.sum(AliquotBatchItem.volume_drawn_ul))
+            select(AliquotBatchItem.parent_id, func.sum(column))
             .join(AliquotBatch, AliquotBatch.id == AliquotBatchItem.batch_id)
             .where(AliquotBatchItem.parent_id.in_(ids[start:start + 500]), AliquotBatch.status == "done")
             .group_by(AliquotBatchItem.parent_id))
         for parent_id, total in rows:
             out[parent_id] = Decimal(total).quantize(Decimal("0.01"))
     return out
+
+
+def drawn_from(session: Session, sample_ids: Sequence[int]) -> dict[int, Decimal]:
+    """What the children of live (not voided) batches took from each of ``sample_ids``."""
+    return _batch_sums(session, sample_ids, AliquotBatchItem.volume_drawn_ul)
+
+
+def dead_from(session: Session, sample_ids: Sequence[int]) -> dict[int, Decimal]:
+    """The dead volume live (not voided) batches lost from each of ``sample_ids``."""
+    return _batch_sums(session, sample_ids, AliquotBatchItem.dead_volume_ul)

@@ -167,6 +167,15 @@ class AliquotOutcome:
 
 
 @dataclass(frozen=True)
+class ParentList:
+    """The parents a scanned shipment or box/rack stands for: ``source`` ('shipment SH-2026-00002', 'rack
+    BOX-000123') as a batch records it, and the samples' IDs in order."""
+
+    source: str
+    codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ParentCheck:
     """A batch's look at one parent before anything is written: ``problem`` (None when it fits) says why it
     does not (a refusal, a protocol that does not fit its volume or type, no protocol of that name in its study)."""
@@ -204,6 +213,12 @@ class BatchItemInfo:
     child_code: str
     drawn_ul: Decimal
     child_status: str
+    dead_volume_ul: Decimal = Decimal("0.00")  # the parent's dead volume of the batch, on its first child
+
+    @property
+    def returned_ul(self) -> Decimal:
+        """What a void gives back to the parent for this item: what it drew plus the dead volume it carries."""
+        return self.drawn_ul + self.dead_volume_ul
 
 
 @dataclass(frozen=True)
@@ -223,6 +238,14 @@ class BatchInfo:
     voided_by: str | None = None
     void_reason: str | None = None
     items: tuple[BatchItemInfo, ...] = field(default=())
+
+    @property
+    def returned(self) -> tuple[tuple[str, Decimal], ...]:
+        """(parent, volume) a void gives back to each parent, in item order: drawn plus dead volume."""
+        out: dict[str, Decimal] = {}
+        for item in self.items:
+            out[item.parent_code] = out.get(item.parent_code, Decimal("0.00")) + item.returned_ul
+        return tuple(out.items())
 
 
 @dataclass(frozen=True)
@@ -272,7 +295,12 @@ class LineageNode:
 @dataclass(frozen=True)
 class Lineage:
     """A sample's family: the tree from its primary tube down, the same as table rows (depth-first), the
-    asked sample's ancestors (nearest first) and its descendants' codes; what was drawn from it and is left."""
+    asked sample's ancestors (nearest first) and its descendants' codes; what was drawn from it and is left.
+
+    The asked sample's volumes add up exactly: ``initial_ul`` = ``drawn_ul`` (by live children) + ``dead_ul``
+    (dead volume of its live aliquoting batches) + ``other_ul`` (any other recorded change: a correction, a
+    volume taken outside aliquoting; negative when volume was added) + ``left_ul``. ``initial_ul`` and
+    ``other_ul`` are None when the initial or the current volume is not recorded."""
 
     sample_code: str
     root: LineageNode
@@ -281,3 +309,6 @@ class Lineage:
     descendants: tuple[str, ...]
     drawn_ul: Decimal
     left_ul: Decimal | None
+    dead_ul: Decimal = Decimal("0.00")
+    initial_ul: Decimal | None = None
+    other_ul: Decimal | None = None

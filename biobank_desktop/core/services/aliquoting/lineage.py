@@ -19,17 +19,20 @@ from biobank_desktop.core.db.models import (
     SampleBarcode,
     SampleLocation,
     Shipment,
+    StorageContainer,
     Study,
+    TubeReceipt,
 )
 from biobank_desktop.core.domain.clock import local_midnight_utc
-from biobank_desktop.core.domain.errors import NotFoundError, ValidationError
-from biobank_desktop.core.services.aliquoting.common import ZERO, drawn_from
+from biobank_desktop.core.domain.errors import BiobankError, NotFoundError, ValidationError
+from biobank_desktop.core.services.aliquoting.common import ZERO, dead_from, drawn_from
 from biobank_desktop.core.services.aliquoting.dto import (
     BatchInfo,
     BatchItemInfo,
     Lineage,
     LineageNode,
     LineageRow,
+    ParentList,
 )
 from biobank_desktop.core.services.storage.common import find_container, find_sample, layout_of, position_of
 from biobank_desktop.core.services.storage.reads import natural_key
@@ -59,14 +62,25 @@ def _batch_info(session: Session, batch: AliquotBatch, *, with_items: bool) -> B
     if with_items:
         parent = Sample.__table__.alias("parent")
         rows = session.execute(
-            select(parent.c.sample_code, Sample.sample_code, AliquotBatchItem.volume_drawn_ul, Sample.status)
+            select(parent.c.sample_code, Sample.sample_code, AliquotBatchItem.volume_drawn_ul, Sample.status,
+                   AliquotBatchItem.dead_volume_ul)
             .join(Sample, Sample.id == AliquotBatchItem.child_id)
             .join(parent, parent.c.id == AliquotBatchItem.parent_id)
             .where(AliquotBatchItem.batch_id == batch.id).order_by(AliquotBatchItem.seq))
-        items = tuple(BatchItemInfo(p, c, Decimal(v), st) for p, c, v, st in rows)
+        items = tuple(BatchItemInfo(p, c, Decimal(v), st, Decimal(d or 0)) for p, c, v, st, d in rows)
     return BatchInfo(batch.id, batch.created_at, batch.created_by, batch.workstation, batch.source, protocol,
                      batch.status, int(counts[0]), int(counts[1]), batch.voided_at, batch.voided_by,
                      batch.void_reason, items)
+
+
+def _container_parents(session: Session, box: StorageContainer) -> list[str]:
+    layout = layout_of(box.container_type)
+    rows = session.execute(select(SampleLocation.row, SampleLocation.col, Sample.sample_code)
+                           .join(Sample, Sample.id == SampleLocation.sample_id)
+                           .where(SampleLocation.container_id == box.id)).all()
+    if layout is not None:
+        rows = sorted(rows, key=lambda r: layout.index_of(r.row, r.col) if layout.contains(r.row, r.col) else 10**9)
+    return [r.sample_code for r in rows]
 
 
 class LineageMixin:
@@ -117,8 +131,13 @@ class LineageMixin:
                 nxt = [k for f in frontier for k in kids.get(f, [])]
                 below += [k.sample_code for k in nxt]
                 frontier = [k.id for k in nxt]
+            mine, dead = drawn.get(focus.id, ZERO), dead_from(s, [focus.id]).get(focus.id, ZERO)
+            initial, left = focus.initial_volume_ul, focus.volume_ul
+            other = None
+            if initial is not None and left is not None:
+                other = (Decimal(initial) - mine - dead - Decimal(left)).quantize(Decimal("0.01"))
             return Lineage(focus.sample_code, tree, tuple(rows), tuple(a.sample_code for a in ancestors),
-                           tuple(below), drawn.get(focus.id, ZERO), focus.volume_ul)
+                           tuple(below), mine, left, dead, initial, other)
 
     def batches(self, *, day: str | None = None, limit: int = 200) -> list[BatchInfo]:
         """Recent batches, newest first (``day``: 'YYYY-MM-DD', local time), without items."""
@@ -144,25 +163,48 @@ class LineageMixin:
     def parents_in_container(self, code: str) -> list[str]:
         """The tubes in a box or rack (a scanned rack), in the box's fill order: a batch's parent list."""
         with self.db.connect_checked(), self.db.new_session(write=False) as s:
-            box = find_container(s, code)
-            layout = layout_of(box.container_type)
-            rows = s.execute(select(SampleLocation.row, SampleLocation.col, Sample.sample_code)
-                             .join(Sample, Sample.id == SampleLocation.sample_id)
-                             .where(SampleLocation.container_id == box.id)).all()
-            if layout is not None:
-                rows = sorted(rows, key=lambda r: layout.index_of(r.row, r.col) if layout.contains(r.row, r.col)
-                              else 10**9)
-            return [r.sample_code for r in rows]
+            return _container_parents(s, find_container(s, code))
 
     def parents_of_shipment(self, code: str) -> list[str]:
-        """The received tubes of a shipment (by the clinic barcodes of its manifest), in manifest order."""
+        """The received tubes of a shipment: those of its manifest (by their clinic barcodes) in manifest order,
+        then every other tube accessioned from it (an unexpected tube accepted, a tube without barcode
+        registered: any sample with a receipt of the shipment), in the order they were received."""
         with self.db.connect_checked(), self.db.new_session(write=False) as s:
-            shipment = s.execute(select(Shipment).where(Shipment.code == code.strip().upper())).scalar_one_or_none()
-            if shipment is None:
-                raise NotFoundError(f"There is no shipment {code.strip()[:30]}.")
-            rows = s.execute(select(Sample.sample_code)
+            return _shipment_parents(s, _shipment(s, code))
+
+    def parents_of_scan(self, code: str) -> ParentList:
+        """The parents a scanned shipment code or box/rack barcode stands for (a shipment: its received tubes;
+        a box or rack: its tubes in fill order), and what they came from; NotFoundError for anything else."""
+        text = code.strip()
+        with self.db.connect_checked(), self.db.new_session(write=False) as s:
+            shipment = s.execute(select(Shipment).where(Shipment.code == text.upper())).scalar_one_or_none()
+            if shipment is not None:
+                return ParentList(f"shipment {shipment.code}", tuple(_shipment_parents(s, shipment)))
+            try:
+                box = find_container(s, text)
+            except BiobankError:
+                raise NotFoundError(f"{text[:40]} is not a known sample, shipment, box or rack.",
+                                    hint="Scan a parent tube, a shipment code or a box/rack barcode.") from None
+            return ParentList(f"rack {box.barcode or box.name}", tuple(_container_parents(s, box)))
+
+
+def _shipment(session: Session, code: str) -> Shipment:
+    shipment = session.execute(select(Shipment).where(Shipment.code == code.strip().upper())).scalar_one_or_none()
+    if shipment is None:
+        raise NotFoundError(f"There is no shipment {code.strip()[:30]}.")
+    return shipment
+
+
+def _shipment_parents(session: Session, shipment: Shipment) -> list[str]:
+    listed = session.execute(select(Sample.sample_code)
                              .join(SampleBarcode, SampleBarcode.sample_id == Sample.id)
                              .join(ExpectedTube, ExpectedTube.clinic_barcode == SampleBarcode.barcode)
                              .where(ExpectedTube.shipment_id == shipment.id)
                              .order_by(ExpectedTube.source_row, ExpectedTube.id)).scalars().all()
-            return list(dict.fromkeys(rows))
+    received = session.execute(select(Sample.sample_code)
+                               .join(TubeReceipt, TubeReceipt.sample_id == Sample.id)
+                               .outerjoin(ExpectedTube, ExpectedTube.id == TubeReceipt.expected_tube_id)
+                               .where(TubeReceipt.shipment_id == shipment.id)
+                               .order_by(ExpectedTube.source_row.is_(None), ExpectedTube.source_row,
+                                         TubeReceipt.scanned_at, TubeReceipt.id)).scalars().all()
+    return list(dict.fromkeys([*listed, *received]))

@@ -42,6 +42,16 @@ class Units:
         return f"{text} {self.unit}"
 
 
+_VOLUME_NUMBER = re.compile(r"(?<![\w.,])(\d+)[.,](\d+)(?=\s?(?:µL|uL|mL|ml|L)\b)")
+
+
+def in_separator(text: str, comma: bool) -> str:
+    """``text`` with every volume ('11.25 mL', '0,5 µL') written with one decimal separator: a comma or a point.
+    Other numbers (IDs, counts, dates) are left alone."""
+    mark = "," if comma else "."
+    return _VOLUME_NUMBER.sub(lambda m: f"{m.group(1)}{mark}{m.group(2)}", text)
+
+
 def units_of(text: str, fallback: Units | None = None) -> Units:
     """The unit and decimal separator of a typed volume ('0,5 ml' -> mL with a comma); ``fallback``'s unit when
     the text names none, its separator when the text has none ('2 mL')."""

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from biobank_desktop.core.domain.errors import OperationCancelledError
 from biobank_desktop.core.jobs import CancelledFn, ProgressFn
-from biobank_desktop.core.services.aliquoting import AliquotOutcome, BatchRequest, ParentCheck, ProtocolInfo
+from biobank_desktop.core.services.aliquoting import AliquotOutcome, BatchRequest, ParentCheck, ParentList, ProtocolInfo
 from biobank_desktop.core.services.changes import Result
 from biobank_desktop.core.services.dto import ScanResult
 from biobank_desktop.ui.background import CANCEL_NOTE
@@ -198,10 +198,20 @@ class BatchView(QWidget):
             elif result.kind == "container":
                 self._load(lambda: services.aliquoting.parents_in_container(text),
                            self.tr("rack {code}").format(code=text), answer)
-            else:
-                answer("error", f"✖ {result.display}")
+            else:  # a shipment code, or a box/rack barcode as printed (the service knows them all)
+                self._load_scan(text, answer)
 
         self.session.runner.call(lambda: services.queries.lookup(text), on_result=found,
+                                 on_error=lambda exc: answer("error", f"✖ {exc}"), owner=self)
+
+    def _load_scan(self, text: str, answer: AnswerFn) -> None:
+        """A shipment code (its received tubes) or a box/rack barcode (its tubes) scanned into the field."""
+        aliquoting = self.session.services.aliquoting
+
+        def loaded(found: ParentList) -> None:
+            self._loaded(list(found.codes), found.source, answer)
+
+        self.session.runner.call(lambda: aliquoting.parents_of_scan(text), on_result=loaded,
                                  on_error=lambda exc: answer("error", f"✖ {exc}"), owner=self)
 
     def load_shipment(self) -> None:
@@ -228,15 +238,15 @@ class BatchView(QWidget):
         self._load(read, self.tr("rack-scan file {name}").format(name=path.name), self.scan.show_feedback)
 
     def _load(self, read: Callable[[], list[str]], source: str, answer: AnswerFn) -> None:
-        def loaded(codes: list[str]) -> None:
-            if not codes:
-                answer("error", self.tr("✖ No parent tube in {source}.").format(source=source))
-                return
-            self.set_parents(codes, source)
-            answer("ok", tr_n("AliquotBatch", "✔ %n parent(s) from {source}.", len(codes)).format(source=source))
+        self.session.runner.call(read, on_result=lambda codes: self._loaded(codes, source, answer),
+                                 on_error=lambda exc: answer("error", f"✖ {exc}"), owner=self)
 
-        self.session.runner.call(read, on_result=loaded, on_error=lambda exc: answer("error", f"✖ {exc}"),
-                                 owner=self)
+    def _loaded(self, codes: list[str], source: str, answer: AnswerFn) -> None:
+        if not codes:
+            answer("error", self.tr("✖ No parent tube in {source}.").format(source=source))
+            return
+        self.set_parents(codes, source)
+        answer("ok", tr_n("AliquotBatch", "✔ %n parent(s) from {source}.", len(codes)).format(source=source))
 
     # -- check, then run -------------------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ by mistake: its author the same day, or a supervisor, with a reason; the dialog 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -31,18 +31,17 @@ COLUMNS = ("When", "By", "From", "Protocol", "Parents", "Children", "Status")
 
 
 def void_consequences(batch: BatchInfo) -> str:
-    """What voiding ``batch`` does, in the technician's words (shown before the reason is asked)."""
-    returned: dict[str, Decimal] = {}
-    for item in batch.items:
-        returned[item.parent_code] = returned.get(item.parent_code, Decimal(0)) + item.drawn_ul
-    back = "; ".join(f"{code} +{volume(ul)}" for code, ul in list(returned.items())[:6])
+    """What voiding ``batch`` does, in the technician's words (shown before the reason is asked): each parent gets
+    back exactly what the void writes, the service's :attr:`BatchInfo.returned` (drawn plus dead volume)."""
+    returned = batch.returned
+    back = "; ".join(f"{code} +{volume(ul)}" for code, ul in returned[:6])
     if len(returned) > 6:
         back += " …"
     lines = [
         tr_n("AliquotVoid", "%n child tube(s) leave their positions and are marked void (never deleted).",
              len(batch.items) or batch.children),
-        tr_n("AliquotVoid", "The volume drawn returns to %n parent(s): {back}.", len(returned) or batch.parents
-             ).format(back=back or "—"),
+        tr_n("AliquotVoid", "The volume drawn (and the dead volume) returns to %n parent(s): {back}.",
+             len(returned) or batch.parents).format(back=back or "—"),
         tr_n("AliquotVoid", "Labels not printed yet are cancelled; printed ones must be taken off the tubes.", 1),
     ]
     return "\n".join(f"• {line}" for line in lines)
@@ -58,6 +57,7 @@ class BatchesView(QWidget):
         self.session = session
         self.batches: list[BatchInfo] = []
         self.last_dialog: QDialog | None = None
+        self.localize: Callable[[str], str] = str  # the page's: volumes in its decimal separator
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         top = QHBoxLayout()
@@ -134,7 +134,8 @@ class BatchesView(QWidget):
         dialog = ReasonDialog(
             self.tr("Void aliquoting batch {id}").format(id=batch.id),
             self.tr("Batch {id} by {who} at {when} ({source}). Voiding it:").format(
-                id=batch.id, who=batch.created_by, when=when, source=batch.source) + "\n" + void_consequences(batch)
+                id=batch.id, who=batch.created_by, when=when, source=batch.source)
+            + "\n" + self.localize(void_consequences(batch))
             + "\n" + self.tr("Only its author, the same day, or a supervisor may void it."),
             ok_text=self.tr("Void the batch"),
             suggestions=[self.tr("Wrong parent scanned"), self.tr("Wrong protocol"), self.tr("Wrong volume"),

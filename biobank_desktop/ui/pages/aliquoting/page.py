@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QTabWidget, QWidget
 
 from biobank_desktop.core.services.aliquoting import ProtocolInfo
 from biobank_desktop.core.services.changes import ALIQUOT_BATCH, ALIQUOT_PROTOCOL, CONTAINER, SAMPLE, STUDY, Changes
+from biobank_desktop.ui.pages.aliquoting.arithmetic import in_separator
 from biobank_desktop.ui.pages.aliquoting.batch import BatchView
 from biobank_desktop.ui.pages.aliquoting.batches import BatchesView
 from biobank_desktop.ui.pages.aliquoting.parent import ParentView
@@ -49,6 +50,9 @@ class AliquotingPage(Page):
         for view in (self.one, self.batch):
             view.void_requested.connect(self.batches.ask_void)
         self.batches.batch_voided.connect(self._voided)
+        # one decimal separator on the page: the messages (the service's too) write volumes as the form does
+        self.banner.rewrite = self.same_separator
+        self.batches.localize = self.same_separator
         self._loaded = False
 
     # -- what the window asks ------------------------------------------------------------------------------
@@ -78,6 +82,10 @@ class AliquotingPage(Page):
             self.batch.set_parents(codes, self.tr("Search selection"))
             self.banner.show_message(self.tr("{n} parents from Search: choose the protocol.").format(n=len(codes)),
                                      "info")
+
+    def same_separator(self, text: str) -> str:
+        """``text`` with its volumes in the decimal separator of the page (the one typed, else the workstation's)."""
+        return in_separator(text, self.one.form.units().comma)
 
     # -- between the tabs ---------------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ arithmetic, until the request can be sent; nothing is written before it is press
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -37,6 +38,7 @@ from biobank_desktop.core.services.aliquoting import (
 from biobank_desktop.core.services.dto import ScanResult
 from biobank_desktop.ui.formatting import DASH, tr_n, volume
 from biobank_desktop.ui.operations.writes import WritingPage, run_write
+from biobank_desktop.ui.pages.aliquoting.arithmetic import in_separator
 from biobank_desktop.ui.pages.aliquoting.form import CAPTION_WIDTH, AliquotForm
 from biobank_desktop.ui.pages.aliquoting.result import ResultView
 from biobank_desktop.ui.session import UiSession
@@ -263,7 +265,7 @@ class ParentView(QWidget):
                 answer("error", f"✖ {info.refusal}")
             else:
                 answer("ok", self.tr("✔ {code}: {volume} available. Say what to make, or scan a box.").format(
-                    code=info.sample_code, volume=volume(info.volume_ul)))
+                    code=info.sample_code, volume=self.volume_text(info.volume_ul)))
 
         self.session.runner.call(read, on_result=shown, on_error=lambda exc: answer("error", f"✖ {exc}"),
                                  owner=self)
@@ -311,7 +313,7 @@ class ParentView(QWidget):
         else:
             f["sample_code"].setText(info.sample_code)
             f["type"].setText(f"{info.sample_type} — {info.sample_type_meaning}")
-            f["volume"].setText(volume(info.volume_ul))
+            f["volume"].setText(self.volume_text(info.volume_ul))
             f["status"].setText(status_text(info.status) + (self.tr(" · checked out by {who}").format(
                 who=info.checked_out_by) if info.checked_out_by else ""))
             f["position"].setText(info.position or self.tr("Not in storage"))
@@ -404,6 +406,11 @@ class ParentView(QWidget):
 
         run_write(self.page, work, on_done=done, on_error=failed, title=self.tr("Aliquoting"))
 
+    def volume_text(self, ul: Decimal | None) -> str:
+        """``ul`` as the page writes volumes: the decimal separator the technician types (the form's), at first
+        the workstation's."""
+        return in_separator(volume(ul), self.form.units().comma)
+
     def _changed_meanwhile(self, code: str) -> None:
         """Another workstation drew from the parent first: nothing was written. The numbers typed were for the
         old volume (split evenly would silently recalculate to tiny shares): they are cleared, the parent read
@@ -411,7 +418,7 @@ class ParentView(QWidget):
         self.form.reset_numbers()
 
         def said(_status: str, _text: str) -> None:
-            held = volume(self.info.volume_ul) if self.info is not None else DASH
+            held = self.volume_text(self.info.volume_ul) if self.info is not None else DASH
             self.page.banner.show_message(self.tr(
                 "{code} was changed on another workstation meanwhile: it now holds {volume}. Nothing was written. "
                 "Type again how many children and how much each.").format(code=code, volume=held), "error")
@@ -422,8 +429,8 @@ class ParentView(QWidget):
         parent = outcome.parents[0]
         children = len(parent.children)
         heading = tr_n("AliquotParent", "%n tube(s) made from {parent}: {before} → {after} left{consumed}.",
-                       children).format(parent=parent.parent_code, before=volume(parent.volume_before_ul),
-                                        after=volume(parent.volume_after_ul),
+                       children).format(parent=parent.parent_code, before=self.volume_text(parent.volume_before_ul),
+                                        after=self.volume_text(parent.volume_after_ul),
                                         consumed=self.tr(" (consumed)") if parent.status_after == "consumed" else "")
         self.result.show_outcome(outcome, heading)
         self.stack.setCurrentIndex(1)

@@ -127,10 +127,7 @@ class LineageView(QWidget):
         me = next((r for r in lineage.rows if r.sample_code == lineage.sample_code), None)
         parts = [tr_n("LineageView", "%n ancestor(s)", len(lineage.ancestors)) + ", "
                  + tr_n("LineageView", "%n descendant(s)", len(lineage.descendants))]
-        if lineage.drawn_ul:
-            parts.append(self.tr("drawn from {code}: {drawn}").format(code=lineage.sample_code,
-                                                                     drawn=volume(lineage.drawn_ul)))
-        parts.append(self.tr("left: {left}").format(left=volume(lineage.left_ul)))
+        parts.append(self.volume_sum(lineage))
         self.totals.setText(" · ".join(parts))
         bold = QFont(self.font())
         bold.setBold(True)
@@ -158,6 +155,25 @@ class LineageView(QWidget):
                 if entry is me:
                     cell.setFont(bold)
                 self.table.setItem(row, col, cell)
+
+    def volume_sum(self, lineage: Lineage) -> str:
+        """'initial 9 mL = drawn by children 5.5 mL + dead volume 400 µL + left 3.1 mL': the sample's volumes adding
+        up exactly (the service's Decimals), any other recorded change named; only what is left when the initial
+        volume is not recorded."""
+        left = self.tr("left {left}").format(left=volume(lineage.left_ul))
+        if lineage.initial_ul is None or lineage.other_ul is None:
+            return left
+        terms = []
+        if lineage.drawn_ul:
+            terms.append(self.tr("drawn by children {v}").format(v=volume(lineage.drawn_ul)))
+        if lineage.dead_ul:
+            terms.append(self.tr("dead volume {v}").format(v=volume(lineage.dead_ul)))
+        if lineage.other_ul > 0:
+            terms.append(self.tr("other recorded changes {v}").format(v=volume(lineage.other_ul)))
+        text = self.tr("initial {v} = ").format(v=volume(lineage.initial_ul)) + " + ".join([*terms, left])
+        if lineage.other_ul < 0:
+            text += " − " + self.tr("volume added later {v}").format(v=volume(-lineage.other_ul))
+        return text
 
     def _open(self, code: object) -> None:
         if code and (self.lineage is None or code != self.lineage.sample_code):
