@@ -13,15 +13,23 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QDialog
 
 from biobank_desktop.core.domain import sprec
-from biobank_desktop.core.domain.reception import DRY_ICE_LEFT, TRANSPORT_TEMPERATURES
 from biobank_desktop.core.flows.reception import Feedback, ReceptionSession
 from biobank_desktop.core.services.changes import Changes
 from biobank_desktop.core.services.dto import StudyInfo
 from biobank_desktop.core.services.reception import BoardTube, ShipmentDetails, StoreResult
 from biobank_desktop.core.services.samples import NewSample
+from biobank_desktop.ui.models.reception_words import (
+    DRY_ICE_LEFT,
+    QUARANTINE_REASONS,
+    REJECT_REASONS,
+    TRANSPORT_TEMPERATURES,
+    shown,
+    shown_table,
+)
 from biobank_desktop.ui.navigation import PrintSummary
 from biobank_desktop.ui.operations.writes import run_write
 from biobank_desktop.ui.pages.reception.board import ReceptionBoard
@@ -30,11 +38,6 @@ from biobank_desktop.ui.widgets.common import ReasonDialog, ask
 
 if TYPE_CHECKING:
     from biobank_desktop.ui.pages.reception.page import ReceptionPage
-
-QUARANTINE_REASONS = ("Consent to be confirmed with the clinic", "Collection time to be confirmed with the clinic",
-                      "Accepted on the study lead's instruction")
-REJECT_REASONS = ("Not for this biobank: returned to the clinic", "Tube broken, nothing usable",
-                  "Participant withdrew consent", "Duplicate tube: the clinic sent it twice")
 
 
 def new_sample(values: dict[str, Any], barcode: str | None) -> NewSample:
@@ -59,8 +62,8 @@ class BoardActions:
         panel.details_saved.connect(self.save_details)
         panel.decided.connect(self.decide)
 
-    def tr(self, text: str) -> str:
-        return self.page.tr(text)
+    def tr(self, text: str) -> str:  # lupdate files this class's tr("…") literals under its own name
+        return QCoreApplication.translate("BoardActions", text)
 
     def load_studies(self) -> None:
         reference = self.session.services.reference
@@ -130,7 +133,7 @@ class BoardActions:
 
     def _ask_reason(self, title: str, prompt: str, ok: str, suggestions: tuple[str, ...],
                     then: Callable[[str], None]) -> QDialog:
-        dialog = ReasonDialog(title, prompt, ok_text=ok, suggestions=[self.tr(s) for s in suggestions])
+        dialog = ReasonDialog(title, prompt, ok_text=ok, suggestions=[shown(s) for s in suggestions])
         self.last_dialog = dialog
         ask(self.page, dialog, lambda: then(dialog.reason_text()))
         return dialog
@@ -213,8 +216,7 @@ class BoardActions:
             "received_at": arrival.received_at, "transport_temperature": arrival.transport_temperature,
             "dry_ice_left": arrival.dry_ice_left, "temperature_c": arrival.temperature_c,
             "packaging": arrival.packaging, "notes": info.details.notes or ""}
-        dialog = ArrivalDialog({k: self.tr(v) for k, v in TRANSPORT_TEMPERATURES.items()},
-                               {k: self.tr(v) for k, v in DRY_ICE_LEFT.items()}, current, self.page)
+        dialog = ArrivalDialog(shown_table(TRANSPORT_TEMPERATURES), shown_table(DRY_ICE_LEFT), current, self.page)
         self.last_dialog = dialog
         service, actor, code = self.session.services.reception, self.session.actor, info.code
 
