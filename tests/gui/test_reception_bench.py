@@ -162,3 +162,20 @@ def test_a_shipment_code_scanned_anywhere_opens_its_board(qtbot, gui_services, t
         qtbot.keyClick(page.board.scan.edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: page.board.board is not None and page.board.board.shipment.code == other, timeout=WAIT)
     assert gui_services.reception.board(shipment).counts.unexpected == 0
+
+
+def test_a_tube_with_no_barcode_is_corrected_from_the_board(qtbot, gui_services, tom, shipment, open_window):
+    from biobank_desktop.core.services.samples import NewSample
+
+    done = gui_services.reception.register_unlabelled(tom, shipment, NewSample("LUNG", "SER", participant="LU-077"),
+                                                      quarantine_reason="consent form to be sent").value
+    window = open_window(gui_services, tom)
+    page = open_board(qtbot, window, shipment)
+    tube = next(t for t in page.board.board.tubes if t.sample_code == done.sample_code)
+    assert tube.barcode is None
+    with qtbot.waitSignal(page.board.answered, timeout=WAIT) as answered:
+        page.board_actions.set_condition(tube, "HAEMOLYSED")
+    assert answered.args[0].verdict != "error", answered.args[0]  # "warn": the tube is in quarantine
+    assert answered.args[0].headline == f"Haemolysed recorded for the tube with no barcode ({done.sample_code})"
+    row = next(t for t in gui_services.reception.board(shipment).tubes if t.sample_code == done.sample_code)
+    assert row.condition == "HAEMOLYSED"

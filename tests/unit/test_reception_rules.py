@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from biobank_desktop.core.domain.errors import DatabaseUnavailableError, ValidationError
+from biobank_desktop.core.domain.errors import ConflictError, DatabaseUnavailableError, ValidationError
 from biobank_desktop.core.domain.reception import (
     ScanOutcome,
     checked_condition,
@@ -71,6 +71,7 @@ class FakeBackend:
     def __init__(self) -> None:
         self.down = False
         self.calls: list[str] = []
+        self.decided_elsewhere: set[str] = set()
 
     def receive(self, barcode: str, *, condition: str | None, comment: str, volume_ul: Decimal | None,
                 label: bool, store: bool) -> tuple[ScanResult, Changes]:
@@ -93,6 +94,8 @@ class FakeBackend:
 
     def reject(self, barcode: str, reason: str) -> tuple[ScanResult, Changes]:
         self.calls.append(f"reject {barcode} {reason}")
+        if barcode in self.decided_elsewhere:
+            raise ConflictError(f"{barcode} was already rejected by anna.", hint="Nothing was changed.")
         return ScanResult(barcode, ScanOutcome.DECIDED, "Rejected", tube=_tube(barcode, "rejected")), NO_CHANGES
 
     def board(self) -> Board:
@@ -143,3 +146,20 @@ def test_impossible_times_names_what_not_to_record() -> None:
         "centrifugation_ended_at",)
     assert impossible_times(T + 9 * hour, centrifuged_at=T, centrifugation_ended_at=T + hour,
                             frozen_at=T + hour / 2) == ("collected_at", "frozen_at")
+
+
+def test_the_board_decides_any_waiting_tube_through_the_session_and_a_lost_race_frees_the_pending_one() -> None:
+    backend = FakeBackend()
+    session = ReceptionSession(backend)
+    session.scan("AA")
+    session.scan("BB")  # BB is pending now; AA waits on the board
+    assert session.pending is not None and session.pending.barcode == "BB"
+    other = session.reject("unknown origin", barcode=" AA")  # a line picked on the board, not the pending tube
+    assert other.tone == "warning" and backend.calls[-1] == "reject AA unknown origin"
+    assert session.state is State.DECIDING and session.pending.barcode == "BB"  # BB still waits
+    backend.decided_elsewhere.add("BB")
+    lost = session.reject("broken", barcode="BB")
+    assert lost.next_step is NextStep.RELOAD_BOARD and "anna" in lost.headline and lost.result is None
+    assert session.state is State.READY and session.pending is None  # decided elsewhere: it waits no longer
+    with pytest.raises(ReceptionFlowError):
+        session.reject("why")

@@ -14,16 +14,22 @@ READY           ``scan(code)`` → unexpected / consent / time      DECIDING
 DECIDING        ``accept(tube)`` / ``quarantine(reason)`` /       READY
                 ``reject(reason)``
 DECIDING        ``scan(next)`` (the tube stays pending)           READY or DECIDING
+READY/DECIDING  a decision naming a waiting tube (``barcode=``,   READY if it was the
+                a line picked on the board)                       pending one, else unchanged
+DECIDING        the decision finds the tube already decided      READY (``RELOAD_BOARD``
+                (another workstation got there first)             feedback)
 READY/DECIDING  ``scan`` finds the shipment closed                CLOSED
 any             the database is unreachable                       unchanged (``OFFLINE``
                                                                   feedback; scan again)
 ==============  ================================================  =====================
 
-Rules: a decision outside DECIDING raises :class:`ReceptionFlowError`; a refused decision (lost race, bad
-input) leaves the session where it was, with the reason as feedback. An empty scan is ignored; a code that cannot
-be a tube's barcode (spaces, symbols, control characters) is refused with nothing recorded ("scan again"); a scan
-that differs from a manifest barcode only in letter case (caps lock) is taken as that barcode, and the answer
-says so.
+Rules: a decision outside DECIDING that names no tube raises :class:`ReceptionFlowError`; a refused decision (bad
+input) leaves the session where it was, with the reason as feedback; a lost race (the tube was decided elsewhere)
+says so and no longer holds the tube as pending. The reception page decides through the session too (any waiting
+tube of the board, named by its barcode), so the session is the one place deciding what comes next. An empty scan is
+ignored; a code that cannot be a tube's barcode (spaces, symbols, control characters) is refused with nothing
+recorded ("scan again"); a scan that differs from a manifest barcode only in letter case (caps lock) is taken as
+that barcode, and the answer says so.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from biobank_desktop.core.domain.actor import Actor
-from biobank_desktop.core.domain.errors import BiobankError, DatabaseUnavailableError
+from biobank_desktop.core.domain.errors import BiobankError, ConflictError, DatabaseUnavailableError
 from biobank_desktop.core.domain.ids import normalize_scan
 from biobank_desktop.core.domain.reception import ScanOutcome
 from biobank_desktop.core.services.changes import NO_CHANGES, Changes
@@ -118,6 +124,7 @@ class NextStep(StrEnum):
     DECIDE_UNEXPECTED = "decide_unexpected"  # register it with what you know, or reject it
     DECIDE_STOP = "decide_stop"  # accept into quarantine with a reason, or reject it
     CHECK_BOARD = "check_board"  # the connection broke: look at the board before scanning this tube again
+    RELOAD_BOARD = "reload_board"  # another workstation decided first: nothing changed here; read the board again
     RETRY = "retry"  # nothing was recorded: scan it again when the database answers
     FIX_INPUT = "fix_input"  # a refused decision or input: correct it and try again
     DONE = "done"  # the shipment is closed
@@ -209,42 +216,52 @@ class ReceptionSession:
             self.history[-1] = answer
         return answer
 
-    def accept(self, tube: NewSample) -> Feedback:
-        """Register the waiting unlisted tube with what the technician knows."""
-        pending = self._waiting()
-        return self._decide(pending, lambda: self.backend.accept(_barcode(pending), tube, label=self.label,
-                                                                 store=self.store))
+    def accept(self, tube: NewSample, *, barcode: str | None = None) -> Feedback:
+        """Register the waiting unlisted tube (the pending one, or ``barcode``) with what the technician knows."""
+        code = self._waiting(barcode)
+        return self._decide(code, lambda: self.backend.accept(code, tube, label=self.label, store=self.store))
 
-    def quarantine(self, reason: str, tube: NewSample | None = None) -> Feedback:
-        """Accept the waiting tube into quarantine (an unlisted one needs ``tube``)."""
-        pending = self._waiting()
-        return self._decide(pending, lambda: self.backend.quarantine(_barcode(pending), reason, tube))
+    def quarantine(self, reason: str, tube: NewSample | None = None, *, barcode: str | None = None) -> Feedback:
+        """Accept the waiting tube (the pending one, or ``barcode``) into quarantine (an unlisted one needs
+        ``tube``)."""
+        code = self._waiting(barcode)
+        return self._decide(code, lambda: self.backend.quarantine(code, reason, tube))
 
-    def reject(self, reason: str) -> Feedback:
-        """Reject the waiting tube, with the reason (it stays on the discrepancy report)."""
-        pending = self._waiting()
-        return self._decide(pending, lambda: self.backend.reject(_barcode(pending), reason))
+    def reject(self, reason: str, *, barcode: str | None = None) -> Feedback:
+        """Reject the waiting tube (the pending one, or ``barcode``), with the reason (it stays on the discrepancy
+        report)."""
+        code = self._waiting(barcode)
+        return self._decide(code, lambda: self.backend.reject(code, reason))
 
     def board(self) -> Board:
         return self.backend.board()
 
     # -- inside ----------------------------------------------------------------------------------------------
 
-    def _waiting(self) -> ScanResult:
+    def _waiting(self, barcode: str | None) -> str:
+        """The barcode to decide: ``barcode`` (a waiting tube picked on the board), else the pending tube's."""
+        if barcode is not None:
+            return normalize_scan(barcode)
         if self.state is not State.DECIDING or self.pending is None:
             raise ReceptionFlowError("No tube is waiting for a decision.", hint="Scan a tube first.")
-        return self.pending
+        return _barcode(self.pending)
 
-    def _decide(self, pending: ScanResult, call: _Call) -> Feedback:
-        code = _barcode(pending)
+    def _decide(self, code: str, call: _Call) -> Feedback:
+        pending = self.pending
+        mine = pending is not None and _barcode(pending) == code
         try:
             result, changes = call()
         except DatabaseUnavailableError as exc:
             return self._fault(code, exc)
+        except ConflictError as exc:  # decided elsewhere (or the shipment closed): it waits no longer
+            if mine:
+                self.state, self.pending = State.READY, None
+            return self._remember(Feedback("error", "✗", exc.message, exc.hint or "", NextStep.RELOAD_BOARD, code))
         except BiobankError as exc:
             return self._remember(Feedback("error", "✗", exc.message, exc.hint or "", NextStep.FIX_INPUT, code,
-                                           pending))
-        self.state, self.pending = State.READY, None
+                                           pending if mine else None))
+        if mine:
+            self.state, self.pending = State.READY, None
         return self._answer(code, result, changes)
 
     def _answer(self, code: str, result: ScanResult, changes: Changes) -> Feedback:

@@ -13,10 +13,10 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor
 
-from biobank_desktop.core.domain.reception import CONDITIONS
 from biobank_desktop.core.services.reception import BoardTube, ShipmentInfo
 from biobank_desktop.ui.formatting import DASH, local_time, volume
 from biobank_desktop.ui.models.base import ReadOnlyTableModel
+from biobank_desktop.ui.models.reception_words import STATUS_LABELS, condition_word, shown_of
 from biobank_desktop.ui.theme import ERROR, ERROR_SOFT, MUTED, OK, OK_SOFT, WARN, WARN_SOFT
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -77,7 +77,7 @@ def tube_state_text(tube: BoardTube) -> str:
 def condition_text(code: str | None) -> str:
     if code is None:
         return DASH
-    return _tr(CONDITIONS.get(code, code)).capitalize() if code != "OK" else "OK"
+    return condition_word(code)
 
 
 def _colours(tube: BoardTube) -> tuple[str, str] | None:
@@ -246,7 +246,7 @@ class ShipmentListModel(ReadOnlyTableModel[ShipmentInfo]):
         if column == 1:
             return info.partner
         if column == 2:
-            return _tr(info.status_label).capitalize()
+            return shown_of(STATUS_LABELS, info.status).capitalize()
         if column == 3:
             return local_time(info.created_at)[:10]
         if column == 4:

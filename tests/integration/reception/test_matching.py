@@ -116,3 +116,28 @@ def test_the_report_wraps_reasons_names_unlisted_tubes_and_is_shared_like_the_pd
     assert "postgresql" not in flat.lower()
     stray = next(r for r in values if r and r[1] == "STRAY-9")
     assert (stray[4], stray[5]) == ("LU-001", "SER")  # participant and type of an unlisted tube
+
+
+def test_a_tube_registered_without_barcode_is_corrected_by_its_receipt_id(services: Services, technician: Actor,
+                                                                          shipment: str) -> None:
+    from biobank_desktop.core.domain.errors import ValidationError
+
+    done = services.reception.register_unlabelled(technician, shipment, NewSample("LUNG", "SER",
+                                                                                  participant="NO-CONSENT-9"),
+                                                  quarantine_reason="consent form to be sent").value
+    line = next(t for t in services.reception.board(shipment).tubes if t.sample_code == done.sample_code)
+    assert line.barcode is None and line.receipt_id is not None
+    fixed = services.reception.update_tube(technician, shipment, receipt_id=line.receipt_id,
+                                           condition="HAEMOLYSED", comment="found loose").value
+    assert fixed.message == f"Haemolysed, comment recorded for the tube with no barcode ({done.sample_code})"
+    after = next(t for t in services.reception.board(shipment).tubes if t.receipt_id == line.receipt_id)
+    assert (after.condition, after.comment) == ("HAEMOLYSED", "found loose")
+    with pytest.raises(ValidationError):  # neither, or both: which tube is meant is unclear
+        services.reception.update_tube(technician, shipment, condition="OK")
+    with pytest.raises(ValidationError):
+        services.reception.update_tube(technician, shipment, "0CHL0001", receipt_id=line.receipt_id, condition="OK")
+    other = services.reception.create_shipment(technician, "CLINIC").value.code
+    with pytest.raises(NotFoundError):  # a receipt of another shipment is not this shipment's
+        services.reception.update_tube(technician, other, receipt_id=line.receipt_id, condition="OK")
+    assert next(t for t in services.reception.board(shipment).tubes
+                if t.receipt_id == line.receipt_id).condition == "HAEMOLYSED"

@@ -15,7 +15,7 @@ from biobank_desktop.core.db.engine import Database
 from biobank_desktop.core.db.models import ContainerType, ExpectedTube, Sample, StorageContainer, TubeReceipt
 from biobank_desktop.core.domain.actor import Actor
 from biobank_desktop.core.domain.errors import ConflictError, NotFoundError, ValidationError
-from biobank_desktop.core.domain.ids import looks_like_sample_id
+from biobank_desktop.core.domain.ids import looks_like_sample_id, normalize_scan
 from biobank_desktop.core.domain.reception import CONDITIONS, ScanOutcome
 from biobank_desktop.core.services.changes import Result
 from biobank_desktop.core.services.reception.common import find_shipment
@@ -114,3 +114,21 @@ def correction_headline(code: str, sample: str | None, before: dict[str, object]
 def looks_like_shipment_code(text: str) -> bool:
     """``text`` has the shape of a shipment's code (SH-2026-00012): a scan of it opens the shipment's board."""
     return _SHIPMENT_CODE.fullmatch(text.strip()) is not None
+
+
+def receipt_to_correct(session: Session, shipment_id: int, shipment: str, barcode: str | None,
+                       receipt_id: int | None) -> tuple[TubeReceipt, str]:
+    """The receipt a correction addresses, by the tube's ``barcode`` or by ``receipt_id`` (a tube registered
+    without a barcode has only its id: ``BoardTube.receipt_id``), and how to name it in the answer."""
+    if (barcode is None) == (receipt_id is None):
+        raise ValidationError("Say which tube to correct: its barcode or its receipt, not both or neither.")
+    if receipt_id is not None:
+        match, named = TubeReceipt.id == receipt_id, f"Receipt {receipt_id}"
+    else:
+        named = normalize_scan(barcode or "")
+        match = TubeReceipt.barcode == named
+    receipt = session.execute(select(TubeReceipt).where(TubeReceipt.shipment_id == shipment_id, match)).scalar()
+    if receipt is None:
+        raise NotFoundError(f"{named} has not been scanned into shipment {shipment}.",
+                            hint="Reload the board: the tube may belong to another shipment.")
+    return receipt, receipt.barcode or "the tube with no barcode"

@@ -47,7 +47,7 @@ from biobank_desktop.core.services.reception.common import (
     verdict_for,
 )
 from biobank_desktop.core.services.reception.dto import ScanResult
-from biobank_desktop.core.services.reception.matching import correction_headline, not_a_tube
+from biobank_desktop.core.services.reception.matching import correction_headline, not_a_tube, receipt_to_correct
 from biobank_desktop.core.services.reception.shipments import refuse_closed
 from biobank_desktop.core.services.samples import NewSample, SampleService, refuse_internal_code
 from biobank_desktop.core.services.sprec_info import invalid_tissue_inputs
@@ -396,11 +396,13 @@ class ScanningMixin:
             return self._done(uow, row, receipt, ScanOutcome.DECIDED, f"Rejected: {receipt.barcode}",
                               hint="Put the tube aside; it is on the discrepancy report.")
 
-    def update_tube(self, actor: Actor, shipment: str, barcode: str, *, condition: str | None = None,
-                    comment: str | None = None, volume_ul: Decimal | None = None) -> Result[ScanResult]:
+    def update_tube(self, actor: Actor, shipment: str, barcode: str | None = None, *, receipt_id: int | None = None,
+                    condition: str | None = None, comment: str | None = None,
+                    volume_ul: Decimal | None = None) -> Result[ScanResult]:
         """Correct a received tube's condition, comment or accepted volume (the sample's volume follows while
-        nothing was taken from it). None leaves a field unchanged. Audited with before/after. Refused on a
-        closed shipment (its discrepancy report is final)."""
+        nothing was taken from it); the tube by its ``barcode`` or its ``receipt_id`` (one with no barcode). None
+        leaves a field unchanged. Audited with before/after. Refused on a closed shipment (its discrepancy report
+        is final)."""
         state = checked_condition(condition) if condition is not None else None
         note = checked_text(comment, "The comment", MAX_NOTE_LENGTH, multiline=True) if comment is not None else None
         volume = checked_volume(volume_ul)
@@ -408,11 +410,7 @@ class ScanningMixin:
             session = uow.session
             row = find_shipment(session, shipment, for_update=True)
             refuse_closed(row, "correcting its tubes")
-            code = normalize_scan(barcode)
-            receipt = session.execute(select(TubeReceipt).where(TubeReceipt.shipment_id == row.id,
-                                                                TubeReceipt.barcode == code)).scalar()
-            if receipt is None:
-                raise NotFoundError(f"{code} has not been scanned into shipment {row.code}.")
+            receipt, code = receipt_to_correct(session, row.id, row.code, barcode, receipt_id)
             before = _receipt_after(receipt)
             if state is not None:
                 receipt.condition = state

@@ -1,9 +1,10 @@
 """What the technician does on a board besides scanning: correct a tube, decide a waiting one, register a tube
 with no barcode, print the accepted tubes' labels, store them, record the arrival, close the shipment.
 
-Every write is one reception-service call on the worker. A tube's correction or decision is queued behind the
-scans (:meth:`ReceptionBoard.run_decision`) so the answers come in the order the technician acted; the rest go
-through :func:`run_write` (banner message, ``Changes`` announced).
+Every write is one reception-service call on the worker. A tube's decision goes through the board's scan session
+(:meth:`ReceptionBoard.run_in_session`, so the session's pending tube stays true) and a correction straight to the
+service (:meth:`ReceptionBoard.run_decision`); both are queued behind the scans so the answers come in the order
+the technician acted. The rest go through :func:`run_write` (banner message, ``Changes`` announced).
 """
 
 from __future__ import annotations
@@ -12,14 +13,23 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QDialog
 
 from biobank_desktop.core.domain import sprec
-from biobank_desktop.core.domain.reception import DRY_ICE_LEFT, TRANSPORT_TEMPERATURES
-from biobank_desktop.core.services.changes import Changes, Result
+from biobank_desktop.core.flows.reception import Feedback, ReceptionSession
+from biobank_desktop.core.services.changes import Changes
 from biobank_desktop.core.services.dto import StudyInfo
 from biobank_desktop.core.services.reception import BoardTube, ShipmentDetails, StoreResult
 from biobank_desktop.core.services.samples import NewSample
+from biobank_desktop.ui.models.reception_words import (
+    DRY_ICE_LEFT,
+    QUARANTINE_REASONS,
+    REJECT_REASONS,
+    TRANSPORT_TEMPERATURES,
+    shown,
+    shown_table,
+)
 from biobank_desktop.ui.navigation import PrintSummary
 from biobank_desktop.ui.operations.writes import run_write
 from biobank_desktop.ui.pages.reception.board import ReceptionBoard
@@ -28,11 +38,6 @@ from biobank_desktop.ui.widgets.common import ReasonDialog, ask
 
 if TYPE_CHECKING:
     from biobank_desktop.ui.pages.reception.page import ReceptionPage
-
-QUARANTINE_REASONS = ("Consent to be confirmed with the clinic", "Collection time to be confirmed with the clinic",
-                      "Accepted on the study lead's instruction")
-REJECT_REASONS = ("Not for this biobank: returned to the clinic", "Tube broken, nothing usable",
-                  "Participant withdrew consent", "Duplicate tube: the clinic sent it twice")
 
 
 def new_sample(values: dict[str, Any], barcode: str | None) -> NewSample:
@@ -57,8 +62,8 @@ class BoardActions:
         panel.details_saved.connect(self.save_details)
         panel.decided.connect(self.decide)
 
-    def tr(self, text: str) -> str:
-        return self.page.tr(text)
+    def tr(self, text: str) -> str:  # lupdate files this class's tr("…") literals under its own name
+        return QCoreApplication.translate("BoardActions", text)
 
     def load_studies(self) -> None:
         reference = self.session.services.reference
@@ -75,21 +80,21 @@ class BoardActions:
     # -- one tube ------------------------------------------------------------------------------------------------
 
     def set_condition(self, tube: BoardTube, condition: str) -> None:
-        service, actor, code, barcode = self.session.services.reception, self.session.actor, self.code, tube.barcode
-        if barcode is None:
-            self.board.tube_panel.show_problem(self.tr("A tube with no barcode is corrected on its sample page."))
-            return
-        self.board.run_decision(lambda: service.update_tube(actor, code, barcode, condition=condition),
-                                self.tr("Saving the condition of {code}…").format(code=barcode))
-        self.board.focus_scan()
+        self._correct(tube, self.tr("Saving the condition of {code}…"), condition=condition)
 
     def save_details(self, tube: BoardTube, comment: str, volume: Decimal | None) -> None:
-        service, actor, code, barcode = self.session.services.reception, self.session.actor, self.code, tube.barcode
-        if barcode is None:
-            self.board.tube_panel.show_problem(self.tr("A tube with no barcode is corrected on its sample page."))
+        self._correct(tube, self.tr("Saving {code}…"), comment=comment, volume_ul=volume)
+
+    def _correct(self, tube: BoardTube, busy: str, **fields: Any) -> None:
+        """Correct ``tube``'s receipt: by its barcode, or by the receipt's id when it has none."""
+        service, actor, code, barcode, receipt = (self.session.services.reception, self.session.actor, self.code,
+                                                  tube.barcode, tube.receipt_id)
+        if barcode is None and receipt is None:
+            self.board.tube_panel.show_problem(self.tr("This tube has not been scanned yet: scan it first."))
             return
-        self.board.run_decision(lambda: service.update_tube(actor, code, barcode, comment=comment, volume_ul=volume),
-                                self.tr("Saving {code}…").format(code=barcode))
+        key = {"barcode": barcode} if barcode is not None else {"receipt_id": receipt}
+        self.board.run_decision(lambda: service.update_tube(actor, code, **key, **fields),
+                                busy.format(code=barcode or tube.sample_code or self.tr("the tube")))
         self.board.focus_scan()
 
     def decide(self, tube: BoardTube, decision: str) -> QDialog | None:
@@ -100,7 +105,7 @@ class BoardActions:
                 self.tr("Reject {code}").format(code=barcode),
                 self.tr("The tube is not accessioned; it stays on the discrepancy report with your reason."),
                 self.tr("Reject"), REJECT_REASONS,
-                lambda reason: self._decision(lambda s, a, c: s.reject(a, c, barcode, reason), barcode))
+                lambda reason: self._decision(lambda flow: flow.reject(reason, barcode=barcode), barcode))
         unlisted = tube.stop is None
         if decision == "accept" or (decision == "quarantine" and unlisted):
             dialog = RegisterTubeDialog(barcode, self.studies, self.sample_types, self.page)
@@ -111,7 +116,7 @@ class BoardActions:
             def registered() -> None:
                 sample = new_sample(dialog.values(), None)
                 if decision == "accept":
-                    self._decision(lambda s, a, c: s.accept_unexpected(a, c, barcode, sample), barcode)
+                    self._decision(lambda flow: flow.accept(sample, barcode=barcode), barcode)
                 else:
                     self._ask_quarantine(barcode, sample)
 
@@ -124,19 +129,18 @@ class BoardActions:
             self.tr("Quarantine {code}").format(code=barcode),
             self.tr("The tube becomes a sample in quarantine: kept, not released for use until the question is "
                     "settled. Why?"), self.tr("Quarantine"), QUARANTINE_REASONS,
-            lambda reason: self._decision(lambda s, a, c: s.quarantine(a, c, barcode, reason, tube=sample), barcode))
+            lambda reason: self._decision(lambda flow: flow.quarantine(reason, sample, barcode=barcode), barcode))
 
     def _ask_reason(self, title: str, prompt: str, ok: str, suggestions: tuple[str, ...],
                     then: Callable[[str], None]) -> QDialog:
-        dialog = ReasonDialog(title, prompt, ok_text=ok, suggestions=[self.tr(s) for s in suggestions])
+        dialog = ReasonDialog(title, prompt, ok_text=ok, suggestions=[shown(s) for s in suggestions])
         self.last_dialog = dialog
         ask(self.page, dialog, lambda: then(dialog.reason_text()))
         return dialog
 
-    def _decision(self, call: Callable[[Any, Any, str], Result[Any]], barcode: str) -> None:
-        service, actor, code = self.session.services.reception, self.session.actor, self.code
-        self.board.run_decision(lambda: call(service, actor, code), self.tr("Saving the decision for {code}…").format(
-            code=barcode))
+    def _decision(self, call: Callable[[ReceptionSession], Feedback], barcode: str) -> None:
+        """One decision, through the board's scan session (the one place that knows which tube waits)."""
+        self.board.run_in_session(call, self.tr("Saving the decision for {code}…").format(code=barcode))
         self.board.focus_scan()
 
     def register_unlabelled(self) -> QDialog | None:
@@ -212,8 +216,7 @@ class BoardActions:
             "received_at": arrival.received_at, "transport_temperature": arrival.transport_temperature,
             "dry_ice_left": arrival.dry_ice_left, "temperature_c": arrival.temperature_c,
             "packaging": arrival.packaging, "notes": info.details.notes or ""}
-        dialog = ArrivalDialog({k: self.tr(v) for k, v in TRANSPORT_TEMPERATURES.items()},
-                               {k: self.tr(v) for k, v in DRY_ICE_LEFT.items()}, current, self.page)
+        dialog = ArrivalDialog(shown_table(TRANSPORT_TEMPERATURES), shown_table(DRY_ICE_LEFT), current, self.page)
         self.last_dialog = dialog
         service, actor, code = self.session.services.reception, self.session.actor, info.code
 

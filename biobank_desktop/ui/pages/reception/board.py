@@ -13,6 +13,7 @@ when the audit trail moved past what the board last read).
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from biobank_desktop.core.domain.errors import BiobankError, ConflictError
-from biobank_desktop.core.flows.reception import Feedback, ReceptionSession, ServiceBackend
+from biobank_desktop.core.flows.reception import Feedback, NextStep, ReceptionSession, ServiceBackend
 from biobank_desktop.core.services.changes import SAMPLE, SHIPMENT, Changes
 from biobank_desktop.core.services.reception import Board, BoardCounts, BoardTube, ScanResult
 from biobank_desktop.core.services.reception.matching import looks_like_shipment_code
@@ -253,12 +254,26 @@ class ReceptionBoard(QWidget):
         self._queue(lambda: flow.scan(text), self._scanned, text.strip())
 
     def _scanned(self, feedback: Feedback | None) -> None:
-        if feedback is not None:
-            self.show_answer(answer_of(feedback))
+        if feedback is None:
+            return
+        answer = answer_of(feedback)
+        if feedback.next_step is NextStep.RELOAD_BOARD:  # someone else got there first: show what they did
+            answer = dataclasses.replace(answer, detail=self.tr("Nothing was changed; the board was reloaded."))
+            self.reload()
+        self.show_answer(answer)
+
+    def run_in_session(self, call: Callable[[ReceptionSession], Feedback], busy: str) -> None:
+        """A decision made through the scan session (``call(session)``), queued behind the scans."""
+        if self.scan_session is None:
+            return
+        flow = self.scan_session
+        self.verdict.show_verdict("busy", busy)
+        self._queue(lambda: call(flow), self._scanned, None)
 
     def run_decision(self, work: Callable[[], Any], busy: str, *, after: Callable[[Any], None] | None = None) -> None:
-        """A decision or a correction (a service call returning ``Result[ScanResult]``), queued behind the scans;
-        ``after(result)`` runs once its answer is shown."""
+        """A correction or a registration (a service call returning ``Result[ScanResult]``), queued behind the
+        scans; ``after(result)`` runs once its answer is shown. Decisions on waiting tubes go through
+        :meth:`run_in_session`."""
         self.verdict.show_verdict("busy", busy)
 
         def answered(done: Any) -> None:

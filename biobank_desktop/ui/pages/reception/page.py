@@ -17,7 +17,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QMenu, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
 
-from biobank_desktop.core.domain.reception import DRY_ICE_LEFT, PACKAGING, TRANSPORT_TEMPERATURES
 from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.jobs import CancelledFn, ProgressFn
 from biobank_desktop.core.services.changes import SAMPLE, SHIPMENT, Changes
@@ -25,6 +24,15 @@ from biobank_desktop.core.services.dto import SiteInfo
 from biobank_desktop.core.services.reception import Board, ShipmentDetails, ShipmentInfo, StoreResult
 from biobank_desktop.core.services.reception.matching import looks_like_shipment_code
 from biobank_desktop.ui.formatting import local_time
+from biobank_desktop.ui.models.reception_words import (
+    CLOSE_REASONS,
+    DRY_ICE_LEFT,
+    PACKAGING,
+    STATUS_LABELS,
+    TRANSPORT_TEMPERATURES,
+    shown,
+    shown_of,
+)
 from biobank_desktop.ui.operations.writes import changes_of, run_write
 from biobank_desktop.ui.pages.base import Page
 from biobank_desktop.ui.pages.reception.actions import BoardActions
@@ -38,8 +46,6 @@ from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, label
 from biobank_desktop.ui.widgets.elided_label import ElidedLabel
 
 AnswerFn = Callable[[str, str], None]
-CLOSE_REASONS = ("The clinic did not send the missing tubes", "The missing tubes follow in another shipment",
-                 "Waiting tubes returned to the clinic")
 
 
 class ReceptionPage(Page):
@@ -288,7 +294,7 @@ class ReceptionPage(Page):
                 self.tr("{missing} tube(s) were not received and {waiting} wait for a decision. They stay so and are "
                         "listed on the discrepancy report. Why close now?").format(missing=counts.missing,
                                                                                    waiting=counts.pending),
-                ok_text=self.tr("Close shipment"), suggestions=[self.tr(s) for s in CLOSE_REASONS])
+                ok_text=self.tr("Close shipment"), suggestions=[shown(s) for s in CLOSE_REASONS])
             ask(self, dialog, lambda: close(dialog.reason_text()))  # type: ignore[attr-defined]
         else:
             dialog = QMessageBox(QMessageBox.Icon.Question, self.tr("Close {code}").format(code=code),
@@ -385,11 +391,10 @@ def shipment_summary(info: ShipmentInfo, tr: Callable[[str], str]) -> str:
     -72 °C, packaging intact · received 2026-12-01 14:02 (tom) · DHL 1Z… · manifest x.xlsx'."""
     arrival = info.arrival
     dry_ice = arrival.dry_ice_left if arrival.dry_ice_left not in (None, "na") else None
-    seen = [tr(TRANSPORT_TEMPERATURES.get(arrival.transport_temperature or "", "")),
-            tr(DRY_ICE_LEFT.get(dry_ice or "", "")) if dry_ice else "",
+    seen = [shown_of(TRANSPORT_TEMPERATURES, arrival.transport_temperature), shown_of(DRY_ICE_LEFT, dry_ice),
             f"{arrival.temperature_c} °C" if arrival.temperature_c is not None else "",
-            tr(PACKAGING.get(arrival.packaging or "", ""))]
-    parts = [info.partner_name, tr(info.status_label),
+            shown_of(PACKAGING, arrival.packaging)]
+    parts = [info.partner_name, shown_of(STATUS_LABELS, info.status),
              ", ".join(s for s in seen if s) or tr("arrival conditions not recorded yet (Arrival…)")]
     if info.status == "closed":
         parts.append(tr("closed {when} by {who}").format(when=local_time(info.closed_at), who=info.closed_by or "—"))

@@ -13,6 +13,7 @@ from biobank_desktop.core.domain.roles import Permission
 from biobank_desktop.core.services.dto import SiteInfo
 from biobank_desktop.core.services.reception import ShipmentInfo
 from biobank_desktop.ui.models.reception import ShipmentListModel
+from biobank_desktop.ui.models.reception_words import STATUS_LABELS, shown_of
 from biobank_desktop.ui.operations.writes import WritingPage
 from biobank_desktop.ui.widgets.common import button, fit_columns, label, table_view
 from biobank_desktop.ui.widgets.date_field import DateField
@@ -138,8 +139,8 @@ class ShipmentList(QWidget):
         if not rows:
             self.summary.setText(self.tr("No shipment matches these filters."))
             return
-        by_status = Counter(r.status_label for r in rows)
-        parts = [f"{n} {self.tr(word)}" for word, n in sorted(by_status.items())]
+        by_status = Counter(r.status for r in rows)
+        parts = [f"{n} {shown_of(STATUS_LABELS, status)}" for status, n in sorted(by_status.items())]
         waiting = sum(r.counts.missing for r in rows if r.status != "closed")
         text = self.tr("{n} shipment(s): {parts}.").format(n=len(rows), parts=", ".join(parts))
         if waiting:

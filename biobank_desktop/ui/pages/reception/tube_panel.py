@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from biobank_desktop.core.domain.reception import CONDITIONS
 from biobank_desktop.core.services.reception import BoardTube
 from biobank_desktop.ui.models.reception import condition_text, tube_state_text
+from biobank_desktop.ui.models.reception_words import CONDITIONS, SHORT_NAMES, shown
 from biobank_desktop.ui.pages.reception.dialogs import parse_volume_text, volume_problem
 from biobank_desktop.ui.widgets.common import button, label
 
@@ -36,8 +36,6 @@ CONDITION_KEYS: dict[str, str] = {
     "THAWED": "T", "LOW_VOLUME": "V", "UNLABELLED": "U", "WRONG_TUBE": "W",
 }
 DECISION_KEYS = {"accept": "A", "quarantine": "Q", "reject": "R"}
-#: Shorter words on the keys where the condition's name is long (the tooltip says it in full).
-SHORT_NAMES = {"LOW_VOLUME": "low volume", "UNLABELLED": "unlabelled", "WRONG_TUBE": "wrong tube"}
 
 STYLE = """
 QFrame#lastTube { background: #ffffff; border: 1px solid #b7c0cc; border-radius: 8px; }
@@ -76,14 +74,14 @@ class TubePanel(QFrame):
         self.condition_buttons: dict[str, QPushButton] = {}
         for i, (code, text) in enumerate(CONDITIONS.items()):
             key = CONDITION_KEYS[code]
-            shown = self.tr(SHORT_NAMES.get(code, text)).capitalize() if code != "OK" else "OK"
-            key_button = QPushButton(f"{key} {shown}")
+            word = shown(SHORT_NAMES.get(code, text)).capitalize() if code != "OK" else "OK"
+            key_button = QPushButton(f"{key} {word}")
             key_button.setObjectName("conditionKey")
             key_button.setProperty("bad", code != "OK")
             key_button.setCheckable(True)
             key_button.setAutoDefault(False)
             key_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the focus stays in the scan field
-            key_button.setToolTip(self.tr("Alt+{key}: the last tube is {what}").format(key=key, what=self.tr(text)))
+            key_button.setToolTip(self.tr("Alt+{key}: the last tube is {what}").format(key=key, what=shown(text)))
             key_button.clicked.connect(lambda _=False, c=code: self.choose_condition(c))
             self.condition_group.addButton(key_button)
             self.condition_buttons[code] = key_button
