@@ -14,7 +14,7 @@ from biobank_desktop.core.services import build_services, open_database
 from biobank_desktop.core.services.reception import ShipmentDetails
 from tests.gui.conftest import PASSWORD, add_account
 from tests.gui.reception_support import NO_CONSENT, SCAN_TUBES, WAIT, open_board, scan, tile
-from tests.support.storage_kit import build_tree
+from tests.support.storage_kit import add_primary_rack, build_tree
 
 
 def test_a_tube_without_barcode_is_received_as_its_manifest_line(qtbot, gui_services, tom, shipment, open_window):
@@ -122,7 +122,8 @@ def test_the_last_tube_panel_follows_another_workstations_decision(qtbot, gui_se
 
 def test_labels_queued_are_not_called_printed_and_the_bottom_row_fits_1280(qtbot, gui_services, tom, shipment,
                                                                           open_window):
-    build_tree(gui_services, gui_services.accounts.authenticate("sam", PASSWORD))
+    sam = gui_services.accounts.authenticate("sam", PASSWORD)
+    add_primary_rack(gui_services, sam, build_tree(gui_services, sam))  # primary tubes go to a rack for them
     window = open_window(gui_services, tom)
     window.resize(1280, 720)
     page = open_board(qtbot, window, shipment)

@@ -12,7 +12,7 @@ from biobank_desktop.core.services import build_services, open_database
 from tests.gui.conftest import PASSWORD, add_account
 from tests.gui.reception_support import NO_CONSENT, SCAN_TUBES, WAIT, open_board, scan, tile
 from tests.support.reception_kit import manifest, tube
-from tests.support.storage_kit import build_tree
+from tests.support.storage_kit import add_primary_rack, build_tree
 
 
 def test_a_shipment_is_received_from_the_keyboard_alone(qtbot, gui_services, tom, shipment, open_window):
@@ -77,7 +77,7 @@ def test_consent_stop_goes_to_quarantine_with_a_reason(qtbot, gui_services, tom,
     with qtbot.waitSignal(page.board.answered, timeout=WAIT) as answered:
         qtbot.keyClicks(dialog.reason, "Consent form to be checked with the clinic")
         qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)
-    assert answered.args[0].verdict == "ok" and tile(page, "pending") == 0
+    assert answered.args[0].verdict == "warn" and tile(page, "pending") == 0  # quarantine is no acceptance: amber
     receipt = next(t for t in gui_services.reception.board(shipment).tubes if t.barcode == NO_CONSENT)
     assert receipt.decision == "quarantined" and receipt.decision_reason == "Consent form to be checked with the clinic"
     assert gui_services.queries.detail(receipt.sample_code).status == "quarantined"
@@ -178,7 +178,8 @@ def test_a_shipment_without_manifest_registers_tubes_as_scanned(qtbot, gui_servi
 
 def test_accepted_tubes_are_labelled_in_scan_order_and_stored_with_a_link_to_the_map(qtbot, gui_services, tom,
                                                                                     shipment, open_window):
-    build_tree(gui_services, gui_services.accounts.authenticate("sam", PASSWORD))
+    sam = gui_services.accounts.authenticate("sam", PASSWORD)
+    add_primary_rack(gui_services, sam, build_tree(gui_services, sam))  # primary tubes go to a rack for them
     window = open_window(gui_services, tom)
     page = open_board(qtbot, window, shipment)
     order = [SCAN_TUBES[2], SCAN_TUBES[0], SCAN_TUBES[1]]

@@ -297,12 +297,14 @@ class ParentView(QWidget):
         """The tab's scan field names the parent shown (selected: the next scan replaces it), also when it came
         from the window's field or Search; empty without a parent. Never while the technician types in it."""
         edit = self.scan.edit
-        if edit.hasFocus() and info is not None and edit.text().strip() not in ("", info.sample_code):
+        typing = edit.hasFocus() and edit.isModified()  # keys typed since the last parent was shown
+        if typing and info is not None and edit.text().strip() not in ("", info.sample_code):
             return
         if info is None:
             edit.clear()
         elif edit.text().strip() != info.sample_code:
             edit.setText(info.sample_code)
+        edit.setModified(False)
         edit.selectAll()
 
     def _show_facts(self, info: ParentInfo | None) -> None:
