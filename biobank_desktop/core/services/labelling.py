@@ -124,11 +124,12 @@ def _names_of(session: Session, samples: Sequence[Sample]) -> tuple[dict[int, st
     """The study codes and participant pseudonyms of ``samples``, by id (two queries for a batch)."""
     study_ids = sorted({s.study_id for s in samples})
     person_ids = sorted({s.participant_id for s in samples if s.participant_id is not None})
-    studies = dict(session.execute(select(Study.id, Study.code).where(Study.id.in_(study_ids))).tuples().all())
+    studies: dict[int, str] = dict(session.execute(select(Study.id, Study.code)
+                                                   .where(Study.id.in_(study_ids))).all())
     people: dict[int, str] = {}
     for start in range(0, len(person_ids), 500):
         people.update(session.execute(select(Participant.id, Participant.pseudonym)
-                                      .where(Participant.id.in_(person_ids[start:start + 500]))).tuples().all())
+                                      .where(Participant.id.in_(person_ids[start:start + 500]))).all())
     return studies, people
 
 
