@@ -321,14 +321,8 @@ class PlacingMixin:
         require(uow.actor, Permission.RECORD_SAMPLES, uow.current_role)
         session = uow.session
         sample = find_sample(session, sample_code, for_update=True)
-        loc = session.get(SampleLocation, sample.id)
-        if loc is None:
-            raise ValidationError(f"{sample.sample_code} has no storage position to check out from.",
-                                  hint="Place it first, or use it without checking it out.")
+        loc = _checkable(sample, session.get(SampleLocation, sample.id))
         where = where_text(session, loc)
-        if loc.checked_out_at is not None:
-            raise ConflictError(f"{sample.sample_code} is already checked out by {loc.checked_out_by} since "
-                                f"{_when(loc.checked_out_at)}.", hint="Check it in first.")
         now = utcnow()
         loc.checked_out_at, loc.checked_out_by = now, uow.actor.username
         session.add(StorageCheckout(sample_id=sample.id, container_id=loc.container_id, row=loc.row, col=loc.col,
@@ -350,18 +344,9 @@ class PlacingMixin:
         samples = find_samples(session, sample_codes, for_update=True)
         locations = locations_of(session, [s.id for s in samples])
         for sample in samples:
-            loc = locations.get(sample.id)
-            if loc is None:
-                raise ValidationError(f"{sample.sample_code} has no storage position to check out from.",
-                                      hint="Place it first, or use it without checking it out.")
-            if loc.checked_out_at is not None:
-                raise ConflictError(f"{sample.sample_code} is already checked out by {loc.checked_out_by} since "
-                                    f"{_when(loc.checked_out_at)}.", hint="Check it in first.")
-            klass = temperature_of(chain_of(session, loc.container_id))[1]
-            thawed = klass is not None and klass.frozen
+            loc = _checkable(sample, locations.get(sample.id))
             before_count = sample.freeze_thaw_count
-            if thawed:
-                sample.freeze_thaw_count += 1
+            thawed = _count_thaw(session, sample, loc, kept_frozen=False)
             session.add(StorageCheckout(sample_id=sample.id, container_id=loc.container_id, row=loc.row,
                                         col=loc.col, out_at=now, out_by=who, reason=why, back_at=now, back_by=who,
                                         minutes_out=0, freeze_thaw_counted=thawed))
@@ -394,13 +379,8 @@ class PlacingMixin:
         now = utcnow()
         out_at = loc.checked_out_at
         minutes = max(0, int((now - out_at).total_seconds() // 60))
-        chain = chain_of(session, loc.container_id)
-        klass = temperature_of(chain)[1]
-        frozen = klass is not None and klass.frozen
-        thawed = frozen and not kept_frozen
         before_count = sample.freeze_thaw_count
-        if thawed:
-            sample.freeze_thaw_count += 1
+        thawed = _count_thaw(session, sample, loc, kept_frozen=kept_frozen)
         if record is not None:
             record.back_at, record.back_by, record.minutes_out = now, uow.actor.username, minutes
             record.freeze_thaw_counted = thawed
@@ -444,3 +424,23 @@ class PlacingMixin:
                       summary=f"{found.sample_code} {verb}" + (f"; {where} freed" if where else ""),
                       before=before, after={"status": "discarded"}, reason=reason.strip())
             return uow.commit()
+
+
+def _checkable(sample: Sample, loc: SampleLocation | None) -> SampleLocation:
+    """The tube's position, when it can be checked out: it has one, and is not out already."""
+    if loc is None:
+        raise ValidationError(f"{sample.sample_code} has no storage position to check out from.",
+                              hint="Place it first, or use it without checking it out.")
+    if loc.checked_out_at is not None:
+        raise ConflictError(f"{sample.sample_code} is already checked out by {loc.checked_out_by} since "
+                            f"{_when(loc.checked_out_at)}.", hint="Check it in first.")
+    return loc
+
+
+def _count_thaw(session: Session, sample: Sample, loc: SampleLocation, *, kept_frozen: bool) -> bool:
+    """Back in a frozen storage after being out, a tube thawed once (not when ``kept_frozen``): counted."""
+    klass = temperature_of(chain_of(session, loc.container_id))[1]
+    thawed = klass is not None and klass.frozen and not kept_frozen
+    if thawed:
+        sample.freeze_thaw_count += 1
+    return thawed

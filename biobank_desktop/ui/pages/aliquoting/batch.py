@@ -14,15 +14,12 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLineEdit,
     QStackedWidget,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -38,9 +35,9 @@ from biobank_desktop.ui.formatting import tr_n
 from biobank_desktop.ui.operations import file_dialogs
 from biobank_desktop.ui.operations.files import read_scan_file
 from biobank_desktop.ui.operations.writes import WritingPage, changes_of
-from biobank_desktop.ui.pages.aliquoting.result import ResultView, boxes_of, children_of
+from biobank_desktop.ui.pages.aliquoting.result import ResultView, boxes_of, children_of, id_table
 from biobank_desktop.ui.session import UiSession
-from biobank_desktop.ui.theme import ERROR, ROW_HEIGHT
+from biobank_desktop.ui.theme import ERROR
 from biobank_desktop.ui.widgets.common import button, label
 from biobank_desktop.ui.widgets.scan_field import ScanField
 
@@ -110,17 +107,7 @@ class BatchView(QWidget):
         grid.addWidget(self.find_space, 1, 2)
         grid.setColumnStretch(1, 1)
         setup_layout.addLayout(grid)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setObjectName("batchParents")
-        self.table.setHorizontalHeaderLabels([self.tr(c) for c in COLUMNS])
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().hide()
-        self.table.setTextElideMode(Qt.TextElideMode.ElideLeft)  # an ID loses its start, never its check character
-        self.table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table = id_table("batchParents", [self.tr(c) for c in COLUMNS], stretch=2)
         self.table.itemDoubleClicked.connect(self._open_parent)
         setup_layout.addWidget(self.table, 1)
         bottom = QHBoxLayout()

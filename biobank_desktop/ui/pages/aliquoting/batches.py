@@ -12,8 +12,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QHBoxLayout,
-    QHeaderView,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -23,8 +21,8 @@ from biobank_desktop.core.services.aliquoting import BatchInfo, VoidOutcome
 from biobank_desktop.core.services.changes import Result
 from biobank_desktop.ui.formatting import local_time, tr_n, volume
 from biobank_desktop.ui.operations.writes import WritingPage, run_write
+from biobank_desktop.ui.pages.aliquoting.result import id_table
 from biobank_desktop.ui.session import UiSession
-from biobank_desktop.ui.theme import ROW_HEIGHT
 from biobank_desktop.ui.widgets.common import ReasonDialog, ask, button, label
 
 COLUMNS = ("When", "By", "From", "Protocol", "Parents", "Children", "Status")
@@ -67,18 +65,8 @@ class BatchesView(QWidget):
         top.addWidget(self.heading, 1)
         top.addWidget(self.earlier)
         layout.addLayout(top)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setObjectName("batchesTable")
-        self.table.setHorizontalHeaderLabels([self.tr(c) for c in COLUMNS])
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table = id_table("batchesTable", [self.tr(c) for c in COLUMNS], stretch=2)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
-        self.table.setTextElideMode(Qt.TextElideMode.ElideLeft)  # an ID loses its start, never its check character
-        self.table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._update)
         layout.addWidget(self.table, 1)
         buttons = QHBoxLayout()

@@ -43,19 +43,30 @@ def boxes_of(children: list[ChildInfo]) -> list[tuple[str, int]]:
     return list(counts.items())
 
 
-def child_table(name: str) -> QTableWidget:
-    table = QTableWidget(0, len(CHILD_COLUMNS))
+def id_table(name: str, headers: list[str], *, stretch: int | None = None) -> QTableWidget:
+    """A read-only table whose rows name samples: whole rows selected, columns fitted to their contents
+    (``stretch``: the one that takes the rest, else the last), text cut from the left — an ID loses its
+    start, never its check character."""
+    table = QTableWidget(0, len(headers))
     table.setObjectName(name)
-    table.setHorizontalHeaderLabels([tr("AliquotResult", c) for c in CHILD_COLUMNS])
+    table.setHorizontalHeaderLabels(headers)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.verticalHeader().hide()
-    table.setTextElideMode(Qt.TextElideMode.ElideLeft)  # an ID loses its start, never its check character
+    table.setTextElideMode(Qt.TextElideMode.ElideLeft)
     table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
-    table.setAlternatingRowColors(True)
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(True)
+    if stretch is None:
+        header.setStretchLastSection(True)
+    else:
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    return table
+
+
+def child_table(name: str) -> QTableWidget:
+    table = id_table(name, [tr("AliquotResult", c) for c in CHILD_COLUMNS])
+    table.setAlternatingRowColors(True)
     return table
 
 
